@@ -1,0 +1,1 @@
+"""Prefect flows and the `zhuanbao` command: wiring only, the work lives in tasks/."""

@@ -1,0 +1,122 @@
+"""The `zhuanbao` command: every job of the office reachable from one place.
+
+Commands stay thin: they parse options, call tasks/ or a flow, and print. Heavy imports
+(Prefect, Great Expectations) happen inside the commands that need them, so `--help` is instant.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tasks.settings import load_settings, period_parts
+
+app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+console = Console()
+STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
+             "superseded": "已被更正版替代", "duplicate": "重复报送"}
+PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
+
+
+def _period(value: str) -> str:
+    try:
+        period_parts(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+@app.callback()
+def main(home: Optional[Path] = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",
+                                             help="数据目录（默认 ./data_lake）")) -> None:
+    if home is not None:
+        import os
+
+        os.environ["ZHUANBAO_HOME"] = str(home)
+
+
+def _context(period: str):
+    from tasks.reference import ReferenceError, reference_for
+    from tasks.registry import session
+
+    settings = load_settings()
+    try:
+        reference = reference_for(settings, period)
+    except ReferenceError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return settings, session(settings.db_url), reference
+
+
+@app.command()
+def collect(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP)) -> None:
+    """收取 inbox/<period>/ 中的新文件：登记、原样存档、读取。"""
+    from tasks.collect import collect_inbox
+    from tasks.intake import read_period
+
+    settings, db, reference = _context(period)
+    result = collect_inbox(settings, db, period)
+    read_period(settings, db, period, reference)
+    console.print(f"{period}：新登记 {len(result.registered)} 个文件，重复 {len(result.duplicates)} 个，"
+                  f"此前已登记 {result.already_known} 个。")
+
+
+@app.command()
+def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="报送的工作簿"),
+           period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+           received_at: Optional[str] = typer.Option(None, "--received-at", help="到达时间 ISO8601，默认现在")) -> None:
+    """登记一份直接交来的文件（上传、邮件），并读取。"""
+    from tasks.collect import submit_file
+    from tasks.intake import read_period
+
+    settings, db, reference = _context(period)
+    moment = datetime.fromisoformat(received_at) if received_at else None
+    row = submit_file(settings, db, file, period, moment)
+    read_period(settings, db, period, reference)
+    console.print(f"已登记 {row.file_name}（sha256 {row.sha256[:12]}…）：{STATUS_ZH.get(row.outcome, row.outcome)}")
+    for message in row.messages:
+        console.print(f"  · {message}")
+
+
+@app.command()
+def status(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+           as_json: bool = typer.Option(False, "--json", help="输出 JSON（供脚本使用）")) -> None:
+    """报送情况：每个应报单位一行，每个文件一行。"""
+    from tasks.status import period_status
+
+    settings, db, reference = _context(period)
+    report = period_status(settings, db, period, reference)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    print_status(report)
+
+
+def print_status(report: dict) -> None:
+    table = Table(title=f"{report['period']} 报送情况（截止 {report['deadline'][:10]}）")
+    for column in ("单位代码", "单位", "状态", "按时", "版本数", "规则"):
+        table.add_column(column)
+    colours = {"accepted": "green", "received": "cyan", "rejected": "red", "missing": "yellow"}
+    for unit in report["units"]:
+        on_time = {True: "按时", False: "逾期", None: "—"}[unit["on_time"]]
+        state = f"[{colours[unit['status']]}]{STATUS_ZH[unit['status']]}[/]"
+        table.add_row(unit["unit_code"], unit["unit_name"], state, on_time, str(unit["versions"]),
+                      " ".join(unit["rules"]))
+    console.print(table)
+    files = Table(title="收到的文件")
+    for column in ("文件", "到达时间", "单位", "结果", "说明"):
+        files.add_column(column)
+    for entry in report["files"]:
+        files.add_row(entry["file"], entry["received_at"].replace("T", " ")[:16], entry["unit_code"] or "—",
+                      STATUS_ZH.get(entry["outcome"], entry["outcome"]), "；".join(entry["messages"])[:80])
+    console.print(files)
+
+
+if __name__ == "__main__":
+    app()
