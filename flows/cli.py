@@ -118,5 +118,76 @@ def print_status(report: dict) -> None:
     console.print(files)
 
 
+@app.command()
+def validate(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP)) -> None:
+    """收取 + 读取 + 审核：每个文件出具回执，状态里给出规则编号。"""
+    from tasks import steps
+
+    settings = load_settings()
+    ctx = steps.open_run(settings, period, reason="validate")
+    steps.collect(ctx)
+    counts = steps.check(ctx, steps.read(ctx))
+    console.print(f"{period}：文件 {counts['files']} 个，受理 {counts['accepted']}，退回 {counts['rejected']}。"
+                  f"回执在 {settings.reports_dir(period) / 'receipts'}")
+
+
+@app.command()
+def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+        reason: Optional[str] = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
+    """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报。"""
+    summary = run_period(period, reason=reason, as_of=as_of)
+    print_outputs(summary)
+
+
+def run_period(period: str, *, reason: str | None = None, as_of: str | None = None) -> dict:
+    """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
+    from flows.prefect_env import prepare_prefect
+
+    prepare_prefect(load_settings().home)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from flows.monthly import STEP_NAMES, listen, monthly_consolidation
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
+        with listen(lambda name: progress.update(bar, advance=1, description=f"{period} {name} 完成")):
+            return monthly_consolidation(period=period, as_of=as_of, reason=reason)
+
+
+def print_outputs(summary: dict) -> None:
+    from tasks import steps
+
+    settings = load_settings()
+    console.print(f"[bold]{steps.summary_line(summary)}[/bold]")
+    console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
+    console.print(f"  汇总数据：{settings.curated_dir}")
+    for label, path in (summary.get("outputs") or {}).items():
+        if isinstance(path, str):
+            console.print(f"  {label}：{path}")
+
+
+@app.command()
+def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数据目录（会被重建）"),
+         keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录")) -> None:
+    """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行。"""
+    import os
+    import shutil
+
+    from tasks.demo_run import DEMO_RUNS, prepare_demo_home
+
+    home = home.resolve()
+    if home.exists() and not keep:
+        shutil.rmtree(home)
+    os.environ["ZHUANBAO_HOME"] = str(home)
+    manifest = prepare_demo_home(home)
+    console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
+    for period, as_of, reason in DEMO_RUNS:
+        summary = run_period(period, reason=reason, as_of=as_of)
+        print_outputs(summary)
+    status(period=DEMO_RUNS[-1][0], as_json=False)
+
+
 if __name__ == "__main__":
     app()

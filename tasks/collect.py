@@ -83,12 +83,17 @@ def arrival_of(path: Path, settings: Settings) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=settings.tz)
 
 
-def collect_inbox(settings: Settings, db: Session, period: str) -> CollectResult:
-    """Register every inbox file of the period not registered before (same name and bytes)."""
+def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime | None = None) -> CollectResult:
+    """Register every inbox file of the period not registered before (same name and bytes).
+
+    With `as_of`, files that arrived later are left for a later run (a run "as of" the 16th).
+    """
     result = CollectResult()
     known = {(s.file_name, s.sha256) for s in db.scalars(
         select(Submission).where(Submission.period == period, Submission.source == "inbox"))}
     for path in inbox_files(settings, period):
+        if as_of is not None and arrival_of(path, settings) > as_of:
+            continue
         data = path.read_bytes()
         if (path.name, sha256_of(data)) in known:
             result.already_known += 1

@@ -33,8 +33,8 @@ def read_period(settings: Settings, db: Session, period: str,
         row.unit_code = read.unit_code
         if read.error:
             row.outcome, row.rules, row.messages = "rejected", ["H00"], [read.error]
-        elif row.outcome == "received":
-            row.messages = []
+        elif row.outcome == "rejected" and row.rules == ["H00"]:  # the file was replaced by a readable one
+            row.outcome, row.rules, row.messages = "received", [], []
         by_id[row.id] = row
         reads.append((row, read))
     for row in rows:

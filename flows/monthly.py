@@ -1,0 +1,59 @@
+"""The monthly flow: collect → read → check → consolidate → metrics → report, for one period.
+
+Wiring only: every step is a function in tasks/steps.py. Runs as plain Python (Prefect starts a
+temporary server) or against a server when PREFECT_API_URL is set.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from prefect import flow, get_run_logger, task
+
+from tasks import steps
+from tasks.settings import load_settings
+
+STEP_NAMES = ["收取文件", "读取工作簿", "审核规则", "汇总入库", "计算指标", "生成专报"]
+_listeners: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def listen(callback: Callable[[str], None]) -> Iterator[None]:
+    """Call `callback(step name)` as each step finishes (the CLI's progress display)."""
+    _listeners.append(callback)
+    try:
+        yield
+    finally:
+        _listeners.remove(callback)
+
+
+def _step(name: str, work: Callable) -> Callable:
+    def run(*args):
+        result = work(*args)
+        for callback in list(_listeners):
+            callback(name)
+        return result
+
+    run.__name__ = work.__name__
+    return task(name=f"{name} {work.__name__}")(run)
+
+
+collect, read, check, consolidate, metrics, report = (
+    _step(name, work) for name, work in zip(STEP_NAMES, (steps.collect, steps.read, steps.check,
+                                                         steps.consolidate, steps.metrics, steps.report)))
+
+
+@flow(name="monthly_consolidation", log_prints=True)
+def monthly_consolidation(period: str, as_of: str | None = None, reason: str | None = None) -> dict:
+    """Build everything for one period from what has arrived so far."""
+    logger = get_run_logger()
+    ctx = steps.open_run(load_settings(), period, reason=reason, as_of=as_of)
+    arrived = collect(ctx)
+    reads = read(ctx)
+    checked = check(ctx, reads)
+    consolidate(ctx, reads)
+    metrics(ctx)
+    outputs = report(ctx)
+    summary = steps.close_run(ctx, {**arrived, **checked}, outputs)
+    logger.info(steps.summary_line(summary))
+    return summary

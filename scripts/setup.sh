@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install everything zhuanbao needs on a fresh Debian machine: fonts and PDF tools, then the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils"
+missing=""
+for pkg in $APT_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+python -m pip install -q --disable-pip-version-check -e ".[dev]"

@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh home with the demo district's reference, and the shared samples."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tasks.reference import load_reference
+from tasks.settings import DEMO_REFERENCE_DIR, PROJECT_ROOT, load_settings
+
+SAMPLES = Path(os.environ.get("ZHUANBAO_SAMPLES", PROJECT_ROOT.parent / "shared" / "samples"))
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An empty ZHUANBAO_HOME holding the demo district's reference tables."""
+    target = tmp_path / "home"
+    shutil.copytree(DEMO_REFERENCE_DIR, target / "reference")
+    return target
+
+
+@pytest.fixture
+def settings(home: Path):
+    return load_settings(home=home)
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return load_reference(load_settings(home=DEMO_REFERENCE_DIR.parent), 2020)
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    return SAMPLES
