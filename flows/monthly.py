@@ -44,16 +44,40 @@ collect, read, check, consolidate, metrics, report = (
 
 
 @flow(name="monthly_consolidation", log_prints=True)
-def monthly_consolidation(period: str, as_of: str | None = None, reason: str | None = None) -> dict:
-    """Build everything for one period from what has arrived so far."""
+def monthly_consolidation(period: str | None = None, as_of: str | None = None, reason: str | None = None) -> dict:
+    """Build everything for one period from what has arrived so far.
+
+    Without `period` (the scheduled deployment) the period is the month before the run's scheduled
+    start. The whole run holds the period's lock: a second run of the same month waits, then refuses.
+    """
+    from tasks.lock import period_lock
+    from tasks.schedule import scheduled_period
+
     logger = get_run_logger()
-    ctx = steps.open_run(load_settings(), period, reason=reason, as_of=as_of)
-    arrived = collect(ctx)
-    reads = read(ctx)
-    checked = check(ctx, reads)
-    consolidate(ctx, reads)
-    metrics(ctx)
-    outputs = report(ctx)
-    summary = steps.close_run(ctx, {**arrived, **checked}, outputs)
+    settings = load_settings()
+    period = period or scheduled_period(settings.timezone)
+    with period_lock(settings, period, who=run_holder(reason)):
+        ctx = steps.open_run(settings, period, reason=reason, as_of=as_of)
+        try:
+            arrived = collect(ctx)
+            reads = read(ctx)
+            checked = check(ctx, reads)
+            consolidate(ctx, reads)
+            metrics(ctx)
+            outputs = report(ctx)
+        except BaseException as exc:
+            steps.fail_run(ctx, exc)
+            raise
+        summary = steps.close_run(ctx, {**arrived, **checked}, outputs)
     logger.info(steps.summary_line(summary))
     return summary
+
+
+def run_holder(reason: str | None) -> str:
+    """Who is writing, for the lock's message: the Prefect run and deployment, and the reason."""
+    from prefect.runtime import deployment, flow_run
+
+    name = f"流程运行 {flow_run.name}" if flow_run.name else "流程运行"
+    if deployment.name:
+        name += f"（部署 {deployment.name}）"
+    return f"{name}，原因：{reason}" if reason else name

@@ -2,7 +2,7 @@
 # Install everything zhuanbao needs on a fresh Debian machine: fonts and PDF tools, then the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils"
+APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0"
 missing=""
 for pkg in $APT_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
 if [ -n "$missing" ]; then

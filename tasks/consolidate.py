@@ -43,6 +43,8 @@ def write_partition(curated_dir: Path, dataset: str, period: str, frame: pd.Data
     target = partition_path(curated_dir, dataset, period)
     target.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
+    for stale in target.parent.glob(".data.parquet.*.tmp"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     aside = target.with_name(f".data.parquet.{os.getpid()}.tmp")
     pq.write_table(table, aside)
     os.replace(aside, target)

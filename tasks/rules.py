@@ -140,3 +140,7 @@ def run_suite(suite: Suite, frame: pd.DataFrame, context=None) -> pd.DataFrame:
         parts.append(pd.DataFrame({"position": position, ROW_ID: pd.Series(ids, dtype="int64")}))
     return pd.concat(parts, ignore_index=True)
 
+
+
+if __name__ == "__main__":
+    print(rules_table_markdown())

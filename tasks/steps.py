@@ -174,6 +174,15 @@ def close_run(ctx: RunContext, counts: dict, outputs: dict) -> dict:
     return {"period": ctx.period, "run_id": ctx.run_id, **counts, "outputs": outputs}
 
 
+def fail_run(ctx: RunContext, exc: BaseException) -> None:
+    """Record a run that stopped with an error (its reason stays), so the registry never shows it running."""
+    with session(ctx.settings.db_url) as db:
+        run = db.get(Run, ctx.run_id)
+        run.finished_at, run.status = utc(datetime.now(ctx.settings.tz)), "failed"
+        run.counts = {**(run.counts or {}), "error": f"{type(exc).__name__}: {exc}"[:500]}
+        db.commit()
+
+
 def summary_line(summary: dict) -> str:
     return (f"{summary['period']}：文件 {summary.get('files', 0)} 个，受理 {summary.get('accepted', 0)}，"
             f"退回 {summary.get('rejected', 0)}，逾期 {summary.get('late', 0)}，未报 {summary.get('missing', 0)}")

@@ -40,3 +40,13 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One temporary Prefect server for the whole test session (starting one costs 10–25 s)."""
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect_home"))
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

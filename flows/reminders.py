@@ -1,0 +1,39 @@
+"""The reminders flow (催报): during the window, who still owes the period's report.
+
+Scheduled daily at 09:00 from the 10th to the 15th (prefect.yaml). It collects and checks what
+has arrived (units get their receipts, so a rejected file is known before the deadline), then
+writes reports/<period>/催报名单.md/.json and logs the list. It holds the period's lock like
+the monthly run, so it never writes while the month is being built.
+"""
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from tasks import steps
+from tasks.settings import load_settings
+
+
+@flow(name="submission_reminders", log_prints=True)
+def submission_reminders(period: str | None = None, check: bool = True) -> dict:
+    """Collect, read (and check) what arrived for the period, then write the 催报 list."""
+    from tasks.lock import period_lock
+    from tasks.reference import reference_for
+    from tasks.registry import session
+    from tasks.reminders import log_lines, reminder_list
+    from tasks.schedule import scheduled_period
+
+    logger = get_run_logger()
+    settings = load_settings()
+    period = period or scheduled_period(settings.timezone)
+    with period_lock(settings, period, who=f"催报名单（{period}）"):
+        ctx = steps.RunContext(settings, period, reference_for(settings, period), run_id=0, reason="催报")
+        steps.collect(ctx)
+        reads = steps.read(ctx)
+        if check and reads:
+            steps.check(ctx, reads)
+        with session(settings.db_url) as db:
+            entries, paths = reminder_list(settings, db, period, ctx.reference)
+    for line in log_lines(period, entries):
+        logger.info(line)
+    return {"period": period, "owing": [e["unit_code"] for e in entries],
+            "files": {k: str(v) for k, v in paths.items()}}

@@ -1,0 +1,21 @@
+"""The rerun flow: rebuild one period after late or corrected files, saying why.
+
+A thin wrapper over monthly_consolidation with both parameters required, so the `rerun`
+deployment's form in the Prefect UI asks for the period and the reason (the reason is recorded
+in the registry's run and shown in the 专报's 修订说明).
+"""
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.monthly import monthly_consolidation
+from tasks.settings import period_parts
+
+
+@flow(name="rerun_period", log_prints=True)
+def rerun_period(period: str, reason: str) -> dict:
+    """Pick up late and corrected files for `period` and rebuild it (a 修订版 if the inputs changed)."""
+    period_parts(period)  # raises with the period named
+    if not reason or not reason.strip():
+        raise ValueError("重跑必须说明原因（将写入登记簿和专报的修订说明）")
+    return monthly_consolidation(period=period, reason=reason.strip())

@@ -1,0 +1,72 @@
+"""Formatting for the 专报: numbers, percentages and dates as an office writes them.
+
+Templates receive only strings made here (thousands separators, one decimal for %, dates
+like 2020年5月16日), so the Word, PDF and HTML versions print exactly the same figures.
+A value that cannot be computed prints as an em dash.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+DASH = "—"
+KIND_LABELS = {"township": "乡镇（办事处）", "park": "园区", "department": "区直部门", "enterprise": "区属国有企业"}
+TARGET_KIND_LABELS = {"growth": "增速", "amount": "总量", "level": "水平"}
+STATUS_LABELS = {"accepted": "已受理", "received": "已接收", "rejected": "退回待更正", "missing": "未报送"}
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except TypeError:
+        return False
+
+
+def num(value, decimals: int | None = None) -> str:
+    """12345.67 → '12,345.7'; integers print without decimals unless `decimals` says so."""
+    if _missing(value):
+        return DASH
+    value = float(value)
+    if decimals is None:
+        decimals = 0 if value == int(value) else 1
+    return f"{value:,.{decimals}f}"
+
+
+def pct(fraction, decimals: int = 1) -> str:
+    """0.3333 → '33.3%' (a fraction)."""
+    return DASH if _missing(fraction) else f"{float(fraction) * 100:.{decimals}f}%"
+
+
+def pct_points(percent, decimals: int = 1) -> str:
+    """14.503 → '14.5%' (already a percentage, like growth_pct)."""
+    return DASH if _missing(percent) else f"{float(percent):.{decimals}f}%"
+
+
+def signed_growth(percent) -> str:
+    """Growth as an office writes it: '增长14.5%' / '下降3.2%'."""
+    if _missing(percent):
+        return DASH
+    word = "增长" if percent >= 0 else "下降"
+    return f"{word}{abs(float(percent)):.1f}%"
+
+
+def cn_date(moment: date | datetime) -> str:
+    """2020-05-16 → '2020年5月16日'."""
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def cn_datetime(moment: datetime) -> str:
+    """→ '2020年5月18日 10:05'."""
+    return f"{cn_date(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+def cn_year(year: int) -> str:
+    """2020 → '二〇二〇' (the year in an issue header)."""
+    return "".join(CN_DIGITS[int(d)] for d in str(year))
+
+
+def join_names(names: list[str], sep: str = "、") -> str:
+    return sep.join(names) if names else "无"

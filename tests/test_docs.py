@@ -1,0 +1,7 @@
+"""The README says what the code does: its rules table is the suites' own."""
+from tasks.rules import rules_table_markdown
+from tasks.settings import PROJECT_ROOT
+
+
+def test_readme_rules_table_is_generated_from_the_suites():
+    assert rules_table_markdown().strip() in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

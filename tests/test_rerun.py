@@ -1,0 +1,160 @@
+"""Reruns, backfill and the schedule's period: incremental reads, reason recorded, lock respected.
+
+The flow runs for real on the shared Prefect test server; the rules, consolidation, metrics and
+report steps are replaced by stand-ins (they have their own tests), so these tests stay fast.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tasks import intake
+from tasks.collect import copy_into_inbox
+from tasks.demo import write_workbook
+from tasks.registry import Run, session
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROWS = {"indicators": [{"indicator_code": "GDP", "cumulative": 100.0}]}
+
+
+def put(settings, reference, tmp_path, unit: str, period: str, day: int, month: int = 5) -> None:
+    arrival = datetime(2020, month, day, 10, 0, tzinfo=TZ)
+    path = write_workbook(tmp_path / "out" / f"{unit}_{period}.xlsx", reference=reference, unit_code=unit,
+                          period=period, reported_on=arrival, **ROWS)
+    copy_into_inbox(path, settings, period, arrival)
+
+
+@pytest.fixture
+def light_flow(monkeypatch, settings, prefect_harness):
+    """monthly_consolidation with real collect/read/close_run and stand-ins for the heavy steps."""
+    from flows import monthly
+    from tasks.outcomes import settle_outcomes
+    from tasks.validate import empty_findings
+
+    def check(ctx, reads):
+        with session(ctx.settings.db_url) as db:
+            rows = {r.id: r for r in db.scalars(select(intake.Submission).where(intake.Submission.period == ctx.period))}
+            settle_outcomes([(rows[fid], read) for fid, read in reads], empty_findings())
+            db.commit()
+        return {"files": len(reads), "accepted": len(reads), "rejected": 0}
+
+    monkeypatch.setattr(monthly, "check", check)
+    for name in ("consolidate", "metrics"):
+        monkeypatch.setattr(monthly, name, lambda *args: {})
+    monkeypatch.setattr(monthly, "report", lambda ctx: {"reason": ctx.reason})
+    monkeypatch.setenv("ZHUANBAO_HOME", str(settings.home))
+    return monthly
+
+
+def runs(settings) -> list[Run]:
+    with session(settings.db_url) as db:
+        return list(db.scalars(select(Run).order_by(Run.id)))
+
+
+def count_reads(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = intake.read_workbook
+
+    def spy(path, reference, **kwargs):
+        seen.append(kwargs["name"])
+        return real(path, reference, **kwargs)
+
+    monkeypatch.setattr(intake, "read_workbook", spy)
+    return seen
+
+
+def test_rerun_reads_only_the_late_file_and_records_its_reason(light_flow, settings, reference, tmp_path, monkeypatch):
+    from flows.rerun import rerun_period
+
+    put(settings, reference, tmp_path, "T01", "2020-04", 12)
+    put(settings, reference, tmp_path, "T04", "2020-04", 18)  # late
+    seen = count_reads(monkeypatch)
+    first = light_flow.monthly_consolidation(period="2020-04", as_of="2020-05-16T09:00:00+08:00")
+    assert (first["new_files"], seen) == (1, ["T01_2020-04.xlsx"])
+    seen.clear()
+    second = rerun_period(period="2020-04", reason="北洲子镇逾期报送，补录后修订")
+    assert second["new_files"] == 1 and second["files"] == 2
+    assert seen == ["T04_2020-04.xlsx"]  # T01 came from the read cache
+    assert second["outputs"] == {"reason": "北洲子镇逾期报送，补录后修订"}  # what steps.report hands publish_report
+    history = runs(settings)
+    assert [(r.period, r.reason, r.status) for r in history] == [
+        ("2020-04", None, "completed"), ("2020-04", "北洲子镇逾期报送，补录后修订", "completed")]
+    assert history[1].counts["late"] == 1
+
+
+def test_a_new_reader_version_reads_everything_again(settings, reference, tmp_path, monkeypatch):
+    from tasks.collect import collect_inbox
+
+    put(settings, reference, tmp_path, "T01", "2020-04", 12)
+    with session(settings.db_url) as db:
+        collect_inbox(settings, db, "2020-04")
+        seen = count_reads(monkeypatch)
+        intake.read_period(settings, db, "2020-04", reference)
+        intake.read_period(settings, db, "2020-04", reference)
+        assert len(seen) == 1
+        monkeypatch.setattr(intake, "reader_version", lambda: "next-version")
+        reads = intake.read_period(settings, db, "2020-04", reference)
+    assert len(seen) == 2 and reads[0][1].unit_code == "T01"
+
+
+def test_rerun_refuses_while_the_period_is_being_written(light_flow, settings, monkeypatch):
+    from flows.cli import app
+    from tasks.lock import period_lock
+
+    monkeypatch.setenv("ZHUANBAO_LOCK_WAIT_SECONDS", "0.3")
+    with period_lock(settings, "2020-04", who="流程运行 monthly（部署 monthly）"):
+        result = CliRunner().invoke(app, ["rerun", "--period", "2020-04", "--reason", "更正"])
+    assert result.exit_code == 3, result.output
+    assert "报告期 2020-04 正在由另一次运行处理" in result.output and "部署 monthly" in result.output
+    assert runs(settings) == []  # refused before anything was written
+
+
+def test_rerun_needs_a_reason():
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["rerun", "--period", "2020-04", "--reason", " "])
+    assert result.exit_code != 0 and "原因" in result.output
+
+
+def test_backfill_runs_the_months_in_order(light_flow, settings):
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["backfill", "--from", "2020-03", "--to", "2020-05"])
+    assert result.exit_code == 0, result.output
+    assert [(r.period, r.reason, r.status) for r in runs(settings)] == [
+        ("2020-03", "补跑", "completed"), ("2020-04", "补跑", "completed"), ("2020-05", "补跑", "completed")]
+
+
+def test_backfill_months_cross_the_year():
+    from flows.cli_ops import _months
+
+    assert _months("2019-11", "2020-02") == ["2019-11", "2019-12", "2020-01", "2020-02"]
+
+
+def test_scheduled_run_builds_the_month_before_its_scheduled_start(light_flow, settings, monkeypatch):
+    from prefect.runtime import flow_run
+
+    # a run scheduled for 16 May but started (or retried) on 2 June still builds April
+    scheduled = datetime(2020, 5, 16, 9, 0, tzinfo=TZ)
+    monkeypatch.setitem(flow_run.FIELDS, "scheduled_start_time", lambda: scheduled)
+    summary = light_flow.monthly_consolidation()
+    assert summary["period"] == "2020-04"
+
+
+def test_prefect_yaml_describes_the_three_deployments():
+    from flows.deploy import deployment_specs, runner_deployments
+
+    specs = {d["name"]: d for d in deployment_specs()}
+    assert specs["monthly"]["schedules"] == [{"cron": "0 9 16 * *", "timezone": "Asia/Shanghai",
+                                              "slug": "monthly-16th-0900", "active": True}]
+    assert specs["reminders"]["schedules"][0]["cron"] == "0 9 10-15 * *"
+    assert specs["rerun"]["schedules"] == [] and specs["rerun"]["entrypoint"] == "flows/rerun.py:rerun_period"
+    assert all(d["concurrency_limit"] == 1 for d in specs.values())
+    built = {d.name: d for d in runner_deployments()}
+    assert built["monthly"].schedules[0].slug == "monthly-16th-0900"
+    assert built["monthly"].schedules[0].schedule.timezone == "Asia/Shanghai"
+    assert set(built["rerun"]._parameter_openapi_schema.required) == {"period", "reason"}
