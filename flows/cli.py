@@ -33,8 +33,8 @@ def _period(value: str) -> str:
 
 
 @app.callback()
-def main(home: Optional[Path] = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",
-                                             help="数据目录（默认 ./data_lake）")) -> None:
+def main(home: Optional[str] = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
+                                            help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）")) -> None:
     if home is not None:
         import os
 
@@ -147,13 +147,13 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     prepare_prefect(load_settings().home)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from flows.monthly import STEP_NAMES, listen, monthly_consolidation
+    from flows.monthly import STEP_NAMES, flow_for, listen
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
         bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
         with listen(lambda name: progress.update(bar, advance=1, description=f"{period} {name} 完成")):
-            return monthly_consolidation(period=period, as_of=as_of, reason=reason)
+            return flow_for(load_settings())(period=period, as_of=as_of, reason=reason)
 
 
 def print_outputs(summary: dict) -> None:

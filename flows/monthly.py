@@ -1,7 +1,9 @@
 """The monthly flow: collect → read → check → consolidate → metrics → report, for one period.
 
 Wiring only: every step is a function in tasks/steps.py. Runs as plain Python (Prefect starts a
-temporary server) or against a server when PREFECT_API_URL is set.
+temporary server) or against a server when PREFECT_API_URL is set. `flow_for(settings)` is the flow
+with the task runner the settings choose (ZHUANBAO_TASK_RUNNER, see tasks/runner.py): the read
+step maps the uncached files over it in chunks; every other step runs in the flow's process.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Callable, Iterator
 from prefect import flow, get_run_logger, task
 
 from tasks import steps
-from tasks.settings import load_settings
+from tasks.runner import reader_for, task_runner_for
+from tasks.settings import Settings, load_settings
 
 STEP_NAMES = ["收取文件", "读取工作簿", "审核规则", "汇总入库", "计算指标", "生成专报"]
 _listeners: list[Callable[[str], None]] = []
@@ -38,8 +41,13 @@ def _step(name: str, work: Callable) -> Callable:
     return task(name=f"{name} {work.__name__}")(run)
 
 
+def read(ctx: steps.RunContext) -> list:
+    """steps.read with the uncached files mapped in chunks over the flow's task runner."""
+    return steps.read(ctx, reader_for(ctx.settings, ctx.reference))
+
+
 collect, read, check, consolidate, metrics, report = (
-    _step(name, work) for name, work in zip(STEP_NAMES, (steps.collect, steps.read, steps.check,
+    _step(name, work) for name, work in zip(STEP_NAMES, (steps.collect, read, steps.check,
                                                          steps.consolidate, steps.metrics, steps.report)))
 
 
@@ -71,6 +79,11 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
         summary = steps.close_run(ctx, {**arrived, **checked}, outputs)
     logger.info(steps.summary_line(summary))
     return summary
+
+
+def flow_for(settings: Settings | None = None):
+    """The monthly flow on the task runner the settings choose (thread by default, or Dask)."""
+    return monthly_consolidation.with_options(task_runner=task_runner_for(settings or load_settings()))
 
 
 def run_holder(reason: str | None) -> str:

@@ -2,7 +2,8 @@
 # Install everything zhuanbao needs on a fresh Debian machine: fonts and PDF tools, then the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0"
+# postgresql: the registry's tests start a throwaway server (initdb + pg_ctl) to test against
+APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0 postgresql"
 missing=""
 for pkg in $APT_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
 if [ -n "$missing" ]; then
@@ -10,4 +11,4 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-python -m pip install -q --disable-pip-version-check -e ".[dev]"
+python -m pip install -q --disable-pip-version-check -e ".[dev,postgres]"

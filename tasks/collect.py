@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.registry import Submission, utc
-from tasks.settings import Settings
+from tasks.settings import Settings, lake_fs
 
 IGNORED_PREFIXES = ("~$", ".", "Thumbs.db", "desktop.ini")
 
@@ -37,9 +37,24 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path:
-    """Keep the bytes under raw/<sha[:2]>/<sha><suffix>; written aside then renamed, never changed."""
-    target = settings.raw_dir / sha256[:2] / f"{sha256}{suffix.lower()}"
+def raw_key(sha256: str, suffix: str) -> str:
+    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix>."""
+    return f"raw/{sha256[:2]}/{sha256}{suffix.lower()}"
+
+
+def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path | str:
+    """Keep the bytes under raw/<sha[:2]>/<sha><suffix>; written aside then renamed, never changed.
+
+    In a remote lake (`ZHUANBAO_HOME=s3://…`) the bytes go up in one `pipe_file` (one PUT of the
+    whole object, atomic on object stores) and the URL is returned.
+    """
+    if settings.lake is not None:
+        target = f"{settings.lake.rstrip('/')}/{raw_key(sha256, suffix)}"
+        fs, key = lake_fs(target)
+        if not fs.exists(key):
+            fs.pipe_file(key, data)
+        return target
+    target = settings.home / raw_key(sha256, suffix)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,22 +65,40 @@ def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path
     return target
 
 
+def read_raw(settings: Settings, raw_path: str) -> bytes:
+    """The kept bytes of a submission (`Submission.raw_path`, relative to the lake), local or remote."""
+    if settings.lake is None:
+        return (settings.home / raw_path).read_bytes()
+    fs, key = lake_fs(f"{settings.lake.rstrip('/')}/{raw_path}")
+    return fs.cat_file(key)
+
+
+def first_arrivals(db: Session, period: str) -> dict[str, Submission]:
+    """sha256 -> the first (non-duplicate) arrival of those bytes in the period."""
+    rows = db.scalars(select(Submission).where(Submission.period == period, Submission.outcome != "duplicate")
+                      .order_by(Submission.id.desc()))
+    return {row.sha256: row for row in rows}
+
+
 def register(settings: Settings, db: Session, *, data: bytes, file_name: str, period: str,
-             received_at: datetime, source: str) -> Submission:
-    """Register one arrival (the caller commits). Same bytes already in the period -> duplicate."""
+             received_at: datetime, source: str, seen: dict[str, Submission] | None = None) -> Submission:
+    """Register one arrival (the caller commits). Same bytes already in the period -> duplicate.
+
+    `seen` (from `first_arrivals`, kept up to date here) saves a query per file in a big inbox.
+    """
     sha = sha256_of(data)
-    first = db.scalars(select(Submission).where(
-        Submission.period == period, Submission.sha256 == sha, Submission.outcome != "duplicate")
-        .order_by(Submission.id)).first()
-    raw = store_raw(settings, data, sha, Path(file_name).suffix)
+    seen = first_arrivals(db, period) if seen is None else seen
+    first = seen.get(sha)
+    store_raw(settings, data, sha, Path(file_name).suffix)
     row = Submission(period=period, file_name=file_name, sha256=sha, size=len(data),
-                     received_at=utc(received_at), source=source, raw_path=str(raw.relative_to(settings.home)),
+                     received_at=utc(received_at), source=source, raw_path=raw_key(sha, Path(file_name).suffix),
                      outcome="duplicate" if first else "received", duplicate_of=first.id if first else None,
                      unit_code=first.unit_code if first else None, rules=[],
                      messages=[f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first else [],
                      registered_at=utc(datetime.now(settings.tz)))
     db.add(row)
     db.flush()
+    seen.setdefault(sha, row)
     return row
 
 
@@ -89,17 +122,23 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
     With `as_of`, files that arrived later are left for a later run (a run "as of" the 16th).
     """
     result = CollectResult()
-    known = {(s.file_name, s.sha256) for s in db.scalars(
-        select(Submission).where(Submission.period == period, Submission.source == "inbox"))}
+    rows = list(db.scalars(select(Submission).where(Submission.period == period, Submission.source == "inbox")))
+    known = {(r.file_name, r.sha256) for r in rows}
+    unchanged = {(r.file_name, r.size, r.received_at) for r in rows}  # same name, size and time: not re-read
+    seen = first_arrivals(db, period)
     for path in inbox_files(settings, period):
-        if as_of is not None and arrival_of(path, settings) > as_of:
+        arrival = arrival_of(path, settings)
+        if as_of is not None and arrival > as_of:
+            continue
+        if (path.name, path.stat().st_size, utc(arrival)) in unchanged:
+            result.already_known += 1
             continue
         data = path.read_bytes()
         if (path.name, sha256_of(data)) in known:
             result.already_known += 1
             continue
         row = register(settings, db, data=data, file_name=path.name, period=period,
-                       received_at=arrival_of(path, settings), source="inbox")
+                       received_at=arrival, source="inbox", seen=seen)
         known.add((path.name, row.sha256))
         (result.duplicates if row.outcome == "duplicate" else result.registered).append(row.id)
     db.commit()

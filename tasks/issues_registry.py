@@ -4,7 +4,9 @@
 - Publishing again with the same inputs (the context without its `issue` fields) writes
   nothing and returns the existing files.
 - Changed inputs make revision r+1 of the same issue, written beside the earlier files:
-  `reports/<period>/专报_<period>_第<N>期.{html,pdf,docx,json}`, then `..._第<N>期_修订1.*`,
+  `reports/<period>/专报_<period>_第<N>期.{html,pdf,docx,json}` and the Excel 附表
+  `专报_<period>_第<N>期_附表.xlsx` (every row; the document shows at most
+  `report_detail_rows` per list), then `..._第<N>期_修订1.*` / `..._第<N>期_修订1_附表.xlsx`,
   with a 修订说明 computed against the previous context (units added or now accepted, figures
   changed, the reason given).
 """
@@ -19,10 +21,10 @@ from filelock import FileLock
 from sqlalchemy import func, select
 
 from tasks.registry import ReportIssue, local, session, utc
-from tasks.report_format import cn_date, join_names
+from tasks.report_format import STATUS_LABELS, cap_names, cn_date
 from tasks.settings import Settings, period_parts
 
-FORMATS = ("html", "pdf", "docx", "json")
+FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 MAX_FIGURES = 8
 
 
@@ -40,7 +42,7 @@ def file_stem(period: str, issue_no: int, revision: int) -> str:
 
 def issue_paths(folder: Path, period: str, issue_no: int, revision: int) -> dict[str, Path]:
     stem = file_stem(period, issue_no, revision)
-    return {fmt: Path(folder) / f"{stem}.{fmt}" for fmt in FORMATS}
+    return {fmt: Path(folder) / (f"{stem}_附表.xlsx" if fmt == "xlsx" else f"{stem}.{fmt}") for fmt in FORMATS}
 
 
 def issue_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
@@ -67,10 +69,25 @@ def _figures(context: dict) -> dict[str, str]:
     return out
 
 
-def describe_changes(previous: dict, current: dict, reason: str | None) -> dict:
-    """What changed between two contexts of a period, with the 修订说明 sentences."""
-    before = {r["unit_code"]: r for r in previous.get("submissions", {}).get("rows", [])}
-    after = {r["unit_code"]: r for r in current["submissions"]["rows"]}
+def _unit_status(context: dict) -> dict[str, dict]:
+    """unit_code → {unit, status_code} for every unit: from the 附表's 报送情况 sheet (the document's
+    own list may be shortened), or from submissions.rows in a context older than the 附表."""
+    from tasks.report_context import SHEETS
+
+    sheets = {s["name"]: s for s in (context.get("appendix") or {}).get("sheets", [])}
+    sheet = sheets.get(SHEETS["submissions"])
+    if sheet is None:
+        return {r["unit_code"]: r for r in context.get("submissions", {}).get("rows", [])}
+    codes = {label: code for code, label in STATUS_LABELS.items()}
+    col = {name: i for i, name in enumerate(sheet["columns"])}
+    return {r[col["单位代码"]]: {"unit": r[col["单位"]], "status_code": codes.get(r[col["报送状态"]], r[col["报送状态"]])}
+            for r in sheet["rows"]}
+
+
+def describe_changes(previous: dict, current: dict, reason: str | None, limit: int = 30) -> dict:
+    """What changed between two contexts of a period, with the 修订说明 sentences (at most `limit`
+    unit names in a sentence)."""
+    before, after = _unit_status(previous), _unit_status(current)
     ok = ("accepted", "received")
     added = [r["unit"] for c, r in after.items()
              if r["status_code"] in ok and before.get(c, {}).get("status_code", "missing") == "missing"]
@@ -80,9 +97,9 @@ def describe_changes(previous: dict, current: dict, reason: str | None) -> dict:
     figures = [{"item": k, "before": old.get(k, "—"), "after": v} for k, v in new.items() if old.get(k) != v]
     notes = []
     if added:
-        notes.append(f"新增报送单位：{join_names(added)}，其数据已纳入本期汇总。")
+        notes.append(f"新增报送单位：{cap_names(added, limit)}，其数据已纳入本期汇总。")
     if accepted:
-        notes.append(f"更正后受理：{join_names(accepted)}。")
+        notes.append(f"更正后受理：{cap_names(accepted, limit)}。")
     if figures:
         shown = "；".join(f"{f['item']}由{f['before']}变为{f['after']}" for f in figures[:MAX_FIGURES])
         more = f"等{len(figures)}项" if len(figures) > MAX_FIGURES else ""
@@ -105,7 +122,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                    issued_at: datetime | None = None) -> dict:
     """Publish the period's 专报: new issue, revision, or nothing new (see the module docstring).
 
-    Returns paths (`html`, `pdf`, `docx`, `json`/`context`), `issue_no`, `revision`, `created`.
+    Returns paths (`html`, `pdf`, `docx`, `json`/`context`, `xlsx` — the 附表), `issue_no`, `revision`,
+    `created`.
     """
     year, _ = period_parts(period)
     digest = inputs_digest(context)
@@ -131,7 +149,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             issue_no, revision = latest.issue_no, latest.revision + 1
             previous_file = issue_paths(Path(latest.folder), period, latest.issue_no, latest.revision)["json"]
             previous = json.loads(previous_file.read_text("utf-8")) if previous_file.exists() else {}
-            changes = describe_changes(previous, context, reason)
+            changes = describe_changes(previous, context, reason, settings.report_detail_rows)
         issued = issued_at or datetime.now(settings.tz)
         full = {**context, "issue": issue_fields(settings, period, issue_no, revision, issued,
                                                  changes.get("notes", []), reason)}
@@ -147,6 +165,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
 
 def _write(context: dict, paths: dict[str, Path], settings: Settings) -> None:
     from tasks.render import render_all
+    from tasks.report_appendix import write_appendix
 
     render_all(context, paths["json"].with_suffix(""), home=settings.home)
+    write_appendix(context.get("appendix") or {"sheets": []}, paths["xlsx"])
     paths["json"].write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -11,6 +11,7 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,8 +43,11 @@ def write_receipt(folder: Path, receipt: dict[str, Any]) -> tuple[Path, Path]:
     view = receipt_view(receipt)
     stem = f"{Path(receipt['file_name']).stem}.{receipt['sha256'][:8]}"
     html_path, json_path = folder / f"{stem}.html", folder / f"{stem}.json"
+    text = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
+    if html_path.exists() and json_path.exists() and json_path.read_text(encoding="utf-8") == text:
+        return html_path, json_path  # a rerun: this file's receipt says the same as before
     html_path.write_text(_template().render(**view), encoding="utf-8")
-    json_path.write_text(json.dumps(view, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    json_path.write_text(text, encoding="utf-8")
     return html_path, json_path
 
 
@@ -107,6 +111,7 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+@lru_cache(maxsize=1)
 def _template():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 

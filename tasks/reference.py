@@ -6,6 +6,7 @@ year's tables. A missing table or column is a `ReferenceError` naming the file a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -42,17 +43,22 @@ class Reference:
     projects: pd.DataFrame
     tasks: pd.DataFrame
 
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        """unit_code -> unit_name (looked up once per file: a dict, not a column scan)."""
+        return dict(zip(self.units.unit_code, self.units.unit_name))
+
+    @cached_property
+    def _codes_by_name(self) -> dict[str, str]:
+        return dict(zip(self.units.unit_name, self.units.unit_code))
+
     def unit_name(self, unit_code: str) -> str:
-        hit = self.units.loc[self.units.unit_code == unit_code, "unit_name"]
-        return hit.iloc[0] if len(hit) else unit_code
+        return self.unit_names.get(unit_code, unit_code)
 
     def resolve_unit(self, text: str) -> str | None:
         """A unit code from a code or an exact unit name (spec §4); None when unknown."""
         text = text.strip()
-        if text in set(self.units.unit_code):
-            return text
-        hit = self.units.loc[self.units.unit_name == text, "unit_code"]
-        return hit.iloc[0] if len(hit) else None
+        return text if text in self.unit_names else self._codes_by_name.get(text)
 
     def assignments(self, period: str) -> pd.DataFrame:
         """One row per (unit_code, form, code) that must be reported for `period`."""

@@ -1,15 +1,21 @@
 """The registry: every received file, every run and every issue of the 专报, through SQLAlchemy.
 
-SQLite inside the home by default; any SQLAlchemy URL (PostgreSQL in production) by setting.
-Times are stored as UTC and handed out in the office's time zone.
+SQLite inside the home by default; any SQLAlchemy URL (PostgreSQL in production,
+`postgresql+psycopg://user:pw@host/zhuanbao`) by setting. Times are stored as naive UTC and handed
+out in the office's time zone; JSON columns hold Chinese text as is (not \\u-escaped), so a clerk
+reading the table in psql sees 河坝镇. One engine per URL per process; a forked child (a Dask or
+multiprocessing worker) opens its own connections instead of sharing the parent's sockets.
 """
 from __future__ import annotations
 
+import json
+import os
+import threading
 from datetime import datetime, timezone
-from functools import lru_cache
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, select
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 OUTCOMES = ("received", "accepted", "rejected", "superseded", "duplicate")
@@ -27,7 +33,7 @@ class Submission(Base):
     period: Mapped[str] = mapped_column(String(7), index=True)
     file_name: Mapped[str] = mapped_column(String(512))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # PostgreSQL's INTEGER stops at 2 GiB
     received_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
     source: Mapped[str] = mapped_column(String(16))  # inbox | submit
     raw_path: Mapped[str] = mapped_column(String(1024))
@@ -68,12 +74,46 @@ class ReportIssue(Base):
     folder: Mapped[str] = mapped_column(String(1024))
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def engine_for(db_url: str) -> Engine:
     """One engine per URL per process, with the schema created."""
-    engine = create_engine(db_url, future=True)
-    Base.metadata.create_all(engine)
-    return engine
+    engine = _ENGINES.get(db_url)
+    if engine is not None:
+        return engine
+    with _ENGINES_LOCK:
+        if db_url not in _ENGINES:
+            options = {} if db_url.startswith("sqlite") else {"pool_pre_ping": True}
+            engine = create_engine(db_url, json_serializer=_json_dumps, **options)
+            _create_schema(engine)
+            _ENGINES[db_url] = engine
+        return _ENGINES[db_url]
+
+
+def _create_schema(engine: Engine) -> None:
+    """create_all, tolerating another process creating the same tables at the same moment (PostgreSQL)."""
+    try:
+        Base.metadata.create_all(engine)
+    except (IntegrityError, ProgrammingError):
+        Base.metadata.create_all(engine)  # the other process won; now every table exists
+
+
+def _forget_engines_after_fork() -> None:
+    """In a forked child, drop the parent's pooled connections without closing the parent's sockets."""
+    global _ENGINES_LOCK
+    _ENGINES_LOCK = threading.Lock()  # a lock held by another thread at fork time would never be released
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
 def session(db_url: str) -> Session:

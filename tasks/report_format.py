@@ -70,3 +70,16 @@ def cn_year(year: int) -> str:
 
 def join_names(names: list[str], sep: str = "、") -> str:
     return sep.join(names) if names else "无"
+
+
+def cap_names(names, limit: int, noun: str = "个单位") -> str:
+    """Names joined by 、; past `limit` the first `limit` and '等N个单位' (N counts them all)."""
+    names = list(names)
+    if len(names) <= limit:
+        return join_names(names)
+    return f"{'、'.join(names[:limit])}等{len(names)}{noun}"
+
+
+def more_text(omitted: int, noun: str, sheet: str, detail: str = "") -> str:
+    """The line under a shortened list: '其余950个单位见附表（Excel）“单位排名”。'; '' when nothing is left out."""
+    return f"其余{omitted}{noun}{detail}见附表（Excel）“{sheet}”。" if omitted > 0 else ""

@@ -51,9 +51,10 @@ def collect(ctx: RunContext) -> dict:
     return {"new_files": len(result.registered), "duplicates": len(result.duplicates)}
 
 
-def read(ctx: RunContext) -> list:
+def read(ctx: RunContext, read_many=None) -> list:
+    """Each distinct file's WorkbookRead as (file_id, read); uncached files go to `read_many` (default inline)."""
     with session(ctx.settings.db_url) as db:
-        return [(row.id, read) for row, read in read_period(ctx.settings, db, ctx.period, ctx.reference)]
+        return [(row.id, read) for row, read in read_period(ctx.settings, db, ctx.period, ctx.reference, read_many)]
 
 
 def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
@@ -88,11 +89,12 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     deadline = ctx.settings.deadline(ctx.period)
+    by_file = dict(tuple(findings.groupby("file_id"))) if len(findings) else {}
     for row in rows:
         arrival = local(row.received_at, ctx.settings.tz)
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
         write_receipt(folder, receipt_for(
-            row.id, findings, period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
+            row.id, by_file.get(row.id, findings.iloc[0:0]), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=arrival, on_time=arrival <= deadline,
             outcome=row.outcome, office=ctx.settings.issuing_office))
 

@@ -59,7 +59,16 @@ class WorkbookRead:
     meta_row: int | None = None
     sheets: dict[str, str] = field(default_factory=dict)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The rows per form as DataFrames, built on first use (a period batch uses `tidy_frames`)."""
+        for form, rows in self.records.items():
+            if form not in self._frames:
+                self._frames[form] = _frame(form, rows)
+        return self._frames
 
 
 _HEADER_KEYS = {form: {header_key(h): f for f, h in cols.items()} for form, cols in HEADERS.items()}
@@ -148,7 +157,7 @@ def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, re
             if label == "填报单位":
                 result.unit_text = value
                 result.unit_code = unit_code_in(value) or reference.resolve_unit(value)
-                if result.unit_code and result.unit_code not in set(reference.units.unit_code):
+                if result.unit_code and result.unit_code not in reference.unit_names:
                     result.unit_code = reference.resolve_unit(value.split("（")[0].split("(")[0])
                 result.meta_sheet, result.meta_row = sheet, index + 1
             elif label == "报告期":
@@ -179,10 +188,14 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
         if any(mark in nfc(c) for c in row[:3] for mark in FOOTER_MARKS):
             break
         records.append(_tidy_row(form, cells, sheet, index + 1, result.unit_code))
-    frame = pd.DataFrame.from_records(records) if records else empty_frame(form)
-    frame = frame.reindex(columns=empty_frame(form).columns)
+    result.records[form] = records
+
+
+def _frame(form: str, records: list[dict]) -> pd.DataFrame:
+    columns = empty_frame(form).columns
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else empty_frame(form)
     frame[list(NUMERIC[form])] = frame[list(NUMERIC[form])].astype("float64")
-    result.frames[form] = frame
+    return frame
 
 
 def _tidy_row(form: str, cells: dict, sheet: str, excel_row: int, unit_code: str | None) -> dict:
@@ -200,10 +213,17 @@ def _tidy_row(form: str, cells: dict, sheet: str, excel_row: int, unit_code: str
 
 
 def tidy_frames(reads: list[tuple[int, WorkbookRead]]) -> dict[str, pd.DataFrame]:
-    """All files' rows of a period, per form, with `file_id` first: the batch the suites check."""
+    """All files' rows of a period, per form, with `file_id` first: the batch the suites check.
+
+    Built once per form from every file's records (one DataFrame for the period, not one per file).
+    """
     out = {}
     for form in FORMS:
-        parts = [r.frames[form].assign(file_id=fid) for fid, r in reads if form in r.frames and len(r.frames[form])]
-        frame = pd.concat(parts, ignore_index=True) if parts else empty_frame(form).assign(file_id=pd.Series(dtype="int64"))
+        records = [{**rec, "file_id": fid} for fid, r in reads for rec in r.records.get(form, ())]
+        parts = [_frame(form, records).assign(file_id=[rec["file_id"] for rec in records])] if records else []
+        parts += [r._frames[form].assign(file_id=fid) for fid, r in reads  # frames set directly (tests)
+                  if form not in r.records and form in r._frames and len(r._frames[form])]
+        frame = (pd.concat(parts, ignore_index=True) if parts
+                 else empty_frame(form).assign(file_id=pd.Series(dtype="int64")))
         out[form] = frame[["file_id", *empty_frame(form).columns]]
     return out

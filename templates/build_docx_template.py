@@ -155,6 +155,13 @@ def loop_table(doc, headers: list[str], cells: list[str], loops: list[str], capt
                 cell.width = Mm(width)
 
 
+def more_line(doc, variable: str) -> None:
+    """'其余…见附表（Excel）…' under a shortened list, only when the context says something was left out."""
+    para(doc, "{%p if " + variable + " %}")
+    para(doc, "{{ " + variable + " }}", "表格文字", indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=12)
+    para(doc, "{%p endif %}")
+
+
 def build(out: Path = OUT) -> Path:
     doc = Document()
     styles(doc)
@@ -197,9 +204,11 @@ def build(out: Path = OUT) -> Path:
                ["{{ row.name }}", "{{ row.measure }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}",
                 "lag:row.rate", "{{ row.time_progress }}", "lag:row.status"],
                ["for row in indicators.rows"], "表1 主要指标完成情况（全区口径）", [34, 14, 20, 20, 22, 22, 14, 10])
+    more_line(doc, "indicators.more")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact 28 pt line would clip the chart
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
+    more_line(doc, "chart.more")
 
     doc.add_heading("三、重点项目推进情况", level=1)
     para(doc, "{{ projects.sentence }}")
@@ -214,6 +223,7 @@ def build(out: Path = OUT) -> Path:
                ["{{ row.name }}", "{{ row.lead }}", "{{ row.lead_progress }}", "{{ row.mean_progress }}",
                 "{{ row.units }}", "lag:row.behind"], ["for row in tasks.rows"], "表2 重点任务推进情况",
                [34, 30, 18, 18, 16, 40])
+    more_line(doc, "tasks.more")
 
     doc.add_heading("五、各单位排名", level=1)
     para(doc, "{{ rankings.weights_text }}")
@@ -224,6 +234,7 @@ def build(out: Path = OUT) -> Path:
                ["{{ row.rank }}", "{{ row.unit }}", "{{ row.score }}", "{{ row.on_track }}", "{{ row.share }}",
                 "{{ row.on_time }}", "{{ row.status }}"], ["for row in kind.rows"], None,
                [12, 44, 20, 22, 18, 18, 22])
+    more_line(doc, "kind.more")
     para(doc, "{%p endfor %}")
 
     doc.add_heading("六、存在问题及需协调事项", level=1)
@@ -232,6 +243,7 @@ def build(out: Path = OUT) -> Path:
     loop_table(doc, ["序号", "单位", "项目或任务", "存在问题", "需协调事项或说明"],
                ["{{ row.no }}", "{{ row.unit }}", "{{ row.item }}", "{{ row.problem }}", "{{ row.coordination }}"],
                ["for row in problems.rows"], "表3 问题清单", [12, 30, 40, 37, 37])
+    more_line(doc, "problems.more")
     para(doc, "{%p endif %}")
 
     doc.add_heading("七、报送情况", level=1)
@@ -242,6 +254,7 @@ def build(out: Path = OUT) -> Path:
         para(doc, "{%p for row in " + loop + " %}")
         para(doc, text)
         para(doc, "{%p endfor %}")
+        more_line(doc, loop + "_more")
 
     wide = doc.add_section(WD_SECTION.NEW_PAGE)
     wide.orientation = WD_ORIENT.LANDSCAPE
@@ -252,15 +265,18 @@ def build(out: Path = OUT) -> Path:
                ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
                 "{{ row.cumulative }}", "lag:row.rate", "lag:row.status"], ["for row in indicators.by_unit"],
                None, [50, 70, 30, 30, 28, 16])
+    more_line(doc, "indicators.by_unit_more")
     doc.add_heading("附表2 重点项目推进明细", level=1).paragraph_format.first_line_indent = Pt(0)
     loop_table(doc, ["批次", "项目", "责任单位", "年度计划（万元）", "累计完成（万元）", "完成率", "状态", "形象进度", "进度"],
                ["{{ batch.name }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.annual_plan }}", "{{ row.cumulative }}",
                 "{{ row.completion }}", "{{ row.status }}", "{{ row.progress }}", "lag:row.judgement"],
                ["for batch in projects.batches", "for row in batch.rows"], None, [20, 62, 34, 22, 22, 16, 14, 22, 12])
+    more_line(doc, "projects.more")
     doc.add_heading("附表3 各单位报送情况", level=1).paragraph_format.first_line_indent = Pt(0)
     loop_table(doc, ["单位", "报送状态", "报送时间", "按时", "备注"],
                ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}", "{{ row.note }}"],
                ["for row in submissions.rows"], None, [50, 30, 46, 16, 80])
+    more_line(doc, "submissions.rows_more")
     doc.core_properties.title, doc.core_properties.author = "专报模板", "zhuanbao"
     doc.save(out)
     return out

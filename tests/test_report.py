@@ -62,6 +62,9 @@ def test_publish_renders_three_formats(settings, reference):
     out = publish_report(settings, PERIOD, context, issued_at=ISSUED)
     assert out["issue_no"] == 1 and out["revision"] == 0 and out["created"]
     assert Path(out["pdf"]).name == "专报_2020-04_第1期.pdf"
+    assert Path(out["xlsx"]).name == "专报_2020-04_第1期_附表.xlsx" and Path(out["xlsx"]).exists()
+    assert all(context[part][key] == "" for part, key in (("tasks", "more"), ("problems", "more"),
+                                                           ("submissions", "rows_more")))  # 18 units: all rows fit
     on_time_rate = f"{15 / 18 * 100:.1f}%"
     pdf_text = subprocess.run(["pdftotext", out["pdf"], "-"], capture_output=True, text=True,
                               check=True).stdout
@@ -104,6 +107,8 @@ def test_issue_numbers_revisions_and_no_op(settings, reference, fast_pdf):
     revised = publish_report(settings, PERIOD, make_context(settings, reference), reason=reason)
     assert (revised["issue_no"], revised["revision"], revised["created"]) == (1, 1, True)
     assert Path(revised["pdf"]).name == "专报_2020-04_第1期_修订1.pdf"
+    assert Path(revised["xlsx"]).name == "专报_2020-04_第1期_修订1_附表.xlsx" and Path(revised["xlsx"]).exists()
+    assert Path(first["xlsx"]).exists()  # the earlier issue keeps its own 附表
     assert Path(first["pdf"]).exists() and Path(first["docx"]).exists()  # kept beside the revision
     changes = revised["changes"]
     assert changes["units_added"] == ["北洲子镇"] and changes["reason"] == reason
