@@ -42,12 +42,12 @@ def province_reference(n_units: int, home: Path, year: int = 2020) -> Path:
                                                    unit_name=f"片区{k}" + demo["units"].unit_name))
         parts["targets"].append(demo["targets"].assign(unit_code=demo["targets"].unit_code.map(rename)))
         parts["projects"].append(demo["projects"].assign(
-            project_code=demo["projects"].project_code.map(lambda c: clone_code(c, k)),
+            project_code=demo["projects"].project_code.map(lambda c, k=k: clone_code(c, k)),
             unit_code=demo["projects"].unit_code.map(rename)))
         parts["tasks"].append(demo["tasks"].assign(
-            task_code=demo["tasks"].task_code.map(lambda c: clone_code(c, k)),
+            task_code=demo["tasks"].task_code.map(lambda c, k=k: clone_code(c, k)),
             lead_unit=demo["tasks"].lead_unit.map(rename),
-            co_units=demo["tasks"].co_units.map(lambda s: ";".join(rename[u] for u in s.split(";") if u))))
+            co_units=demo["tasks"].co_units.map(lambda s, rename=rename: ";".join(rename[u] for u in s.split(";") if u))))
     folder = home / "reference" / str(year)
     folder.mkdir(parents=True, exist_ok=True)
     units = pd.concat(parts["units"]).head(n_units)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -33,7 +32,7 @@ def _period(value: str) -> str:
 
 
 @app.callback()
-def main(home: Optional[str] = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
+def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
                                             help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）")) -> None:
     if home is not None:
         import os
@@ -70,7 +69,7 @@ def collect(period: str = typer.Option(..., "--period", "-p", callback=_period, 
 @app.command()
 def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="报送的工作簿"),
            period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
-           received_at: Optional[str] = typer.Option(None, "--received-at", help="到达时间 ISO8601，默认现在")) -> None:
+           received_at: str | None = typer.Option(None, "--received-at", help="到达时间 ISO8601，默认现在")) -> None:
     """登记一份直接交来的文件（上传、邮件），并读取。"""
     from tasks.collect import submit_file
     from tasks.intake import read_period
@@ -133,8 +132,8 @@ def validate(period: str = typer.Option(..., "--period", "-p", callback=_period,
 
 @app.command()
 def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
-        reason: Optional[str] = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
-        as_of: Optional[str] = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
+        reason: str | None = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
+        as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
     """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报。"""
     summary = run_period(period, reason=reason, as_of=as_of)
     print_outputs(summary)
@@ -191,7 +190,7 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
 
 @app.command()
 def preview(template: str = typer.Option(..., "--template", "-t", help="模板文件名，如 zhuanbao.docx 或 zhuanbao.html.j2"),
-            period: Optional[str] = typer.Option(None, "--period", "-p", help="用该期已生成的数据预览；不指定则用样例"),
+            period: str | None = typer.Option(None, "--period", "-p", help="用该期已生成的数据预览；不指定则用样例"),
             html: bool = typer.Option(False, "--html", help="HTML 模板输出 HTML 而不是 PDF")) -> None:
     """编辑预览：用真实一期或样例数据渲染模板。"""
     from tasks.report import preview as render_preview

@@ -7,10 +7,12 @@ step maps the uncached files over it in chunks; every other step runs in the flo
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from tasks import steps
 from tasks.runner import reader_for, task_runner_for
@@ -33,12 +35,13 @@ def listen(callback: Callable[[str], None]) -> Iterator[None]:
 def _step(name: str, work: Callable) -> Callable:
     def run(*args):
         result = work(*args)
-        for callback in list(_listeners):
+        for callback in _listeners:
             callback(name)
         return result
 
     run.__name__ = work.__name__
-    return task(name=f"{name} {work.__name__}")(run)
+    # NO_CACHE: the default policy hashes every input (a month of tidy rows) just to build a cache key
+    return task(name=f"{name} {work.__name__}", cache_policy=NO_CACHE)(run)
 
 
 def read(ctx: steps.RunContext) -> list:
@@ -66,13 +69,16 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
     period = period or scheduled_period(settings.timezone)
     with period_lock(settings, period, who=run_holder(reason)):
         ctx = steps.open_run(settings, period, reason=reason, as_of=as_of)
+        # quote(): the context and a month of tidy rows pass between tasks as they are; Prefect
+        # would otherwise walk every row of every file looking for futures (minutes at 10,000 files)
+        run = quote(ctx)
         try:
-            arrived = collect(ctx)
-            reads = read(ctx)
-            checked = check(ctx, reads)
-            consolidate(ctx, reads)
-            metrics(ctx)
-            outputs = report(ctx)
+            arrived = collect(run)
+            reads = quote(read(run))
+            checked = check(run, reads)
+            consolidate(run, reads)
+            metrics(run)
+            outputs = report(run)
         except BaseException as exc:
             steps.fail_run(ctx, exc)
             raise
@@ -82,7 +88,13 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
 
 
 def flow_for(settings: Settings | None = None):
-    """The monthly flow on the task runner the settings choose (thread by default, or Dask)."""
+    """The monthly flow on the task runner the settings choose (thread by default, or Dask).
+
+    Also starts importing the rule engine in the background, while Prefect starts its server.
+    """
+    from tasks.rules import warm_up
+
+    warm_up()
     return monthly_consolidation.with_options(task_runner=task_runner_for(settings or load_settings()))
 
 

@@ -47,7 +47,7 @@ def reader_version() -> str:
 def reference_key(reference: Reference) -> str:
     """What of the reference a read depends on: its year and unit list (computed once per period)."""
     units = reference.units[["unit_code", "unit_name"]].to_csv(index=False)
-    return f"{reference.year}|{units}"
+    return f"{reference.year}|{hashlib.sha256(units.encode()).hexdigest()}"  # short: hashed again per file
 
 
 def read_cache_path(settings: Settings, row: Submission, reference: Reference, ref_key: str | None = None) -> Path:

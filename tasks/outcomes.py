@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tasks.receipts import findings_by_file
 from tasks.registry import Submission, local
 from tasks.settings import Settings
 from tasks.workbook import WorkbookRead
@@ -15,12 +16,12 @@ from tasks.workbook import WorkbookRead
 
 def settle_outcomes(reads: list[tuple[Submission, WorkbookRead]], findings: pd.DataFrame) -> None:
     """Set outcome, rules and messages of every read file from its findings (the caller commits)."""
-    by_file = {fid: group for fid, group in findings.groupby("file_id")} if len(findings) else {}
+    by_file = findings_by_file(findings[["file_id", "rule_id", "message", "severity"]])
     for row, read in reads:
-        mine = by_file.get(row.id, findings.iloc[0:0])
-        row.rules = sorted(set(mine.rule_id))
-        row.messages = list(mine.message)
-        row.outcome = "rejected" if (mine.severity == "hard").any() or read.error else "accepted"
+        mine = by_file.get(row.id, [])
+        row.rules = sorted({f["rule_id"] for f in mine})
+        row.messages = [f["message"] for f in mine]
+        row.outcome = "rejected" if read.error or any(f["severity"] == "hard" for f in mine) else "accepted"
     latest: dict[str, Submission] = {}
     for row, _ in sorted(reads, key=lambda pair: (pair[0].received_at, pair[0].id)):
         if row.outcome == "accepted" and row.unit_code:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,15 +25,28 @@ SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def receipt_for(file_id: int, findings: pd.DataFrame, *, period: str, unit_code: str | None, unit_name: str,
-                file_name: str, sha256: str, received_at: datetime | str, on_time: bool, outcome: str,
-                office: str = "") -> dict[str, Any]:
-    """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts."""
-    mine = findings[findings.file_id == file_id]
-    rows = [{k: _plain(v) for k, v in rec.items()} for rec in mine.drop(columns="file_id").to_dict("records")]
+def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
+                unit_name: str, file_name: str, sha256: str, received_at: datetime | str, on_time: bool,
+                outcome: str, office: str = "") -> dict[str, Any]:
+    """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts.
+
+    `findings` is the period's findings frame, or this file's findings already as records
+    (`findings_by_file`), which is what a period of thousands of files should pass.
+    """
+    if isinstance(findings, pd.DataFrame):
+        findings = findings[findings.file_id == file_id].drop(columns="file_id").to_dict("records")
+    rows = [{k: _plain(v) for k, v in rec.items() if k != "file_id"} for rec in findings]
     return {"period": period, "unit_code": unit_code or "", "unit_name": unit_name, "file_name": file_name,
             "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
             "outcome": outcome, "office": office, "findings": rows}
+
+
+def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
+    """The period's findings as records per file, built in one pass."""
+    out: dict[int, list[dict]] = {}
+    for record in findings.to_dict("records"):
+        out.setdefault(int(record["file_id"]), []).append(record)
+    return out
 
 
 def write_receipt(folder: Path, receipt: dict[str, Any]) -> tuple[Path, Path]:

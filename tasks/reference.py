@@ -89,7 +89,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         raise ReferenceError(f"参考表缺失：{path}")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:  # noqa: BLE001 — any parse failure is the same message to the office
+    except Exception as exc:
         raise ReferenceError(f"参考表无法读取：{path}（{exc}）") from exc
     missing = [c for c in COLUMNS[name] if c not in frame.columns]
     if missing:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine
@@ -122,12 +122,12 @@ def session(db_url: str) -> Session:
 
 def utc(moment: datetime) -> datetime:
     """An aware datetime as naive UTC, as stored."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def local(stored: datetime, tz) -> datetime:
     """A stored naive-UTC datetime in the office's time zone."""
-    return stored.replace(tzinfo=timezone.utc).astimezone(tz)
+    return stored.replace(tzinfo=UTC).astimezone(tz)
 
 
 def submissions(db: Session, period: str) -> list[Submission]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,8 +83,27 @@ def rules_table_markdown(suites_dir: Path = EXPECTATIONS_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
-@lru_cache(maxsize=1)
+_context_lock = threading.Lock()
+
+
+def warm_up() -> threading.Thread:
+    """Import GX and build its context in a background thread (7–8 s of imports on a small PC).
+
+    Started before the flow, it overlaps with Prefect's own start-up instead of adding to it.
+    """
+    thread = threading.Thread(target=gx_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def gx_context():
+    """The process's GX context (built once, whichever thread asks first)."""
+    with _context_lock:
+        return _gx_context()
+
+
+@lru_cache(maxsize=1)
+def _gx_context():
     """One ephemeral GX context per process, progress bars off, with a pandas data source."""
     import great_expectations as gx
 

@@ -85,16 +85,16 @@ def check(ctx: RunContext, reads: list) -> dict:
 
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     """One receipt per file of the period (duplicates included), under reports/<period>/receipts/."""
-    from tasks.receipts import receipt_for, write_receipt
+    from tasks.receipts import findings_by_file, receipt_for, write_receipt
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     deadline = ctx.settings.deadline(ctx.period)
-    by_file = dict(tuple(findings.groupby("file_id"))) if len(findings) else {}
+    by_file = findings_by_file(findings)
     for row in rows:
         arrival = local(row.received_at, ctx.settings.tz)
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
         write_receipt(folder, receipt_for(
-            row.id, by_file.get(row.id, findings.iloc[0:0]), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
+            row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=arrival, on_time=arrival <= deadline,
             outcome=row.outcome, office=ctx.settings.issuing_office))
 
@@ -167,7 +167,7 @@ def report(ctx: RunContext) -> dict:
 
 def close_run(ctx: RunContext, counts: dict, outputs: dict) -> dict:
     units = unit_submissions(ctx)
-    counts = {**counts, "late": int((units.on_time == False).sum()),  # noqa: E712 — NA means no file
+    counts = {**counts, "late": int((units.on_time == False).sum()),
               "missing": int((units.status != "accepted").sum())}
     with session(ctx.settings.db_url) as db:
         run = db.get(Run, ctx.run_id)

@@ -113,8 +113,9 @@ def _checked_files(reads: list[tuple[int, WorkbookRead]], files: pd.DataFrame) -
 
 def _sheets_batch(reads, files, assignments) -> pd.DataFrame:
     rows = []
+    forms_of = assignments.groupby("unit_code")["form"].agg(set).to_dict()
     for fid, read in _checked_files(reads, files):  # a loop over files, not rows
-        required = set(assignments.loc[assignments.unit_code == read.unit_code, "form"])
+        required = forms_of.get(read.unit_code, set())
         for form in [f for f in FORMS if f in required or f in read.sheets]:
             missing = read.missing_columns.get(form) or [None]
             rows += [{"file_id": fid, "form": form, "sheet": read.sheets.get(form, SHEETS[form]), "row": pd.NA,

@@ -90,7 +90,7 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
         return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 .xlsx（或 .xls）格式报送"
     if data.startswith(OLE2_MAGIC) and "EncryptionInfo".encode("utf-16-le") in data:
         return "文件设置了打开密码（已加密），系统无法读取，请取消密码后重报"
-    if not (data.startswith(ZIP_MAGIC) or data.startswith(OLE2_MAGIC)):
+    if not data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
         return "文件已损坏或不是 Excel 工作簿，无法打开，请重新导出后报送"
     return None
 
@@ -128,7 +128,7 @@ def _form_of(sheet_name: str, grid: list[list]) -> str | None:
     key = header_key(sheet_name)
     if key in _SHEET_KEYS:
         return _SHEET_KEYS[key]
-    for form, keys in _HEADER_KEYS.items():  # a renamed sheet still counts if its code header is there
+    for form in _HEADER_KEYS:  # a renamed sheet still counts if its code header is there
         code_key = header_key(HEADERS[form][next(iter(HEADERS[form]))])
         if any(header_key(c) == code_key for row in grid[:HEADER_SCAN_ROWS] for c in row):
             return form

@@ -12,8 +12,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tasks.metrics import (batch_summary, compute_metrics, district_totals, indicator_metrics,
-                           project_metrics, task_metrics, task_summary, unit_scores)
+from tasks.metrics import (
+    batch_summary,
+    compute_metrics,
+    district_totals,
+    indicator_metrics,
+    project_metrics,
+    task_metrics,
+    task_summary,
+)
 from tasks.reference import Reference
 
 NA = float("nan")

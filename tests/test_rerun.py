@@ -31,6 +31,8 @@ def put(settings, reference, tmp_path, unit: str, period: str, day: int, month: 
 @pytest.fixture
 def light_flow(monkeypatch, settings, prefect_harness):
     """monthly_consolidation with real collect/read/close_run and stand-ins for the heavy steps."""
+    from prefect import task
+
     from flows import monthly
     from tasks.outcomes import settle_outcomes
     from tasks.validate import empty_findings
@@ -42,10 +44,10 @@ def light_flow(monkeypatch, settings, prefect_harness):
             db.commit()
         return {"files": len(reads), "accepted": len(reads), "rejected": 0}
 
-    monkeypatch.setattr(monthly, "check", check)
+    monkeypatch.setattr(monthly, "check", task(check))  # tasks, as in the flow: they receive quoted inputs
     for name in ("consolidate", "metrics"):
-        monkeypatch.setattr(monthly, name, lambda *args: {})
-    monkeypatch.setattr(monthly, "report", lambda ctx: {"reason": ctx.reason})
+        monkeypatch.setattr(monthly, name, task(lambda *args: {}))
+    monkeypatch.setattr(monthly, "report", task(lambda ctx: {"reason": ctx.reason}))
     monkeypatch.setenv("ZHUANBAO_HOME", str(settings.home))
     return monthly
 
