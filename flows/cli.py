@@ -162,8 +162,9 @@ def print_outputs(summary: dict) -> None:
     console.print(f"[bold]{steps.summary_line(summary)}[/bold]")
     console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
     console.print(f"  汇总数据：{settings.curated_dir}")
-    for label, path in (summary.get("outputs") or {}).items():
-        if isinstance(path, str):
+    outputs = summary.get("outputs") or {}
+    for label, path in outputs.items():
+        if isinstance(path, str) and not (label == "context" and path == outputs.get("json")):
             console.print(f"  {label}：{path}")
 
 
