@@ -80,6 +80,7 @@ def check(ctx: RunContext, reads: list) -> dict:
         counts = {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
                   "rejected": sum(r.outcome == "rejected" for r, _ in pairs)}
     ctx.state["findings"] = findings
+    ctx.state.pop("status", None)  # outcomes just changed
     return counts
 
 
@@ -119,13 +120,19 @@ def _period_rows(db, period):
     return submissions(db, period)
 
 
-def unit_submissions(ctx: RunContext) -> pd.DataFrame:
-    """One row per required unit: unit_code, status (accepted|rejected|missing), on_time."""
+def settled_status(ctx: RunContext) -> dict:
+    """The period's status once the files are checked (read from the registry once per run)."""
     from tasks.status import period_status
 
-    with session(ctx.settings.db_url) as db:
-        units = period_status(ctx.settings, db, ctx.period, ctx.reference)["units"]
-    frame = pd.DataFrame(units, columns=["unit_code", "status", "on_time"])
+    if "status" not in ctx.state:
+        with session(ctx.settings.db_url) as db:
+            ctx.state["status"] = period_status(ctx.settings, db, ctx.period, ctx.reference)
+    return ctx.state["status"]
+
+
+def unit_submissions(ctx: RunContext) -> pd.DataFrame:
+    """One row per required unit: unit_code, status (accepted|rejected|missing), on_time."""
+    frame = pd.DataFrame(settled_status(ctx)["units"], columns=["unit_code", "status", "on_time"])
     frame["status"] = frame["status"].replace({"received": "accepted"})
     return frame
 
@@ -157,11 +164,8 @@ def metrics(ctx: RunContext) -> dict:
 def report(ctx: RunContext) -> dict:
     """The 专报 of the period: a new issue, a revision when inputs changed, or nothing new."""
     from tasks.report import build_context, publish_report
-    from tasks.status import period_status
 
-    with session(ctx.settings.db_url) as db:
-        status = period_status(ctx.settings, db, ctx.period, ctx.reference)
-    context = build_context(ctx.settings, ctx.period, ctx.reference, ctx.state["metrics"], status)
+    context = build_context(ctx.settings, ctx.period, ctx.reference, ctx.state["metrics"], settled_status(ctx))
     return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
 
 
