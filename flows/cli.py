@@ -6,6 +6,8 @@ Commands stay thin: they parse options, call tasks/ or a flow, and print. Heavy 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +23,18 @@ console = Console()
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
              "superseded": "已被更正版替代", "duplicate": "重复报送"}
 PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
+
+
+@contextmanager
+def refused_when_locked() -> Iterator[None]:
+    """Another run is writing the period: say who, exit 3, write nothing (every writing command)."""
+    from tasks.lock import PeriodLocked
+
+    try:
+        yield
+    except PeriodLocked as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from None
 
 
 def _period(value: str) -> str:
@@ -121,11 +135,13 @@ def print_status(report: dict) -> None:
 def validate(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP)) -> None:
     """收取 + 读取 + 审核：每个文件出具回执，状态里给出规则编号。"""
     from tasks import steps
+    from tasks.lock import period_lock
 
     settings = load_settings()
-    ctx = steps.open_run(settings, period, reason="validate")
-    steps.collect(ctx)
-    counts = steps.check(ctx, steps.read(ctx))
+    with refused_when_locked(), period_lock(settings, period, who="zhuanbao validate（收取与审核）"):
+        ctx = steps.open_run(settings, period, reason="validate")
+        steps.collect(ctx)
+        counts = steps.check(ctx, steps.read(ctx))
     console.print(f"{period}：文件 {counts['files']} 个，受理 {counts['accepted']}，退回 {counts['rejected']}。"
                   f"回执在 {settings.reports_dir(period) / 'receipts'}")
 
@@ -151,7 +167,8 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
         bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
-        with listen(lambda name: progress.update(bar, advance=1, description=f"{period} {name} 完成")):
+        with refused_when_locked(), listen(lambda name: progress.update(bar, advance=1,
+                                                                       description=f"{period} {name} 完成")):
             return flow_for(load_settings())(period=period, as_of=as_of, reason=reason)
 
 

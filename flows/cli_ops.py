@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from flows.cli import PERIOD_HELP, _period, app, console, print_outputs, run_period
+from flows.cli import PERIOD_HELP, _period, app, console, print_outputs, refused_when_locked, run_period
 from tasks.settings import load_settings, period_parts
 
 
@@ -25,24 +25,13 @@ def _months(start: str, end: str) -> list[str]:
     return out
 
 
-def _locked(exc: Exception) -> None:
-    console.print(f"[red]{exc}[/red]")
-    raise typer.Exit(3) from None
-
-
 @app.command()
 def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
           reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”")) -> None:
     """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；专报出修订版。"""
-    from tasks.lock import PeriodLocked
-
     if not reason.strip():
         raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
-    try:
-        summary = run_period(period, reason=reason.strip())
-    except PeriodLocked as exc:
-        _locked(exc)
-    print_outputs(summary)
+    print_outputs(run_period(period, reason=reason.strip()))
 
 
 @app.command()
@@ -50,14 +39,8 @@ def backfill(start: str = typer.Option(..., "--from", callback=_period, help="�
              end: str = typer.Option(..., "--to", callback=_period, help="结束报告期 YYYY-MM（含）"),
              reason: str | None = typer.Option("补跑", "--reason", help="记入登记簿的原因")) -> None:
     """按月份顺序补跑一段报告期（每月用上月的汇总数据做环比审核，所以必须按顺序）。"""
-    from tasks.lock import PeriodLocked
-
     for period in _months(start, end):
-        try:
-            summary = run_period(period, reason=reason)
-        except PeriodLocked as exc:
-            _locked(exc)
-        print_outputs(summary)
+        print_outputs(run_period(period, reason=reason))
 
 
 @app.command()
@@ -68,13 +51,10 @@ def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period
 
     prepare_prefect(load_settings().home)
     from flows.reminders import submission_reminders
-    from tasks.lock import PeriodLocked
     from tasks.reminders import log_lines
 
-    try:
+    with refused_when_locked():
         result = submission_reminders(period=period, check=not no_check)
-    except PeriodLocked as exc:
-        _locked(exc)
     settings = load_settings()
     import json
 

@@ -85,15 +85,6 @@ def cached_read(settings: Settings, row: Submission, reference: Reference,
         return None
 
 
-def read_submission(settings: Settings, row: Submission, reference: Reference) -> WorkbookRead:
-    """The file's read, from the cache when these bytes were read before with the same reader."""
-    read = cached_read(settings, row, reference)
-    if read is None:
-        read = read_jobs(settings, [ReadJob(row.raw_path, row.file_name)], reference)[0]
-        _store(read_cache_path(settings, row, reference), read)
-    return read
-
-
 def _store(path: Path, read: WorkbookRead) -> None:
     """Written aside then renamed: a reader never sees half a pickle."""
     try:

@@ -15,7 +15,7 @@ from tasks.collect import collect_inbox
 from tasks.intake import read_period
 from tasks.outcomes import accepted_files, settle_outcomes
 from tasks.reference import FORMS, Reference, reference_for
-from tasks.registry import Run, local, session, utc
+from tasks.registry import Run, local, session, submissions, utc
 from tasks.settings import Settings, previous_period
 from tasks.workbook import tidy_frames
 
@@ -72,7 +72,7 @@ def check(ctx: RunContext, reads: list) -> dict:
 
     findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx))
     with session(ctx.settings.db_url) as db:
-        rows = {row.id: row for row in _period_rows(db, ctx.period)}
+        rows = {row.id: row for row in submissions(db, ctx.period)}
         pairs = [(rows[fid], read) for fid, read in reads]
         settle_outcomes(pairs, findings)
         db.commit()
@@ -103,7 +103,7 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
 def consolidate(ctx: RunContext, reads: list) -> dict:
     """Write the latest accepted submission of each unit to curated/<form>/period=…/."""
     with session(ctx.settings.db_url) as db:
-        rows = {row.id: row for row in _period_rows(db, ctx.period)}
+        rows = {row.id: row for row in submissions(db, ctx.period)}
         accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], read) for fid, read in reads])
     frames = tidy_frames(reads)
     written = {}
@@ -112,12 +112,6 @@ def consolidate(ctx: RunContext, reads: list) -> dict:
         written[form] = str(curated.write_partition(ctx.settings.curated_dir, form, ctx.period, out))
     ctx.state["accepted"] = accepted
     return written
-
-
-def _period_rows(db, period):
-    from tasks.registry import submissions
-
-    return submissions(db, period)
 
 
 def settled_status(ctx: RunContext) -> dict:

@@ -160,3 +160,16 @@ def test_prefect_yaml_describes_the_three_deployments():
     assert built["monthly"].schedules[0].slug == "monthly-16th-0900"
     assert built["monthly"].schedules[0].schedule.timezone == "Asia/Shanghai"
     assert set(built["rerun"]._parameter_openapi_schema.required) == {"period", "reason"}
+
+
+def test_validate_and_run_refuse_while_the_period_is_being_written(light_flow, settings, monkeypatch):
+    from flows.cli import app
+    from tasks.lock import period_lock
+
+    monkeypatch.setenv("ZHUANBAO_LOCK_WAIT_SECONDS", "0.3")
+    with period_lock(settings, "2020-04", who="流程运行 monthly（部署 monthly）"):
+        for args in (["validate", "--period", "2020-04"], ["run", "--period", "2020-04"]):
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 3, (args, result.output)
+            assert "报告期 2020-04 正在由另一次运行处理" in result.output
+    assert runs(settings) == []  # neither wrote anything
