@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from benchmarks.province import build_province
-from tasks.reference import load_reference
-from tasks.settings import load_settings
-from tasks.workbook import read_workbook, tidy_frames
+from zhuanbao.tasks.core.reference import load_reference
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.intake.workbook import read_workbook, tidy_frames
 
 
 def read_month(home: Path, period: str, reference) -> list:
@@ -37,8 +37,8 @@ def main() -> None:
     reference = load_reference(load_settings(home=home), 2020)
 
     started = time.perf_counter()
-    from tasks.rules import gx_context
-    from tasks.validate import check_period
+    from zhuanbao.tasks.checks.suites import gx_context
+    from zhuanbao.tasks.checks.validate import check_period
 
     gx_context()
     gx_start = time.perf_counter() - started

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from tasks.demo import generate_month, write_workbook
-from tasks.reference import load_reference
-from tasks.settings import DEMO_REFERENCE_DIR, load_settings
+from zhuanbao.tasks.core.reference import load_reference
+from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.demo.generate import generate_month, write_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def prepare(home: Path, versions: int) -> None:
     """The demo home; with versions > 1, each unit resubmits its 2020-04 workbook (same figures) before the 15th."""
-    from tasks.demo import generate_month, write_workbook
-    from tasks.demo_run import prepare_demo_home
-    from tasks.reference import load_reference
-    from tasks.settings import load_settings
+    from zhuanbao.tasks.core.reference import load_reference
+    from zhuanbao.tasks.core.settings import load_settings
+    from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+    from zhuanbao.tasks.demo.scenario import prepare_demo_home
 
     prepare_demo_home(home)
     if versions <= 1:
@@ -60,12 +60,12 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="zb_bench_"))
     os.environ["PREFECT_HOME"] = str(root / ".prefect")
-    from flows.prefect_env import prepare_prefect
+    from zhuanbao.flows.prefect_env import prepare_prefect
 
     prepare_prefect(root)
-    from flows.monthly import monthly_consolidation
-    from tasks import steps
-    from tasks.settings import load_settings
+    from zhuanbao.flows.monthly import monthly_consolidation
+    from zhuanbao.tasks import steps
+    from zhuanbao.tasks.core.settings import load_settings
 
     homes = {"A": root / "A", "B": root / "B"}
     for home in homes.values():

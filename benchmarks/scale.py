@@ -57,10 +57,10 @@ def flow_run(home: Path, period: str, *, reason: str | None = None, as_of: str |
     code = f"""
 import json, resource, time
 t0 = time.perf_counter()
-from flows.prefect_env import prepare_prefect
-from tasks.settings import load_settings
+from zhuanbao.flows.prefect_env import prepare_prefect
+from zhuanbao.tasks.core.settings import load_settings
 prepare_prefect(load_settings().home)
-from flows.monthly import flow_for
+from zhuanbao.flows.monthly import flow_for
 t1 = time.perf_counter()
 summary = flow_for()(**{args!r})  # what `zhuanbao run` calls
 t2 = time.perf_counter()

@@ -14,9 +14,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from tasks import steps
-from tasks.runner import reader_for, task_runner_for
-from tasks.settings import Settings, load_settings
+from zhuanbao.flows.runner import reader_for, task_runner_for
+from zhuanbao.tasks import steps
+from zhuanbao.tasks.core.settings import Settings, load_settings
 
 STEP_NAMES = ["收取文件", "读取工作簿", "审核规则", "汇总入库", "计算指标", "生成专报"]
 _listeners: list[Callable[[str], None]] = []
@@ -61,8 +61,8 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
     Without `period` (the scheduled deployment) the period is the month before the run's scheduled
     start. The whole run holds the period's lock: a second run of the same month waits, then refuses.
     """
-    from tasks.lock import period_lock
-    from tasks.schedule import scheduled_period
+    from zhuanbao.tasks.core.periods import scheduled_period
+    from zhuanbao.tasks.intake.lock import period_lock
 
     logger = get_run_logger()
     settings = load_settings()
@@ -92,7 +92,7 @@ def flow_for(settings: Settings | None = None):
 
     Also starts importing the rule engine in the background, while Prefect starts its server.
     """
-    from tasks.rules import warm_up
+    from zhuanbao.tasks.checks.suites import warm_up
 
     warm_up()
     return monthly_consolidation.with_options(task_runner=task_runner_for(settings or load_settings()))

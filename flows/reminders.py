@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from tasks import steps
-from tasks.settings import load_settings
+from zhuanbao.tasks import steps
+from zhuanbao.tasks.core.settings import load_settings
 
 
 @flow(name="submission_reminders", log_prints=True)
 def submission_reminders(period: str | None = None, check: bool = True) -> dict:
     """Collect, read (and check) what arrived for the period, then write the 催报 list."""
-    from tasks.lock import period_lock
-    from tasks.reference import reference_for
-    from tasks.registry import session
-    from tasks.reminders import log_lines, reminder_list
-    from tasks.schedule import scheduled_period
+    from zhuanbao.tasks.core.periods import scheduled_period
+    from zhuanbao.tasks.core.reference import reference_for
+    from zhuanbao.tasks.intake.lock import period_lock
+    from zhuanbao.tasks.intake.registry import session
+    from zhuanbao.tasks.intake.reminders import log_lines, reminder_list
 
     logger = get_run_logger()
     settings = load_settings()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.monthly import monthly_consolidation
-from tasks.settings import period_parts
+from zhuanbao.flows.monthly import monthly_consolidation
+from zhuanbao.tasks.core.periods import period_parts
 
 
 @flow(name="rerun_period", log_prints=True)

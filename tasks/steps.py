@@ -10,14 +10,15 @@ from datetime import datetime
 
 import pandas as pd
 
-from tasks import consolidate as curated
-from tasks.collect import collect_inbox
-from tasks.intake import read_period
-from tasks.outcomes import accepted_files, settle_outcomes
-from tasks.reference import FORMS, Reference, reference_for
-from tasks.registry import Run, local, session, submissions, utc
-from tasks.settings import Settings, previous_period
-from tasks.workbook import tidy_frames
+from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
+from zhuanbao.tasks.core.periods import previous_period
+from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.curated import consolidate as curated
+from zhuanbao.tasks.intake.collect import collect_inbox
+from zhuanbao.tasks.intake.read import read_period
+from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
+from zhuanbao.tasks.intake.workbook import tidy_frames
 
 
 @dataclass
@@ -68,9 +69,10 @@ def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
 
 def check(ctx: RunContext, reads: list) -> dict:
     """Run the rule suites over the whole period, settle outcomes, write one receipt per file."""
-    from tasks.validate import check_period
+    from zhuanbao.tasks.checks.validate import check_period
 
-    findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx))
+    findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx),
+                            suites_dir=ctx.settings.expectations_dir)
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
         pairs = [(rows[fid], read) for fid, read in reads]
@@ -86,7 +88,7 @@ def check(ctx: RunContext, reads: list) -> dict:
 
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     """One receipt per file of the period (duplicates included), under reports/<period>/receipts/."""
-    from tasks.receipts import findings_by_file, receipt_for, write_receipt
+    from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_receipt
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     deadline = ctx.settings.deadline(ctx.period)
@@ -97,7 +99,7 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
         write_receipt(folder, receipt_for(
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=arrival, on_time=arrival <= deadline,
-            outcome=row.outcome, office=ctx.settings.issuing_office))
+            outcome=row.outcome, office=ctx.settings.issuing_office), home=ctx.settings.home)
 
 
 def consolidate(ctx: RunContext, reads: list) -> dict:
@@ -116,7 +118,7 @@ def consolidate(ctx: RunContext, reads: list) -> dict:
 
 def settled_status(ctx: RunContext) -> dict:
     """The period's status once the files are checked (read from the registry once per run)."""
-    from tasks.status import period_status
+    from zhuanbao.tasks.intake.status import period_status
 
     if "status" not in ctx.state:
         with session(ctx.settings.db_url) as db:
@@ -142,7 +144,7 @@ def soft_flags(ctx: RunContext) -> pd.DataFrame:
 
 def metrics(ctx: RunContext) -> dict:
     """Every derived figure of the period, written as curated/metrics_<name>/ datasets."""
-    from tasks.metrics import compute_metrics
+    from zhuanbao.tasks.metrics.compute import compute_metrics
 
     frames = {form: curated.read_partition(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
     result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
@@ -157,7 +159,8 @@ def metrics(ctx: RunContext) -> dict:
 
 def report(ctx: RunContext) -> dict:
     """The 专报 of the period: a new issue, a revision when inputs changed, or nothing new."""
-    from tasks.report import build_context, publish_report
+    from zhuanbao.tasks.report.context import build_context
+    from zhuanbao.tasks.report.publish import publish_report
 
     context = build_context(ctx.settings, ctx.period, ctx.reference, ctx.state["metrics"], settled_status(ctx))
     return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)

@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tasks.report_fonts import WORD_FONTS
+from zhuanbao.tasks.report.fonts import WORD_FONTS
 
 OUT = Path(__file__).resolve().parent / "zhuanbao.docx"
 RED = RGBColor(0xC0, 0x00, 0x00)

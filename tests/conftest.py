@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tasks.reference import load_reference
-from tasks.settings import DEMO_REFERENCE_DIR, PROJECT_ROOT, load_settings
+from zhuanbao.tasks.core.reference import load_reference
+from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
+from zhuanbao.tasks.core.settings import load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SAMPLES = Path(os.environ.get("ZHUANBAO_SAMPLES", PROJECT_ROOT.parent / "shared" / "samples"))
 
@@ -21,7 +24,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 def home(tmp_path: Path) -> Path:
     """An empty ZHUANBAO_HOME holding the demo district's reference tables."""
     target = tmp_path / "home"
-    shutil.copytree(DEMO_REFERENCE_DIR, target / "reference")
+    shutil.copytree(DEMO_REFERENCE_DIR, target / "reference", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     return target
 
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
-from flows.cli import app
-from tasks.collect import collect_inbox, copy_into_inbox, submit_file
-from tasks.intake import read_period
-from tasks.registry import session, submissions
+from zhuanbao.flows.cli import app
+from zhuanbao.tasks.intake.collect import collect_inbox, copy_into_inbox, submit_file
+from zhuanbao.tasks.intake.read import read_period
+from zhuanbao.tasks.intake.registry import session, submissions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -130,7 +130,7 @@ def test_bad_period_is_refused(settings):
 
 
 def _ref(settings):
-    from tasks.reference import reference_for
+    from zhuanbao.tasks.core.reference import reference_for
 
     return reference_for(settings, "2020-04")
 

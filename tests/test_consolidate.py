@@ -8,7 +8,7 @@ import textwrap
 
 import pandas as pd
 
-from tasks.consolidate import partition_path, read_partition, write_partition
+from zhuanbao.tasks.curated.consolidate import partition_path, read_partition, write_partition
 
 
 def frame(values) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def test_a_process_killed_mid_write_leaves_the_earlier_partition_whole(tmp_path)
         import os, signal
         import pandas as pd
         import pyarrow.parquet as pq
-        from tasks import consolidate
+        from zhuanbao.tasks.curated import consolidate
 
         def dying_write(table, where, **kw):
             with open(where, "wb") as handle:      # half a file on disk, then the process is killed

@@ -9,16 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.consolidate import read_partition
-from tasks.demo_run import prepare_demo_home
-from tasks.settings import load_settings
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.curated.consolidate import read_partition
+from zhuanbao.tasks.demo.scenario import prepare_demo_home
 
 PERIODS = [("2020-03", "2020-04-16T09:00:00+08:00"), ("2020-04", "2020-05-16T09:00:00+08:00")]
 
 
 def run_demo(home: Path, monkeypatch, runner: str) -> tuple[list[dict], float]:
     """The demo district's 2020-03 and 2020-04 in a fresh home, on `runner`; (summaries, seconds)."""
-    from flows.monthly import flow_for
+    from zhuanbao.flows.monthly import flow_for
 
     monkeypatch.setenv("ZHUANBAO_HOME", str(home))
     monkeypatch.setenv("ZHUANBAO_TASK_RUNNER", runner)
@@ -43,9 +43,9 @@ def curated(home: Path) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def status(home: Path, period: str) -> dict:
-    from tasks.reference import reference_for
-    from tasks.registry import session
-    from tasks.status import period_status
+    from zhuanbao.tasks.core.reference import reference_for
+    from zhuanbao.tasks.intake.registry import session
+    from zhuanbao.tasks.intake.status import period_status
 
     settings = load_settings(home=home)
     with session(settings.db_url) as db:
@@ -54,7 +54,7 @@ def status(home: Path, period: str) -> dict:
 
 @pytest.mark.slow
 def test_the_flow_on_a_dask_local_cluster_gives_the_default_runners_data(tmp_path, prefect_harness, monkeypatch):
-    from tasks import runner
+    from zhuanbao.flows import runner
 
     sent = []
     on_dask = runner._on_dask
@@ -87,7 +87,7 @@ def test_the_dask_setting_chooses_the_task_runner(monkeypatch, tmp_path):
     from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
-    from tasks.runner import task_runner_for
+    from zhuanbao.flows.runner import task_runner_for
 
     monkeypatch.delenv("ZHUANBAO_TASK_RUNNER", raising=False)
     assert isinstance(task_runner_for(load_settings(home=tmp_path)), ThreadPoolTaskRunner)
@@ -105,10 +105,10 @@ def test_the_dask_setting_chooses_the_task_runner(monkeypatch, tmp_path):
 
 
 def test_only_uncached_files_are_sent_to_the_reader_in_one_batch(settings, reference, tmp_path):
-    from tasks.collect import register
-    from tasks.intake import read_jobs, read_period
-    from tasks.registry import session
-    from tasks.runner import chunks
+    from zhuanbao.flows.runner import chunks
+    from zhuanbao.tasks.intake.collect import register
+    from zhuanbao.tasks.intake.read import read_jobs, read_period
+    from zhuanbao.tasks.intake.registry import session
 
     prepare_demo_home(tmp_path / "demo")
     files = sorted((tmp_path / "demo" / "inbox" / "2020-03").glob("*.xls*"))[:5]

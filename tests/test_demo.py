@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from tasks.demo import FORMS, Messy, build_demo_inbox, generate_month, write_workbook
-from tasks.reference import load_reference
-from tasks.settings import PROJECT_ROOT, load_settings
+from tests.conftest import PROJECT_ROOT
+from zhuanbao.tasks.core.reference import load_reference
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.demo.generate import FORMS, Messy, build_demo_inbox, generate_month, write_workbook
 
 PERIODS = ["2020-03", "2020-04", "2020-05"]
 def row(form: str, *values) -> dict:

@@ -1,6 +1,6 @@
 """The README says what the code does: its rules table is the suites' own."""
-from tasks.rules import rules_table_markdown
-from tasks.settings import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
+from zhuanbao.tasks.checks.suites import rules_table_markdown
 
 
 def test_readme_rules_table_is_generated_from_the_suites():

@@ -15,10 +15,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.collect import collect_inbox, copy_into_inbox, read_raw
-from tasks.consolidate import partition_path, read_partition, write_partition
-from tasks.registry import session, submissions
-from tasks.settings import is_local_fs, load_settings
+from zhuanbao.tasks.core.settings import is_local_fs, load_settings
+from zhuanbao.tasks.curated.consolidate import partition_path, read_partition, write_partition
+from zhuanbao.tasks.intake.collect import collect_inbox, copy_into_inbox, read_raw
+from zhuanbao.tasks.intake.registry import session, submissions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -105,7 +105,8 @@ def test_collect_keeps_the_raw_bytes_in_the_lake_once(lake_settings, home, sampl
 
 def test_a_month_runs_collect_to_metrics_on_the_lake(lake_settings, home, samples, monkeypatch):
     """collect → read → check → consolidate → metrics with raw/ and curated/ only in the lake."""
-    from tasks import intake, steps
+    from zhuanbao.tasks import steps
+    from zhuanbao.tasks.intake import read as intake
 
     original = intake.read_workbook
 

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from tasks.lock import PeriodLocked, current_holder, period_lock
-from tasks.settings import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
+from zhuanbao.tasks.intake.lock import PeriodLocked, current_holder, period_lock
 
 HOLD = """
 import sys, time
-from tasks.settings import load_settings
-from tasks.lock import period_lock
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.intake.lock import period_lock
 with period_lock(load_settings(home=sys.argv[1]), sys.argv[2], who="计划运行 monthly（部署 monthly）"):
     print("held", flush=True)
     time.sleep(float(sys.argv[3]))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tasks.metrics import (
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.metrics.compute import (
     batch_summary,
     compute_metrics,
     district_totals,
@@ -21,7 +22,6 @@ from tasks.metrics import (
     task_metrics,
     task_summary,
 )
-from tasks.reference import Reference
 
 NA = float("nan")
 

@@ -7,10 +7,10 @@ import os
 import pandas as pd
 import pytest
 
-from tasks.consolidate import read_partition
-from tasks.demo_run import prepare_demo_home
-from tasks.registry import session, submissions
-from tasks.settings import load_settings
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.curated.consolidate import read_partition
+from zhuanbao.tasks.demo.scenario import prepare_demo_home
+from zhuanbao.tasks.intake.registry import session, submissions
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def demo(tmp_path_factory, prefect_harness):
     home = tmp_path_factory.mktemp("demo") / "home"
     os.environ["ZHUANBAO_HOME"] = str(home)
     prepare_demo_home(home)
-    from flows.monthly import monthly_consolidation
+    from zhuanbao.flows.monthly import monthly_consolidation
 
     first = monthly_consolidation(period="2020-03", as_of="2020-04-16T09:00:00+08:00")
     second = monthly_consolidation(period="2020-04", as_of="2020-05-16T09:00:00+08:00")
@@ -89,7 +89,7 @@ def test_township_score_and_rank_match_a_hand_computation(demo):
 
 def test_running_a_period_again_on_the_same_inputs_changes_nothing(demo):
     settings, _, _ = demo
-    from flows.monthly import monthly_consolidation
+    from zhuanbao.flows.monthly import monthly_consolidation
 
     def snapshot():
         files = sorted(settings.curated_dir.rglob("period=2020-04/*.parquet"))

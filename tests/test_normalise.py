@@ -1,7 +1,14 @@
 """Each normalisation of spec §4, pinned on single cells."""
 import pytest
 
-from tasks.normalise import header_key, normalise_code, parse_number, parse_period, split_label, unit_code_in
+from zhuanbao.tasks.intake.normalise import (
+    header_key,
+    normalise_code,
+    parse_number,
+    parse_period,
+    split_label,
+    unit_code_in,
+)
 
 
 @pytest.mark.parametrize("cell, expected", [

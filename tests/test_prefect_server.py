@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from flows.deploy import start_server, start_serving, stop_process
-from tasks.collect import copy_into_inbox
-from tasks.demo import write_workbook
-from tasks.registry import Run, session
+from zhuanbao.flows.serve import start_server, start_serving, stop_process
+from zhuanbao.tasks.demo.generate import write_workbook
+from zhuanbao.tasks.intake.collect import copy_into_inbox
+from zhuanbao.tasks.intake.registry import Run, session
 
 pytestmark = pytest.mark.slow
 TZ = ZoneInfo("Asia/Shanghai")

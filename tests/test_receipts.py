@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from tasks.receipts import receipt_for, write_receipt
-from tasks.validate import FINDINGS_COLUMNS
+from zhuanbao.tasks.checks.receipts import receipt_for, write_receipt
+from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS
 
 SHA = "ab12cd34" + "0" * 56
 

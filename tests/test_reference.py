@@ -1,7 +1,7 @@
 """Reference tables: who reports what, and clear errors for broken tables."""
 import pytest
 
-from tasks.reference import ReferenceError, load_reference
+from zhuanbao.tasks.core.reference import ReferenceError, load_reference
 
 
 def test_quarterly_indicator_due_only_at_quarter_end(reference):

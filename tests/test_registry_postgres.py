@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect, text
 
-from tasks import steps
-from tasks.collect import collect_inbox, copy_into_inbox, submit_file
-from tasks.registry import Run, Submission, engine_for, session
-from tasks.settings import load_settings
-from tasks.status import period_status
+from zhuanbao.tasks import steps
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.intake.collect import collect_inbox, copy_into_inbox, submit_file
+from zhuanbao.tasks.intake.registry import Run, Submission, engine_for, session
+from zhuanbao.tasks.intake.status import period_status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE_UNITS = ("T01", "D05", "D02")
@@ -113,7 +113,7 @@ def postgres_url():
             conn.execute("CREATE DATABASE zhuanbao ENCODING 'UTF8' TEMPLATE template0")
         yield server.url("zhuanbao")
     finally:
-        from tasks.registry import _ENGINES
+        from zhuanbao.tasks.intake.registry import _ENGINES
 
         engine = _ENGINES.pop(server.url("zhuanbao"), None)
         if engine is not None:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks.registry import Submission, session, utc
-from tasks.reminders import load_contacts, owing_units, reminder_list
-from tasks.schedule import period_before
+from zhuanbao.tasks.core.periods import period_before
+from zhuanbao.tasks.intake.registry import Submission, session, utc
+from zhuanbao.tasks.intake.reminders import load_contacts, owing_units, reminder_list
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tasks import render as render_module
-from tasks.charts import ChartFontError, chart_png
-from tasks.report import build_context, publish_report
-from tasks.report_catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
-from tasks.report_demo import demo_frames, demo_metrics, demo_status
-from tasks.report_fonts import find_office_fonts, font_css
+from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
+from zhuanbao.tasks.report import render as render_module
+from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
+from zhuanbao.tasks.report.charts import ChartFontError, chart_png
+from zhuanbao.tasks.report.editors import build_context, publish_report
+from zhuanbao.tasks.report.fonts import find_office_fonts, font_css
 
 PERIOD = "2020-04"
 EVIL = "<script>alert(1)</script>{{ 7*7 }}"

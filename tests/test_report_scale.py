@@ -12,13 +12,14 @@ from docx import Document
 from openpyxl import load_workbook
 
 from benchmarks.province import province_reference
-from tasks.issues_registry import inputs_digest
-from tasks.reference import load_reference
-from tasks.report import build_context, publish_report
-from tasks.report_catalogue import catalogue_drift
-from tasks.report_context import SHEETS, problems_from_metrics
-from tasks.report_demo import demo_frames, demo_metrics, demo_status
-from tasks.settings import load_settings
+from zhuanbao.tasks.core.reference import load_reference
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
+from zhuanbao.tasks.report.appendix import SHEETS
+from zhuanbao.tasks.report.catalogue import catalogue_drift
+from zhuanbao.tasks.report.context import problems_from_metrics
+from zhuanbao.tasks.report.editors import build_context, publish_report
+from zhuanbao.tasks.report.publish import inputs_digest
 
 PERIOD = "2020-04"
 UNITS, ROWS = 300, 20

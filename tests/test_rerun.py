@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tasks import intake
-from tasks.collect import copy_into_inbox
-from tasks.demo import write_workbook
-from tasks.registry import Run, session
+from zhuanbao.tasks.demo.generate import write_workbook
+from zhuanbao.tasks.intake import read as intake
+from zhuanbao.tasks.intake.collect import copy_into_inbox
+from zhuanbao.tasks.intake.registry import Run, session
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROWS = {"indicators": [{"indicator_code": "GDP", "cumulative": 100.0}]}
@@ -33,9 +33,9 @@ def light_flow(monkeypatch, settings, prefect_harness):
     """monthly_consolidation with real collect/read/close_run and stand-ins for the heavy steps."""
     from prefect import task
 
-    from flows import monthly
-    from tasks.outcomes import settle_outcomes
-    from tasks.validate import empty_findings
+    from zhuanbao.flows import monthly
+    from zhuanbao.tasks.checks.outcomes import settle_outcomes
+    from zhuanbao.tasks.checks.validate import empty_findings
 
     def check(ctx, reads):
         with session(ctx.settings.db_url) as db:
@@ -70,7 +70,7 @@ def count_reads(monkeypatch) -> list[str]:
 
 
 def test_rerun_reads_only_the_late_file_and_records_its_reason(light_flow, settings, reference, tmp_path, monkeypatch):
-    from flows.rerun import rerun_period
+    from zhuanbao.flows.rerun import rerun_period
 
     put(settings, reference, tmp_path, "T01", "2020-04", 12)
     put(settings, reference, tmp_path, "T04", "2020-04", 18)  # late
@@ -89,7 +89,7 @@ def test_rerun_reads_only_the_late_file_and_records_its_reason(light_flow, setti
 
 
 def test_a_new_reader_version_reads_everything_again(settings, reference, tmp_path, monkeypatch):
-    from tasks.collect import collect_inbox
+    from zhuanbao.tasks.intake.collect import collect_inbox
 
     put(settings, reference, tmp_path, "T01", "2020-04", 12)
     with session(settings.db_url) as db:
@@ -104,8 +104,8 @@ def test_a_new_reader_version_reads_everything_again(settings, reference, tmp_pa
 
 
 def test_rerun_refuses_while_the_period_is_being_written(light_flow, settings, monkeypatch):
-    from flows.cli import app
-    from tasks.lock import period_lock
+    from zhuanbao.flows.cli import app
+    from zhuanbao.tasks.intake.lock import period_lock
 
     monkeypatch.setenv("ZHUANBAO_LOCK_WAIT_SECONDS", "0.3")
     with period_lock(settings, "2020-04", who="流程运行 monthly（部署 monthly）"):
@@ -116,14 +116,14 @@ def test_rerun_refuses_while_the_period_is_being_written(light_flow, settings, m
 
 
 def test_rerun_needs_a_reason():
-    from flows.cli import app
+    from zhuanbao.flows.cli import app
 
     result = CliRunner().invoke(app, ["rerun", "--period", "2020-04", "--reason", " "])
     assert result.exit_code != 0 and "原因" in result.output
 
 
 def test_backfill_runs_the_months_in_order(light_flow, settings):
-    from flows.cli import app
+    from zhuanbao.flows.cli import app
 
     result = CliRunner().invoke(app, ["backfill", "--from", "2020-03", "--to", "2020-05"])
     assert result.exit_code == 0, result.output
@@ -132,7 +132,7 @@ def test_backfill_runs_the_months_in_order(light_flow, settings):
 
 
 def test_backfill_months_cross_the_year():
-    from flows.cli_ops import _months
+    from zhuanbao.flows.cli.runs import _months
 
     assert _months("2019-11", "2020-02") == ["2019-11", "2019-12", "2020-01", "2020-02"]
 
@@ -148,13 +148,13 @@ def test_scheduled_run_builds_the_month_before_its_scheduled_start(light_flow, s
 
 
 def test_prefect_yaml_describes_the_three_deployments():
-    from flows.deploy import deployment_specs, runner_deployments
+    from zhuanbao.flows.serve import deployment_specs, runner_deployments
 
     specs = {d["name"]: d for d in deployment_specs()}
     assert specs["monthly"]["schedules"] == [{"cron": "0 9 16 * *", "timezone": "Asia/Shanghai",
                                               "slug": "monthly-16th-0900", "active": True}]
     assert specs["reminders"]["schedules"][0]["cron"] == "0 9 10-15 * *"
-    assert specs["rerun"]["schedules"] == [] and specs["rerun"]["entrypoint"] == "flows/rerun.py:rerun_period"
+    assert specs["rerun"]["schedules"] == [] and specs["rerun"]["entrypoint"] == "zhuanbao.flows.rerun:rerun_period"
     assert all(d["concurrency_limit"] == 1 for d in specs.values())
     built = {d.name: d for d in runner_deployments()}
     assert built["monthly"].schedules[0].slug == "monthly-16th-0900"
@@ -163,8 +163,8 @@ def test_prefect_yaml_describes_the_three_deployments():
 
 
 def test_validate_and_run_refuse_while_the_period_is_being_written(light_flow, settings, monkeypatch):
-    from flows.cli import app
-    from tasks.lock import period_lock
+    from zhuanbao.flows.cli import app
+    from zhuanbao.tasks.intake.lock import period_lock
 
     monkeypatch.setenv("ZHUANBAO_LOCK_WAIT_SECONDS", "0.3")
     with period_lock(settings, "2020-04", who="流程运行 monthly（部署 monthly）"):

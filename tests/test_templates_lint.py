@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tasks.report_catalogue import load_sample_context
-from tasks.settings import TEMPLATES_DIR
-from tasks.template_lint import lint_templates
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+from zhuanbao.tasks.report.catalogue import load_sample_context
+from zhuanbao.tasks.report.lint import lint_templates
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from tasks.reference import Reference
-from tasks.rules import rules_table_markdown
-from tasks.settings import EXPECTATIONS_DIR
-from tasks.validate import FINDINGS_COLUMNS, check_period, file_outcomes, soft_flags
-from tasks.workbook import SHEETS, WorkbookRead, empty_frame
+from zhuanbao.tasks.checks.suites import rules_table_markdown
+from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS, check_period, file_outcomes, soft_flags
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from zhuanbao.tasks.intake.workbook import SHEETS, WorkbookRead, empty_frame
 
 
 def _table(columns: str, *rows: str) -> pd.DataFrame:
@@ -262,7 +262,7 @@ def test_rules_table_lists_every_rule():
 
 
 def test_messy_samples(samples, reference):
-    from tasks.workbook import read_workbook
+    from zhuanbao.tasks.intake.workbook import read_workbook
 
     paths = sorted((samples / "2020-04-messy").glob("*.xlsx"))
     reads = [(i, read_workbook(p, reference)) for i, p in enumerate(paths, 1)]

@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from tasks.workbook import read_workbook
+from zhuanbao.tasks.intake.workbook import read_workbook
 
 INDICATOR_HEADERS = ["指标代码", "指标名称", "计量单位", "本月", "1-本月累计", "去年同期累计", "同比增长(%)", "说明"]
 

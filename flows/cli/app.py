@@ -1,0 +1,95 @@
+"""The typer app of `zhuanbao` and what its command modules share (options, console, running a period).
+
+Command modules (intake, runs, report, ops) import this and register on `app`; flows/cli/__init__.py
+imports them all. Heavy imports (Prefect, Great Expectations) happen inside the commands that need
+them, so `--help` is instant.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.settings import load_settings
+
+app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+console = Console()
+STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
+             "superseded": "已被更正版替代", "duplicate": "重复报送"}
+PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
+
+
+@contextmanager
+def refused_when_locked() -> Iterator[None]:
+    """Another run is writing the period: say who, exit 3, write nothing (every writing command)."""
+    from zhuanbao.tasks.intake.lock import PeriodLocked
+
+    try:
+        yield
+    except PeriodLocked as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from None
+
+
+def _period(value: str) -> str:
+    try:
+        period_parts(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+@app.callback()
+def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
+                                            help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）")) -> None:
+    if home is not None:
+        import os
+
+        os.environ["ZHUANBAO_HOME"] = str(home)
+
+
+def _context(period: str):
+    from zhuanbao.tasks.core.reference import ReferenceError, reference_for
+    from zhuanbao.tasks.intake.registry import session
+
+    settings = load_settings()
+    try:
+        reference = reference_for(settings, period)
+    except ReferenceError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return settings, session(settings.db_url), reference
+
+
+def run_period(period: str, *, reason: str | None = None, as_of: str | None = None) -> dict:
+    """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
+    from zhuanbao.flows.prefect_env import prepare_prefect
+
+    prepare_prefect(load_settings().home)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from zhuanbao.flows.monthly import STEP_NAMES, flow_for, listen
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
+        with refused_when_locked(), listen(lambda name: progress.update(bar, advance=1,
+                                                                       description=f"{period} {name} 完成")):
+            return flow_for(load_settings())(period=period, as_of=as_of, reason=reason)
+
+
+def print_outputs(summary: dict) -> None:
+    from zhuanbao.tasks import steps
+
+    settings = load_settings()
+    console.print(f"[bold]{steps.summary_line(summary)}[/bold]")
+    console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
+    console.print(f"  汇总数据：{settings.curated_dir}")
+    outputs = summary.get("outputs") or {}
+    for label, path in outputs.items():
+        if isinstance(path, str) and not (label == "context" and path == outputs.get("json")):
+            console.print(f"  {label}：{path}")

@@ -1,0 +1,87 @@
+"""Run commands: run, rerun, backfill, reminders, demo."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from zhuanbao.flows.cli.app import PERIOD_HELP, _period, app, console, print_outputs, refused_when_locked, run_period
+from zhuanbao.flows.cli.intake import status
+from zhuanbao.tasks.core.periods import months_between
+from zhuanbao.tasks.core.settings import load_settings
+
+
+@app.command()
+def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+        reason: str | None = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
+        as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
+    """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报。"""
+    summary = run_period(period, reason=reason, as_of=as_of)
+    print_outputs(summary)
+
+
+@app.command()
+def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数据目录（会被重建）"),
+         keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录")) -> None:
+    """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行。"""
+    import os
+    import shutil
+
+    from zhuanbao.tasks.demo.scenario import DEMO_RUNS, prepare_demo_home
+
+    home = home.resolve()
+    if home.exists() and not keep:
+        shutil.rmtree(home)
+    os.environ["ZHUANBAO_HOME"] = str(home)
+    manifest = prepare_demo_home(home)
+    console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
+    for period, as_of, reason in DEMO_RUNS:
+        summary = run_period(period, reason=reason, as_of=as_of)
+        print_outputs(summary)
+    status(period=DEMO_RUNS[-1][0], as_json=False)
+
+
+def _months(start: str, end: str) -> list[str]:
+    try:
+        return months_between(start, end)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+          reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”")) -> None:
+    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；专报出修订版。"""
+    if not reason.strip():
+        raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
+    print_outputs(run_period(period, reason=reason.strip()))
+
+
+@app.command()
+def backfill(start: str = typer.Option(..., "--from", callback=_period, help="起始报告期 YYYY-MM"),
+             end: str = typer.Option(..., "--to", callback=_period, help="结束报告期 YYYY-MM（含）"),
+             reason: str | None = typer.Option("补跑", "--reason", help="记入登记簿的原因")) -> None:
+    """按月份顺序补跑一段报告期（每月用上月的汇总数据做环比审核，所以必须按顺序）。"""
+    for period in _months(start, end):
+        print_outputs(run_period(period, reason=reason))
+
+
+@app.command()
+def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
+              no_check: bool = typer.Option(False, "--no-check", help="只收取和读取，不运行审核规则（更快）")) -> None:
+    """催报名单：收取并审核已到文件，列出尚未报送或仅有被退回文件的单位（含联系人）。"""
+    from zhuanbao.flows.prefect_env import prepare_prefect
+
+    prepare_prefect(load_settings().home)
+    from zhuanbao.flows.reminders import submission_reminders
+    from zhuanbao.tasks.intake.reminders import log_lines
+
+    with refused_when_locked():
+        result = submission_reminders(period=period, check=not no_check)
+    settings = load_settings()
+    import json
+
+    entries = json.loads(Path(result["files"]["json"]).read_text("utf-8"))["owing"]
+    for line in log_lines(period, entries):
+        console.print(line)
+    console.print(f"  名单：{settings.reports_dir(period) / '催报名单.md'}")

@@ -1,0 +1,1 @@
+"""Checks: the rule suites (GX), findings, the file outcome state machine, receipts."""

@@ -1,0 +1,133 @@
+"""Receipts (回执): one per received file, as HTML for the clerk and JSON for machines.
+
+A receipt says who sent what and when (Asia/Shanghai, on time or late), the outcome in
+Chinese, every finding with sheet, row, column, value, rule and message, and what to do next.
+Everything a unit typed is escaped (Jinja2 autoescape); a missing template value is an error
+(StrictUndefined), never a silent blank.
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from zhuanbao.tasks.core.resources import template_dirs
+
+OUTCOME_TEXT = {"accepted": "已受理", "rejected": "退回", "duplicate": "重复报送（与已收文件内容相同）",
+                "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，待审核"}
+SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
+                unit_name: str, file_name: str, sha256: str, received_at: datetime | str, on_time: bool,
+                outcome: str, office: str = "") -> dict[str, Any]:
+    """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts.
+
+    `findings` is the period's findings frame, or this file's findings already as records
+    (`findings_by_file`), which is what a period of thousands of files should pass.
+    """
+    if isinstance(findings, pd.DataFrame):
+        findings = findings[findings.file_id == file_id].drop(columns="file_id").to_dict("records")
+    rows = [{k: _plain(v) for k, v in rec.items() if k != "file_id"} for rec in findings]
+    return {"period": period, "unit_code": unit_code or "", "unit_name": unit_name, "file_name": file_name,
+            "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
+            "outcome": outcome, "office": office, "findings": rows}
+
+
+def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
+    """The period's findings as records per file, built in one pass."""
+    out: dict[int, list[dict]] = {}
+    for record in findings.to_dict("records"):
+        out.setdefault(int(record["file_id"]), []).append(record)
+    return out
+
+
+def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = None) -> tuple[Path, Path]:
+    """Write `<folder>/<file stem>.<sha8>.html` and `.json`; returns both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    view = receipt_view(receipt)
+    stem = f"{Path(receipt['file_name']).stem}.{receipt['sha256'][:8]}"
+    html_path, json_path = folder / f"{stem}.html", folder / f"{stem}.json"
+    text = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
+    if html_path.exists() and json_path.exists() and json_path.read_text(encoding="utf-8") == text:
+        return html_path, json_path  # a rerun: this file's receipt says the same as before
+    html_path.write_text(_template(tuple(template_dirs(home or Path('.')))).render(**view), encoding="utf-8")
+    json_path.write_text(text, encoding="utf-8")
+    return html_path, json_path
+
+
+def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
+    """The receipt plus the sentences a clerk reads: arrival, 按时/逾期, outcome, next steps."""
+    findings = [_finding_view(f, receipt["outcome"]) for f in receipt["findings"]]
+    unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
+    outcome_text = OUTCOME_TEXT.get(receipt["outcome"], receipt["outcome"])
+    if receipt["outcome"] == "accepted" and unexplained:
+        outcome_text = f"已受理（有 {len(unexplained)} 处待说明）"
+    return {**receipt, "findings": findings, "outcome_text": outcome_text,
+            "arrival_text": chinese_time(_aware(receipt["received_at"])),
+            "timeliness": "按时" if receipt["on_time"] else "逾期",
+            "hard_count": sum(f["severity"] == "hard" for f in findings),
+            "soft_count": sum(f["severity"] == "soft" for f in findings),
+            "next_steps": next_steps(receipt["outcome"], findings)}
+
+
+def next_steps(outcome: str, findings: list[dict[str, Any]]) -> list[str]:
+    hard = [f for f in findings if f["severity"] == "hard"]
+    unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
+    if outcome == "rejected":
+        steps = ["本次报送未通过强制性审核，数据未被采用。",
+                 f"请按下表逐条修改（共 {len(hard)} 处强制性问题），修改后重新报送同一报告期的报表；重新报送将替代本次报送。"]
+        if unexplained:
+            steps.append("表中的核实性问题请一并核实，如数据无误，请在该行「说明」栏写明原因。")
+        return steps
+    if outcome == "duplicate":
+        return ["本文件与此前报送的文件内容完全相同，按一次报送处理，无需再做处理。"]
+    if unexplained:
+        return ["数据已受理并纳入汇总。",
+                (f"有 {len(unexplained)} 处核实性问题尚未说明：请核实数据，如无误，请在该行「说明」栏"
+                "（表2 项目填在「存在问题」栏）写明原因后重新报送；未说明的问题将在专报中列出。")]
+    return ["数据已受理并纳入汇总，无需进一步操作。"]
+
+
+def chinese_time(moment: datetime) -> str:
+    local = moment.astimezone(TZ)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _finding_view(finding: dict[str, Any], outcome: str) -> dict[str, Any]:
+    severity = finding["severity"]
+    explained = bool(finding.get("explained"))
+    action = ("修改后重报" if severity == "hard" else "已说明" if explained
+              else "请在「说明」栏说明原因" if outcome != "rejected" else "请核实，必要时说明")
+    row = finding.get("row")
+    return {**finding, "row": row, "row_text": "" if row is None else f"第{row}行", "explained": explained,
+            "severity_text": SEVERITY_TEXT.get(severity, severity), "action": action}
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A timezone-aware instant; naive values are taken as UTC (the registry stores UTC)."""
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+@lru_cache(maxsize=1)
+def _template(dirs: tuple[Path, ...]):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader([str(d) for d in dirs]), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html", "j2"], default=True))
+    return env.get_template("receipt.html.j2")

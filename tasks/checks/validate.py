@@ -1,0 +1,257 @@
+"""Check one period's submissions against the rule suites; say per file what is wrong and where.
+
+This module owns the batches (one frame per suite: every file of the period at once, with the
+context columns the rules need) and the findings (each failing row mapped back to file, sheet,
+row, column and the value found). The rules themselves are data: `expectations/*.json`, run by
+tasks/rules.py. The forms differ only in their suite's meta (code column, lookups, derivations).
+
+Findings columns (`FINDINGS_COLUMNS`): file_id, sheet, row (Int64, NA for file/sheet level),
+column (the Chinese header), value (as text), rule_id, severity (hard|soft), message (the full
+sentence for the receipt), code (the row's indicator/project/task code, "" if none),
+explained (soft only: the row's 说明 — 存在问题 on 表2, which has no 说明 — is filled).
+"""
+from __future__ import annotations
+
+import math
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zhuanbao.tasks.checks.suites import ROW_ID, Suite, SuiteError, load_suites, run_suite
+from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.reference import FORMS, Reference
+from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from zhuanbao.tasks.intake.workbook import HEADERS, SHEETS, WorkbookRead, tidy_frames
+
+FINDINGS_COLUMNS = ["file_id", "sheet", "row", "column", "value", "rule_id", "severity", "message", "code",
+                    "explained"]
+FILE_LEVEL_HEADERS = {"file": "文件", "unit": "填报单位", "period": "报告期", "sheet": "工作表"}
+CODE_NAME_COLUMN = {"indicators": "indicator_name", "projects": "project_name", "tasks": "task_name"}
+
+
+def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference,
+                 previous: dict[str, pd.DataFrame] | None = None, suites_dir: Path = EXPECTATIONS_DIR,
+                 context=None) -> pd.DataFrame:
+    """Run every suite once over the period's files; the findings, hard ones first per file."""
+    suites = load_suites(suites_dir)
+    batches = build_batches(period, reads, reference, previous or {}, suites)
+    parts = [_findings(suite, batches[suite.batch], run_suite(suite, batches[suite.batch], context))
+             for suite in suites.values() if suite.batch in batches]
+    found = pd.concat([empty_findings(), *parts], ignore_index=True)
+    found["row"] = found["row"].astype("Int64")
+    found["explained"] = found["explained"].astype("boolean")
+    order = found.assign(_hard=found.severity != "hard")
+    order = order.sort_values(["file_id", "_hard", "sheet", "row", "rule_id"], na_position="first", kind="stable")
+    return order[FINDINGS_COLUMNS].reset_index(drop=True)
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else "boolean" if c == "explained" else "object")
+                         for c in FINDINGS_COLUMNS}).astype({"file_id": "int64"})
+
+
+def file_outcomes(findings: pd.DataFrame, file_ids: list[int]) -> pd.DataFrame:
+    """Per file: `rejected` on any hard finding, else `accepted`; counts of hard, soft, unexplained."""
+    soft = findings.severity == "soft"
+    counts = pd.DataFrame({
+        "hard": (findings.severity == "hard").groupby(findings.file_id).sum(),
+        "soft": soft.groupby(findings.file_id).sum(),
+        "unexplained": (soft & ~findings.explained.fillna(False).astype(bool)).groupby(findings.file_id).sum(),
+    }).reindex(pd.Index(file_ids, name="file_id"), fill_value=0).astype("int64")
+    counts.insert(0, "outcome", np.where(counts.hard > 0, "rejected", "accepted"))
+    return counts.reset_index()
+
+
+def soft_flags(findings: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Soft findings of accepted files, with `flag` = explained | needs_explanation."""
+    accepted = outcomes.loc[outcomes.outcome == "accepted", "file_id"]
+    flags = findings[(findings.severity == "soft") & findings.file_id.isin(accepted)].copy()
+    flags["flag"] = np.where(flags.explained.fillna(False).astype(bool), "explained", "needs_explanation")
+    return flags.reset_index(drop=True)
+
+
+# ---- batches: one frame per suite, all files of the period, context as columns -------------
+
+def build_batches(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference,
+                  previous: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> dict[str, pd.DataFrame]:
+    """`files`, `sheets`, `coverage` and one frame per form, each with a `_rid` row id."""
+    assignments = reference.assignments(period)
+    frames = tidy_frames(reads)
+    files = _files_batch(period, reads, reference)
+    batches = {"files": files, "sheets": _sheets_batch(reads, files, assignments),
+               "coverage": _coverage_batch(reads, files, assignments, frames, reference)}
+    month = period_parts(period)[1]
+    for suite in suites.values():
+        form = suite.meta.get("form")
+        if form in FORMS:
+            batches[suite.batch] = _form_batch(frames[form], form, suite.meta, assignments, reference,
+                                               previous.get(form), first_month=month == 1)
+    return {name: frame.reset_index(drop=True).assign(**{ROW_ID: np.arange(len(frame))})
+            for name, frame in batches.items()}
+
+
+def _files_batch(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference) -> pd.DataFrame:
+    year, month = period_parts(period)
+    files = pd.DataFrame([{
+        "file_id": fid, "file_name": r.file_name, "error": r.error, "unit_code": r.unit_code,
+        "unit_text": r.unit_text or "", "period": r.period, "period_text": r.period_text or "",
+        "sheet": r.meta_sheet or "", "row": r.meta_row} for fid, r in reads],
+        columns=["file_id", "file_name", "error", "unit_code", "unit_text", "period", "period_text", "sheet", "row"])
+    files["unit_known"] = files.unit_code.isin(set(reference.units.unit_code))
+    files["expected_period"] = period
+    files["expected_period_text"] = f"{year}年{month}月"
+    files["row"] = files["row"].astype("Int64")
+    return files
+
+
+def _checked_files(reads: list[tuple[int, WorkbookRead]], files: pd.DataFrame) -> list[tuple[int, WorkbookRead]]:
+    """Files that opened and name a known unit: the only ones whose sheets and codes can be judged."""
+    ok = set(files.loc[files.error.isna() & files.unit_known, "file_id"])
+    return [(fid, r) for fid, r in reads if fid in ok]
+
+
+def _sheets_batch(reads, files, assignments) -> pd.DataFrame:
+    rows = []
+    forms_of = assignments.groupby("unit_code")["form"].agg(set).to_dict()
+    for fid, read in _checked_files(reads, files):  # a loop over files, not rows
+        required = forms_of.get(read.unit_code, set())
+        for form in [f for f in FORMS if f in required or f in read.sheets]:
+            missing = read.missing_columns.get(form) or [None]
+            rows += [{"file_id": fid, "form": form, "sheet": read.sheets.get(form, SHEETS[form]), "row": pd.NA,
+                      "required": form in required, "present": form in read.sheets, "missing_column": m}
+                     for m in missing]
+    columns = ["file_id", "form", "sheet", "row", "required", "present", "missing_column"]
+    return pd.DataFrame(rows, columns=columns).astype({"row": "Int64"})
+
+
+def _coverage_batch(reads, files, assignments, frames, reference: Reference) -> pd.DataFrame:
+    checked = _checked_files(reads, files)
+    owners = pd.DataFrame({"file_id": [f for f, _ in checked], "unit_code": [r.unit_code for _, r in checked]})
+    sheets = pd.DataFrame([(f, form, name) for f, r in checked for form, name in r.sheets.items()],
+                          columns=["file_id", "form", "found_sheet"])
+    reported = pd.concat([frames[form].assign(form=form).rename(columns={next(iter(HEADERS[form])): "code"})
+                          [["file_id", "form", "code"]] for form in FORMS], ignore_index=True)
+    names = pd.concat([getattr(reference, form)[[next(iter(HEADERS[form])), CODE_NAME_COLUMN[form]]]
+                       .set_axis(["code", "code_name"], axis=1).assign(form=form) for form in FORMS])
+    cover = owners.merge(assignments, on="unit_code").merge(sheets, on=["file_id", "form"], how="left")
+    cover = cover.merge(reported.drop_duplicates().assign(present=True), on=["file_id", "form", "code"], how="left")
+    cover = cover.merge(names.drop_duplicates(["form", "code"]), on=["form", "code"], how="left")
+    cover["present"] = cover.present.fillna(False).astype(bool)
+    cover["sheet_present"] = cover.found_sheet.notna()
+    cover["sheet"] = cover.found_sheet.fillna(cover.form.map(SHEETS))
+    cover["code_name"] = cover.code_name.fillna("")
+    return cover.assign(row=pd.array([pd.NA] * len(cover), dtype="Int64"))
+
+
+def _form_batch(frame: pd.DataFrame, form: str, meta: dict, assignments: pd.DataFrame, reference: Reference,
+                previous: pd.DataFrame | None, first_month: bool) -> pd.DataFrame:
+    code = meta["code"]
+    mine = assignments.loc[assignments.form == form, ["unit_code", "code"]].rename(columns={"code": code})
+    out = frame.merge(mine.assign(assigned=True), on=["unit_code", code], how="left")
+    out["assigned"] = out.assigned.fillna(False).astype(bool)
+    out["duplicate_code"] = out.duplicated(["file_id", code], keep=False)
+    out = _lookup(out, code, meta.get("lookup"), reference)
+    out = _previous(out, code, meta.get("previous") or {}, previous, first_month)
+    for name, expression in (meta.get("derive") or {}).items():
+        try:
+            derived = out.eval(expression) if len(out) else pd.Series(dtype="float64")
+        except Exception as exc:
+            raise SuiteError(f"派生列 {name} = {expression} 无法计算：{exc}") from exc
+        out[name] = pd.to_numeric(derived, errors="coerce").replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def _lookup(out: pd.DataFrame, code: str, lookup: dict | None, reference: Reference) -> pd.DataFrame:
+    if not lookup:
+        return out
+    table = getattr(reference, lookup["table"])[[lookup["key"], *lookup["columns"]]]
+    table = table.rename(columns={lookup["key"]: code, **lookup["columns"]}).drop_duplicates(code)
+    return out.merge(table, on=code, how="left")
+
+
+def _previous(out: pd.DataFrame, code: str, carry: dict[str, str], previous: pd.DataFrame | None,
+              first_month: bool) -> pd.DataFrame:
+    """Last month's accepted values as `prev_*` columns; 0 in January (nothing before it that year)."""
+    if first_month or previous is None or previous.empty:
+        return out.assign(**{new: 0.0 if first_month else np.nan for new in carry.values()})
+    last = previous[["unit_code", code, *carry]].rename(columns=carry).drop_duplicates(["unit_code", code])
+    out = out.merge(last, on=["unit_code", code], how="left")
+    return out.astype({new: "float64" for new in carry.values()})
+
+
+# ---- findings: failing rows back to file, sheet, row, column ------------------------------
+
+def _findings(suite: Suite, batch: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    parts = [empty_findings()]
+    expectations = suite.body["expectations"]
+    for position, group in failures.groupby("position"):  # a loop over failed rules, not rows
+        exp = expectations[position]
+        meta, kwargs = exp["meta"], exp["kwargs"]
+        rows = batch.take(group[ROW_ID].to_numpy())
+        value = _text(rows[meta.get("value") or kwargs.get("column") or kwargs["column_A"]])
+        header = _headers(meta["column"], rows, suite.meta.get("form"))
+        body = _fill(meta["message"], rows, value)
+        where = _location(rows, header) if meta.get("locate", True) else ""
+        explanation = suite.meta.get("explanation")
+        explained = (rows[explanation].fillna("").astype(str).str.strip() != "") if (
+            explanation and meta["severity"] == "soft") else pd.Series(pd.NA, index=rows.index)
+        code = suite.meta.get("code") or ("code" if "code" in rows else None)
+        parts.append(pd.DataFrame({
+            "file_id": rows.file_id.astype("int64"), "sheet": rows.sheet.fillna("").astype(str),
+            "row": rows.row.astype("Int64"), "column": header, "value": value, "rule_id": meta["rule_id"],
+            "severity": meta["severity"], "message": where + body,
+            "code": rows[code].fillna("").astype(str) if code else "", "explained": explained.astype("boolean"),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _headers(column: str, rows: pd.DataFrame, form: str | None) -> pd.Series:
+    """The Chinese header a finding is about; `@name` takes it from the batch column `name`."""
+    if column.startswith("@"):
+        return rows[column[1:]].fillna("").astype(str)
+    forms = pd.Series(form, index=rows.index) if form else rows.get("form", pd.Series("", index=rows.index))
+
+    def header(f: str) -> str:
+        cols = HEADERS.get(f, {})
+        if column == "code" and cols:
+            return next(iter(cols.values()))
+        return cols.get(column) or FILE_LEVEL_HEADERS.get(column, column)
+
+    return forms.fillna("").map(header)
+
+
+def _location(rows: pd.DataFrame, header: pd.Series) -> pd.Series:
+    sheet = rows.sheet.fillna("").astype(str)
+    with_row = sheet + " 第" + rows.row.astype("string").fillna("") + "行「" + header + "」："
+    without_row = np.where(sheet != "", sheet + "「" + header + "」：", "")
+    return pd.Series(np.where(rows.row.notna(), with_row, without_row), index=rows.index)
+
+
+def _fill(template: str, rows: pd.DataFrame, value: pd.Series) -> pd.Series:
+    """The message template with `{value}` and `{batch column}` filled in, per failing row."""
+    out = pd.Series("", index=rows.index, dtype=object)
+    for literal, field, _, _ in string.Formatter().parse(template):
+        out = out + literal
+        if field is None:
+            continue
+        if field != "value" and field not in rows:
+            raise SuiteError(f"规则消息“{template}”引用了不存在的列 {field}")
+        out = out + (value if field == "value" else _text(rows[field]))
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.map(_format).astype(object)
+
+
+def _format(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "是" if value else "否"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)

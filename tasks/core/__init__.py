@@ -1,0 +1,1 @@
+"""Core: settings (once), periods (all month and deadline arithmetic), the reference tables."""

@@ -1,0 +1,121 @@
+"""All month and deadline arithmetic: what a period is, its neighbours, its deadline, its scheduled run.
+
+A period is a calendar month written `YYYY-MM` (spec §2). It is parsed strictly — after NFKC
+(full-width digits typed with a Chinese input method become ASCII) it must match
+`^\\d{4}-(0[1-9]|1[0-2])$`. A run scheduled for 2020-05-16 09:00 Asia/Shanghai builds 2020-04,
+even if it starts late (the PC was off) or is retried on the 20th: the period comes from the run's
+scheduled time, never from the clock.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def normalise_period(text: str) -> str:
+    """'２０２０-０４' -> '2020-04'; raises ValueError naming the text for anything else ('2020-4 ', '2020-+4')."""
+    value = unicodedata.normalize("NFKC", str(text))
+    if not PERIOD_PATTERN.match(value):
+        raise ValueError(f"报告期格式应为 YYYY-MM（如 2020-04），收到“{text}”")
+    return value
+
+
+def period_parts(period: str) -> tuple[int, int]:
+    """'2020-04' -> (2020, 4); raises ValueError with the period named otherwise."""
+    value = normalise_period(period)
+    return int(value[:4]), int(value[5:])
+
+
+def shift(period: str, months: int) -> str:
+    """The period `months` after (or before, if negative) `period`: shift('2020-12', 1) == '2021-01'."""
+    year, month = period_parts(period)
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def previous_period(period: str) -> str | None:
+    """The month before `period` in the same year, or None in January (H07 compares within a year)."""
+    return None if period_parts(period)[1] == 1 else shift(period, -1)
+
+
+def months_between(start: str, end: str) -> list[str]:
+    """'2020-03'..'2020-06' inclusive, in order; ValueError when start is after end."""
+    if period_parts(start) > period_parts(end):
+        raise ValueError(f"起始报告期 {start} 晚于结束报告期 {end}")
+    out = [normalise_period(start)]
+    while out[-1] != normalise_period(end):
+        out.append(shift(out[-1], 1))
+    return out
+
+
+def is_quarter_end(period: str) -> bool:
+    """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2)."""
+    return period_parts(period)[1] % 3 == 0
+
+
+def deadline(period: str, day: int, tz: ZoneInfo, overrides: dict[str, int] | None = None) -> datetime:
+    """The last instant a file for `period` counts as on time: day `day` of the next month, 23:59:59.999999.
+
+    An override day past the end of that month is refused with a message (e.g. {"2020-01": 31} for
+    February). Arrival is compared as a whole instant: 23:59:59.5 is late.
+    """
+    nxt = shift(period, 1)
+    year, month = period_parts(nxt)
+    chosen = (overrides or {}).get(period, day)
+    try:
+        closing = date(year, month, int(chosen))
+    except ValueError:
+        raise ValueError(f"报告期 {period} 的截止日设置为 {chosen} 日，但 {year}年{month}月没有这一天；"
+                         "请修改 ZHUANBAO_DEADLINE_DAY 或 ZHUANBAO_DEADLINE_OVERRIDES") from None
+    return datetime.combine(closing, time(23, 59, 59, 999999), tzinfo=tz)
+
+
+def window_opens(period: str, tz: ZoneInfo) -> datetime:
+    """The 1st of the month after `period`, 00:00 in the office's time zone."""
+    year, month = period_parts(shift(period, 1))
+    return datetime(year, month, 1, tzinfo=tz)
+
+
+def period_of(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The calendar month `moment` falls in, in the office's time zone."""
+    local = moment.astimezone(ZoneInfo(timezone)) if moment.tzinfo else moment
+    return f"{local.year}-{local.month:02d}"
+
+
+def period_before(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The calendar month before `moment`'s month, in the office's time zone: 2020-05-16 -> '2020-04'."""
+    return shift(period_of(moment, timezone), -1)
+
+
+def month_fraction(period: str) -> float:
+    """m/12: the time progress of a monthly figure at the end of `period`."""
+    return period_parts(period)[1] / 12
+
+
+def due_at(period: str, day: int = 16, hour: int = 9, tz: ZoneInfo | None = None) -> datetime:
+    """When the scheduled monthly run of `period` is planned: the 16th of the next month, 09:00."""
+    year, month = period_parts(shift(period, 1))
+    return datetime(year, month, day, hour, tzinfo=tz or ZoneInfo("Asia/Shanghai"))
+
+
+def scheduled_period(timezone: str = "Asia/Shanghai") -> str:
+    """The period of the current flow run: the month before its scheduled start.
+
+    Outside a flow run (or for a run without a scheduled time) Prefect falls back to its start
+    time, which is the same thing for a run triggered by hand without a period.
+    """
+    from prefect.runtime import flow_run
+
+    moment = flow_run.scheduled_start_time
+    if moment is None:
+        raise RuntimeError("没有指定报告期，且当前不在计划运行中，无法推算报告期；请用 --period 指定")
+    return period_before(moment, timezone)
+
+
+def late_by(arrival: datetime, closing: datetime) -> timedelta | None:
+    """How late a file is (None when on time); the one comparison of arrival and deadline."""
+    return arrival - closing if arrival > closing else None

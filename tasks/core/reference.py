@@ -1,0 +1,141 @@
+"""A year's reference tables (spec §3) and who must report what in a period.
+
+The tables live under `<home>/reference/<year>/`; a period is always checked against its own
+year's tables. A missing table or column is a `ReferenceError` naming the file and column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.settings import Settings
+
+COLUMNS: dict[str, list[str]] = {
+    "units": ["unit_code", "unit_name", "unit_kind", "short_name"],
+    "indicators": ["indicator_code", "indicator_name", "measure", "target_kind", "direction",
+                   "frequency", "additive", "note"],
+    "targets": ["unit_code", "indicator_code", "target_value", "half_year_value", "note"],
+    "projects": ["project_code", "project_name", "batch", "annual_plan_wan", "unit_code",
+                 "half_year_task"],
+    "tasks": ["task_code", "task_area", "task_name", "lead_unit", "co_units"],
+}
+UNIT_KINDS = {"township", "park", "department", "enterprise"}
+TARGET_KINDS = {"growth", "amount", "level"}
+QUARTER_ENDS = {3, 6, 9, 12}
+FORMS = ("indicators", "projects", "tasks")
+
+
+class ReferenceError(ValueError):
+    """A reference table is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The five tables of one year, as string-typed DataFrames (numbers parsed where needed)."""
+
+    year: int
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    projects: pd.DataFrame
+    tasks: pd.DataFrame
+
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        """unit_code -> unit_name (looked up once per file: a dict, not a column scan)."""
+        return dict(zip(self.units.unit_code, self.units.unit_name))
+
+    @cached_property
+    def _codes_by_name(self) -> dict[str, str]:
+        return dict(zip(self.units.unit_name, self.units.unit_code))
+
+    def unit_name(self, unit_code: str) -> str:
+        return self.unit_names.get(unit_code, unit_code)
+
+    def resolve_unit(self, text: str) -> str | None:
+        """A unit code from a code or an exact unit name (spec §4); None when unknown."""
+        text = text.strip()
+        return text if text in self.unit_names else self._codes_by_name.get(text)
+
+    def assignments(self, period: str) -> pd.DataFrame:
+        """One row per (unit_code, form, code) that must be reported for `period`."""
+        _, month = period_parts(period)
+        ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
+        if month not in QUARTER_ENDS:
+            ind = ind[ind.frequency != "Q"]
+        task_rows = [(r.lead_unit, r.task_code) for r in self.tasks.itertuples()]
+        task_rows += [(u.strip(), r.task_code) for r in self.tasks.itertuples()
+                      for u in str(r.co_units or "").split(";") if u.strip()]
+        frames = [
+            pd.DataFrame({"unit_code": ind.unit_code, "form": "indicators", "code": ind.indicator_code}),
+            pd.DataFrame({"unit_code": self.projects.unit_code, "form": "projects",
+                          "code": self.projects.project_code}),
+            pd.DataFrame(task_rows, columns=["unit_code", "code"]).assign(form="tasks"),
+        ]
+        out = pd.concat(frames, ignore_index=True)[["unit_code", "form", "code"]]
+        return out.drop_duplicates().sort_values(["unit_code", "form", "code"], ignore_index=True)
+
+    def required_units(self, period: str) -> list[str]:
+        """Units that must report in `period`, in the order of units.csv."""
+        owing = set(self.assignments(period).unit_code)
+        return [u for u in self.units.unit_code if u in owing]
+
+
+def _read_table(path: Path, name: str) -> pd.DataFrame:
+    if not path.exists():
+        raise ReferenceError(f"参考表缺失：{path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:
+        raise ReferenceError(f"参考表无法读取：{path}（{exc}）") from exc
+    missing = [c for c in COLUMNS[name] if c not in frame.columns]
+    if missing:
+        raise ReferenceError(f"参考表 {path} 缺少列：{', '.join(missing)}")
+    return frame[COLUMNS[name]].apply(lambda s: s.str.strip())
+
+
+def _check_values(path: Path, frame: pd.DataFrame, column: str, allowed: set[str]) -> None:
+    bad = frame.loc[~frame[column].isin(allowed), column]
+    if len(bad):
+        row = int(bad.index[0]) + 2  # header is line 1
+        raise ReferenceError(f"参考表 {path} 第{row}行 列 {column}：“{bad.iloc[0]}”不在 {sorted(allowed)} 中")
+
+
+def _check_numbers(path: Path, frame: pd.DataFrame, column: str, *, optional: bool) -> pd.Series:
+    values = pd.to_numeric(frame[column].replace("", None), errors="coerce")
+    bad = values.isna() & (frame[column] != "" if optional else True)
+    if bad.any():
+        row = int(bad[bad].index[0]) + 2
+        raise ReferenceError(f"参考表 {path} 第{row}行 列 {column}：“{frame.loc[bad[bad].index[0], column]}”不是数值")
+    return values
+
+
+def load_reference(settings: Settings, year: int) -> Reference:
+    """Load and check `<home>/reference/<year>/`."""
+    folder = settings.reference_dir(year)
+    tables = {name: _read_table(folder / f"{name}.csv", name) for name in COLUMNS}
+    _check_values(folder / "units.csv", tables["units"], "unit_kind", UNIT_KINDS)
+    _check_values(folder / "indicators.csv", tables["indicators"], "target_kind", TARGET_KINDS)
+    _check_values(folder / "indicators.csv", tables["indicators"], "frequency", {"M", "Q"})
+    _check_values(folder / "indicators.csv", tables["indicators"], "direction", {"higher", "lower"})
+    _check_values(folder / "indicators.csv", tables["indicators"], "additive", {"true", "false"})
+    tables["indicators"]["additive"] = tables["indicators"]["additive"] == "true"
+    targets = tables["targets"]
+    targets["target_value"] = _check_numbers(folder / "targets.csv", targets, "target_value", optional=False)
+    targets["half_year_value"] = _check_numbers(folder / "targets.csv", targets, "half_year_value", optional=True)
+    projects = tables["projects"]
+    projects["annual_plan_wan"] = _check_numbers(folder / "projects.csv", projects, "annual_plan_wan", optional=False)
+    known = set(tables["units"].unit_code)
+    for name, column in (("targets", "unit_code"), ("projects", "unit_code"), ("tasks", "lead_unit")):
+        _check_values(folder / f"{name}.csv", tables[name], column, known)
+    _check_values(folder / "targets.csv", targets, "indicator_code", set(tables["indicators"].indicator_code))
+    return Reference(year=year, **tables)
+
+
+def reference_for(settings: Settings, period: str) -> Reference:
+    year, _ = period_parts(period)
+    return load_reference(settings, year)

@@ -1,0 +1,1 @@
+"""Curated datasets: the latest accepted submission of each unit, per form, as parquet."""

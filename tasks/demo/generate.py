@@ -1,0 +1,387 @@
+"""Demo data: plausible monthly figures and the units' submission workbooks (spec §4).
+
+Owns three things, all deterministic given a seed:
+- `write_workbook` — one unit's workbook, laid out like shared/samples (openpyxl `.xlsx`, xlwt
+  legacy `.xls`), `clean` or `messy`; messiness is a set of switches (`Messy`).
+- `generate_month` — figures for every unit that owes the period, consistent month to month
+  (cumulatives grow, task progress never falls); some units lag their targets, some are on track.
+- `build_demo_inbox` — a demo district's months in `<home>/inbox/<period>/`, with file mtimes
+  set to the arrival times (Asia/Shanghai). With the default periods 2020-03..2020-05:
+  * 2020-03: every unit, clean, on time.
+  * 2020-04 (the second-last period): `T01_2020-04.xlsx` and `D05_2020-04.xlsx` messy;
+    `D02_2020-04.xlsx` REJECTED (`约500` in a required numeric cell), then
+    `D02_2020-04_更正.xlsx` CORRECTED a few days later; `T04_2020-04.xlsx` LATE (after the 15th).
+  * 2020-05 (the last period): T05 MISSING (no file); `D07_2020-05.xls` legacy format;
+    `T03_2020-05.xlsx` messy (noisy headers and numbers as text only).
+  Other files arrive on the 8th-14th of the following month at office hours.
+"""
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import xlwt
+from openpyxl.styles import Alignment, Font
+from openpyxl.writer.excel import ExcelWriter
+
+from zhuanbao.tasks.core.periods import period_parts, previous_period
+from zhuanbao.tasks.core.reference import Reference
+
+TZ = ZoneInfo("Asia/Shanghai")
+FOOTER = "单位负责人：王某  填报人：李某  联系电话：0737-0000000  报出日期：{d.year}年{d.month}月{d.day}日"
+FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
+PROJECT_PROBLEMS = [("项目用地指标未落实", "需协调自然资源部门落实用地指标"),
+                    ("配套资金到位不足", "需协调财政资金及时拨付"), ("电力线路迁改滞后", "需协调电力迁改"),
+                    ("征地拆迁进度慢", "需协调镇村加快征地拆迁"), ("环评手续尚未批复", "需协调加快环评审批")]
+TASK_PROBLEMS = {"聚焦园区和企业": ["企业复工复产用工缺口较大", "部分企业融资难问题仍较突出"],
+                 "聚焦项目建设和招商引资": ["签约项目落地转化慢", "项目前期工作推进慢"],
+                 "": ["督查发现问题整改未到位", "部分任务责任未压实到村组"]}  # by task_area; "" for any other
+LAG_NOTES = ["受疫情影响，进度有所滞后", "已制定赶超措施，正在加快推进"]
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    numeric: bool = False
+    suffix: str = ""  # measure written after full-width numbers in messy files
+
+
+@dataclass(frozen=True)
+class Form:
+    sheet: str
+    title: str
+    columns: tuple[Column, ...]
+
+
+def _c(spec: str) -> Column:
+    """'field|header|n|suffix' → Column (n marks a numeric column)."""
+    field, header, numeric, suffix = (spec.split("|") + ["", ""])[:4]
+    return Column(field, header, numeric == "n", suffix)
+
+
+FORMS: dict[str, Form] = {
+    "indicators": Form("表1 指标", "表1 主要指标完成情况", tuple(map(_c, [
+        "indicator_code|指标代码", "indicator_name|指标名称", "measure|计量单位", "month_value|本月|n",
+        "cumulative|1-本月累计|n", "last_year_cumulative|去年同期累计|n", "reported_growth|同比增长(%)|n",
+        "note|说明"]))),
+    "projects": Form("表2 项目", "表2 重点项目建设进度", tuple(map(_c, [
+        "project_code|项目代码", "project_name|项目名称", "annual_plan|年度计划投资(万元)|n|万元",
+        "month_investment|本月完成投资(万元)|n|万元", "cumulative_investment|1-本月累计完成投资(万元)|n|万元",
+        "status|项目状态", "progress_text|形象进度", "problems|存在问题", "coordination|需协调事项"]))),
+    "tasks": Form("表3 任务", "表3 重点工作任务推进情况", tuple(map(_c, [
+        "task_code|任务编号", "task_name|任务名称", "progress_pct|完成进度(%)|n", "progress_text|进展情况",
+        "problems|存在问题", "note|说明"]))),
+}
+
+
+@dataclass(frozen=True)
+class Messy:
+    """Switches of a messy workbook; `numbers` is plain|text (`1,234.5`)|fullwidth (`４９．１万元`)|mixed."""
+
+    blank_first_row: bool = False
+    blank_first_column: bool = False
+    noisy_headers: bool = False  # leading spaces, `1-本月\n累计`, `同比增长（%）`
+    numbers: str = "plain"
+    dash_for_empty: bool = False
+    blank_data_row: bool = False
+    unit_name_only: bool = False
+    instructions_sheet: bool = False
+    hidden_sheet: bool = False
+
+
+STYLES = {"clean": Messy(), "messy": Messy(True, True, True, "mixed", True, True, True, True, True)}
+
+
+@dataclass
+class Sheet:
+    name: str
+    grid: list[list]
+    title_at: tuple[int, int, int] | None = None  # row, column (0-based), width
+    hidden: bool = False
+
+
+# ---------------------------------------------------------------- writing one workbook
+
+def _header(text: str, index: int, sw: Messy) -> str:
+    if not sw.noisy_headers:
+        return text
+    text = text.replace("(", "（").replace(")", "）")
+    if text.startswith("1-本月"):
+        return "1-本月\n" + text[4:]
+    return " " + text if index % 2 else text
+
+
+def _cell(value, column: Column, sw: Messy, row_index: int):
+    if value is None or value == "":
+        return "—" if sw.dash_for_empty and column.numeric else None
+    if not column.numeric or isinstance(value, str) or sw.numbers == "plain":
+        return value
+    mode = sw.numbers if sw.numbers != "mixed" else ("text", "fullwidth")[row_index % 2]
+    return f"{value:,.1f}" if mode == "text" else f"{value:.1f}".translate(FULLWIDTH) + column.suffix
+
+
+def _form_sheet(form: Form, rows: list[dict], unit_text: str, period: str, day: date, sw: Messy) -> Sheet:
+    year, month = period_parts(period)
+    width, top, left = len(form.columns), int(sw.blank_first_row), int(sw.blank_first_column)
+    pad = lambda cells: cells + [None] * (width - len(cells))
+    meta = [f"填报单位：{unit_text}", None, None, f"报告期：{year}年{month}月", None, "计量单位：万元、%"]
+    grid = [pad([])] * top + [pad([form.title]), pad(meta),
+                              [_header(c.header, i, sw) for i, c in enumerate(form.columns)]]
+    for i, row in enumerate(rows):
+        grid.append([_cell(row.get(c.field), c, sw, i) for c in form.columns])
+        if sw.blank_data_row and i == 1 and len(rows) > 2:
+            grid.append(pad([]))
+    grid += [pad([]), pad([FOOTER.format(d=day)])]
+    grid = [[None] * left + r for r in grid]
+    return Sheet(form.sheet, grid, (top, left, width))
+
+
+def _save_xlsx(path: Path, sheets: list[Sheet], stamp: datetime) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for s in sheets:
+        ws = wb.create_sheet(s.name)
+        for row in s.grid:
+            ws.append(row)
+        if s.title_at:
+            r, c, w = s.title_at
+            ws.merge_cells(start_row=r + 1, start_column=c + 1, end_row=r + 1, end_column=c + w)
+            ws.cell(r + 1, c + 1).font = Font(bold=True, size=14)
+            ws.cell(r + 1, c + 1).alignment = Alignment(horizontal="center")
+        for col in range(1, len(s.grid[0]) + 1):
+            ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width = 13
+        ws.sheet_state = "hidden" if s.hidden else "visible"
+    wb.properties.created = wb.properties.modified = stamp
+    ExcelWriter(wb, _FixedTimeZip(path, "w", ZIP_DEFLATED)).save()
+
+
+class _FixedTimeZip(ZipFile):
+    """A zip whose members carry a fixed timestamp, so equal workbooks are equal bytes."""
+
+    def writestr(self, name, data, *args, **kwargs):
+        if isinstance(name, str):
+            name = ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            name.compress_type = ZIP_DEFLATED
+        super().writestr(name, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        self.writestr(arcname or str(filename), Path(filename).read_bytes())
+
+
+def _save_xls(path: Path, sheets: list[Sheet]) -> None:
+    wb = xlwt.Workbook(encoding="utf-8")
+    title_style = xlwt.easyxf("font: bold on, height 280; align: horiz center")
+    for s in sheets:
+        ws = wb.add_sheet(s.name)
+        for r, row in enumerate(s.grid):
+            for c, value in enumerate(row):
+                if value is not None and (r, c) != (s.title_at or (0, 0))[:2]:
+                    ws.write(r, c, value)
+        if s.title_at:
+            r, c, w = s.title_at
+            ws.write_merge(r, r, c, c + w - 1, s.grid[r][c], title_style)
+        ws.visibility = int(s.hidden)
+    wb.save(str(path))
+
+
+def write_workbook(path: str | Path, *, reference: Reference, unit_code: str, period: str,
+                   indicators: list[dict] = (), projects: list[dict] = (), tasks: list[dict] = (),
+                   style: str | Messy = "clean", fmt: str | None = None,
+                   reported_on: datetime | None = None) -> Path:
+    """Write one unit's workbook; a form's sheet only when it has rows. `fmt` defaults to the suffix."""
+    path, sw = Path(path), STYLES[style] if isinstance(style, str) else style
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt not in ("xlsx", "xls"):
+        raise ValueError(f"fmt must be xlsx or xls, got {fmt!r}")
+    year, month = period_parts(period)
+    reported_on = reported_on or datetime(year + month // 12, month % 12 + 1, 10, 9, 0, tzinfo=TZ)
+    name = reference.unit_name(unit_code)
+    unit_text = name if sw.unit_name_only else f"{name}（{unit_code}）"
+    by_form = {"indicators": indicators, "projects": projects, "tasks": tasks}
+    sheets = [_form_sheet(FORMS[f], list(rows), unit_text, period, reported_on.date(), sw)
+              for f, rows in by_form.items() if rows]
+    if sw.instructions_sheet:
+        sheets.insert(0, Sheet("填报说明", [["请于每月15日前报送上月数据。"]]))
+    if sw.hidden_sheet:
+        sheets.append(Sheet("隐藏参数", [["版本", "2020.1"], ["填报单位代码", unit_code]], hidden=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xls":
+        _save_xls(path, sheets)
+    else:
+        stamp = reported_on.astimezone(UTC).replace(tzinfo=None) if reported_on.tzinfo else reported_on
+        _save_xlsx(path, sheets, stamp)
+    return path
+
+
+# ---------------------------------------------------------------- figures for a month
+
+COUNT_MEASURES = {"家", "个", "人"}
+
+
+def _rng(seed, *parts) -> random.Random:
+    return random.Random(":".join(map(str, (seed, *parts))))
+
+
+def _lagging_units(reference: Reference, seed) -> set[str]:
+    """About a third of the units lag; half of those with growth targets, so the report has both."""
+    rng, kinds = _rng(seed, "lagging"), reference.targets.merge(reference.indicators, on="indicator_code")
+    growth = sorted(set(kinds.loc[kinds.target_kind == "growth", "unit_code"]))
+    others = sorted(set(reference.units.unit_code) - set(growth))
+    return set(rng.sample(growth, k=len(growth) // 2)) | set(rng.sample(others, k=round(len(others) * 0.35)))
+
+
+def _level(target: float, direction: str, measure: str, m: int, p: random.Random, r: random.Random,
+           lag: bool) -> float:
+    if target == 0:  # a stock to clear by a deadline month (e.g. poor population)
+        start, months = p.randint(150, 300), p.randint(7, 9) if lag else p.randint(4, 6)
+        return float(round(start * max(0.0, 1 - m / months)))
+    sign = (1 if direction == "higher" else -1) * (-1 if lag else 1)
+    value = target * (1 + sign * r.uniform(0.01, 0.1))
+    return round(min(value, 100.0) if measure == "%" else value, 1)
+
+
+def _indicator(ind, target: float, m: int, prev: dict, p: random.Random, r: random.Random, lag: bool) -> dict:
+    row = {"indicator_code": ind.indicator_code, "indicator_name": ind.indicator_name, "measure": ind.measure,
+           "month_value": None, "cumulative": None, "last_year_cumulative": None, "reported_growth": None,
+           "note": p.choice(LAG_NOTES) if lag and p.random() < 0.5 else ""}
+    prev_cum, kind = prev.get("cumulative") or 0.0, ind.target_kind
+    if kind == "growth":
+        growth = min(max(target + (-p.uniform(3, 12) if lag else p.uniform(0.5, 6)), -45.0), 95.0)
+        last_year_month = p.uniform(3000, 30000) * r.uniform(0.85, 1.15)
+        month = round(last_year_month * (1 + growth / 100) * r.uniform(0.98, 1.02), 1)
+        cum = round(prev_cum + month, 1)
+        last_year = round((prev.get("last_year_cumulative") or 0.0) + last_year_month, 1)
+        row.update(month_value=month, cumulative=cum, last_year_cumulative=last_year,
+                   reported_growth=round((cum / last_year - 1) * 100, 1))
+    elif kind == "amount":
+        pace = p.uniform(0.55, 0.9) if lag else p.uniform(1.0, 1.25)
+        if ind.measure in COUNT_MEASURES:
+            cum = float(max(prev_cum, int(target * m / 12 * pace + p.random() * 0.5)))
+        else:
+            cum = round(prev_cum + round(target / 12 * pace * r.uniform(0.85, 1.15), 1), 1)
+        row.update(month_value=round(cum - prev_cum, 1), cumulative=cum)
+    else:
+        row.update(cumulative=_level(target, ind.direction, ind.measure, m, p, r, lag))
+    return row
+
+
+def _project(pr, m: int, prev: dict, p: random.Random, r: random.Random, lag: bool) -> dict:
+    plan, prev_cum = float(pr.annual_plan_wan), prev.get("cumulative_investment") or 0.0
+    pace, roll, (problem, coordination) = (p.uniform(0.55, 0.85) if lag else p.uniform(1.0, 1.2),
+                                           p.random(), p.choice(PROJECT_PROBLEMS))
+    half = float(pr.half_year_task) if pr.half_year_task.replace(".", "").isdigit() else plan / 2
+    start = p.randint(6, 8) if lag else p.randint(3, 5)
+    monthly = {"竣工完工": plan / 6, "复工推进": half / 6}.get(pr.batch, plan / 10 if m >= start else 0.0)
+    done = pr.batch == "竣工完工" and prev_cum >= 0.95 * plan
+    month = 0.0 if done else max(0.0, round(min(monthly * pace * r.uniform(0.85, 1.15), 1.2 * plan - prev_cum), 1))
+    cum = round(prev_cum + month, 1)
+    status = "未开工" if cum == 0 else "竣工" if pr.batch == "竣工完工" and cum >= 0.95 * plan else "在建"
+    building = "主体施工" if cum < 0.6 * plan else "附属工程施工"
+    progress = {"未开工": "前期手续办理中", "竣工": "已完工"}.get(status, building)
+    troubled = status != "竣工" and roll < (0.7 if lag else 0.1)
+    return {"project_code": pr.project_code, "project_name": pr.project_name, "annual_plan": plan,
+            "month_investment": month, "cumulative_investment": cum, "status": status, "progress_text": progress,
+            "problems": problem if troubled else "", "coordination": coordination if troubled else ""}
+
+
+def _task(task, m: int, prev: dict, p: random.Random, r: random.Random, lag: bool) -> dict:
+    pace, roll = p.uniform(0.6, 0.9) if lag else p.uniform(1.0, 1.4), p.random()
+    problem = p.choice(TASK_PROBLEMS.get(task.task_area, TASK_PROBLEMS[""]))
+    pct = float(min(100, max(prev.get("progress_pct") or 0, round(m / 12 * 100 * pace * r.uniform(0.95, 1.05)))))
+    troubled = lag and roll < 0.6 and pct < 100
+    return {"task_code": task.task_code, "task_name": task.task_name, "progress_pct": pct,
+            "progress_text": "已完成" if pct >= 100 else "进度滞后" if lag else "按计划推进",
+            "problems": problem if troubled else "",
+            "note": "已制定整改措施，正在推进" if troubled and roll < 0.3 else ""}
+
+
+def generate_month(reference: Reference, period: str, *, rng_seed: int,
+                   prev_state: dict | None = None) -> tuple[dict[str, dict[str, list[dict]]], dict]:
+    """Rows per unit and form for `period`, and the state the next month builds on.
+
+    Without `prev_state` the months since January are simulated first (same seed, same figures).
+    The state is `{"period", "indicators", "projects", "tasks"}`, each form keyed `unit:code`.
+    """
+    _, m = period_parts(period)
+    if m == 1:
+        prev_state = {}
+    elif prev_state is None:
+        prev_state = generate_month(reference, previous_period(period), rng_seed=rng_seed)[1]
+    elif prev_state.get("period") != previous_period(period):
+        raise ValueError(f"prev_state is for {prev_state.get('period')}, not {previous_period(period)}")
+    lagging, due = _lagging_units(reference, rng_seed), reference.assignments(period)
+    indicators = reference.indicators.set_index("indicator_code", drop=False)
+    tasks = reference.tasks.set_index("task_code", drop=False)
+    items = [("indicators", t.unit_code, t.indicator_code, _indicator, indicators.loc[t.indicator_code],
+              float(t.target_value)) for t in reference.targets.itertuples()]
+    items += [("projects", pr.unit_code, pr.project_code, _project, pr) for pr in reference.projects.itertuples()]
+    items += [("tasks", a.unit_code, a.code, _task, tasks.loc[a.code]) for a in due[due.form == "tasks"].itertuples()]
+    state: dict = {"period": period, "indicators": {}, "projects": {}, "tasks": {}}
+    for form, unit, code, make, *args in items:
+        key = f"{unit}:{code}"
+        lag = _rng(rng_seed, "lag", key).random() < (0.75 if unit in lagging else 0.1)
+        prev = prev_state.get(form, {}).get(key, {})
+        state[form][key] = make(*args, m, prev, _rng(rng_seed, "profile", key), _rng(rng_seed, period, key), lag)
+    rows_by_unit: dict[str, dict[str, list[dict]]] = {}
+    for a in due.itertuples():
+        rows_by_unit.setdefault(a.unit_code, {}).setdefault(a.form, []).append(
+            dict(state[a.form][f"{a.unit_code}:{a.code}"]))
+    return rows_by_unit, state
+
+
+# ---------------------------------------------------------------- the demo inbox
+
+T01_LIKE = Messy(blank_first_row=True, noisy_headers=True, numbers="text", dash_for_empty=True, blank_data_row=True)
+D05_LIKE = Messy(numbers="fullwidth", unit_name_only=True, instructions_sheet=True, hidden_sheet=True,
+                 blank_first_column=True)
+SCENARIO = [  # (which period: -2 = second-last, -1 = last; unit; kind; style)
+    (-2, "T01", "messy", T01_LIKE), (-2, "D05", "messy", D05_LIKE), (-2, "D02", "rejected", "clean"),
+    (-2, "T04", "late", "clean"), (-1, "T05", "missing", "clean"), (-1, "D07", "xls", "clean"),
+    (-1, "T03", "messy", Messy(noisy_headers=True, numbers="text")),
+]
+ARRIVAL_DAYS = {"late": (17, 20), "rejected": (8, 10), "corrected": (12, 14)}
+
+
+def _arrival(seed, period: str, unit: str, kind: str) -> datetime:
+    r, (year, month) = _rng(seed, "arrival", period, unit, kind), period_parts(period)
+    return datetime(year + month // 12, month % 12 + 1, r.randint(*ARRIVAL_DAYS.get(kind, (8, 14))),
+                    r.choice([8, 9, 10, 11, 14, 15, 16, 17]), r.randint(0, 59), r.randint(0, 59), tzinfo=TZ)
+
+
+def _spoil(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The same rows with `约500` in the first required numeric cell (a hard H05 failure)."""
+    rows = {form: [dict(r) for r in form_rows] for form, form_rows in rows.items()}
+    field = {"indicators": "cumulative", "projects": "cumulative_investment", "tasks": "progress_pct"}
+    form = next(f for f in field if rows.get(f))
+    rows[form][0][field[form]] = "约500"
+    return rows
+
+
+def build_demo_inbox(home: Path, reference: Reference, periods: list[str] = ("2020-03", "2020-04", "2020-05"),
+                     seed: int = 2020) -> list[dict]:
+    """Write the demo months into `<home>/inbox/<period>/` (see the module docstring); the manifest."""
+    periods, manifest, state = list(periods), [], None
+    plan = {(periods[max(len(periods) + i, 0)], unit): (kind, style) for i, unit, kind, style in SCENARIO}
+    for period in periods:
+        prev = state if state and state["period"] == previous_period(period) else None
+        rows_by_unit, state = generate_month(reference, period, rng_seed=seed, prev_state=prev)
+        for unit, rows in rows_by_unit.items():
+            kind, style = plan.get((period, unit), ("ok", "clean"))
+            files = {"missing": [], "xls": [(f"{unit}_{period}.xls", kind, rows)],
+                     "rejected": [(f"{unit}_{period}.xlsx", "rejected", _spoil(rows)),
+                                  (f"{unit}_{period}_更正.xlsx", "corrected", rows)]}
+            for name, file_kind, file_rows in files.get(kind, [(f"{unit}_{period}.xlsx", kind, rows)]):
+                arrival = _arrival(seed, period, unit, file_kind)
+                path = write_workbook(Path(home) / "inbox" / period / name, reference=reference, unit_code=unit,
+                                      period=period, style=style, reported_on=arrival, **file_rows)
+                os.utime(path, (arrival.timestamp(), arrival.timestamp()))
+                manifest.append({"period": period, "unit_code": unit, "file": name, "arrival": arrival.isoformat(),
+                                     "kind": file_kind})
+    return sorted(manifest, key=lambda e: (e["period"], e["arrival"], e["file"]))

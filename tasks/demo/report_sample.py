@@ -1,0 +1,67 @@
+"""A demo 专报 context from generated figures: the bundled sample for previews, and the tests' fixture.
+
+The month is `generate_month` of the demo district; the status has one late unit (T04), one
+missing (T05) and one rejected (D02), like the demo inbox of 2020-04. Their figures are left
+out, as the curated data of a real run would.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.demo.generate import generate_month
+from zhuanbao.tasks.metrics.compute import compute_metrics
+
+LATE, MISSING, REJECTED = "T04", "T05", "D02"
+REJECTION = "表1 指标 第3行 列“1-本月累计”：“约500”不是数值"
+
+
+def demo_frames(reference: Reference, period: str, seed: int = 2020, drop: tuple[str, ...] = (MISSING, REJECTED)
+                ) -> dict[str, pd.DataFrame]:
+    rows, _ = generate_month(reference, period, rng_seed=seed)
+    frames = {}
+    for form in ("indicators", "projects", "tasks"):
+        records = [{**r, "unit_code": unit, "period": period} for unit, forms in rows.items() if unit not in drop
+                   for r in forms.get(form, [])]
+        frames[form] = pd.DataFrame(records)
+    return frames
+
+
+def demo_status(settings: Settings, reference: Reference, period: str, *, late=(LATE,), missing=(MISSING,),
+                rejected=(REJECTED,)) -> dict:
+    """A `period_status`-shaped dict: everyone on time except the named units."""
+    from zhuanbao.tasks.core.periods import shift
+
+    nxt = shift(period, 1)
+    units, files = [], []
+    for code in reference.required_units(period):
+        status = "missing" if code in missing else "rejected" if code in rejected else "accepted"
+        on_time = None if status != "accepted" else code not in late
+        units.append({"unit_code": code, "unit_name": reference.unit_name(code), "status": status,
+                      "on_time": on_time, "versions": 0 if status == "missing" else 1,
+                      "rules": ["H05"] if status == "rejected" else []})
+        if status != "missing":
+            day = 18 if code in late else 10
+            files.append({"file": f"{code}_{period}.xlsx", "sha256": "0" * 64,
+                          "received_at": f"{nxt}-{day:02d}T10:05:00+08:00", "unit_code": code,
+                          "outcome": status, "rules": units[-1]["rules"],
+                          "messages": [REJECTION] if status == "rejected" else []})
+    return {"period": period, "deadline": settings.deadline(period).isoformat(timespec="seconds"),
+            "units": units, "files": files}
+
+
+def demo_metrics(settings: Settings, reference: Reference, period: str, status: dict, frames: dict | None = None
+                 ) -> dict:
+    frames = frames or demo_frames(reference, period)
+    subs = pd.DataFrame([{"unit_code": u["unit_code"], "status": u["status"], "on_time": u["on_time"]}
+                         for u in status["units"]])
+    return compute_metrics(period, reference, frames["indicators"], frames["projects"], frames["tasks"], subs,
+                           None, settings.score_weights)
+
+
+def demo_context(settings: Settings, reference: Reference, period: str = "2020-04") -> dict:
+    from zhuanbao.tasks.report.context import build_context
+
+    status = demo_status(settings, reference, period)
+    return build_context(settings, period, reference, demo_metrics(settings, reference, period, status), status)

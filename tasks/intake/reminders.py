@@ -1,0 +1,110 @@
+"""The 催报 list: units that still owe the period's report, with whom to call.
+
+A unit owes the report when it has sent nothing (`missing`) or only files that were rejected
+(`rejected`); a unit whose file is accepted or still being checked owes nothing. The list is
+written to `reports/<period>/催报名单.md` (for the clerk who phones) and `.json` (for scripts).
+
+Contacts are optional: `contacts.csv` (unit_code, contact, phone) in `reference/<year>/` or, for
+all years, in `reference/`. Units without a row are listed with empty contacts.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.settings import Settings
+
+OWING = {"missing": "未报送", "rejected": "已报送但被退回，需更正后重报"}
+CONTACT_COLUMNS = ["unit_code", "contact", "phone"]
+
+
+def contacts_path(settings: Settings, year: int) -> Path | None:
+    for path in (settings.reference_dir(year) / "contacts.csv", settings.home / "reference" / "contacts.csv"):
+        if path.is_file():
+            return path
+    return None
+
+
+def load_contacts(settings: Settings, year: int) -> dict[str, dict]:
+    """unit_code -> {contact, phone}; empty when there is no contacts.csv."""
+    path = contacts_path(settings, year)
+    if path is None:
+        return {}
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in CONTACT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} 缺少列：{'、'.join(missing)}（应为 unit_code,contact,phone）")
+    return {row.unit_code.strip(): {"contact": row.contact.strip(), "phone": row.phone.strip()}
+            for row in frame.itertuples() if row.unit_code.strip()}
+
+
+def owing_units(status: dict, contacts: dict[str, dict]) -> list[dict]:
+    """From a period_status dict: one entry per unit still owing, in the order of units.csv."""
+    entries = []
+    for unit in status["units"]:
+        if unit["status"] not in OWING:
+            continue
+        files = [f for f in status["files"] if f["unit_code"] == unit["unit_code"] and f["outcome"] != "duplicate"]
+        last = files[-1] if files else None
+        who = contacts.get(unit["unit_code"], {})
+        entries.append({"unit_code": unit["unit_code"], "unit_name": unit["unit_name"], "status": unit["status"],
+                        "situation": OWING[unit["status"]], "rules": unit["rules"],
+                        "last_file": last["file"] if last else None,
+                        "last_received_at": last["received_at"] if last else None,
+                        "last_messages": last["messages"] if last else [],
+                        "contact": who.get("contact", ""), "phone": who.get("phone", "")})
+    return entries
+
+
+def reminder_markdown(period: str, deadline: str, as_of: str, entries: list[dict], required: int) -> str:
+    lines = [f"# {period} 催报名单", "",
+             (f"截止时间：{deadline.replace('T', ' ')[:19]}　统计时间：{as_of.replace('T', ' ')[:19]}　"
+              f"应报 {required} 家，尚欠 {len(entries)} 家"), ""]
+    if not entries:
+        return "\n".join(lines + ["所有应报单位均已报送。", ""])
+    lines += ["| 单位代码 | 单位 | 情况 | 最近文件 | 联系人 | 电话 |", "| --- | --- | --- | --- | --- | --- |"]
+    for e in entries:
+        situation = e["situation"] + (f"（{'、'.join(e['rules'])}）" if e["rules"] else "")
+        lines.append(f"| {e['unit_code']} | {e['unit_name']} | {situation} | {e['last_file'] or '—'} | "
+                     f"{e['contact'] or '—'} | {e['phone'] or '—'} |")
+    return "\n".join(lines + [""])
+
+
+def write_reminders(settings: Settings, period: str, status: dict, entries: list[dict],
+                    as_of: datetime | None = None) -> dict[str, Path]:
+    """Write 催报名单.md and .json under reports/<period>/ (replacing the previous list)."""
+    moment = (as_of or datetime.now(settings.tz)).isoformat(timespec="seconds")
+    folder = settings.reports_dir(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    md, js = folder / "催报名单.md", folder / "催报名单.json"
+    md.write_text(reminder_markdown(period, status["deadline"], moment, entries, len(status["units"])), "utf-8")
+    payload = {"period": period, "deadline": status["deadline"], "as_of": moment,
+               "required": len(status["units"]), "owing": entries}
+    js.write_text(json.dumps(payload, ensure_ascii=False, indent=2), "utf-8")
+    return {"markdown": md, "json": js}
+
+
+def reminder_list(settings: Settings, db: Session, period: str, reference: Reference,
+                  as_of: datetime | None = None) -> tuple[list[dict], dict[str, Path]]:
+    """The owing units from the registry as it stands, written to reports/<period>/."""
+    from zhuanbao.tasks.intake.status import period_status
+
+    status = period_status(settings, db, period, reference)
+    entries = owing_units(status, load_contacts(settings, reference.year))
+    return entries, write_reminders(settings, period, status, entries, as_of)
+
+
+def log_lines(period: str, entries: list[dict]) -> list[str]:
+    """One line per owing unit, for the flow's log."""
+    if not entries:
+        return [f"{period}：所有应报单位均已报送，无需催报"]
+    head = f"{period}：尚有 {len(entries)} 家单位未完成报送"
+    return [head] + [f"  {e['unit_code']} {e['unit_name']}：{e['situation']}"
+                     + (f"，联系人 {e['contact']} {e['phone']}".rstrip() if e["contact"] or e["phone"] else "")
+                     for e in entries]

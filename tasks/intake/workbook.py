@@ -1,0 +1,237 @@
+"""Read one submission workbook into tidy rows per form (spec §4). No check rules live here.
+
+The reader finds each form's sheet (by name, else by its code header), the metadata cells above
+the header (填报单位, 报告期), the header row wherever it sits, and the data rows below it up to
+the footer. Cells are normalised (tasks/normalise.py); a number that cannot be read is kept as
+text in `<field>_unparsed` so the rules can name it. See docs/contracts.md for the columns.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from zhuanbao.tasks.core.reference import FORMS, Reference
+from zhuanbao.tasks.intake.normalise import (
+    header_key,
+    nfc,
+    normalise_code,
+    parse_number,
+    parse_period,
+    split_label,
+    unit_code_in,
+)
+
+SHEETS = {"indicators": "表1 指标", "projects": "表2 项目", "tasks": "表3 任务"}
+# field -> header as printed on the form, per form; the first field is the form's code column
+HEADERS: dict[str, dict[str, str]] = {
+    "indicators": {"indicator_code": "指标代码", "indicator_name": "指标名称", "measure": "计量单位",
+                   "month_value": "本月", "cumulative": "1-本月累计",
+                   "last_year_cumulative": "去年同期累计", "reported_growth": "同比增长(%)", "note": "说明"},
+    "projects": {"project_code": "项目代码", "project_name": "项目名称", "annual_plan": "年度计划投资(万元)",
+                 "month_investment": "本月完成投资(万元)",
+                 "cumulative_investment": "1-本月累计完成投资(万元)", "status": "项目状态",
+                 "progress_text": "形象进度", "problems": "存在问题", "coordination": "需协调事项"},
+    "tasks": {"task_code": "任务编号", "task_name": "任务名称", "progress_pct": "完成进度(%)",
+              "progress_text": "进展情况", "problems": "存在问题", "note": "说明"},
+}
+NUMERIC: dict[str, tuple[str, ...]] = {
+    "indicators": ("month_value", "cumulative", "last_year_cumulative", "reported_growth"),
+    "projects": ("annual_plan", "month_investment", "cumulative_investment"),
+    "tasks": ("progress_pct",),
+}
+REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {
+    "indicators": ("indicator_code", "cumulative"),
+    "projects": ("project_code", "cumulative_investment", "status"),
+    "tasks": ("task_code", "progress_pct"),
+}
+FOOTER_MARKS = ("单位负责人", "填报人", "联系电话", "报出日期", "审核人")
+HEADER_SCAN_ROWS = 30
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class WorkbookRead:
+    """What one file said: metadata, the forms found, their tidy rows, or why it cannot be read."""
+
+    file_name: str
+    error: str | None = None
+    unit_code: str | None = None
+    unit_text: str | None = None
+    period: str | None = None
+    period_text: str | None = None
+    meta_sheet: str | None = None
+    meta_row: int | None = None
+    sheets: dict[str, str] = field(default_factory=dict)
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The rows per form as DataFrames, built on first use (a period batch uses `tidy_frames`)."""
+        for form, rows in self.records.items():
+            if form not in self._frames:
+                self._frames[form] = _frame(form, rows)
+        return self._frames
+
+
+_HEADER_KEYS = {form: {header_key(h): f for f, h in cols.items()} for form, cols in HEADERS.items()}
+_SHEET_KEYS = {header_key(name): form for form, name in SHEETS.items()}
+
+
+def empty_frame(form: str) -> pd.DataFrame:
+    """A form frame with no rows but every column of the contract."""
+    columns = ["sheet", "row", "unit_code", *HEADERS[form], *(f"{f}_unparsed" for f in NUMERIC[form])]
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in NUMERIC[form] else "object") for c in columns})
+
+
+def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
+    """Why a file cannot be a submission workbook, in words a clerk understands; None if it may be."""
+    suffix = Path(name).suffix.lower()
+    if len(data) > max_bytes:
+        return f"文件过大（{len(data) / 1048576:.1f} MiB），超过 {max_bytes / 1048576:.0f} MiB 上限，请删除多余内容后重报"
+    if suffix not in (".xlsx", ".xls"):
+        return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 .xlsx（或 .xls）格式报送"
+    if data.startswith(OLE2_MAGIC) and "EncryptionInfo".encode("utf-16-le") in data:
+        return "文件设置了打开密码（已加密），系统无法读取，请取消密码后重报"
+    if not data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
+        return "文件已损坏或不是 Excel 工作簿，无法打开，请重新导出后报送"
+    return None
+
+
+def read_workbook(source: Path | bytes, reference: Reference, *, name: str | None = None,
+                  max_bytes: int = 20 * 1024 * 1024) -> WorkbookRead:
+    """Read one workbook (a path or its bytes). Never raises for a bad file: see `.error`."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    name = name or (Path(source).name if not isinstance(source, bytes) else "workbook.xlsx")
+    result = WorkbookRead(file_name=name)
+    result.error = file_problem(data, name, max_bytes)
+    if result.error:
+        return result
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = {m.name: m for m in book.sheets_metadata}
+        grids = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in book.sheet_names
+                 if str(sheets[n].visible).endswith("Visible")}
+    except Exception as exc:  # noqa: BLE001 — calamine raises many kinds; all mean "cannot open"
+        text = str(exc).lower()
+        result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
+                        else "文件已损坏，无法打开，请重新导出后报送")
+        return result
+    for sheet_name, grid in grids.items():
+        form = _form_of(sheet_name, grid)
+        if form and form not in result.sheets:
+            result.sheets[form] = sheet_name
+            _read_form(result, form, sheet_name, grid, reference)
+    return result
+
+
+def _form_of(sheet_name: str, grid: list[list]) -> str | None:
+    key = header_key(sheet_name)
+    if key in _SHEET_KEYS:
+        return _SHEET_KEYS[key]
+    for form in _HEADER_KEYS:  # a renamed sheet still counts if its code header is there
+        code_key = header_key(HEADERS[form][next(iter(HEADERS[form]))])
+        if any(header_key(c) == code_key for row in grid[:HEADER_SCAN_ROWS] for c in row):
+            return form
+    return None
+
+
+def _header_row(form: str, grid: list[list]) -> int | None:
+    code_key = header_key(next(iter(HEADERS[form].values())))
+    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        if any(header_key(c) == code_key for c in row):
+            return index
+    return None
+
+
+def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, reference: Reference) -> None:
+    if result.meta_sheet is not None:
+        return
+    for index, row in enumerate(grid[:upto]):
+        for pos, cell in enumerate(row):
+            pair = split_label(cell)
+            if not pair:
+                continue
+            label, value = pair
+            if not value and pos + 1 < len(row):  # `填报单位：` | `河坝镇（T01）` in the next cell
+                value = nfc(row[pos + 1])
+            if label == "填报单位":
+                result.unit_text = value
+                result.unit_code = unit_code_in(value) or reference.resolve_unit(value)
+                if result.unit_code and result.unit_code not in reference.unit_names:
+                    result.unit_code = reference.resolve_unit(value.split("（")[0].split("(")[0])
+                result.meta_sheet, result.meta_row = sheet, index + 1
+            elif label == "报告期":
+                result.period_text, result.period = value, parse_period(value)
+
+
+def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference) -> None:
+    header_at = _header_row(form, grid)
+    if header_at is None:
+        result.missing_columns[form] = [HEADERS[form][f] for f in REQUIRED_HEADERS[form]]
+        return
+    _read_meta(result, sheet, grid, header_at, reference)
+    columns = {}
+    for pos, cell in enumerate(grid[header_at]):
+        fld = _HEADER_KEYS[form].get(header_key(cell))
+        if fld and fld not in columns:
+            columns[fld] = pos
+    missing = [HEADERS[form][f] for f in REQUIRED_HEADERS[form] if f not in columns]
+    if missing:
+        result.missing_columns[form] = missing
+    records = []
+    for index in range(header_at + 1, len(grid)):
+        row = grid[index]
+        cells = {f: (row[p] if p < len(row) else None) for f, p in columns.items()}
+        texts = [nfc(v) for v in cells.values()]
+        if not any(texts):
+            continue
+        if any(mark in nfc(c) for c in row[:3] for mark in FOOTER_MARKS):
+            break
+        records.append(_tidy_row(form, cells, sheet, index + 1, result.unit_code))
+    result.records[form] = records
+
+
+def _frame(form: str, records: list[dict]) -> pd.DataFrame:
+    columns = empty_frame(form).columns
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else empty_frame(form)
+    frame[list(NUMERIC[form])] = frame[list(NUMERIC[form])].astype("float64")
+    return frame
+
+
+def _tidy_row(form: str, cells: dict, sheet: str, excel_row: int, unit_code: str | None) -> dict:
+    record: dict = {"sheet": sheet, "row": excel_row, "unit_code": unit_code}
+    code_field = next(iter(HEADERS[form]))
+    for fld in HEADERS[form]:
+        value = cells.get(fld)
+        if fld in NUMERIC[form]:
+            record[fld], record[f"{fld}_unparsed"] = parse_number(value)
+        elif fld == code_field:
+            record[fld] = normalise_code(value)
+        else:
+            record[fld] = nfc(value)
+    return record
+
+
+def tidy_frames(reads: list[tuple[int, WorkbookRead]]) -> dict[str, pd.DataFrame]:
+    """All files' rows of a period, per form, with `file_id` first: the batch the suites check.
+
+    Built once per form from every file's records (one DataFrame for the period, not one per file).
+    """
+    out = {}
+    for form in FORMS:
+        records = [{**rec, "file_id": fid} for fid, r in reads for rec in r.records.get(form, ())]
+        parts = [_frame(form, records).assign(file_id=[rec["file_id"] for rec in records])] if records else []
+        parts += [r._frames[form].assign(file_id=fid) for fid, r in reads  # frames set directly (tests)
+                  if form not in r.records and form in r._frames and len(r._frames[form])]
+        frame = (pd.concat(parts, ignore_index=True) if parts
+                 else empty_frame(form).assign(file_id=pd.Series(dtype="int64")))
+        out[form] = frame[["file_id", *empty_frame(form).columns]]
+    return out

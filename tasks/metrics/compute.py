@@ -1,0 +1,324 @@
+"""Derived figures of one period (spec §7, §8): the numbers the 专报 prints, computed once.
+
+Pure functions, no I/O: curated frames (latest accepted submission per unit) plus the year's
+reference in, typed DataFrames out. Nothing is rounded here; formatting is the report's job.
+Units of the outputs: `time_progress`, `completion`, `share_on_track`, `explained_share` are
+fractions (0.5 = 50 %); `growth_pct` and `progress_pct` are percentages, like the targets.
+A value that cannot be computed (no last-year figure, zero target) is NaN and never on track.
+`growth_pct` is computed wherever a last-year figure exists; it decides on_track only for
+growth targets (higher: growth ≥ target; a `lower` growth indicator: growth ≤ target).
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pandas as pd
+
+from zhuanbao.tasks.core.periods import month_fraction, period_parts
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.settings import Settings
+
+CURATED: dict[str, dict[str, str]] = {
+    "indicators": {"unit_code": "str", "indicator_code": "str", "month_value": "float64",
+                   "cumulative": "float64", "last_year_cumulative": "float64",
+                   "reported_growth": "float64", "note": "str"},
+    "projects": {"unit_code": "str", "project_code": "str", "month_investment": "float64",
+                 "cumulative_investment": "float64", "status": "str", "progress_text": "str",
+                 "problems": "str", "coordination": "str"},
+    "tasks": {"unit_code": "str", "task_code": "str", "progress_pct": "float64",
+              "progress_text": "str", "problems": "str", "note": "str"},
+    "submissions": {"unit_code": "str", "status": "str", "on_time": "boolean"},
+    "flags": {"unit_code": "str", "rule_id": "str", "explained": "boolean"},
+}
+JUDGED = ["time_progress", "growth_pct", "completion", "on_track", "lagging", "double_half"]
+INDICATOR_COLUMNS = ["period", "unit_code", "unit_name", "indicator_code", "indicator_name",
+                     "target_kind", "direction", "measure", "frequency", "target_value",
+                     "half_year_value", "month_value", "cumulative", "last_year_cumulative", *JUDGED]
+TOTAL_COLUMNS = ["period", "indicator_code", "indicator_name", "target_kind", "direction", "measure",
+                 "frequency", "aggregation", "unit_code", "units_assigned", "units_reported",
+                 "target_value", "half_year_value", "month_value", "cumulative",
+                 "last_year_cumulative", *JUDGED]
+SUMMED = ["target_value", "half_year_value", "month_value", "cumulative", "last_year_cumulative"]
+PROJECT_COLUMNS = ["period", "project_code", "project_name", "batch", "unit_code", "annual_plan",
+                   "half_year_task", "reported", "status", "month_investment", "cumulative_investment",
+                   "completion", "required_investment", "on_track", "progress_text", "problems",
+                   "coordination"]
+TASK_COLUMNS = ["period", "task_code", "task_area", "task_name", "unit_code", "role", "reported",
+                "progress_pct", "time_progress", "on_track", "progress_text", "problems", "note"]
+SCORE_PARTS = ("on_track", "on_time", "explained")
+
+
+def default_weights() -> dict[str, float]:
+    """The score weights of `Settings` (spec §8 default: 0.7 / 0.2 / 0.1)."""
+    return next(f for f in fields(Settings) if f.name == "score_weights").default_factory()
+
+
+def _typed(frame: pd.DataFrame | None, form: str, period: str) -> pd.DataFrame:
+    """`frame` restricted to `period`, with exactly the columns and dtypes of `CURATED[form]`."""
+    frame = pd.DataFrame() if frame is None else frame
+    if "period" in frame.columns:
+        frame = frame[frame["period"] == period]
+    return frame.reindex(columns=list(CURATED[form])).astype(CURATED[form]).reset_index(drop=True)
+
+
+def _judge(rows: pd.DataFrame, month: int) -> pd.DataFrame:
+    """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows."""
+    kind, higher = rows["target_kind"], rows["direction"] == "higher"
+    cum, target, half = rows["cumulative"], rows["target_value"], rows["half_year_value"]
+    quarter_end = -(-month // 3) * 3
+    time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end, month) / 12,
+                              index=rows.index, dtype="float64")
+    growth = (cum / rows["last_year_cumulative"].where(rows["last_year_cumulative"] != 0) - 1) * 100
+    completion = (cum / target.where(target != 0)).where(kind == "amount")
+
+    def right_side(value: pd.Series) -> pd.Series:
+        return (higher & (value >= target)) | (~higher & (value <= target))
+
+    on_track = pd.Series(np.select([kind == "growth", kind == "amount", kind == "level"],
+                                   [right_side(growth), completion >= time_progress, right_side(cum)],
+                                   False), index=rows.index, dtype=bool)
+    half_done = pd.Series(np.where(half.notna(), cum >= half, completion >= 0.5), index=rows.index)
+    double_half = (time_progress >= 0.5) & np.where(kind == "amount", half_done, on_track)
+    return rows.assign(time_progress=time_progress, growth_pct=growth, completion=completion,
+                       on_track=on_track, lagging=~on_track, double_half=double_half.astype(bool))
+
+
+def _assigned_indicators(period: str, reference: Reference) -> pd.DataFrame:
+    """The period's (unit, indicator) assignments with their targets and catalog entry."""
+    assigned = reference.assignments(period)
+    assigned = assigned.loc[assigned["form"] == "indicators", ["unit_code", "code"]]
+    catalog = reference.indicators[["indicator_code", "indicator_name", "measure", "target_kind",
+                                    "direction", "frequency", "additive"]]
+    return (assigned.rename(columns={"code": "indicator_code"})
+            .merge(reference.targets[["unit_code", "indicator_code", "target_value", "half_year_value"]],
+                   on=["unit_code", "indicator_code"], how="left")
+            .merge(catalog, on="indicator_code", how="left")
+            .merge(reference.units[["unit_code", "unit_name"]], on="unit_code", how="left"))
+
+
+def indicator_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (unit_code, indicator_code) assigned for `period` and reported (spec §7)."""
+    reported = _typed(indicators, "indicators", period).drop(columns=["reported_growth", "note"])
+    rows = _assigned_indicators(period, reference).merge(reported, on=["unit_code", "indicator_code"])
+    rows = _judge(rows.assign(period=period), period_parts(period)[1])
+    return rows[INDICATOR_COLUMNS].sort_values(["indicator_code", "unit_code"], ignore_index=True)
+
+
+def district_totals(period: str, reference: Reference, indicators: pd.DataFrame | None) -> pd.DataFrame:
+    """District figures per indicator reported by at least one unit.
+
+    Additive indicators (aggregation 'sum'): month values, cumulatives and last-year
+    cumulatives summed over the reporting units, targets summed over all assigned units (so a
+    missing unit shows as lower completion; `units_reported` < `units_assigned` says why).
+    The district half_year_value is the sum only when every assigned unit has one.
+    Non-additive indicators assigned to exactly one unit (aggregation 'single'): that unit's
+    figures. Non-additive indicators shared by several units have no district figure.
+    """
+    assigned = _assigned_indicators(period, reference)
+    reported = _typed(indicators, "indicators", period)
+    rows = assigned.merge(reported, on=["unit_code", "indicator_code"], how="left")
+    rows["reported"] = rows["cumulative"].notna()
+    counts = rows.groupby("indicator_code").agg(units_assigned=("unit_code", "size"),
+                                                units_reported=("reported", "sum"),
+                                                half_known=("half_year_value", "count"))
+    sums = rows.loc[rows["additive"].astype(bool)].groupby("indicator_code")[SUMMED].sum(min_count=1)
+    whole_half = counts["half_known"] == counts["units_assigned"]  # a partial half-year sum is no target
+    sums["half_year_value"] = sums["half_year_value"].where(whole_half.reindex(sums.index))
+    sums = sums.reset_index().assign(aggregation="sum", unit_code=pd.NA)
+    single = rows.loc[~rows["additive"].astype(bool)].merge(counts.reset_index(), on="indicator_code")
+    single = single.loc[single["units_assigned"] == 1].assign(aggregation="single")
+    catalog = reference.indicators.drop(columns=["note", "additive"])
+    totals = (pd.concat([sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]])
+              .merge(counts.reset_index(), on="indicator_code").merge(catalog, on="indicator_code"))
+    totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
+    totals = totals.astype({"units_assigned": "int64", "units_reported": "int64", "unit_code": "str"})
+    totals = _judge(totals.reset_index(drop=True), period_parts(period)[1])
+    return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
+
+
+def project_metrics(period: str, reference: Reference, projects: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per project of the year (reported or not), judged by its batch (spec §7).
+
+    竣工完工: on track when status is 竣工. 复工推进: on track when cumulative investment ≥
+    `required_investment` = half_year_task × m/6 through June, annual plan × m/12 after June
+    (also when half_year_task is not a number). 新开工: on track when reported and status ≠ 未开工.
+    `completion` = cumulative investment / annual plan (reference plan, 万元).
+    """
+    month = period_parts(period)[1]
+    ref = reference.projects.rename(columns={"annual_plan_wan": "annual_plan"})
+    ref = ref.astype({"annual_plan": "float64"})
+    rows = ref.merge(_typed(projects, "projects", period), on=["unit_code", "project_code"], how="left")
+    plan, cum, batch = rows["annual_plan"], rows["cumulative_investment"], rows["batch"]
+    half_task = pd.to_numeric(rows["half_year_task"], errors="coerce")
+    by_half = half_task * month / 6 if month <= 6 else pd.Series(np.nan, index=rows.index)
+    required = by_half.fillna(plan * month / 12).where(batch == "复工推进")
+    reported = rows["status"].notna()
+    on_track = np.select([batch == "竣工完工", batch == "复工推进", batch == "新开工"],
+                         [rows["status"] == "竣工", cum >= required, reported & (rows["status"] != "未开工")],
+                         False)
+    rows = rows.assign(period=period, reported=reported, completion=cum / plan.where(plan != 0),
+                       required_investment=required, on_track=on_track.astype(bool))
+    return rows[PROJECT_COLUMNS].sort_values("project_code", ignore_index=True)
+
+
+def batch_summary(project_rows: pd.DataFrame) -> pd.DataFrame:
+    """Per batch (in order of their first project code): counts and investment sums."""
+    rows = project_rows.assign(
+        completed=project_rows["status"] == "竣工",
+        started=project_rows["status"].notna() & (project_rows["status"] != "未开工"),
+        first_code=project_rows.groupby("batch")["project_code"].transform("min"))
+    out = rows.groupby(["first_code", "batch"], as_index=False).agg(
+        projects=("project_code", "size"), reported=("reported", "sum"), on_track=("on_track", "sum"),
+        completed=("completed", "sum"), started=("started", "sum"), annual_plan=("annual_plan", "sum"),
+        month_investment=("month_investment", lambda s: s.sum(min_count=1)),
+        cumulative_investment=("cumulative_investment", lambda s: s.sum(min_count=1)))
+    out["completion"] = out["cumulative_investment"] / out["annual_plan"].where(out["annual_plan"] != 0)
+    counts = ["projects", "reported", "on_track", "completed", "started"]
+    return out.drop(columns="first_code").astype(dict.fromkeys(counts, "int64"))
+
+
+def task_metrics(period: str, reference: Reference, tasks: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (task_code, unit_code) assigned (lead first); on track when progress_pct ≥
+    time progress × 100. Units that did not report have NaN progress and are not on track."""
+    assigned = reference.assignments(period)
+    assigned = assigned.loc[assigned["form"] == "tasks", ["unit_code", "code"]]
+    rows = (assigned.rename(columns={"code": "task_code"})
+            .merge(reference.tasks[["task_code", "task_area", "task_name", "lead_unit"]], on="task_code")
+            .merge(_typed(tasks, "tasks", period), on=["unit_code", "task_code"], how="left"))
+    time_progress = month_fraction(period)
+    rows = rows.assign(period=period, role=np.where(rows["unit_code"] == rows["lead_unit"], "lead", "co"),
+                       reported=rows["progress_pct"].notna(), time_progress=time_progress,
+                       on_track=rows["progress_pct"] >= time_progress * 100)
+    rows = rows.sort_values(["task_code", "role", "unit_code"], ascending=[True, False, True])
+    return rows[TASK_COLUMNS].astype({"role": "str", "on_track": bool}).reset_index(drop=True)
+
+
+def task_summary(task_rows: pd.DataFrame) -> pd.DataFrame:
+    """Per task: units assigned/reported, mean progress of the reporting units, the lead's progress."""
+    lead = task_rows.loc[task_rows["role"] == "lead", ["task_code", "unit_code", "progress_pct"]]
+    out = task_rows.groupby(["task_code", "task_area", "task_name"], as_index=False).agg(
+        units_assigned=("unit_code", "size"), units_reported=("reported", "sum"),
+        mean_progress_pct=("progress_pct", "mean"))
+    lead = lead.rename(columns={"unit_code": "lead_unit", "progress_pct": "lead_progress_pct"})
+    out = out.merge(lead, on="task_code", how="left").astype({"units_reported": "int64"})
+    return out.sort_values("task_code", ignore_index=True)
+
+
+def _checked_weights(weights: dict[str, float] | None) -> dict[str, float]:
+    weights = default_weights() if weights is None else dict(weights)
+    unknown = set(weights) - set(SCORE_PARTS)
+    if unknown or min(weights.values(), default=0) < 0 or sum(weights.values()) <= 0:
+        raise ValueError(f"score_weights 应为 {SCORE_PARTS} 的非负权重且和大于0，收到 {weights}")
+    return {part: float(weights.get(part, 0.0)) for part in SCORE_PARTS}
+
+
+def _items_on_track(period: str, reference: Reference, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per unit: items assigned (indicators + projects owned + tasks led or shared) and on track."""
+    assigned = reference.assignments(period)
+    assigned = assigned.loc[assigned["form"] == "indicators", ["unit_code", "code"]]
+    indicator_rows = assigned.merge(frames[0][["unit_code", "indicator_code", "on_track"]],
+                                    left_on=["unit_code", "code"],
+                                    right_on=["unit_code", "indicator_code"], how="left")
+    items = pd.concat([indicator_rows[["unit_code", "on_track"]]] +
+                      [f[["unit_code", "on_track"]] for f in frames[1:]])
+    items["on_track"] = items["on_track"].fillna(False).astype(bool)
+    return items.groupby("unit_code", as_index=False).agg(items_assigned=("on_track", "size"),
+                                                          items_on_track=("on_track", "sum"))
+
+
+def unit_scores(period: str, reference: Reference, submissions: pd.DataFrame | None,
+                flags: pd.DataFrame | None, indicator_rows: pd.DataFrame, project_rows: pd.DataFrame,
+                task_rows: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Score and rank of every unit required to report in `period` (spec §8).
+
+    score = 100 × (w_on_track × share_on_track + w_on_time × on_time + w_explained × explained_share)
+            / (w_on_track + w_on_time + w_explained), default weights 0.7 / 0.2 / 0.1, where
+    - share_on_track = items on track / items assigned; items are the unit's assigned indicators,
+      the projects it owns and the tasks it leads or shares (tasks: progress ≥ time progress);
+    - on_time = 1 when the accepted submission arrived by the deadline, else 0;
+    - explained_share = explained soft flags / soft flags, 1 with no flags;
+    a unit without an accepted submission (missing or rejected only) scores 0 on all three.
+    rank: within unit_kind, 1 = best, equal scores share the best rank ('min'); units without
+    an accepted submission rank after all others of their kind.
+    """
+    w = _checked_weights(weights)
+    subs = _typed(submissions, "submissions", period).drop_duplicates("unit_code", keep="last")
+    units = reference.units.loc[reference.units["unit_code"].isin(reference.required_units(period))]
+    flag_rows = _typed(flags, "flags", period).assign(explained=lambda f: f["explained"].fillna(False))
+    flag_counts = flag_rows.groupby("unit_code", as_index=False).agg(
+        flags_total=("rule_id", "size"), flags_explained=("explained", "sum"))
+    out = (units.merge(subs, on="unit_code", how="left")
+           .merge(_items_on_track(period, reference, [indicator_rows, project_rows, task_rows]),
+                  on="unit_code", how="left").merge(flag_counts, on="unit_code", how="left"))
+    out = out.fillna({"status": "missing", "items_assigned": 0, "items_on_track": 0, "flags_total": 0,
+                      "flags_explained": 0}).astype(dict.fromkeys(
+                          ["items_assigned", "items_on_track", "flags_total", "flags_explained"], "int64"))
+    accepted = out["status"] == "accepted"
+    share = out["items_on_track"] / out["items_assigned"].where(out["items_assigned"] > 0)
+    out["share_on_track"] = share.fillna(0.0).where(accepted, 0.0)
+    out["on_time"] = (accepted & out["on_time"].fillna(False).astype(bool)).astype("float64")
+    explained = (out["flags_explained"] / out["flags_total"].where(out["flags_total"] > 0)).fillna(1.0)
+    out["explained_share"] = explained.where(accepted, 0.0)
+    out["score"] = 100 * sum(w[p] * out[c] for p, c in zip(SCORE_PARTS, (
+        "share_on_track", "on_time", "explained_share"))) / sum(w.values())
+    rank_key = out["score"].round(9).where(accepted, -1.0)  # round: float noise must not break ties
+    out["rank"] = rank_key.groupby(out["unit_kind"]).rank(method="min", ascending=False).astype("int64")
+    kind_order = {k: i for i, k in enumerate(reference.units["unit_kind"].drop_duplicates())}
+    out = out.assign(period=period, kind_order=out["unit_kind"].map(kind_order))
+    out = out.sort_values(["kind_order", "rank", "unit_code"], ignore_index=True)
+    return out[["period", "unit_code", "unit_name", "short_name", "unit_kind", "status",
+                "items_assigned", "items_on_track", "share_on_track", "on_time", "flags_total",
+                "flags_explained",
+                "explained_share", "score", "rank"]]
+
+
+def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_rows: pd.DataFrame,
+             totals: pd.DataFrame, project_rows: pd.DataFrame) -> dict:
+    """Scalar facts for 一、总体情况 and 七、报送情况. Rates are over the units required (None
+    when none); the district has 双过半 when time progress ≥ 50 % and every amount/growth
+    indicator assigned in the period has a district figure passing its 双过半 check."""
+    required = len(scores)
+    accepted = scores["status"] == "accepted"
+    on_time = accepted & (scores["on_time"] == 1)
+    late, missing = accepted & ~on_time, ~accepted
+    core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
+    assigned = _assigned_indicators(period, reference)
+    needed = set(assigned.loc[assigned["target_kind"].isin(["amount", "growth"]), "indicator_code"])
+    time_progress = month_fraction(period)
+    lagging = indicator_rows.loc[indicator_rows["lagging"], ["unit_code", "indicator_code"]]
+    return {
+        "period": period, "time_progress": time_progress,
+        "units_required": required, "units_accepted": int(accepted.sum()),
+        "units_on_time": int(on_time.sum()), "units_late": int(late.sum()),
+        "units_missing": int(missing.sum()), "units_rejected": int((scores["status"] == "rejected").sum()),
+        "late_units": scores.loc[late, "unit_code"].sort_values().tolist(),
+        "missing_units": scores.loc[missing, "unit_code"].sort_values().tolist(),
+        "submission_rate": float(accepted.sum() / required) if required else None,
+        "on_time_rate": float(on_time.sum() / required) if required else None,
+        "indicators_total": len(indicator_rows), "indicators_on_track": int(indicator_rows["on_track"].sum()),
+        "lagging": list(lagging.itertuples(index=False, name=None)),
+        "projects_total": len(project_rows), "projects_on_track": int(project_rows["on_track"].sum()),
+        "double_half": bool(time_progress >= 0.5 and needed and needed <= set(core["indicator_code"])
+                            and core["double_half"].all()),
+    }
+
+
+def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
+                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
+                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
+                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
+    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
+    out: dict[str, pd.DataFrame | dict] = {
+        "indicator_metrics": indicator_metrics(period, reference, indicators),
+        "district_totals": district_totals(period, reference, indicators),
+        "project_metrics": project_metrics(period, reference, projects),
+        "task_metrics": task_metrics(period, reference, tasks),
+    }
+    out["batch_summary"] = batch_summary(out["project_metrics"])
+    out["task_summary"] = task_summary(out["task_metrics"])
+    out["unit_scores"] = unit_scores(period, reference, submissions, flags, out["indicator_metrics"],
+                                     out["project_metrics"], out["task_metrics"], weights)
+    out["headline"] = headline(period, reference, out["unit_scores"], out["indicator_metrics"],
+                               out["district_totals"], out["project_metrics"])
+    return out

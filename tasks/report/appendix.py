@@ -1,0 +1,161 @@
+"""The Excel 附表 of the 专报: every row the document shortens, as numbers where numeric.
+
+`appendix_tables` turns the metrics frames (and the submission rows and 问题清单 the context
+already computed) into `{"sheets": [{"name", "columns", "rows"}]}` — plain JSON, kept in the
+report context under `appendix` so the issue's digest and its `.json` cover it. `write_appendix`
+writes it with openpyxl in write-only mode: Chinese headers, the header row frozen and
+filtered, column widths from the content. Percentages are numbers in percent (列名带“（%）”).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zhuanbao.tasks.report.formatting import KIND_LABELS, STATUS_LABELS, TARGET_KIND_LABELS
+
+SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
+          "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
+
+ROLE_LABELS = {"lead": "牵头", "co": "配合"}
+WIDTH_SAMPLE = 300  # rows looked at to size the columns
+MAX_WIDTH = 60
+
+
+def _yes_no(values: pd.Series, yes: str = "是", no: str = "否") -> pd.Series:
+    return pd.Series(np.where(values.fillna(False).astype(bool), yes, no), index=values.index)
+
+
+def _percent(values: pd.Series, fraction: bool = True) -> pd.Series:
+    values = pd.to_numeric(values, errors="coerce").astype("float64")
+    return (values * 100 if fraction else values).round(2)
+
+
+def _number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("float64").round(4)
+
+
+def _sheet(name: str, frame: pd.DataFrame) -> dict:
+    """A sheet as JSON: NaN → None, numpy scalars → Python numbers."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {"name": name, "columns": [str(c) for c in frame.columns], "rows": frame.to_numpy().tolist()}
+
+
+def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
+    return {"指标代码": rows["indicator_code"], "指标名称": rows["indicator_name"], "计量单位": rows["measure"],
+            "目标类型": rows["target_kind"].map(lambda k: TARGET_KIND_LABELS.get(k, k)), "责任单位": who,
+            "年度目标": _number(rows["target_value"]), "本月": _number(rows["month_value"]),
+            "1-本月累计": _number(rows["cumulative"]), "上年同期累计": _number(rows["last_year_cumulative"]),
+            "增速（%）": _number(rows["growth_pct"]).round(2), "完成率（%）": _percent(rows["completion"]),
+            "时序进度（%）": _percent(rows["time_progress"]),
+            "进度": _yes_no(rows["lagging"], "滞后", "正常")}
+
+
+def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict) -> dict:
+    """Every sheet of the 附表 (see the module docstring); `units` from report_context.submission_rows,
+    `problems` the ordered 问题清单 (unit_code, item, problem, coordination)."""
+    totals, indicators = metrics["district_totals"], metrics["indicator_metrics"]
+    projects, tasks, summary = metrics["project_metrics"], metrics["task_metrics"], metrics["task_summary"]
+    scores = metrics["unit_scores"]
+    name_of = lambda codes: codes.map(lambda c: names.get(c, c))
+
+    owner = totals["unit_code"].map(lambda c: short.get(c, c) if isinstance(c, str) and c in short else None)
+    who = owner.where(totals["aggregation"] == "single", "全区").fillna("全区")
+    total_sheet = pd.DataFrame(_indicator_frame(totals, who))
+
+    by_unit = _indicator_frame(indicators, name_of(indicators["unit_code"]))
+    by_unit = pd.DataFrame({"单位代码": indicators["unit_code"], "单位名称": by_unit.pop("责任单位"), **by_unit})
+
+    project_sheet = pd.DataFrame({
+        "批次": projects["batch"], "项目代码": projects["project_code"], "项目名称": projects["project_name"],
+        "单位代码": projects["unit_code"], "责任单位": name_of(projects["unit_code"]),
+        "年度计划投资（万元）": _number(projects["annual_plan"]),
+        "本月完成投资（万元）": _number(projects["month_investment"]),
+        "累计完成投资（万元）": _number(projects["cumulative_investment"]),
+        "完成率（%）": _percent(projects["completion"]),
+        "序时要求投资（万元）": _number(projects["required_investment"]),
+        "项目状态": projects["status"].fillna("未报送").replace("", "未报送"),
+        "进度": _yes_no(projects["on_track"], "正常", "滞后"), "形象进度": projects["progress_text"],
+        "存在问题": projects["problems"], "需协调事项": projects["coordination"]})
+
+    behind = tasks.loc[~tasks["on_track"].astype(bool)]
+    behind_names = behind.assign(n=behind["unit_code"].map(lambda c: short.get(c, c))).groupby(
+        "task_code", sort=False)["n"].agg("、".join)
+    task_sheet = pd.DataFrame({
+        "任务编号": summary["task_code"], "任务领域": summary["task_area"], "任务名称": summary["task_name"],
+        "牵头单位": name_of(summary["lead_unit"]), "牵头单位进度（%）": _number(summary["lead_progress_pct"]).round(2),
+        "平均进度（%）": _number(summary["mean_progress_pct"]).round(2),
+        "应报单位数": summary["units_assigned"], "已报单位数": summary["units_reported"],
+        "未达时序进度单位数": summary["task_code"].map(behind.groupby("task_code").size()).fillna(0).astype("int64"),
+        "未达时序进度的单位": summary["task_code"].map(behind_names).fillna("")})
+
+    task_units = pd.DataFrame({
+        "任务编号": tasks["task_code"], "任务领域": tasks["task_area"], "任务名称": tasks["task_name"],
+        "单位代码": tasks["unit_code"], "单位名称": name_of(tasks["unit_code"]),
+        "角色": tasks["role"].map(lambda r: ROLE_LABELS.get(r, r)), "已报送": _yes_no(tasks["reported"]),
+        "进度（%）": _number(tasks["progress_pct"]).round(2), "时序进度（%）": _percent(tasks["time_progress"]),
+        "进度判断": _yes_no(tasks["on_track"], "正常", "滞后"), "进展情况": tasks["progress_text"],
+        "存在问题": tasks["problems"], "备注": tasks["note"]})
+
+    ranking = pd.DataFrame({
+        "单位类别": scores["unit_kind"].map(lambda k: KIND_LABELS.get(k, k)), "名次": scores["rank"],
+        "单位代码": scores["unit_code"], "单位名称": scores["unit_name"], "综合得分": _number(scores["score"]).round(2),
+        "承担事项": scores["items_assigned"], "按进度事项": scores["items_on_track"],
+        "按进度占比（%）": _percent(scores["share_on_track"]),
+        "按时报送": _yes_no(scores["on_time"] == 1), "预警事项": scores["flags_total"],
+        "已说明预警": scores["flags_explained"], "报送状态": scores["status"].map(lambda s: STATUS_LABELS.get(s, s))})
+
+    problem_sheet = pd.DataFrame({
+        "序号": range(1, len(problems) + 1), "单位代码": problems["unit_code"].to_numpy(),
+        "单位": name_of(problems["unit_code"]).to_numpy(), "项目或任务": problems["item"].to_numpy(),
+        "存在问题": problems["problem"].to_numpy(), "需协调事项或说明": problems["coordination"].to_numpy()})
+
+    submission_sheet = pd.DataFrame(
+        [{"单位代码": u["unit_code"], "单位": u["unit"], "报送状态": u["status"], "报送时间": u["received_at"],
+          "按时": u["on_time"], "备注": u["note"], "退回文件": u["file"], "退回原因": u["reason"]} for u in units],
+        columns=["单位代码", "单位", "报送状态", "报送时间", "按时", "备注", "退回文件", "退回原因"])
+
+    return {"sheets": [_sheet(SHEETS["totals"], total_sheet), _sheet(SHEETS["indicators"], by_unit),
+                       _sheet(SHEETS["projects"], project_sheet), _sheet(SHEETS["tasks"], task_sheet),
+                       _sheet(SHEETS["task_units"], task_units), _sheet(SHEETS["rankings"], ranking),
+                       _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]}
+
+
+def _width(value) -> int:
+    """Display width of a cell: CJK characters count double."""
+    text = value if isinstance(value, str) else ("" if value is None else f"{value:,}" if isinstance(value, int)
+                                                 else f"{value:,.2f}" if isinstance(value, float) else str(value))
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def write_appendix(appendix: dict, path: Path) -> Path:
+    """The 附表 workbook at `path` (write-only openpyxl: one pass, little memory)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for sheet in appendix["sheets"]:
+        ws = book.create_sheet(sheet["name"])
+        columns, rows = sheet["columns"], sheet["rows"]
+        for i, column in enumerate(columns):
+            widest = max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE])])
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 8), MAX_WIDTH)
+        ws.freeze_panes = "A2"
+        if columns:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(ws, value=column)
+            cell.font, cell.fill, cell.alignment = bold, fill, middle
+            header.append(cell)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    path = Path(path)
+    book.save(path)
+    return path

@@ -1,0 +1,178 @@
+"""The variable catalogue of the 专报 templates: one place that names and explains every variable.
+
+`VARIABLES` maps a path (`overview.headline`, lists as `indicators.rows[].name`) to its meaning
+in Chinese; `appendix` (the rows of the Excel 附表) is one opaque entry. The editors' guide
+`templates/编辑指南.md` is generated from it with examples taken from
+`templates/sample_context.json`; tests check that the catalogue and the context built by
+`build_context` have exactly the same paths, so the guide cannot drift from the code.
+"""
+from __future__ import annotations
+
+import json
+
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+
+SAMPLE_CONTEXT = TEMPLATES_DIR / "sample_context.json"
+GUIDE = TEMPLATES_DIR / "编辑指南.md"
+RENDER_ADDED = {"chart_image": "图1（完成进度对比时序进度的条形图），渲染时由 chart 生成；HTML/PDF 中写 "
+                               "<img src=\"{{ chart_image }}\">，Word 中单独成段写 {{ chart_image }}"}
+
+VARIABLES: dict[str, str] = {
+    "title": "专报标题（由发文机关名称生成，如“大通湖区“奋战一百天”工作专报”）",
+    "issue.number": "期号数字（按年度连续编号）", "issue.label": "期号，如“第2期”（预览时为“第　期”）",
+    "issue.year": "出刊年份", "issue.date": "出刊日期（中文格式）", "issue.office": "发文机关（设置项 issuing_office）",
+    "issue.revision": "修订次数，首次出刊为0", "issue.is_revision": "是否为修订版（真/假，用于 if）",
+    "issue.revision_label": "修订标记，如“（修订版）”，首次出刊为空",
+    "issue.revision_notes": "修订说明（列表，每条一句）", "issue.revision_notes[]": "修订说明的一句",
+    "issue.reason": "修订原因（重新生成时填写的原因）",
+    "period.code": "报告期代码，如 2020-04", "period.year": "报告年份", "period.month": "报告月份",
+    "period.label": "报告期，如“2020年4月”", "period.month_end": "如“4月底”",
+    "period.time_progress": "时序进度（月份/12），如“33.3%”",
+    "overview.headline": "总体情况首句（报送情况）", "overview.progress": "总体情况第二句（指标、项目进度）",
+    "overview.units_required": "应报单位数", "overview.units_accepted": "已报送并受理单位数",
+    "overview.units_on_time": "按时报送单位数", "overview.units_late": "逾期报送单位数",
+    "overview.units_missing": "未报送单位数（含被退回未更正）", "overview.units_rejected": "被退回未更正单位数",
+    "overview.submission_rate": "报送率", "overview.on_time_rate": "按时报送率", "overview.time_progress": "时序进度",
+    "overview.indicators_total": "纳入监测的单位指标数", "overview.indicators_on_track": "达到进度的单位指标数",
+    "overview.indicators_lagging": "滞后的单位指标数", "overview.projects_total": "重点项目数",
+    "overview.projects_on_track": "按进度推进的项目数", "overview.double_half": "是否实现“双过半”（真/假）",
+    "indicators.sentence": "主要指标完成情况概述句", "indicators.rows": "主要指标表（全区口径，列表）",
+    "indicators.by_unit": "附表1 分单位指标（列表，字段同 indicators.rows，另有 unit_name）",
+    "indicators.more": "表1 未列出的指标数及所在 Excel 附表，如“其余3项指标见附表（Excel）“主要指标”。”；全部列出时为空",
+    "indicators.by_unit_more": "附表1 未列出的行数说明（先列滞后的）；全部列出时为空",
+    **{f"indicators.{part}[].{k}": v for part in ("rows", "by_unit") for k, v in {
+        "code": "指标代码", "name": "指标名称", "measure": "计量单位", "unit": "责任单位（简称）或“全区”",
+        "kind": "目标类型：增速/总量/水平", "target": "年度目标，如“增长11.0%”“88,820”“≥84”",
+        "cumulative": "1-本月累计", "rate": "增速或完成率，如“增长14.5%”“完成38.2%”",
+        "time_progress": "时序进度", "lagging": "是否滞后（真/假，滞后时标红）", "status": "“正常”或“滞后”"}.items()},
+    "indicators.by_unit[].unit_name": "责任单位全称",
+    "chart.title": "图表标题", "chart.caption": "图注", "chart.time_progress": "时序进度（小数，供作图）",
+    "chart.time_progress_text": "时序进度（文字）", "chart.items": "作图数据（列表）",
+    "chart.items[].label": "条目名称", "chart.items[].value": "完成进度（小数，供作图）",
+    "chart.more": "条目过多时的说明（图中只列平均进度最低的任务）；全部列出时为空",
+    "projects.sentence": "重点项目总体情况句", "projects.batches": "按批次的项目（列表）",
+    "projects.batches[].name": "批次名称（竣工完工/复工推进/新开工）", "projects.batches[].sentence": "该批次概述句",
+    "projects.batches[].rule": "该批次的判定口径", "projects.batches[].rows": "该批次的项目（列表）",
+    "projects.more": "附表2 未列出的项目数说明（各批次先列滞后、完成率低的）；全部列出时为空",
+    **{f"projects.batches[].rows[].{k}": v for k, v in {
+        "code": "项目代码", "name": "项目名称", "unit": "责任单位", "annual_plan": "年度计划投资（万元）",
+        "cumulative": "累计完成投资（万元）", "completion": "完成年度计划比例", "status": "项目状态（单位填报）",
+        "progress": "形象进度（单位原文）", "lagging": "是否滞后（真/假）", "judgement": "“正常”或“滞后”"}.items()},
+    "tasks.sentence": "重点任务概述句", "tasks.rows": "重点任务（列表）",
+    "tasks.more": "表2 未列出的任务数说明（先列有单位滞后的）；全部列出时为空",
+    **{f"tasks.rows[].{k}": v for k, v in {
+        "code": "任务编号", "area": "任务领域", "name": "任务名称", "lead": "牵头单位", "lead_progress": "牵头单位进度",
+        "mean_progress": "各责任单位平均进度", "units": "已报/应报单位数，如“7/7”",
+        "behind": "未达时序进度的单位（简称，顿号分隔）", "lagging": "是否有单位滞后（真/假）"}.items()},
+    "rankings.weights_text": "排名计分办法说明句", "rankings.kinds": "按单位类别的排名（列表）",
+    "rankings.kinds[].kind": "单位类别，如“乡镇（办事处）”", "rankings.kinds[].first": "该类第一名单位",
+    "rankings.kinds[].sentence": "该类排名概述句", "rankings.kinds[].rows": "该类各单位（列表）",
+    "rankings.kinds[].more": "只列前后各若干名时，中间名次的说明，如“其余940个单位（名次为第16至955名）见附表（Excel）“单位排名”。”；全部列出时为空",
+    **{f"rankings.kinds[].rows[].{k}": v for k, v in {
+        "rank": "名次", "unit": "单位名称", "score": "综合得分", "on_track": "按进度事项/承担事项，如“7/9”",
+        "share": "按进度事项占比", "on_time": "是否按时报送（是/否）", "status": "报送状态"}.items()},
+    "problems.sentence": "问题清单概述句", "problems.rows": "问题清单（列表，单位原文）",
+    "problems.more": "问题清单未列出的条数说明；全部列出时为空",
+    **{f"problems.rows[].{k}": v for k, v in {
+        "no": "序号", "unit": "反映单位", "item": "所属项目或任务", "problem": "存在问题（单位原文）",
+        "coordination": "需协调事项（单位原文）"}.items()},
+    "submissions.sentence": "报送情况概述句", "submissions.deadline": "报送截止日期",
+    "submissions.late": "逾期报送单位（列表）", "submissions.late[].unit": "单位名称",
+    "submissions.late[].received_at": "实际报送时间",
+    "submissions.missing": "未报送单位（列表）", "submissions.missing[].unit": "单位名称",
+    "submissions.rejected": "被退回未更正单位（列表）", "submissions.rejected[].unit": "单位名称",
+    "submissions.rejected[].file": "被退回的文件名", "submissions.rejected[].reason": "退回原因（校验信息）",
+    "submissions.late_more": "未列出的逾期报送单位数说明；全部列出时为空",
+    "submissions.missing_more": "未列出的未报送单位数说明；全部列出时为空",
+    "submissions.rejected_more": "未列出的被退回单位数说明；全部列出时为空",
+    "submissions.rows": "附表 各单位报送情况（列表）",
+    "submissions.rows_more": "附表3 未列出的单位数说明（先列未报送、退回、逾期的）；全部列出时为空",
+    **{f"submissions.rows[].{k}": v for k, v in {
+        "unit_code": "单位代码", "unit": "单位名称", "status_code": "状态代码（accepted/rejected/missing）",
+        "status": "报送状态", "received_at": "报送时间", "on_time": "按时/逾期", "note": "备注"}.items()},
+    "appendix": ("Excel 附表（专报_…_附表.xlsx）的全部明细，按工作表列出（名称、列名、各行数值）；"
+                 "供生成 Excel，模板中一般不用"),
+}
+OPAQUE = {"appendix"}  # documented as one variable: its rows are data, not template fields
+
+
+def leaf_paths(value, prefix: str = "") -> set[str]:
+    """Every path of a context: dict keys joined by '.', list items as '[]'; lists themselves too."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if path in OPAQUE:
+                paths.add(path)
+            elif isinstance(item, (dict, list)):
+                if isinstance(item, list):
+                    paths.add(path)
+                paths |= leaf_paths(item, path)
+            else:
+                paths.add(path)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                paths |= leaf_paths(item, f"{prefix}[]")
+            else:
+                paths.add(f"{prefix}[]")
+    return paths
+
+
+def catalogue_drift(context: dict) -> list[str]:
+    """Paths in the context but not in the catalogue, and the other way round."""
+    found, known = leaf_paths(context), set(VARIABLES)
+
+    def seen(path: str) -> bool:  # items of a list that is empty in this context cannot be checked
+        lists = [path[:i + 2] for i in range(len(path)) if path.startswith("[]", i)]
+        return all(any(f.startswith(prefix) for f in found) for prefix in lists)
+
+    return ([f"上下文有而变量目录没有：{p}" for p in sorted(found - known)]
+            + [f"变量目录有而上下文没有：{p}" for p in sorted(known - found) if seen(p)])
+
+
+def load_sample_context() -> dict:
+    return json.loads(SAMPLE_CONTEXT.read_text(encoding="utf-8"))
+
+
+def _example(context: dict, path: str) -> str:
+    value = context
+    for part in path.split("."):
+        key, is_list = part.removesuffix("[]"), part.endswith("[]")
+        value = value.get(key) if isinstance(value, dict) else None
+        if is_list:
+            value = value[0] if value else None
+    if isinstance(value, list):
+        return f"（{len(value)}项）"
+    if isinstance(value, dict) and "sheets" in value:
+        return "、".join(f"{sheet['name']}（{len(sheet['rows'])}行）" for sheet in value["sheets"])
+    if isinstance(value, bool):
+        return "真" if value else "假"
+    text = "" if value is None else str(value)
+    return (text[:40] + "…") if len(text) > 40 else text
+
+
+def editor_guide(sample: dict | None = None) -> str:
+    """The Markdown of templates/编辑指南.md."""
+    sample = load_sample_context() if sample is None else sample
+    lines = ["# 专报模板编辑指南", "",
+             "本文件由 `tasks/report_catalogue.py` 生成（`python -m tasks.report guide`），请勿手工修改。", "",
+             "## 怎样改模板", "",
+             "- Word 模板：`templates/zhuanbao.docx`，用 Word 或 WPS 直接修改文字、字体、表格样式。",
+             "- 网页/PDF 模板：`templates/zhuanbao.html.j2`。",
+             "- 变量写作 `{{ 变量 }}`，循环写作 `{% for 行 in 列表 %}…{% endfor %}`，条件写作 `{% if 条件 %}…{% endif %}`。",
+             ("- Word 表格中按行循环用 `{%tr for row in indicators.rows %}` 和 `{%tr endfor %}`（各占一行）；"
+              "按段落循环用 `{%p for … %}` 和 `{%p endfor %}`（各占一段）；同一段内用 `{%r if … %}`。"),
+             "- 花括号、百分号、括号必须是英文半角：`{{ }}`、`{% %}`、`( )`。中文输入法打出的 `｛｛ ｝｝`、`（ ）`、`％` 会被检查出来。",
+             "- 模板中不做计算：数字、百分比、日期都已按公文格式排好。",
+             ("- 列表超过设置的行数（环境变量 `ZHUANBAO_REPORT_DETAIL_ROWS`，默认30）时，文档只列最重要的行，"
+              "全部明细在随专报生成的 Excel 附表（`专报_…_附表.xlsx`）中；这时以 `more` 结尾的变量是一句"
+              "“其余…见附表（Excel）…”，为空时不显示，请保留它外面的 `{% if … %}`。"),
+             "- 改完后运行 `zhuanbao lint-templates` 检查，再用 `zhuanbao preview --template zhuanbao.docx` 预览。",
+             "- 单位填报的文字（问题、进展等）会原样显示，其中的尖括号、花括号不会被执行。", "",
+             "## 变量一览", "", "| 变量 | 含义 | 示例 |", "|---|---|---|"]
+    for path, meaning in {**VARIABLES, **RENDER_ADDED}.items():
+        example = "（渲染时生成的图片）" if path in RENDER_ADDED else _example(sample, path)
+        cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{path}` | {cell(meaning)} | {cell(example)} |")
+    return "\n".join(lines) + "\n"

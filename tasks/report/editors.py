@@ -1,0 +1,104 @@
+"""The 专报 (spec §9): the public API the flow and the CLI call.
+
+- `build_context(settings, period, reference, metrics, status, problems=None)` — tasks/report_context.py
+- `publish_report(settings, period, context, *, reason=None)` — tasks/issues_registry.py
+- `render_template(template_name, context, out_path)` — tasks/render.py (preview)
+- `lint_templates(templates_dir)` — tasks/template_lint.py
+- `preview(settings, template, period=None, out_dir=None)` and `lint_problems()` make the CLI
+  commands `zhuanbao preview` / `zhuanbao lint-templates` one-liners.
+
+`python -m tasks.report sample|guide|lint|preview TEMPLATE [PERIOD]` regenerates the bundled
+sample context and the editors' guide, lints, or previews.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR, TEMPLATES_DIR
+from zhuanbao.tasks.core.settings import Settings, load_settings
+from zhuanbao.tasks.report.catalogue import GUIDE, SAMPLE_CONTEXT, editor_guide, load_sample_context
+from zhuanbao.tasks.report.context import build_context  # noqa: F401 — public API
+from zhuanbao.tasks.report.lint import lint_templates
+from zhuanbao.tasks.report.publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
+from zhuanbao.tasks.report.render import render_template
+
+SAMPLE_ISSUE = {"number": "2", "label": "第2期", "year": "2020", "date": "2020年5月18日", "revision": 1,
+                "is_revision": True, "revision_label": "（修订版）",
+                "revision_notes": ["新增报送单位：北洲子镇，其数据已纳入本期汇总。",
+                                   "数据变动：报送率由83.3%变为88.9%。", "修订原因：北洲子镇逾期报送，补录后修订"],
+                "reason": "北洲子镇逾期报送，补录后修订"}
+
+
+def latest_context(settings: Settings, period: str) -> dict | None:
+    """The context of the period's latest published issue (its .json beside the PDF), if any."""
+    folder = settings.reports_dir(period)
+    files = sorted(folder.glob(f"专报_{period}_第*期*.json"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    return json.loads(files[-1].read_text("utf-8")) if files else None
+
+
+def preview(settings: Settings, template: str, period: str | None = None, out_dir: Path | None = None,
+            pdf: bool = True) -> Path:
+    """Render `template` against the period's latest published context, or the bundled sample.
+
+    Writes `<home>/preview/<template stem>.(docx|pdf|html)` and returns the path.
+    """
+    if period:
+        context = latest_context(settings, period)
+        if context is None:
+            raise FileNotFoundError(f"{period} 尚未生成专报，请先运行月度流程；或不指定 --period 使用样例预览")
+    else:
+        context = load_sample_context()
+    out_dir = Path(out_dir or settings.home / "preview")
+    name = Path(template).name
+    suffix = ".docx" if name.endswith(".docx") else (".pdf" if pdf else ".html")
+    stem = name.removesuffix(".docx").removesuffix(".j2").removesuffix(".html")
+    return render_template(template, context, out_dir / f"{stem}{'_' + period if period else ''}{suffix}",
+                           home=settings.home)
+
+
+def lint_problems(settings: Settings | None = None, templates_dir: Path | None = None) -> list[str]:
+    """Problems of the templates a run would use: the home's `templates/` when it has one, else the packaged."""
+    if templates_dir is None:
+        templates_dir = settings.template_dirs[0] if settings else TEMPLATES_DIR
+    return lint_templates(templates_dir)
+
+
+def write_sample_context(settings: Settings | None = None) -> Path:
+    """Regenerate templates/sample_context.json from the demo district (2020-04)."""
+    from zhuanbao.tasks.core.reference import load_reference
+    from zhuanbao.tasks.demo.report_sample import demo_context
+
+    settings = settings or load_settings(home=DEMO_REFERENCE_DIR.parent)
+    context = demo_context(settings, load_reference(settings, 2020), "2020-04")
+    context["issue"] = {**context["issue"], **SAMPLE_ISSUE}
+    SAMPLE_CONTEXT.write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return SAMPLE_CONTEXT
+
+
+def write_editor_guide() -> Path:
+    GUIDE.write_text(editor_guide(), encoding="utf-8")
+    return GUIDE
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    if command == "sample":
+        print(write_sample_context())
+    elif command == "guide":
+        print(write_editor_guide())
+    elif command == "lint":
+        problems = lint_problems()
+        print("\n".join(problems) or "模板检查通过")
+        return 1 if problems else 0
+    elif command == "preview" and len(argv) >= 2:
+        print(preview(load_settings(), argv[1], argv[2] if len(argv) > 2 else None))
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

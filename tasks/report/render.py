@@ -1,0 +1,93 @@
+"""Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML) and DOCX (docxtpl).
+
+Every environment is `StrictUndefined` with autoescape on: a misspelt variable fails loudly, and
+text the units typed (`<script>`, `{{ 7*7 }}`) is printed literally in every format. The chart
+is drawn from `context["chart"]` and handed to the templates as `chart_image`.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from zhuanbao.tasks.core.resources import template_dirs, template_path
+from zhuanbao.tasks.report.charts import chart_png
+from zhuanbao.tasks.report.fonts import font_css
+
+HTML_TEMPLATE, DOCX_TEMPLATE = "zhuanbao.html.j2", "zhuanbao.docx"
+CHART_WIDTH_MM = 150
+
+
+def _dirs(templates_dir: Path | None, home: Path | None) -> list[Path]:
+    """An explicit folder, else the home's templates/ before the packaged ones (file by file)."""
+    return [Path(templates_dir)] if templates_dir else template_dirs(home) if home else template_dirs(Path("."))
+
+
+def jinja_env(templates_dir: Path | None = None, home: Path | None = None) -> Environment:
+    loader = FileSystemLoader([str(d) for d in _dirs(templates_dir, home)])
+    return Environment(loader=loader, undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+
+
+def render_html(context: dict, *, templates_dir: Path | None = None, template: str = HTML_TEMPLATE,
+                home: Path | None = None, png: bytes | None = None) -> str:
+    png = chart_png(context["chart"], home) if png is None else png
+    image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return jinja_env(templates_dir, home).get_template(template).render({**context, "chart_image": image})
+
+
+def write_pdf(html: str, out_path: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> Path:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    extra = font_css(home)
+    sheets = [CSS(string=extra, font_config=fonts)] if extra else []
+    HTML(string=html, base_url=str(_dirs(templates_dir, home)[-1])).write_pdf(
+        str(out_path), stylesheets=sheets, font_config=fonts)
+    return Path(out_path)
+
+
+def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Path | None = None,
+                template: str = DOCX_TEMPLATE, home: Path | None = None, png: bytes | None = None):
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    tpl = DocxTemplate(str(Path(templates_dir) / template if templates_dir else template_path(home or Path('.'), template)))
+    png = chart_png(context["chart"], home) if png is None else png
+    image = InlineImage(tpl, io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    tpl.render({**context, "chart_image": image}, env, autoescape=True)
+    tpl.save(out_path)
+    return out_path
+
+
+def render_template(template_name: str, context: dict, out_path: str | Path, *,
+                    templates_dir: Path | None = None, home: Path | None = None) -> Path:
+    """Render one template to `out_path` (used by `zhuanbao preview`).
+
+    `.docx` templates → a Word file; `.j2` templates → HTML, or a PDF when `out_path` ends in .pdf.
+    """
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if template_name.endswith(".docx"):
+        render_docx(context, out_path, templates_dir=templates_dir, template=template_name, home=home)
+        return out_path
+    html = render_html(context, templates_dir=templates_dir, template=template_name, home=home)
+    if out_path.suffix.lower() == ".pdf":
+        return write_pdf(html, out_path, templates_dir=templates_dir, home=home)
+    out_path.write_text(html, encoding="utf-8")
+    return out_path
+
+
+def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> dict:
+    """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three)."""
+    png = chart_png(context["chart"], home)
+    html = render_html(context, templates_dir=templates_dir, home=home, png=png)
+    paths = {"html": stem.with_name(stem.name + ".html"), "pdf": stem.with_name(stem.name + ".pdf"),
+             "docx": stem.with_name(stem.name + ".docx")}
+    paths["html"].write_text(html, encoding="utf-8")
+    write_pdf(html, paths["pdf"], templates_dir=templates_dir, home=home)
+    render_docx(context, paths["docx"], templates_dir=templates_dir, home=home, png=png)
+    return paths
