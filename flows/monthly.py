@@ -1,9 +1,11 @@
-"""The monthly flow: collect → read → check → consolidate → metrics → report, for one period.
+"""The monthly flow: 收取 → 读取 → 审核 → 汇总 → 指标 → 专报, for one period.
 
-Wiring only: every step is a function in tasks/steps.py. Runs as plain Python (Prefect starts a
-temporary server) or against a server when PREFECT_API_URL is set. `flow_for(settings)` is the flow
-with the task runner the settings choose (ZHUANBAO_TASK_RUNNER, see tasks/runner.py): the read
-step maps the uncached files over it in chunks; every other step runs in the flow's process.
+Wiring only: every step is a function in tasks/steps.py, wrapped here as a Prefect task with a
+Chinese name, logs that say what happened, and retries with backoff when the database or the
+lake's storage failed (an OperationalError or an OSError: a network share, PostgreSQL, S3), never
+for a wrong file or a bug. The run is named after its period (`月度汇总-2020-04`), tagged with it,
+bounded by a timeout (`ZHUANBAO_FLOW_TIMEOUT_MINUTES`) and leaves two artifacts: a markdown summary
+and a link to the 专报. A failure or a crash is written to the registry and sent as a notice.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from zhuanbao.flows import run_support
 from zhuanbao.flows.runner import reader_for, task_runner_for
 from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.settings import Settings, load_settings
@@ -32,16 +35,18 @@ def listen(callback: Callable[[str], None]) -> Iterator[None]:
         _listeners.remove(callback)
 
 
-def _step(name: str, work: Callable) -> Callable:
+def _step(name: str, work: Callable, describe: Callable[[object], str]) -> Callable:
     def run(*args):
         result = work(*args)
+        get_run_logger().info(f"{name}：{describe(result)}")
         for callback in _listeners:
             callback(name)
         return result
 
     run.__name__ = work.__name__
     # NO_CACHE: the default policy hashes every input (a month of tidy rows) just to build a cache key
-    return task(name=f"{name} {work.__name__}", cache_policy=NO_CACHE)(run)
+    return task(name=name, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
+                retry_condition_fn=run_support.retry_on_storage_errors)(run)
 
 
 def read(ctx: steps.RunContext) -> list:
@@ -49,53 +54,62 @@ def read(ctx: steps.RunContext) -> list:
     return steps.read(ctx, reader_for(ctx.settings, ctx.reference))
 
 
-collect, read, check, consolidate, metrics, report = (
-    _step(name, work) for name, work in zip(STEP_NAMES, (steps.collect, read, steps.check,
-                                                         steps.consolidate, steps.metrics, steps.report)))
+collect = _step("收取文件", steps.collect, lambda r: f"新登记 {r['new_files']} 个文件，重复 {r['duplicates']} 个")
+read_files = _step("读取工作簿", read, lambda r: f"读取 {len(r)} 个文件")
+check = _step("审核规则", steps.check, lambda r: f"文件 {r['files']} 个，受理 {r['accepted']}，退回 {r['rejected']}")
+consolidate = _step("汇总入库", steps.consolidate, lambda r: "；".join(f"{k} → {v}" for k, v in r.items()))
+metrics = _step("计算指标", steps.metrics, lambda r: f"写出 {len(r)} 个指标数据集")
+report = _step("生成专报", steps.report, run_support.describe_report)
 
 
-@flow(name="monthly_consolidation", log_prints=True)
-def monthly_consolidation(period: str | None = None, as_of: str | None = None, reason: str | None = None) -> dict:
+@flow(name="月度汇总", flow_run_name=run_support.run_name("月度汇总"), log_prints=True,
+      on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
+def monthly_consolidation(period: str | None = None, as_of: str | None = None, reason: str | None = None,
+                          home: str | None = None) -> dict:
     """Build everything for one period from what has arrived so far.
 
     Without `period` (the scheduled deployment) the period is the month before the run's scheduled
-    start. The whole run holds the period's lock: a second run of the same month waits, then refuses.
+    start. `home` (the CLI passes its --home) overrides ZHUANBAO_HOME. The whole run holds the
+    period's lock: a second run of the same month waits, then refuses.
     """
-    from zhuanbao.tasks.core.periods import scheduled_period
+    from zhuanbao.tasks.core.periods import normalise_period, scheduled_period
     from zhuanbao.tasks.intake.lock import period_lock
 
     logger = get_run_logger()
-    settings = load_settings()
-    period = period or scheduled_period(settings.timezone)
-    with period_lock(settings, period, who=run_holder(reason)):
-        ctx = steps.open_run(settings, period, reason=reason, as_of=as_of)
+    settings = load_settings(**({"home": home} if home else {}))
+    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    run_support.label_run(period, "rerun" if reason else "monthly")
+    with period_lock(settings, period, who=run_holder(reason)), \
+            steps.recorded_run(settings, period, reason=reason, as_of=as_of,
+                               flow_run_id=run_support.flow_run_id()) as record:
         # quote(): the context and a month of tidy rows pass between tasks as they are; Prefect
         # would otherwise walk every row of every file looking for futures (minutes at 10,000 files)
-        run = quote(ctx)
-        try:
-            arrived = collect(run)
-            reads = quote(read(run))
-            checked = check(run, reads)
-            consolidate(run, reads)
-            metrics(run)
-            outputs = report(run)
-        except BaseException as exc:
-            steps.fail_run(ctx, exc)
-            raise
-        summary = steps.close_run(ctx, {**arrived, **checked}, outputs)
+        ctx = quote(record.context)
+        arrived = collect(ctx)
+        reads = quote(read_files(ctx))
+        checked = check(ctx, reads)
+        consolidate(ctx, reads)
+        status = steps.period_status(record.context)
+        metrics(ctx, quote(status))
+        outputs = report(ctx, quote(status))
+        record.counts.update({**arrived, **checked, **steps.settled_counts(status)})
+    summary = {"period": period, "run_id": record.context.run_id, **record.counts, "outputs": outputs}
     logger.info(steps.summary_line(summary))
+    run_support.publish_artifacts(settings, summary, status)
     return summary
 
 
 def flow_for(settings: Settings | None = None):
-    """The monthly flow on the task runner the settings choose (thread by default, or Dask).
+    """The monthly flow on the task runner and timeout the settings choose (thread by default, or Dask).
 
     Also starts importing the rule engine in the background, while Prefect starts its server.
     """
     from zhuanbao.tasks.checks.suites import warm_up
 
+    settings = settings or load_settings()
     warm_up()
-    return monthly_consolidation.with_options(task_runner=task_runner_for(settings or load_settings()))
+    return monthly_consolidation.with_options(task_runner=task_runner_for(settings),
+                                              timeout_seconds=settings.flow_timeout_minutes * 60)
 
 
 def run_holder(reason: str | None) -> str:

@@ -9,30 +9,35 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from zhuanbao.flows import run_support
 from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.settings import load_settings
 
 
-@flow(name="submission_reminders", log_prints=True)
-def submission_reminders(period: str | None = None, check: bool = True) -> dict:
+@flow(name="催报名单", flow_run_name=run_support.run_name("催报名单"), log_prints=True,
+      on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
+def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None) -> dict:
     """Collect, read (and check) what arrived for the period, then write the 催报 list."""
-    from zhuanbao.tasks.core.periods import scheduled_period
-    from zhuanbao.tasks.core.reference import reference_for
+    from zhuanbao.tasks.core.periods import normalise_period, scheduled_period
     from zhuanbao.tasks.intake.lock import period_lock
     from zhuanbao.tasks.intake.registry import session
     from zhuanbao.tasks.intake.reminders import log_lines, reminder_list
 
     logger = get_run_logger()
-    settings = load_settings()
-    period = period or scheduled_period(settings.timezone)
-    with period_lock(settings, period, who=f"催报名单（{period}）"):
-        ctx = steps.RunContext(settings, period, reference_for(settings, period), run_id=0, reason="催报")
-        steps.collect(ctx)
+    settings = load_settings(**({"home": home} if home else {}))
+    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    run_support.label_run(period, "reminders")
+    with period_lock(settings, period, who=f"催报名单（{period}）"), \
+            steps.recorded_run(settings, period, kind="reminders", reason="催报",
+                               flow_run_id=run_support.flow_run_id()) as record:
+        ctx = record.context
+        record.counts.update(steps.collect(ctx))
         reads = steps.read(ctx)
         if check and reads:
-            steps.check(ctx, reads)
+            record.counts.update(steps.check(ctx, reads))
         with session(settings.db_url) as db:
             entries, paths = reminder_list(settings, db, period, ctx.reference)
+        record.counts["owing"] = len(entries)
     for line in log_lines(period, entries):
         logger.info(line)
     return {"period": period, "owing": [e["unit_code"] for e in entries],

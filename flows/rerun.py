@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from prefect import flow
 
+from zhuanbao.flows import run_support
 from zhuanbao.flows.monthly import monthly_consolidation
-from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.periods import normalise_period
 
 
-@flow(name="rerun_period", log_prints=True)
-def rerun_period(period: str, reason: str) -> dict:
+@flow(name="重跑", flow_run_name=run_support.run_name("重跑"), log_prints=True,
+      on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
+def rerun_period(period: str, reason: str, home: str | None = None) -> dict:
     """Pick up late and corrected files for `period` and rebuild it (a 修订版 if the inputs changed)."""
-    period_parts(period)  # raises with the period named
+    period = normalise_period(period)  # raises with the period named
     if not reason or not reason.strip():
         raise ValueError("重跑必须说明原因（将写入登记簿和专报的修订说明）")
-    return monthly_consolidation(period=period, reason=reason.strip())
+    return monthly_consolidation(period=period, reason=reason.strip(), home=home)

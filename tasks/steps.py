@@ -1,10 +1,20 @@
-"""The monthly run's steps as plain functions over a RunContext; flows/monthly.py wraps each as a task.
+"""The monthly run's steps as plain functions of explicit values; flows/monthly.py wraps each as a task.
 
-Each step reads what the previous one left in the registry or the data lake, so a step can be
-run, tested and rerun on its own. The previous month's checks read its curated data only.
+collect → read → check → consolidate → metrics → report. Each step takes what it needs as
+arguments and returns what the next one uses; what it leaves behind is something a person can
+open — the registry (files, outcomes), receipts, `curated/` (the forms, `flags`, `metrics_*`), the
+专报. A step run on its own reads its inputs from the registry or the lake, and stops with a
+message naming the step that must run first when they are not there. There is no shared state.
+
+`recorded_run` opens the run's row in the registry and always closes it: completed with its
+counts, or failed with the error (the flow, `validate` and the reminders all use it).
 """
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,15 +25,25 @@ from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated import consolidate as curated
+from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import read_period
 from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
 from zhuanbao.tasks.intake.workbook import tidy_frames
 
+FLAGS = "flags"  # curated/flags/: the soft findings on each unit's accepted file (metrics and the 专报 read it)
+FLAG_COLUMNS = ["unit_code", "file_id", "sheet", "row", "column", "rule_id", "code", "message", "explained"]
+METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",
+           "task_summary", "unit_scores"]
 
-@dataclass
+
+class StepOrderError(RuntimeError):
+    """A step was run before the step whose output it reads (the message names that step)."""
+
+
+@dataclass(frozen=True)
 class RunContext:
-    """What every step of one run needs; carried through the flow."""
+    """Who is running what: the settings, the period and its reference tables, the registry's run id."""
 
     settings: Settings
     period: str
@@ -31,19 +51,45 @@ class RunContext:
     run_id: int
     reason: str | None = None
     as_of: str | None = None
-    state: dict = field(default_factory=dict)
 
 
-def open_run(settings: Settings, period: str, *, reason: str | None = None, as_of: str | None = None) -> RunContext:
+@dataclass
+class RunRecord:
+    """The open run: its context and the counts that are stored when it closes."""
+
+    context: RunContext
+    counts: dict = field(default_factory=dict)
+
+
+@contextmanager
+def recorded_run(settings: Settings, period: str, *, kind: str = "monthly", reason: str | None = None,
+                 as_of: str | None = None, flow_run_id: str | None = None) -> Iterator[RunRecord]:
+    """Open the run's row (running, with host, pid and Prefect run id) and close it whatever happens."""
     reference = reference_for(settings, period)
     with session(settings.db_url) as db:
-        run = Run(period=period, reason=reason, started_at=utc(datetime.now(settings.tz)), status="running", counts={})
+        run = Run(period=period, reason=reason, started_at=utc(datetime.now(settings.tz)), status="running",
+                  counts={}, kind=kind, flow_run_id=flow_run_id, host=socket.gethostname(), pid=os.getpid())
         db.add(run)
         db.commit()
-        return RunContext(settings, period, reference, run.id, reason, as_of)
+        record = RunRecord(RunContext(settings, period, reference, run.id, reason, as_of))
+    try:
+        yield record
+    except BaseException as exc:
+        _close(settings, record.context.run_id, "failed",
+               {**record.counts, "error": f"{type(exc).__name__}: {exc}"[:500]})
+        raise
+    _close(settings, record.context.run_id, "completed", record.counts)
+
+
+def _close(settings: Settings, run_id: int, status: str, counts: dict) -> None:
+    with session(settings.db_url) as db:
+        run = db.get(Run, run_id)
+        run.finished_at, run.status, run.counts = utc(datetime.now(settings.tz)), status, counts
+        db.commit()
 
 
 def collect(ctx: RunContext) -> dict:
+    """Register what arrived in the inbox (up to `as_of`): new files and duplicates."""
     as_of = datetime.fromisoformat(ctx.as_of) if ctx.as_of else None
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=ctx.settings.tz)
@@ -68,7 +114,7 @@ def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
 
 
 def check(ctx: RunContext, reads: list) -> dict:
-    """Run the rule suites over the whole period, settle outcomes, write one receipt per file."""
+    """Run the rule suites over the whole period, settle outcomes, write receipts and the soft flags."""
     from zhuanbao.tasks.checks.validate import check_period
 
     findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx),
@@ -79,11 +125,19 @@ def check(ctx: RunContext, reads: list) -> dict:
         settle_outcomes(pairs, findings)
         db.commit()
         write_receipts(ctx, list(rows.values()), findings)
-        counts = {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
-                  "rejected": sum(r.outcome == "rejected" for r, _ in pairs)}
-    ctx.state["findings"] = findings
-    ctx.state.pop("status", None)  # outcomes just changed
-    return counts
+        accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
+    curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted))
+    return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
+            "rejected": sum(r.outcome == "rejected" for r, _ in pairs)}
+
+
+def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame:
+    """The soft findings on accepted files, with the unit: what the unit had to explain, and whether it did."""
+    soft = findings[(findings.severity == "soft") & findings.file_id.isin(list(accepted))]
+    out = soft.assign(unit_code=soft.file_id.map(accepted))
+    out = out.assign(sheet=out.sheet.astype("string"), column=out.column.astype("string"),
+                     code=out.code.astype("string"), explained=out.explained.fillna(False).astype(bool))
+    return out.reindex(columns=FLAG_COLUMNS).astype({"file_id": "int64"}).reset_index(drop=True)
 
 
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
@@ -91,14 +145,13 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_receipt
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
-    deadline = ctx.settings.deadline(ctx.period)
     by_file = findings_by_file(findings)
     for row in rows:
-        arrival = local(row.received_at, ctx.settings.tz)
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
         write_receipt(folder, receipt_for(
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
-            file_name=row.file_name, sha256=row.sha256, received_at=arrival, on_time=arrival <= deadline,
+            file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
+            on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
             outcome=row.outcome, office=ctx.settings.issuing_office), home=ctx.settings.home)
 
 
@@ -112,80 +165,77 @@ def consolidate(ctx: RunContext, reads: list) -> dict:
     for form in FORMS:
         out = curated.curated_rows(form, frames[form], accepted, ctx.period)
         written[form] = str(curated.write_partition(ctx.settings.curated_dir, form, ctx.period, out))
-    ctx.state["accepted"] = accepted
     return written
 
 
-def settled_status(ctx: RunContext) -> dict:
-    """The period's status once the files are checked (read from the registry once per run)."""
-    from zhuanbao.tasks.intake.status import period_status
+def period_status(ctx: RunContext) -> dict:
+    """The period's status JSON from the registry as it stands (tasks/intake/status.py)."""
+    from zhuanbao.tasks.intake.status import period_status as build
 
-    if "status" not in ctx.state:
-        with session(ctx.settings.db_url) as db:
-            ctx.state["status"] = period_status(ctx.settings, db, ctx.period, ctx.reference)
-    return ctx.state["status"]
+    with session(ctx.settings.db_url) as db:
+        return build(ctx.settings, db, ctx.period, ctx.reference)
 
 
-def unit_submissions(ctx: RunContext) -> pd.DataFrame:
-    """One row per required unit: unit_code, status (accepted|rejected|missing), on_time."""
-    frame = pd.DataFrame(settled_status(ctx)["units"], columns=["unit_code", "status", "on_time"])
-    frame["status"] = frame["status"].replace({"received": "accepted"})
-    return frame
+def _need(ctx: RunContext, dataset: str, step: str) -> pd.DataFrame:
+    frame = curated.read_partition(ctx.settings.curated_dir, dataset, ctx.period)
+    if frame is None:
+        raise StepOrderError(f"{ctx.period} 还没有“{dataset}”数据：请先运行“{step}”步骤（或完整运行月度流程）")
+    return frame.drop(columns=["period"])
 
 
-def soft_flags(ctx: RunContext) -> pd.DataFrame:
-    """Soft findings on the accepted files: unit_code, rule_id, explained."""
-    findings, accepted = ctx.state.get("findings"), ctx.state.get("accepted")
-    if findings is None or accepted is None or not len(findings):
-        return pd.DataFrame(columns=["unit_code", "rule_id", "explained"])
-    soft = findings[findings.severity == "soft"].merge(accepted[["file_id", "unit_code"]], on="file_id")
-    return soft[["unit_code", "rule_id", "explained"]].reset_index(drop=True)
-
-
-def metrics(ctx: RunContext) -> dict:
+def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     """Every derived figure of the period, written as curated/metrics_<name>/ datasets."""
     from zhuanbao.tasks.metrics.compute import compute_metrics
 
-    frames = {form: curated.read_partition(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
+    frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
+    flags = _need(ctx, FLAGS, "审核规则")
+    status = status or period_status(ctx)
     result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
-                             unit_submissions(ctx), soft_flags(ctx), ctx.settings.score_weights)
-    written = {}
-    for name, frame in result.items():
-        if isinstance(frame, pd.DataFrame):
-            written[name] = str(curated.write_partition(ctx.settings.curated_dir, f"metrics_{name}", ctx.period, frame))
-    ctx.state["metrics"] = result
-    return written
+                             standing_frame(status["units"]), flags[["unit_code", "rule_id", "explained"]],
+                             ctx.settings.score_weights)
+    return {name: str(curated.write_partition(ctx.settings.curated_dir, f"metrics_{name}", ctx.period, frame))
+            for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
 
 
-def report(ctx: RunContext) -> dict:
+def load_metrics(ctx: RunContext) -> dict:
+    """The period's metrics as compute_metrics returns them, read back from curated/metrics_*."""
+    from zhuanbao.tasks.metrics.compute import headline
+
+    out: dict = {name: _need(ctx, f"metrics_{name}", "计算指标") for name in METRICS}
+    out["headline"] = headline(ctx.period, ctx.reference, out["unit_scores"], out["indicator_metrics"],
+                               out["district_totals"], out["project_metrics"])
+    return out
+
+
+def report(ctx: RunContext, status: dict | None = None) -> dict:
     """The 专报 of the period: a new issue, a revision when inputs changed, or nothing new."""
     from zhuanbao.tasks.report.context import build_context
     from zhuanbao.tasks.report.publish import publish_report
 
-    context = build_context(ctx.settings, ctx.period, ctx.reference, ctx.state["metrics"], settled_status(ctx))
+    context = build_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status or period_status(ctx))
     return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
 
 
-def close_run(ctx: RunContext, counts: dict, outputs: dict) -> dict:
-    units = unit_submissions(ctx)
-    counts = {**counts, "late": int((units.on_time == False).sum()),
-              "missing": int((units.status != "accepted").sum())}
-    with session(ctx.settings.db_url) as db:
-        run = db.get(Run, ctx.run_id)
-        run.finished_at, run.status, run.counts = utc(datetime.now(ctx.settings.tz)), "completed", counts
-        db.commit()
-    return {"period": ctx.period, "run_id": ctx.run_id, **counts, "outputs": outputs}
-
-
-def fail_run(ctx: RunContext, exc: BaseException) -> None:
-    """Record a run that stopped with an error (its reason stays), so the registry never shows it running."""
-    with session(ctx.settings.db_url) as db:
-        run = db.get(Run, ctx.run_id)
-        run.finished_at, run.status = utc(datetime.now(ctx.settings.tz)), "failed"
-        run.counts = {**(run.counts or {}), "error": f"{type(exc).__name__}: {exc}"[:500]}
-        db.commit()
+def settled_counts(status: dict) -> dict:
+    """Late and missing units of a settled period (from its status: the one place they are derived)."""
+    units = standing_frame(status["units"])
+    return {"late": int((units.on_time == False).sum()),
+            "missing": int((units.status != "accepted").sum())}
 
 
 def summary_line(summary: dict) -> str:
     return (f"{summary['period']}：文件 {summary.get('files', 0)} 个，受理 {summary.get('accepted', 0)}，"
             f"退回 {summary.get('rejected', 0)}，逾期 {summary.get('late', 0)}，未报 {summary.get('missing', 0)}")
+
+
+def mark_flow_run(settings: Settings, flow_run_id: str, status: str, message: str) -> int:
+    """Close the registry's still-running runs of a Prefect flow run as failed/crashed; returns how many."""
+    from sqlalchemy import select
+
+    with session(settings.db_url) as db:
+        rows = list(db.scalars(select(Run).where(Run.flow_run_id == flow_run_id, Run.status == "running")))
+        for run in rows:
+            run.finished_at, run.status = utc(datetime.now(settings.tz)), status
+            run.counts = {**(run.counts or {}), "error": message[:500]}
+        db.commit()
+    return len(rows)

@@ -119,11 +119,12 @@ def test_a_month_runs_collect_to_metrics_on_the_lake(lake_settings, home, sample
     for code in ("T01", "D05", "D02"):
         copy_into_inbox(samples / "2020-04-messy" / f"{code}_2020-04.xlsx", lake_settings, "2020-04",
                         datetime(2020, 5, 12, 10, tzinfo=SHANGHAI))
-    ctx = steps.open_run(lake_settings, "2020-04")
-    steps.collect(ctx)
-    reads = steps.read(ctx)
-    assert steps.check(ctx, reads) == {"files": 3, "accepted": 2, "rejected": 1}
-    written = {**steps.consolidate(ctx, reads), **steps.metrics(ctx)}
+    with steps.recorded_run(lake_settings, "2020-04") as record:
+        ctx = record.context
+        steps.collect(ctx)
+        reads = steps.read(ctx)
+        assert steps.check(ctx, reads) == {"files": 3, "accepted": 2, "rejected": 1}
+        written = {**steps.consolidate(ctx, reads), **steps.metrics(ctx)}
     assert all(url.startswith(f"{lake_settings.lake}/curated/") for url in written.values())
     units = {code for form in ("indicators", "projects", "tasks")
              for code in read_partition(lake_settings.curated_dir, form, "2020-04").unit_code}

@@ -148,9 +148,10 @@ def _month_status(settings, samples) -> dict:
     for code in SAMPLE_UNITS:
         arrival = at("2020-05-12 10:00") if code != "D05" else at("2020-05-16 08:00")
         copy_into_inbox(samples / "2020-04-messy" / f"{code}_2020-04.xlsx", settings, "2020-04", arrival)
-    ctx = steps.open_run(settings, "2020-04", reason="PostgreSQL 对照")
-    steps.collect(ctx)
-    steps.check(ctx, steps.read(ctx))
+    with steps.recorded_run(settings, "2020-04", reason="PostgreSQL 对照") as record:
+        ctx = record.context
+        steps.collect(ctx)
+        steps.check(ctx, steps.read(ctx))
     with session(settings.db_url) as db:
         return period_status(settings, db, "2020-04", ctx.reference)
 

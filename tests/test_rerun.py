@@ -47,7 +47,7 @@ def light_flow(monkeypatch, settings, prefect_harness):
     monkeypatch.setattr(monthly, "check", task(check))  # tasks, as in the flow: they receive quoted inputs
     for name in ("consolidate", "metrics"):
         monkeypatch.setattr(monthly, name, task(lambda *args: {}))
-    monkeypatch.setattr(monthly, "report", task(lambda ctx: {"reason": ctx.reason}))
+    monkeypatch.setattr(monthly, "report", task(lambda ctx, status: {"reason": ctx.reason}))
     monkeypatch.setenv("ZHUANBAO_HOME", str(settings.home))
     return monthly
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.core.settings import Settings, load_settings
 
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -43,20 +44,41 @@ def _period(value: str) -> str:
     return value
 
 
+_given: dict[str, str | None] = {"home": None}  # --home as given on the command line (the boundary's one input)
+
+
+def use_home(home: str | Path | None) -> None:
+    """The home every command of this process works in (from --home, or the demo's folder)."""
+    _given["home"] = None if home is None else str(home)
+
+
+def current_settings() -> Settings:
+    """The settings at the CLI boundary: --home, then ZHUANBAO_* and <home>/zhuanbao.toml (see core/settings.py)."""
+    from zhuanbao.tasks.core.settings import SettingsError
+
+    try:
+        return load_settings(**({"home": _given["home"]} if _given["home"] else {}))
+    except SettingsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def flow_home(settings: Settings) -> str:
+    """The home as a flow parameter: the lake URL when the lake is remote, else the local folder."""
+    return settings.lake or str(settings.home)
+
+
 @app.callback()
 def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
                                             help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）")) -> None:
-    if home is not None:
-        import os
-
-        os.environ["ZHUANBAO_HOME"] = str(home)
+    use_home(home)
 
 
 def _context(period: str):
     from zhuanbao.tasks.core.reference import ReferenceError, reference_for
     from zhuanbao.tasks.intake.registry import session
 
-    settings = load_settings()
+    settings = current_settings()
     try:
         reference = reference_for(settings, period)
     except ReferenceError as exc:
@@ -69,7 +91,7 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from zhuanbao.flows.prefect_env import prepare_prefect
 
-    prepare_prefect(load_settings().home)
+    prepare_prefect(current_settings().home)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from zhuanbao.flows.monthly import STEP_NAMES, flow_for, listen
@@ -79,13 +101,14 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
         bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
         with refused_when_locked(), listen(lambda name: progress.update(bar, advance=1,
                                                                        description=f"{period} {name} 完成")):
-            return flow_for(load_settings())(period=period, as_of=as_of, reason=reason)
+            settings = current_settings()
+            return flow_for(settings)(period=period, as_of=as_of, reason=reason, home=flow_home(settings))
 
 
 def print_outputs(summary: dict) -> None:
     from zhuanbao.tasks import steps
 
-    settings = load_settings()
+    settings = current_settings()
     console.print(f"[bold]{steps.summary_line(summary)}[/bold]")
     console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
     console.print(f"  汇总数据：{settings.curated_dir}")

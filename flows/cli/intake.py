@@ -8,8 +8,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from zhuanbao.flows.cli.app import PERIOD_HELP, STATUS_ZH, _context, _period, app, console, refused_when_locked
-from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.flows.cli.app import (
+    PERIOD_HELP,
+    STATUS_ZH,
+    _context,
+    _period,
+    app,
+    console,
+    current_settings,
+    refused_when_locked,
+)
 
 
 @app.command()
@@ -82,10 +90,11 @@ def validate(period: str = typer.Option(..., "--period", "-p", callback=_period,
     from zhuanbao.tasks import steps
     from zhuanbao.tasks.intake.lock import period_lock
 
-    settings = load_settings()
-    with refused_when_locked(), period_lock(settings, period, who="zhuanbao validate（收取与审核）"):
-        ctx = steps.open_run(settings, period, reason="validate")
-        steps.collect(ctx)
-        counts = steps.check(ctx, steps.read(ctx))
+    settings = current_settings()
+    with refused_when_locked(), period_lock(settings, period, who="zhuanbao validate（收取与审核）"), \
+            steps.recorded_run(settings, period, kind="validate", reason="validate") as record:
+        steps.collect(record.context)
+        counts = steps.check(record.context, steps.read(record.context))
+        record.counts.update(counts)
     console.print(f"{period}：文件 {counts['files']} 个，受理 {counts['accepted']}，退回 {counts['rejected']}。"
                   f"回执在 {settings.reports_dir(period) / 'receipts'}")

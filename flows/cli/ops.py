@@ -5,8 +5,7 @@ import time
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console
-from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.flows.cli.app import app, console, current_settings
 
 
 @app.command()
@@ -15,7 +14,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     """启动本机 Prefect 服务器并运行 prefect.yaml 中的部署（定时任务、催报、重跑），打印界面地址。"""
     from zhuanbao.flows.serve import start_server, start_serving, stop_process
 
-    settings = load_settings()
+    settings = current_settings()
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     console.print("正在启动 Prefect 服务器（约 10–20 秒）…")

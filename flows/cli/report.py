@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console
-from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.flows.cli.app import app, console, current_settings
 
 
 @app.command()
@@ -15,7 +14,7 @@ def preview(template: str = typer.Option(..., "--template", "-t", help="模板�
     from zhuanbao.tasks.report.editors import preview as render_preview
 
     try:
-        path = render_preview(load_settings(), template, period, pdf=not html)
+        path = render_preview(current_settings(), template, period, pdf=not html)
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -27,7 +26,7 @@ def lint_templates() -> None:
     """检查模板：未知变量、中文输入法打出的全角括号、docxtpl 无法渲染的标签。"""
     from zhuanbao.tasks.report.editors import lint_problems
 
-    problems = lint_problems(load_settings())
+    problems = lint_problems(current_settings())
     for problem in problems:
         console.print(f"[red]✗[/red] {problem}")
     if problems:

@@ -5,10 +5,20 @@ from pathlib import Path
 
 import typer
 
-from zhuanbao.flows.cli.app import PERIOD_HELP, _period, app, console, print_outputs, refused_when_locked, run_period
+from zhuanbao.flows.cli.app import (
+    PERIOD_HELP,
+    _period,
+    app,
+    console,
+    current_settings,
+    flow_home,
+    print_outputs,
+    refused_when_locked,
+    run_period,
+    use_home,
+)
 from zhuanbao.flows.cli.intake import status
 from zhuanbao.tasks.core.periods import months_between
-from zhuanbao.tasks.core.settings import load_settings
 
 
 @app.command()
@@ -24,7 +34,6 @@ def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help
 def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数据目录（会被重建）"),
          keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录")) -> None:
     """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行。"""
-    import os
     import shutil
 
     from zhuanbao.tasks.demo.scenario import DEMO_RUNS, prepare_demo_home
@@ -32,7 +41,7 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     home = home.resolve()
     if home.exists() and not keep:
         shutil.rmtree(home)
-    os.environ["ZHUANBAO_HOME"] = str(home)
+    use_home(home)
     manifest = prepare_demo_home(home)
     console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
     for period, as_of, reason in DEMO_RUNS:
@@ -72,13 +81,13 @@ def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period
     """催报名单：收取并审核已到文件，列出尚未报送或仅有被退回文件的单位（含联系人）。"""
     from zhuanbao.flows.prefect_env import prepare_prefect
 
-    prepare_prefect(load_settings().home)
+    prepare_prefect(current_settings().home)
     from zhuanbao.flows.reminders import submission_reminders
     from zhuanbao.tasks.intake.reminders import log_lines
 
     with refused_when_locked():
-        result = submission_reminders(period=period, check=not no_check)
-    settings = load_settings()
+        result = submission_reminders(period=period, check=not no_check, home=flow_home(current_settings()))
+    settings = current_settings()
     import json
 
     entries = json.loads(Path(result["files"]["json"]).read_text("utf-8"))["owing"]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from zhuanbao.tasks.checks.receipts import findings_by_file
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.curated.submissions import arrived_on_time
 from zhuanbao.tasks.intake.registry import Submission, local
 from zhuanbao.tasks.intake.workbook import WorkbookRead
 
@@ -32,9 +33,9 @@ def settle_outcomes(reads: list[tuple[Submission, WorkbookRead]], findings: pd.D
 
 def accepted_files(settings: Settings, period: str, reads: list[tuple[Submission, WorkbookRead]]) -> pd.DataFrame:
     """One row per unit with an accepted file: file_id, unit_code, source_sha256, received_at, on_time."""
-    deadline = settings.deadline(period)
     rows = [{"file_id": row.id, "unit_code": row.unit_code, "source_sha256": row.sha256,
-             "received_at": local(row.received_at, settings.tz), "on_time": local(row.received_at, settings.tz) <= deadline}
+             "received_at": local(row.received_at, settings.tz),
+             "on_time": arrived_on_time(settings, period, row.received_at)}
             for row, _ in reads if row.outcome == "accepted"]
     frame = pd.DataFrame(rows, columns=["file_id", "unit_code", "source_sha256", "received_at", "on_time"])
     frame["received_at"] = pd.to_datetime(frame["received_at"]).dt.tz_convert(settings.timezone) if len(frame) else \

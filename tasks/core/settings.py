@@ -1,7 +1,9 @@
 """One settings object: where the home is, which database, the calendar and the score weights.
 
-Everything that differs between an office PC and a province cluster is read here, from
-environment variables, and nowhere else.
+Everything that differs between an office PC and a province cluster is read here, and nowhere
+else: from `ZHUANBAO_*` environment variables, which override an office's optional
+`<home>/zhuanbao.toml` (same names in lower case, without the prefix: `deadline_day = 20`,
+`office = "…"`). Read once at the boundary (the CLI, a flow's entry) and passed down.
 
 The home is a local folder by default. `ZHUANBAO_HOME` may also be an fsspec URL
 (`s3://bucket/zhuanbao`, `memory://zhuanbao`, …): then the shared data lake — `raw/` and
@@ -11,12 +13,14 @@ tables, reports, locks, the read cache, a SQLite registry) lives in `ZHUANBAO_LO
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhuanbao.tasks.core import periods
 
@@ -41,6 +45,15 @@ class Settings:
     dask_address: str | None = None  # an existing dask.distributed scheduler (tcp://…); None: a LocalCluster
     dask_workers: int = 2  # worker processes of that LocalCluster
     read_chunk_files: int = 100  # files per read task (amortises the per-task overhead)
+    lock_wait_seconds: float = 600  # how long a second writer of a period waits for the first
+    flow_timeout_minutes: float = 120  # a run longer than this is stopped (and releases the period's lock)
+    smtp_host: str | None = None  # notices by e-mail; without a host they go to <home>/outbox/ as .eml
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "zhuanbao@localhost"
+    notify_to: tuple[str, ...] = ()
 
     @property
     def lake_url(self) -> str:
@@ -94,8 +107,58 @@ class Settings:
         return periods.deadline(period, self.deadline_day, self.tz, self.deadline_overrides)
 
 
+class SettingsError(ValueError):
+    """A setting has a value zhuanbao cannot use (names the variable or the zhuanbao.toml key)."""
+
+
+class _Sources(BaseSettings):
+    """The ZHUANBAO_* variables and <home>/zhuanbao.toml, parsed and validated (environment wins)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHUANBAO_", extra="ignore")
+
+    deadline_day: int = Field(15, ge=1, le=31)
+    timezone: str = "Asia/Shanghai"
+    deadline_overrides: dict[str, int] = {}
+    max_file_mb: float = Field(20, gt=0)
+    office: str = "大通湖区“奋战一百天”领导小组办公室"
+    score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
+    report_detail_rows: int = Field(30, ge=1)
+    task_runner: str = "thread"
+    dask_address: str | None = None
+    dask_workers: int = Field(2, ge=1)
+    read_chunk: int = Field(100, ge=1)
+    lock_wait_seconds: float = Field(600, ge=0)
+    flow_timeout_minutes: float = Field(120, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "zhuanbao@localhost"
+    notify_to: str = ""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return env_settings, init_settings  # init = zhuanbao.toml's values; the environment overrides them
+
+
+def read_toml(home: Path) -> dict:
+    """The office's `<home>/zhuanbao.toml` (flat keys named like the variables without ZHUANBAO_), or {}."""
+    path = Path(home) / "zhuanbao.toml"
+    if not path.is_file():
+        return {}
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"设置文件 {path} 格式有误：{exc}") from None
+
+
 def load_settings(**overrides) -> Settings:
-    """Settings from the environment (ZHUANBAO_*), with keyword overrides for tests."""
+    """The settings, read once at the boundary (CLI, flow entry): keyword overrides (tests, --home) >
+    ZHUANBAO_* environment > <home>/zhuanbao.toml > defaults."""
     env = os.environ
     home = overrides.pop("home", None) or env.get("ZHUANBAO_HOME") or "data_lake"
     lake = overrides.pop("lake", None)
@@ -103,32 +166,31 @@ def load_settings(**overrides) -> Settings:
         home, lake = Path(env.get("ZHUANBAO_LOCAL_HOME") or "data_lake").resolve(), str(home)
     else:
         home = Path(local_path(home)).resolve()
-    db_url = overrides.pop("db_url", None) or env.get("ZHUANBAO_DB_URL") or (
-        f"sqlite:///{home / 'zhuanbao.sqlite'}"
-    )
-    values: dict = {"home": home, "db_url": db_url, "lake": lake}
-    if "ZHUANBAO_DEADLINE_DAY" in env:
-        values["deadline_day"] = int(env["ZHUANBAO_DEADLINE_DAY"])
-    if "ZHUANBAO_TIMEZONE" in env:
-        values["timezone"] = env["ZHUANBAO_TIMEZONE"]
-    if "ZHUANBAO_DEADLINE_OVERRIDES" in env:  # e.g. {"2020-01": 20}
-        values["deadline_overrides"] = json.loads(env["ZHUANBAO_DEADLINE_OVERRIDES"])
-    if "ZHUANBAO_MAX_FILE_MB" in env:
-        values["max_file_bytes"] = int(float(env["ZHUANBAO_MAX_FILE_MB"]) * 1024 * 1024)
-    if "ZHUANBAO_OFFICE" in env:
-        values["issuing_office"] = env["ZHUANBAO_OFFICE"]
-    if "ZHUANBAO_SCORE_WEIGHTS" in env:
-        values["score_weights"] = json.loads(env["ZHUANBAO_SCORE_WEIGHTS"])
-    if "ZHUANBAO_REPORT_DETAIL_ROWS" in env:
-        values["report_detail_rows"] = max(1, int(env["ZHUANBAO_REPORT_DETAIL_ROWS"]))
-    if "ZHUANBAO_TASK_RUNNER" in env:
-        values["task_runner"] = env["ZHUANBAO_TASK_RUNNER"].strip().lower() or "thread"
-    if env.get("ZHUANBAO_DASK_ADDRESS", "").strip():
-        values["dask_address"] = env["ZHUANBAO_DASK_ADDRESS"].strip()
-    if "ZHUANBAO_DASK_WORKERS" in env:
-        values["dask_workers"] = max(1, int(env["ZHUANBAO_DASK_WORKERS"]))
-    if "ZHUANBAO_READ_CHUNK" in env:
-        values["read_chunk_files"] = max(1, int(env["ZHUANBAO_READ_CHUNK"]))
+    toml = read_toml(home)
+    try:
+        parsed = _Sources(**{k: v for k, v in toml.items() if k in _Sources.model_fields})
+    except ValidationError as exc:
+        problems = "；".join(f"ZHUANBAO_{'.'.join(map(str, e['loc'])).upper()}：{e['msg']}" for e in exc.errors())
+        raise SettingsError(f"设置有误（环境变量或 {home / 'zhuanbao.toml'}）：{problems}") from None
+    db_url = overrides.pop("db_url", None) or env.get("ZHUANBAO_DB_URL") or toml.get("db_url") or (
+        f"sqlite:///{home / 'zhuanbao.sqlite'}")
+    values: dict = {
+        "home": home, "db_url": db_url, "lake": lake, "deadline_day": parsed.deadline_day,
+        "timezone": parsed.timezone, "deadline_overrides": parsed.deadline_overrides,
+        "max_file_bytes": int(parsed.max_file_mb * 1024 * 1024), "issuing_office": parsed.office,
+        "score_weights": parsed.score_weights, "report_detail_rows": parsed.report_detail_rows,
+        "task_runner": parsed.task_runner.strip().lower() or "thread",
+        "dask_address": (parsed.dask_address or "").strip() or None, "dask_workers": parsed.dask_workers,
+        "read_chunk_files": parsed.read_chunk, "lock_wait_seconds": parsed.lock_wait_seconds,
+        "flow_timeout_minutes": parsed.flow_timeout_minutes, "smtp_host": parsed.smtp_host or None,
+        "smtp_port": parsed.smtp_port, "smtp_starttls": parsed.smtp_starttls, "smtp_user": parsed.smtp_user,
+        "smtp_password": parsed.smtp_password, "smtp_sender": parsed.smtp_sender,
+        "notify_to": tuple(a.strip() for a in parsed.notify_to.split(",") if a.strip()),
+    }
+    try:
+        ZoneInfo(values["timezone"])
+    except (KeyError, ValueError):
+        raise SettingsError(f"ZHUANBAO_TIMEZONE：未知的时区“{values['timezone']}”（应如 Asia/Shanghai）") from None
     values.update(overrides)
     return Settings(**values)
 

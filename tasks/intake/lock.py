@@ -22,8 +22,6 @@ from filelock import FileLock, Timeout
 
 from zhuanbao.tasks.core.settings import Settings
 
-DEFAULT_WAIT_SECONDS = 600.0
-
 
 class PeriodLocked(RuntimeError):
     """Another run is writing the period; the message is for the clerk."""
@@ -51,10 +49,6 @@ def lock_paths(settings: Settings, period: str) -> tuple[Path, Path]:
     return folder / f"{period}.lock", folder / f"{period}.holder.json"
 
 
-def wait_seconds_default() -> float:
-    return float(os.environ.get("ZHUANBAO_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
-
-
 def current_holder(settings: Settings, period: str) -> dict | None:
     """Who holds the period now (None when nobody does)."""
     lock_file, holder_file = lock_paths(settings, period)
@@ -79,7 +73,7 @@ def _read_holder(path: Path) -> dict:
 @contextmanager
 def period_lock(settings: Settings, period: str, who: str, wait_seconds: float | None = None) -> Iterator[dict]:
     """Hold the period's lock for the block; wait up to `wait_seconds`, then raise PeriodLocked."""
-    wait = wait_seconds_default() if wait_seconds is None else wait_seconds
+    wait = settings.lock_wait_seconds if wait_seconds is None else wait_seconds
     lock_file, holder_file = lock_paths(settings, period)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_file), timeout=wait, is_singleton=False, thread_local=False)

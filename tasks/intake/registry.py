@@ -54,8 +54,12 @@ class Run(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed | failed | crashed
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # monthly | validate | reminders
+    flow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the Prefect flow run, if any
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ReportIssue(Base):
@@ -97,11 +101,33 @@ def engine_for(db_url: str) -> Engine:
 
 
 def _create_schema(engine: Engine) -> None:
-    """create_all, tolerating another process creating the same tables at the same moment (PostgreSQL)."""
+    """create_all, tolerating another process creating the same tables at the same moment (PostgreSQL),
+    then add the nullable columns a registry made by an earlier version lacks."""
     try:
         Base.metadata.create_all(engine)
     except (IntegrityError, ProgrammingError):
         Base.metadata.create_all(engine)  # the other process won; now every table exists
+    _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Additive migration: every mapped column missing from an existing table is added (all are nullable)."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                try:
+                    with engine.begin() as connection:
+                        connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                except (ProgrammingError, Exception) as exc:  # another process added it first
+                    if "exist" not in str(exc).lower() and "duplicate" not in str(exc).lower():
+                        raise
 
 
 def _forget_engines_after_fork() -> None:

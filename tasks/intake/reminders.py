@@ -46,12 +46,15 @@ def load_contacts(settings: Settings, year: int) -> dict[str, dict]:
 
 def owing_units(status: dict, contacts: dict[str, dict]) -> list[dict]:
     """From a period_status dict: one entry per unit still owing, in the order of units.csv."""
+    last_file: dict[str, dict] = {}
+    for entry in status["files"]:  # grouped once: linear in units + files
+        if entry["outcome"] != "duplicate" and entry["unit_code"]:
+            last_file[entry["unit_code"]] = entry
     entries = []
     for unit in status["units"]:
         if unit["status"] not in OWING:
             continue
-        files = [f for f in status["files"] if f["unit_code"] == unit["unit_code"] and f["outcome"] != "duplicate"]
-        last = files[-1] if files else None
+        last = last_file.get(unit["unit_code"])
         who = contacts.get(unit["unit_code"], {})
         entries.append({"unit_code": unit["unit_code"], "unit_name": unit["unit_name"], "status": unit["status"],
                         "situation": OWING[unit["status"]], "rules": unit["rules"],

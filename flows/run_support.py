@@ -1,0 +1,139 @@
+"""What a Prefect user expects around a run: its name and tags, retries that make sense, artifacts,
+and a notice when it fails. Used by the monthly and reminders flows; no domain logic here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from zhuanbao.tasks.core.settings import Settings, load_settings
+
+
+def _period_of_current_run() -> str | None:
+    from prefect.runtime import flow_run
+
+    from zhuanbao.tasks.core.periods import normalise_period, period_before
+
+    period = (flow_run.parameters or {}).get("period")
+    if period:
+        try:
+            return normalise_period(period)
+        except ValueError:
+            return str(period)
+    moment = flow_run.scheduled_start_time
+    return period_before(moment, load_settings().timezone) if moment else None
+
+
+def run_name(prefix: str) -> Callable[[], str]:
+    """flow_run_name: `月度汇总-2020-04`, the period from the parameters or the scheduled start."""
+
+    def name() -> str:
+        period = _period_of_current_run()
+        return f"{prefix}-{period}" if period else prefix
+
+    return name
+
+
+def flow_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
+
+
+def label_run(period: str, kind: str) -> None:
+    """Tag the current flow run with its period and kind (`period:2020-04`, `kind:monthly`)."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    if not flow_run.id:
+        return
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.id)
+        tags = sorted({*run.tags, f"period:{period}", f"kind:{kind}", "zhuanbao"})
+        client.update_flow_run(flow_run.id, tags=tags)
+
+
+def retry_on_storage_errors(task, task_run, state) -> bool:
+    """Retry a step only when storage failed (database, network share, object store), not for a bug."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    try:
+        state.result()
+    except (OperationalError, DBAPIError, ConnectionError, TimeoutError):
+        return True
+    except OSError as exc:
+        return not isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError))
+    except BaseException:  # noqa: BLE001 — any other failure is not a storage failure
+        return False
+    return False
+
+
+def describe_report(outputs: dict) -> str:
+    if not outputs.get("created"):
+        return f"输入未变，沿用第{outputs.get('issue_no')}期（不生成新文件）"
+    label = f"第{outputs.get('issue_no')}期" + (f"修订{outputs['revision']}" if outputs.get("revision") else "")
+    return f"{label}：{outputs.get('pdf')}"
+
+
+def summary_markdown(summary: dict, status: dict) -> str:
+    """The run's summary artifact: 报送率, rejected, late, missing, and where the 专报 is."""
+    units = status["units"]
+    names = {u["unit_code"]: u["unit_name"] for u in units}
+    required = len(units)
+    reported = sum(u["status"] in ("accepted", "received") for u in units)
+    rate = f"{reported / required:.1%}" if required else "—"
+
+    def listed(codes: list[str]) -> str:
+        return "、".join(f"{names.get(c, c)}（{c}）" for c in codes) or "无"
+
+    rejected = [u["unit_code"] for u in units if u["status"] == "rejected"]
+    late = [u["unit_code"] for u in units if u["on_time"] is False]
+    missing = [u["unit_code"] for u in units if u["status"] == "missing"]
+    outputs = summary.get("outputs") or {}
+    return "\n".join([
+        f"# {summary['period']} 月度汇总", "",
+        "| 项目 | 数值 |", "| --- | --- |",
+        f"| 应报单位 | {required} |", f"| 已报送（受理） | {reported} |", f"| 报送率 | {rate} |",
+        f"| 收到文件 | {summary.get('files', 0)} |", f"| 退回文件 | {summary.get('rejected', 0)} |", "",
+        f"- 退回（仅有被退回的文件）：{listed(rejected)}",
+        f"- 逾期报送：{listed(late)}",
+        f"- 未报送：{listed(missing)}",
+        f"- 专报：{outputs.get('pdf') or '—'}", ""])
+
+
+def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:
+    """A markdown summary and a link to the 专报 on the flow run (nothing outside a Prefect run)."""
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact
+    from prefect.runtime import flow_run
+
+    if not flow_run.id:
+        return
+    key = f"zhuanbao-{summary['period']}"
+    create_markdown_artifact(markdown=summary_markdown(summary, status), key=f"{key}-summary",
+                             description=f"{summary['period']} 报送与审核情况")
+    pdf = (summary.get("outputs") or {}).get("pdf")
+    if pdf:
+        create_link_artifact(link=Path(pdf).resolve().as_uri(), link_text=Path(pdf).name, key=f"{key}-report",
+                             description=f"{summary['period']} 专报（PDF）")
+
+
+def notify_failure(flow, flow_run, state) -> None:
+    """on_failure / on_crashed: mark the registry's run of this flow run, and send the office a notice."""
+    from zhuanbao.tasks.notices import send_notice
+    from zhuanbao.tasks.steps import mark_flow_run
+
+    home = (flow_run.parameters or {}).get("home")
+    settings = load_settings(**({"home": home} if home else {}))
+    period = (flow_run.parameters or {}).get("period") or "（按计划推算）"
+    crashed = state.is_crashed()
+    message = state.message or ""
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 — the exception that failed the run, with its step when Prefect says
+        message = f"{type(exc).__name__}: {exc}"
+    mark_flow_run(settings, str(flow_run.id), "crashed" if crashed else "failed", message)
+    what = "异常中止（进程被终止或崩溃）" if crashed else "运行失败"
+    send_notice(settings, f"【专报】{flow_run.name or flow.name} {what}",
+                f"流程：{flow.name}\n运行：{flow_run.name}（{flow_run.id}）\n报告期：{period}\n"
+                f"状态：{state.name}\n原因：{message[:2000]}\n\n请在 Prefect 界面查看日志，修正后用 zhuanbao rerun 重跑。",
+                kind="run-failed")
