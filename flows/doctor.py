@@ -1,0 +1,179 @@
+"""`zhuanbao doctor`: is this installation ready to run the month? One line per check, ✓ or ✗ with the fix.
+
+Checks: the home is writable; this year's reference tables load; the fonts of the 专报; the registry
+opens; the Prefect server answers (PREFECT_API_URL, or the one `zhuanbao serve` recorded in the home);
+its log shows no scheduler errors; the deployments exist, none is paused, and the monthly run is
+planned; no concurrency slot is held by a run that is gone; no registry run or period lock is left
+by a dead process. `--fix` runs flows/recovery.py's recover() first.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from zhuanbao.tasks.core.settings import Settings
+
+SCHEDULER_ERROR = re.compile(r"(scheduler|Scheduler).*(Error|Traceback|Exception)|InvalidRequestError")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_home(settings: Settings) -> Check:
+    home = settings.home
+    ok = home.is_dir() and os.access(home, os.W_OK)
+    return Check("数据目录", ok, str(home) if ok else f"{home} 不存在或不可写：用 zhuanbao init 创建，或检查 --home")
+
+
+def check_reference(settings: Settings, year: int) -> Check:
+    from zhuanbao.tasks.core.reference import ReferenceError, load_reference
+
+    try:
+        reference = load_reference(settings, year)
+    except (ReferenceError, FileNotFoundError, OSError) as exc:
+        return Check(f"{year} 年基础表", False, str(exc))
+    return Check(f"{year} 年基础表", True, f"{len(reference.units)} 个单位，{settings.reference_dir(year)}")
+
+
+def check_fonts(settings: Settings) -> Check:
+    from zhuanbao.tasks.report.fonts import find_office_fonts, sans_font_path
+
+    office = find_office_fonts(settings.home)
+    sans = sans_font_path(settings.home)
+    if sans is None:
+        return Check("字体", False, "找不到中文字体：请安装 fonts-noto-cjk（scripts/setup.sh）")
+    names = "、".join(f.family for f in office.values()) or "未放入公文字体，使用开源字体"
+    return Check("字体", True, names)
+
+
+def check_registry(settings: Settings) -> Check:
+    from sqlalchemy import func, select
+
+    from zhuanbao.tasks.intake.registry import Submission, session
+
+    try:
+        with session(settings.db_url) as db:
+            count = db.scalar(select(func.count()).select_from(Submission))
+    except Exception as exc:  # noqa: BLE001 — any failure to open the registry is the finding
+        return Check("登记簿", False, f"无法打开 {settings.db_url}：{type(exc).__name__}: {exc}"[:300])
+    return Check("登记簿", True, f"{count} 个文件记录")
+
+
+def api_url(settings: Settings) -> str | None:
+    from zhuanbao.flows.serve import recorded_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    record = recorded_server(settings.home)
+    return record["api_url"] if record else None
+
+
+def check_scheduler_log(settings: Settings) -> Check:
+    log = settings.home / "logs" / "prefect-server.log"
+    if not log.is_file():
+        return Check("调度服务日志", True, "暂无日志（服务器未由 zhuanbao serve 启动）")
+    tail = log.read_bytes()[-200_000:].decode("utf-8", "replace").splitlines()
+    errors = [line for line in tail if SCHEDULER_ERROR.search(line)]
+    if errors:
+        return Check("调度服务日志", False, f"调度服务报错 {len(errors)} 次，最近：{errors[-1][:200]}（检查 SQLAlchemy 版本）")
+    return Check("调度服务日志", True, f"{log} 无调度错误")
+
+
+def prefect_checks(settings: Settings, url: str) -> list[Check]:
+    """Deployments, pauses, planned runs and held slots, from the server's API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from zhuanbao.flows.recovery import _active_runs, _deployment_ids
+
+    checks = []
+    with get_client(sync_client=True) as client:
+        deployments = _deployment_ids(client)
+        names = sorted(d.name for d in deployments.values())
+        checks.append(Check("部署", {"monthly", "reminders", "rerun"} <= set(names),
+                            "、".join(names) or "没有部署：运行 zhuanbao serve（或 prefect deploy --all）"))
+        paused = [d.name for d in deployments.values() if d.paused]
+        checks.append(Check("部署未暂停", not paused,
+                            "全部启用" if not paused else f"已暂停：{'、'.join(paused)}（在界面中恢复，或重新 zhuanbao serve）"))
+        monthly = [d for d in deployments.values() if d.name == "monthly"]
+        if monthly:
+            scheduled = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+            planned = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=scheduled),
+                                            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[monthly[0].id])),
+                                            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1)
+            when = planned[0].expected_start_time.astimezone(settings.tz) if planned else None
+            checks.append(Check("下次月度汇总", when is not None,
+                                f"{when:%Y-%m-%d %H:%M}（{settings.timezone}）" if when else "没有计划中的运行：调度服务未工作"))
+        active = {r.deployment_id for r in _active_runs(client, list(deployments))}
+        held = [d.name for d in deployments.values() if d.global_concurrency_limit is not None
+                and d.global_concurrency_limit.active_slots and d.id not in active]
+        checks.append(Check("并发名额", not held, "无占用" if not held else
+                            f"{'、'.join(held)} 的名额被已不存在的运行占用：运行 zhuanbao doctor --fix"))
+    return checks
+
+
+def stale_checks(settings: Settings) -> list[Check]:
+    from sqlalchemy import select
+
+    from zhuanbao.flows.recovery import pid_alive
+    from zhuanbao.tasks.intake.registry import Run, session
+
+    with session(settings.db_url) as db:
+        running = list(db.scalars(select(Run).where(Run.status == "running")))
+    import socket
+
+    dead = [r for r in running if r.host == socket.gethostname() and not pid_alive(r.pid)]
+    locks = settings.home / "locks"
+    stale = []
+    for holder in sorted(locks.glob("*.holder.json")) if locks.is_dir() else []:
+        import json
+
+        try:
+            pid = json.loads(holder.read_text("utf-8")).get("pid")
+        except (OSError, ValueError):
+            pid = None
+        if not pid_alive(pid):
+            stale.append(holder.name.split(".")[0])
+    return [Check("登记簿中的运行", not dead, "无中断的运行" if not dead else
+                  f"{len(dead)} 个运行的进程已不存在仍显示运行中：运行 zhuanbao doctor --fix"),
+            Check("报告期锁", not stale, "无过期锁" if not stale else f"过期锁：{'、'.join(stale)}（zhuanbao doctor --fix）")]
+
+
+def run_checks(settings: Settings, now: datetime | None = None) -> list[Check]:
+    year = (now or datetime.now(settings.tz)).year
+    checks = [check_home(settings)]
+    if not checks[0].ok:
+        return checks
+    checks += [check_reference(settings, year), check_fonts(settings), check_registry(settings)]
+    url = api_url(settings)
+    if url is None:
+        checks.append(Check("Prefect 服务器", False, "未运行：用 zhuanbao serve 启动（或设置 PREFECT_API_URL）"))
+    else:
+        from zhuanbao.flows.serve import healthy
+
+        up = healthy(url)
+        checks.append(Check("Prefect 服务器", up, url if up else f"{url} 无响应"))
+        if up:
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                checks += [check_scheduler_log(settings), *prefect_checks(settings, url)]
+    if checks[3].ok:
+        checks += stale_checks(settings)
+    return checks
+
+
+def log_files(settings: Settings) -> list[Path]:
+    folder = settings.home / "logs"
+    return sorted(folder.glob("*.log*")) if folder.is_dir() else []
