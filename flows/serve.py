@@ -226,6 +226,7 @@ def start_serving(home: Path, api_url: str, *, log: Path | None = None,
 def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url: str) -> Path:
     """Write `<home>/.prefect/serve.json`: where the running server is (for doctor and the CLI)."""
     path = Path(home) / ".prefect" / "serve.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"api_url": server.api_url, "ui_url": ui_url, "server_pid": server.process.pid,
                                 "serve_pid": served.pid, "host": socket.gethostname(),
                                 "started_at": datetime.now().astimezone().isoformat(timespec="seconds")},

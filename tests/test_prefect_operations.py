@@ -1,0 +1,195 @@
+"""Production operations on a real Prefect server, as they happen (slow).
+
+`zhuanbao serve` runs as the office runs it (a child process with its own home and PREFECT_HOME):
+- the scheduler creates a monthly run for a cron a minute ahead, the runner picks it up, and it
+  completes with its period in its name, a summary artifact and a link to the 专报;
+- SIGTERM then a restart keep the deployments active and their planned runs;
+- a server killed mid-run: the restarted `serve` marks the run Crashed (Prefect and registry), frees
+  the deployment's slot and the period's lock, and the next run completes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from zhuanbao.flows.serve import free_port
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.demo.scenario import prepare_demo_home
+from zhuanbao.tasks.intake.registry import Run, session
+
+pytestmark = pytest.mark.slow
+TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def wait_for(what: str, probe, timeout: float, logs: list[Path] = ()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(1)
+    tails = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+
+class Office:
+    """One office PC: a home, `zhuanbao serve` started and stopped like a service manager would."""
+
+    def __init__(self, root: Path):
+        self.home = root / "home"
+        prepare_demo_home(self.home)
+        shutil.rmtree(self.home / "inbox" / "2020-05")  # only March and April arrive
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.env = {**os.environ, "PREFECT_HOME": str(root / "prefect_home"),
+                    "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+                    "PREFECT_RUNNER_POLL_FREQUENCY": "2", "PREFECT_API_URL": ""}
+        self.env.pop("PREFECT_API_URL")
+        self.process: subprocess.Popen | None = None
+        self.api = httpx.Client(base_url=self.api_url, timeout=15)
+
+    @property
+    def logs(self) -> list[Path]:
+        return [self.home / "logs" / "prefect-serve.log", self.home / "logs" / "prefect-server.log",
+                self.home / "serve-cli.log"]
+
+    def start(self) -> None:
+        out = open(self.home / "serve-cli.log", "ab")  # noqa: SIM115 — lives as long as the child
+        self.process = subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.cli", "--home", str(self.home),
+                                         "serve", "--port", str(self.port)], env=self.env, stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for("the served deployments", lambda: self.deployment("monthly") and self.deployment("rerun"), 240,
+                 self.logs)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(30)
+
+    def kill_everything(self) -> None:
+        """kill -9 the server, the serving process and the CLI, as a power cut or a crash would."""
+        record = json.loads((self.home / ".prefect" / "serve.json").read_text("utf-8"))
+        for pid in (record["server_pid"], record["serve_pid"]):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def get(self, url: str, **kwargs):
+        try:
+            response = self.api.request("GET" if "json" not in kwargs else "POST", url, **kwargs)
+        except httpx.HTTPError:
+            return None
+        return response.json() if response.status_code in (200, 201) else None
+
+    def deployment(self, name: str) -> dict | None:
+        flow = {"monthly": "月度汇总", "reminders": "催报名单", "rerun": "重跑"}[name]
+        return self.get(f"/deployments/name/{flow}/{name}")
+
+    def runs(self, deployment: dict, states: list[str] | None = None) -> list[dict]:
+        body = {"deployments": {"id": {"any_": [deployment["id"]]}}, "sort": "EXPECTED_START_TIME_ASC"}
+        if states:
+            body["flow_runs"] = {"state": {"type": {"any_": states}}}
+        return self.get("/flow_runs/filter", json=body) or []
+
+    def run(self, run_id: str) -> dict | None:
+        return self.get(f"/flow_runs/{run_id}")
+
+    def finished(self, run_id: str, timeout: float) -> dict:
+        return wait_for(f"flow run {run_id} to finish",
+                        lambda: (r := self.run(run_id)) and r["state"]["type"] in TERMINAL and r, timeout, self.logs)
+
+    def close(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.stop()
+        self.api.close()
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    office = Office(tmp_path_factory.mktemp("office"))
+    office.start()
+    yield office
+    office.close()
+
+
+def test_the_scheduler_creates_the_monthly_run_and_it_completes(office):
+    monthly = office.deployment("monthly")
+    assert not monthly["paused"]
+    # a second schedule on the served deployment, a minute or two ahead, for the demo district's month
+    office.cron_at = (datetime.now(UTC) + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    added = office.get(f"/deployments/{monthly['id']}/schedules", json=[{
+        "schedule": {"cron": f"{office.cron_at.minute} {office.cron_at.hour} * * *", "timezone": "UTC"},
+        "active": True, "parameters": {"period": "2020-04"}, "slug": "test-next-minute"}])
+    assert added, "the schedule was not added"
+
+    def scheduled_for_the_minute():
+        for run in office.runs(monthly):
+            start = datetime.fromisoformat(run["expected_start_time"])
+            if abs((start - office.cron_at).total_seconds()) < 1:
+                return run
+        return None
+
+    run = wait_for("the scheduler to create the run for the next minute", scheduled_for_the_minute, 100,
+                   office.logs)
+    assert "auto-scheduled" in run["tags"]
+    done = office.finished(run["id"], 150)
+    assert done["state"]["type"] == "COMPLETED", office.logs[0].read_text(errors="replace")[-3000:]
+    assert done["name"] == "月度汇总-2020-04" and "period:2020-04" in done["tags"]
+    artifacts = office.get("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}})
+    assert {a["key"] for a in artifacts} == {"zhuanbao-2020-04-summary", "zhuanbao-2020-04-report"}
+    summary = next(a for a in artifacts if a["key"].endswith("summary"))["data"]
+    assert "报送率" in summary and "未报送" in summary
+    assert list((office.home / "reports" / "2020-04").glob("专报_2020-04_第*期*.pdf"))
+    # the real planned run: the next 16th, 09:00 Asia/Shanghai
+    planned = office.runs(monthly, ["SCHEDULED"])
+    sixteenth = [r for r in planned if "T01:00:00" in r["expected_start_time"]
+                 and datetime.fromisoformat(r["expected_start_time"]).day == 16]
+    assert sixteenth, [r["expected_start_time"] for r in planned]
+
+
+def test_sigterm_and_restart_keep_the_deployments_and_their_planned_runs(office):
+    monthly = office.deployment("monthly")
+    before = {r["id"] for r in office.runs(monthly, ["SCHEDULED"])}
+    assert before
+    assert office.stop(signal.SIGTERM) == 0
+    office.start()
+    after = office.deployment("monthly")
+    assert not after["paused"]
+    kept = {r["id"] for r in office.runs(after, ["SCHEDULED"])}
+    assert before & kept, "the planned runs were deleted by the stop"
+
+
+def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
+    rerun = office.deployment("rerun")
+    created = office.get(f"/deployments/{rerun['id']}/create_flow_run",
+                         json={"parameters": {"period": "2020-03", "reason": "断电测试"}})
+    wait_for("the rerun to be running", lambda: (r := office.run(created["id"])) and
+             r["state"]["type"] == "RUNNING", 60, office.logs)
+    time.sleep(2)
+    office.kill_everything()
+    office.start()
+    crashed = office.finished(created["id"], 60)
+    assert crashed["state"]["type"] == "CRASHED"
+    settings = load_settings(home=office.home)
+    with session(settings.db_url) as db:
+        rows = list(db.scalars(select(Run).where(Run.flow_run_id == created["id"])))
+    assert all(r.status == "crashed" for r in rows)
+    assert not list((office.home / "locks").glob("*.holder.json"))
+    rerun = office.deployment("rerun")
+    assert not (rerun["global_concurrency_limit"] or {}).get("active_slots")
+    again = office.get(f"/deployments/{rerun['id']}/create_flow_run",
+                       json={"parameters": {"period": "2020-03", "reason": "恢复后重跑"}})
+    assert office.finished(again["id"], 120)["state"]["type"] == "COMPLETED"
