@@ -193,3 +193,45 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     again = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                        json={"parameters": {"period": "2020-03", "reason": "恢复后重跑"}})
     assert office.finished(again["id"], 120)["state"]["type"] == "COMPLETED"
+
+
+def test_prefect_cli_deploys_and_a_process_worker_runs_the_month_in_the_home(tmp_path):
+    """The worker path: `prefect deploy --all` from prefect.yaml, a process worker, outputs in the home."""
+    from zhuanbao.flows.serve import PREFECT_YAML, start_server
+
+    home = tmp_path / "home"
+    prepare_demo_home(home)
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(PREFECT_YAML, project / "prefect.yaml")
+    server = start_server(home, timeout=240, log=tmp_path / "server.log",
+                          extra_env={"PREFECT_HOME": str(tmp_path / "prefect_home")})
+    env = {**os.environ, "PREFECT_API_URL": server.api_url, "PREFECT_HOME": str(tmp_path / "prefect_home"),
+           "ZHUANBAO_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("ZHUANBAO_DB_URL", None)
+
+    def prefect(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "prefect", *args], cwd=project, env=env, capture_output=True,
+                              text=True, timeout=timeout)
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+        return done
+
+    try:
+        prefect("work-pool", "create", "zhuanbao", "--type", "process")
+        deployed = prefect("deploy", "--all", timeout=240)
+        for name in ("月度汇总/monthly", "催报名单/reminders", "重跑/rerun"):
+            assert name in deployed.stdout, deployed.stdout[-2000:]
+        listing = prefect("deployment", "ls").stdout
+        assert "monthly" in listing and "reminders" in listing and "rerun" in listing
+        prefect("work-pool", "ls")
+        prefect("deployment", "run", "月度汇总/monthly", "-p", "period=2020-03")
+        prefect("flow-run", "ls")
+        prefect("worker", "start", "--pool", "zhuanbao", "--run-once", timeout=300)
+    finally:
+        server.stop()
+    reports = list((home / "reports" / "2020-03").glob("专报_2020-03_第*期.pdf"))
+    assert reports, "the worker's run did not write the 专报 into the home"
+    assert (home / "zhuanbao.sqlite").is_file() and not (project / "data_lake").exists()
+    settings = load_settings(home=home)
+    with session(settings.db_url) as db:
+        assert [(r.period, r.status) for r in db.scalars(select(Run))] == [("2020-03", "completed")]
