@@ -18,6 +18,7 @@ MARKER_SHEET = "zhuanbao"
 MARKER_PREFIX = "#zhuanbao-form:"
 PROJECT_STATUSES = ("未开工", "在建", "竣工", "停工")
 YES_NO = ("是", "否")
+MARKER_SCAN_ROWS = 200  # a unit may insert rows above the header; the marker is still found
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Column:
     office: bool = False  # pre-filled by the office from the reference tables (not an input)
     measure: str = ""  # the column's fixed measure (万元, %); "" when it follows the row (表1)
     choices: tuple[str, ...] = ()
+    bounds: tuple[float | None, float | None] = (None, None)  # what Excel's data validation lets through
 
     @property
     def numeric(self) -> bool:
@@ -62,20 +64,21 @@ FORM_SPECS: dict[str, FormSpec] = {
     "indicators": FormSpec("indicators", "表1 指标", "表1 主要指标完成情况", 1, (
         Column("indicator_code", "指标代码", "code", True), Column("indicator_name", "指标名称", "name"),
         Column("measure", "计量单位", "measure"), Column("month_value", "本月", "number"),
-        Column("cumulative", "1-本月累计", "number", True), Column("last_year_cumulative", "去年同期累计", "number"),
+        Column("cumulative", "1-本月累计", "number", True, bounds=(0, None)), Column("last_year_cumulative", "去年同期累计", "number", bounds=(0, None)),
         Column("reported_growth", "同比增长(%)", "number", measure="%"), Column("note", "说明"),
     ), "cumulative", "上月累计(参考)"),
     "projects": FormSpec("projects", "表2 项目", "表2 重点项目建设进度", 2, (
         Column("project_code", "项目代码", "code", True), Column("project_name", "项目名称", "name"),
         Column("annual_plan", "年度计划投资(万元)", "number", measure="万元", office=True),
         Column("month_investment", "本月完成投资(万元)", "number", measure="万元"),
-        Column("cumulative_investment", "1-本月累计完成投资(万元)", "number", True, measure="万元"),
+        Column("cumulative_investment", "1-本月累计完成投资(万元)", "number", True, measure="万元",
+               bounds=(0, None)),
         Column("status", "项目状态", "text", True, choices=PROJECT_STATUSES), Column("progress_text", "形象进度"),
         Column("problems", "存在问题"), Column("coordination", "需协调事项"),
     ), "cumulative_investment", "上月累计完成投资(参考)"),
     "tasks": FormSpec("tasks", "表3 任务", "表3 重点工作任务推进情况", 3, (
         Column("task_code", "任务编号", "code", True), Column("task_name", "任务名称", "name"),
-        Column("progress_pct", "完成进度(%)", "number", True, measure="%"), Column("progress_text", "进展情况"),
+        Column("progress_pct", "完成进度(%)", "number", True, measure="%", bounds=(0, 100)), Column("progress_text", "进展情况"),
         Column("problems", "存在问题"), Column("note", "说明"),
     ), "progress_pct", "上月完成进度(参考)"),
 }
@@ -94,7 +97,7 @@ def marker_text(form: str) -> str:
     return f"{MARKER_PREFIX}{form}:{FORM_VERSION}"
 
 
-def marked_form(grid: list[list], scan_rows: int) -> tuple[str, int] | None:
+def marked_form(grid: list[list], scan_rows: int = MARKER_SCAN_ROWS) -> tuple[str, int] | None:
     """(form, header row index) when a sheet's grid carries a generated form's marker cell."""
     for index, row in enumerate(grid[:scan_rows]):
         for cell in row:

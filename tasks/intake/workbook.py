@@ -114,7 +114,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
                         else "文件已损坏，无法打开，请重新导出后报送")
         return result
     # a generated form's marked sheets first (renamed or not), then by sheet name or code header
-    marked = {name: marked_form(grid, HEADER_SCAN_ROWS) for name, grid in grids.items()}
+    marked = {name: marked_form(grid) for name, grid in grids.items()}
     for sheet_name in sorted(grids, key=lambda name: marked[name] is None):
         grid = grids[sheet_name]
         form = marked[sheet_name][0] if marked[sheet_name] else _form_of(sheet_name, grid)
@@ -140,7 +140,7 @@ def _form_of(sheet_name: str, grid: list[list]) -> str | None:
 
 
 def _header_row(form: str, grid: list[list]) -> int | None:
-    marked = marked_form(grid, HEADER_SCAN_ROWS)
+    marked = marked_form(grid)
     if marked and marked[0] == form:
         return marked[1]
     code_key = header_key(next(iter(HEADERS[form].values())))
