@@ -129,7 +129,7 @@ def test_a_form_carries_the_frame_units_expect_and_is_protected_without_password
         assert expected in texts
     assert any(t.startswith("单位负责人：") for t in texts) and any("2020年5月15日23:59前" in t for t in texts)
     assert ws.protection.sheet and not ws.protection.password
-    status = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"][0]
+    status = next(dv for dv in ws.data_validations.dataValidation if dv.type == "list")
     assert status.formula1 == '"未开工,在建,竣工,停工"' and status.error and status.prompt
     numbers = [dv for dv in ws.data_validations.dataValidation if dv.type == "decimal"]
     assert numbers and all("请填写数字" in dv.prompt for dv in numbers)

@@ -57,11 +57,11 @@ def _frame(settings: Settings, reference: Reference, period: str, unit_code: str
     soft = sorted(set(rules.loc[rules.severity == "soft", "rule_id"]))
     send = f"，报送至：{settings.send_to}" if settings.send_to else ""
     notes = (
-        "说明：1. 只填写浅黄色单元格；代码、名称、计量单位、计划数和参考数由办公室填好并已锁定（无需密码，请勿改动）。"
-        "数字不加单位和千分位逗号，没有数的留空。",
+        ("说明：1. 只填写浅黄色单元格；代码、名称、计量单位、计划数和参考数由办公室填好并已锁定（无需密码，请勿改动）。"
+        "数字不加单位和千分位逗号，没有数的留空。"),
         f"2. {FORM_NOTES[form]}",
-        f"3. 报送后系统自动审核：强制性规则（{'、'.join(hard)}）不通过的文件将被退回，须改正后重报；"
-        f"核实性规则（{'、'.join(soft)}）提示的，请在“说明”栏写明原因。各规则的含义见“{INSTRUCTIONS_SHEET}”工作表。",
+        (f"3. 报送后系统自动审核：强制性规则（{'、'.join(hard)}）不通过的文件将被退回，须改正后重报；"
+        f"核实性规则（{'、'.join(soft)}）提示的，请在“说明”栏写明原因。各规则的含义见“{INSTRUCTIONS_SHEET}”工作表。"),
         f"4. 报送时限：{_deadline_text(settings, period)}前{send}。更正后重报的，以最后受理的一份为准。",
     )
     marks = (f"表　　号：{settings.form_prefix}{spec.table_no}表", f"制表机关：{settings.issuing_office}",
@@ -80,17 +80,22 @@ def _instructions(ws, settings: Settings, reference: Reference, period: str, uni
              ("报送后系统按下列规则审核，并出具回执说明问题所在的表、行、列：", None), ("", None)]
     for text, font in lines:
         ws.append([text])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=3)
+        ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
         if font:
             ws.cell(ws.max_row, 1).font = font
     ws.append(["规则", "类别", "检查内容"])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    for rule in rules.itertuples():
-        ws.append([rule.rule_id, SEVERITY_ZH[rule.severity], rule.meaning])
+    for rule_id, group in rules.groupby("rule_id", sort=True):  # one row per rule, its meanings joined
+        severity = "/".join(SEVERITY_ZH[s] for s in dict.fromkeys(group.severity))
+        ws.append([rule_id, severity, "；".join(dict.fromkeys(group.meaning))])
         ws.cell(ws.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in zip("ABC", (8, 26, 90)):
         ws.column_dimensions[column].width = width
     ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True
 
 

@@ -14,14 +14,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhuanbao.tasks.core.forms import FORM_SPECS, Column, marker_text
-from zhuanbao.tasks.forms.rows import FormRow, reference_headers
+from zhuanbao.tasks.forms.rows import TARGET_HEADER, FormRow, reference_headers
 
 FOOTER = "单位负责人：　　　　统计负责人：　　　　填表人：　　　　联系电话：　　　　　　报出日期：　　　　年　　月　　日"
 INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")  # lightly shaded: the cells to fill
 REFERENCE_FILL = PatternFill("solid", fgColor="EDEDED")  # the office's reference figures and n/a cells
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WIDTHS = {"code": 10, "name": 30, "measure": 12, "number": 14, "text": 26}
+WIDTHS = {"code": 10, "name": 30, "measure": 12, "number": 16, "text": 26}
 DECIMALS = {"万元": 2, "亿元": 2, "%": 1, "家": 0, "个": 0, "人": 0, "项": 0}
 META_ROWS = 4  # rows 2..5: 填报单位/报告期/计量单位 on the left, the legal marks on the right
 UNLOCKED = Protection(locked=False)
@@ -51,7 +51,7 @@ def _validation(column: Column, measure: str) -> DataValidation:
                               error=f"{column.header}只能是：" + "、".join(column.choices))
     low, high = column.bounds
     unit = f"，单位：{measure}" if measure else ""
-    span = ("，不小于 {:g}".format(low) if low is not None and high is None else
+    span = (f"，不小于 {low:g}" if low is not None and high is None else
             f"，在 {low:g}～{high:g} 之间" if low is not None else "")
     operator, formulas = (("between", (low, high)) if low is not None and high is not None else
                           ("greaterThanOrEqual", (low,)) if low is not None else ("between", (-1e15, 1e15)))
@@ -115,6 +115,7 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
         for c, header in enumerate(extras, start=len(spec.columns) + 1):
             cell = ws.cell(r, c, row.reference.get(header))
             cell.fill, cell.border = REFERENCE_FILL, BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(cell.value, float):
                 cell.number_format = number_format(spec.column(spec.previous_field).measure or row.measure)
     for validation in validations.values():
@@ -129,8 +130,8 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
         ws.row_dimensions[footer_row + offset].height = 15 * (1 + len(line) // (width * 9))
     for c, column in enumerate(spec.columns, start=1):
         ws.column_dimensions[get_column_letter(c)].width = WIDTHS[column.kind]
-    for c in range(len(spec.columns) + 1, width + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 16
+    for c, header in enumerate(extras, start=len(spec.columns) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 24 if header == TARGET_HEADER else 14
     ws.freeze_panes = ws.cell(header_row + 1, 3)
     ws.print_title_rows = f"1:{header_row}"
     ws.print_area = f"A1:{last}{footer_row + len(frame.notes)}"
