@@ -54,12 +54,16 @@ def _validation(column: Column, measure: str) -> DataValidation:
     span = (f"，不小于 {low:g}" if low is not None and high is None else
             f"，在 {low:g}～{high:g} 之间" if low is not None else "")
     operator, formulas = (("between", (low, high)) if low is not None and high is not None else
-                          ("greaterThanOrEqual", (low,)) if low is not None else ("between", (-1e15, 1e15)))
+                          ("greaterThanOrEqual", (low,)) if low is not None else ("between", (-999999999999, 999999999999)))
     return DataValidation(type="decimal", operator=operator, formula1=str(formulas[0]),
                           formula2=str(formulas[1]) if len(formulas) > 1 else None, allow_blank=True,
                           showInputMessage=True, showErrorMessage=True, promptTitle=column.header,
                           prompt=f"请填写数字{unit}{span}；不要加单位、文字或千分位逗号", errorTitle="请填写数字",
                           error=f"{column.header}须为数字{unit}{span}。没有数的请留空，情况请写在“说明”栏")
+
+
+def _extra_width(header: str) -> int:
+    return 24 if header == TARGET_HEADER else 14
 
 
 def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame) -> None:
@@ -101,8 +105,7 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
             measure = column.measure or row.measure
             if column.numeric:
                 cell.number_format = number_format(measure)
-            if column.kind in ("text", "name"):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=column.kind in ("text", "name"), vertical="top")
             if column.field in row.inputs:
                 cell.protection, cell.fill = UNLOCKED, INPUT_FILL
                 key = (column.field, measure if column.numeric else "")
@@ -118,6 +121,11 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(cell.value, float):
                 cell.number_format = number_format(spec.column(spec.previous_field).measure or row.measure)
+    widths = [WIDTHS[c.kind] for c in spec.columns] + [_extra_width(h) for h in extras]
+    for i, row in enumerate(rows):  # tall enough for the wrapped names and targets (no auto-fit on open)
+        texts = [row.values.get(c.field) for c in spec.columns] + [row.reference.get(h) for h in extras]
+        lines = max(-(-2 * len(str(t)) // max(w - 1, 1)) for t, w in zip(texts, widths) if t is not None)
+        ws.row_dimensions[header_row + 1 + i].height = 15 * max(1, lines)
     for validation in validations.values():
         ws.add_data_validation(validation)
     footer_row = header_row + len(rows) + 2
@@ -131,7 +139,7 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
     for c, column in enumerate(spec.columns, start=1):
         ws.column_dimensions[get_column_letter(c)].width = WIDTHS[column.kind]
     for c, header in enumerate(extras, start=len(spec.columns) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 24 if header == TARGET_HEADER else 14
+        ws.column_dimensions[get_column_letter(c)].width = _extra_width(header)
     ws.freeze_panes = ws.cell(header_row + 1, 3)
     ws.print_title_rows = f"1:{header_row}"
     ws.print_area = f"A1:{last}{footer_row + len(frame.notes)}"
