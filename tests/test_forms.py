@@ -155,3 +155,17 @@ def test_a_renamed_sheet_with_inserted_rows_is_still_read_as_its_form(settings, 
     strip = lambda read: {f: [{k: v for k, v in r.items() if k not in ("sheet", "row")} for r in rs]
                           for f, rs in read.records.items()}
     assert strip(after) == strip(before) and before.records["tasks"]
+
+
+def test_the_forms_command_writes_the_named_units_and_refuses_an_unknown_code(settings):
+    from typer.testing import CliRunner
+
+    from zhuanbao.flows.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["--home", str(settings.home), "forms", "--period", "2020-04", "-u", "T01", "-u", "d02"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (settings.home / "forms" / "2020-04").iterdir()) == [
+        "D02_科技工信_2020-04.xlsx", "T01_河坝_2020-04.xlsx"]
+    refused = runner.invoke(app, ["--home", str(settings.home), "forms", "--period", "2020-04", "--unit", "Z99"])
+    assert refused.exit_code == 2 and "Z99" in refused.output and "Traceback" not in refused.output
