@@ -17,7 +17,6 @@ FORM_VERSION = "1"
 MARKER_SHEET = "zhuanbao"
 MARKER_PREFIX = "#zhuanbao-form:"
 PROJECT_STATUSES = ("未开工", "在建", "竣工", "停工")
-YES_NO = ("是", "否")
 MARKER_SCAN_ROWS = 200  # a unit may insert rows above the header; the marker is still found
 
 
@@ -55,6 +54,10 @@ class FormSpec:
     @property
     def code_field(self) -> str:
         return self.columns[0].field
+
+    @property
+    def name_field(self) -> str:
+        return next(c.field for c in self.columns if c.kind == "name")
 
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)

@@ -140,13 +140,15 @@ def write_forms(settings: Settings, reference: Reference, period: str,
     return written
 
 
-def form_path(settings: Settings, reference: Reference, period: str, unit_code: str) -> Path | None:
-    """The unit's form for a download: the file in forms/<period>/, written now if it is not there yet.
+def form_path(settings: Settings, reference: Reference, period: str, unit_code: str, *,
+              refresh: bool = False) -> Path | None:
+    """The unit's form for a download: the file in forms/<period>/, written now if it is not there yet
+    (or always, with `refresh`: after last month's rerun changed the figures shown beside the rows).
 
     None when the unit owes nothing in `period` (or is unknown).
     """
     target = forms_dir(settings, period) / form_file_name(reference, unit_code, period)
-    if target.is_file():
+    if target.is_file() and not refresh:
         return target
     written = write_forms(settings, reference, period, [unit_code])
     return written[0] if written else None

@@ -19,7 +19,6 @@ TARGET_HEADER = "年度目标(参考)"  # 表1 shows each indicator's target bes
 # input fields that do not apply to an indicator of a target kind (locked and greyed on its row)
 NOT_APPLICABLE: dict[str, tuple[str, ...]] = {"level": ("month_value", "last_year_cumulative", "reported_growth"),
                                               "amount": ("last_year_cumulative", "reported_growth")}
-_NAME = {"indicators": "indicator_name", "projects": "project_name", "tasks": "task_name"}
 
 
 @dataclass
@@ -71,7 +70,7 @@ def unit_rows(reference: Reference, period: str, unit_code: str,
         rows = []
         for item in table.itertuples(index=False):
             code = getattr(item, spec.code_field)
-            values = {spec.code_field: code, _NAME[form]: getattr(item, _NAME[form])}
+            values = {spec.code_field: code, spec.name_field: getattr(item, spec.name_field)}
             row = FormRow(values, inputs, reference={spec.previous_header: last.get(code)})
             if form == "indicators":
                 row.measure = values["measure"] = item.measure
