@@ -5,6 +5,7 @@ year's tables. A missing table or column is a `ReferenceError` naming the file a
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -85,13 +86,35 @@ class Reference:
         return [u for u in self.units.unit_code if u in owing]
 
 
+ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GBK"))  # Excel saves "CSV" as GBK on a Chinese Windows
+
+
+def decode_table(data: bytes) -> tuple[str, str]:
+    """(text, encoding found: "UTF-8", "UTF-8 BOM" or "GBK"); UnicodeDecodeError when it is none of them."""
+    for codec, label in ENCODINGS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return text, ("UTF-8 BOM" if label == "UTF-8" and data.startswith(b"\xef\xbb\xbf") else label)
+    return data.decode("utf-8"), "UTF-8"  # raises, naming the first bad byte
+
+
+def is_comment(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose first cell starts with `#` (the example rows `zhuanbao init` writes) or that are empty."""
+    first = frame.iloc[:, 0].str.strip() if len(frame.columns) else pd.Series(dtype=str)
+    return first.str.startswith("#") | frame.apply(lambda r: all(not str(v).strip() for v in r), axis=1)
+
+
 def _read_table(path: Path, name: str) -> pd.DataFrame:
     if not path.exists():
         raise ReferenceError(f"参考表缺失：{path}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        text, _ = decode_table(path.read_bytes())
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ReferenceError(f"参考表无法读取：{path}（{exc}）") from exc
+    frame = frame[~is_comment(frame)] if len(frame) else frame  # the index keeps the file's line numbers
     missing = [c for c in COLUMNS[name] if c not in frame.columns]
     if missing:
         raise ReferenceError(f"参考表 {path} 缺少列：{', '.join(missing)}")
@@ -133,7 +156,7 @@ def load_reference(settings: Settings, year: int) -> Reference:
     for name, column in (("targets", "unit_code"), ("projects", "unit_code"), ("tasks", "lead_unit")):
         _check_values(folder / f"{name}.csv", tables[name], column, known)
     _check_values(folder / "targets.csv", targets, "indicator_code", set(tables["indicators"].indicator_code))
-    return Reference(year=year, **tables)
+    return Reference(year=year, **{name: table.reset_index(drop=True) for name, table in tables.items()})
 
 
 def reference_for(settings: Settings, period: str) -> Reference:

@@ -36,6 +36,10 @@ class Settings:
     deadline_overrides: dict[str, int] = field(default_factory=dict)
     max_file_bytes: int = 20 * 1024 * 1024
     issuing_office: str = "大通湖区“奋战一百天”领导小组办公室"
+    district: str = "大通湖区"
+    form_prefix: str = "大通湖调"  # 表号 of the generated forms: 大通湖调1表, 2表, 3表
+    form_approval: str = ""  # 批准（备案）机关及文号 printed on the generated forms
+    send_to: str = ""  # where units send their workbooks (e-mail, portal), printed under each form
     score_weights: dict[str, float] = field(
         default_factory=lambda: {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
     )
@@ -121,6 +125,10 @@ class _Sources(BaseSettings):
     deadline_overrides: dict[str, int] = {}
     max_file_mb: float = Field(20, gt=0)
     office: str = "大通湖区“奋战一百天”领导小组办公室"
+    district: str = "大通湖区"
+    form_prefix: str = "大通湖调"
+    form_approval: str = ""
+    send_to: str = ""
     score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
     report_detail_rows: int = Field(30, ge=1)
     task_runner: str = "thread"
@@ -178,6 +186,8 @@ def load_settings(**overrides) -> Settings:
         "home": home, "db_url": db_url, "lake": lake, "deadline_day": parsed.deadline_day,
         "timezone": parsed.timezone, "deadline_overrides": parsed.deadline_overrides,
         "max_file_bytes": int(parsed.max_file_mb * 1024 * 1024), "issuing_office": parsed.office,
+        "district": parsed.district, "form_prefix": parsed.form_prefix, "form_approval": parsed.form_approval,
+        "send_to": parsed.send_to,
         "score_weights": parsed.score_weights, "report_detail_rows": parsed.report_detail_rows,
         "task_runner": parsed.task_runner.strip().lower() or "thread",
         "dask_address": (parsed.dask_address or "").strip() or None, "dask_workers": parsed.dask_workers,

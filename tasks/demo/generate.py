@@ -30,6 +30,7 @@ import xlwt
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 
+from zhuanbao.tasks.core.forms import FORM_SPECS
 from zhuanbao.tasks.core.periods import period_parts, previous_period
 from zhuanbao.tasks.core.reference import Reference
 
@@ -60,24 +61,12 @@ class Form:
     columns: tuple[Column, ...]
 
 
-def _c(spec: str) -> Column:
-    """'field|header|n|suffix' → Column (n marks a numeric column)."""
-    field, header, numeric, suffix = (spec.split("|") + ["", ""])[:4]
-    return Column(field, header, numeric == "n", suffix)
-
-
+# the forms as the contract (tasks/core/forms.py) has them; messy files append a column's 万元 to numbers
 FORMS: dict[str, Form] = {
-    "indicators": Form("表1 指标", "表1 主要指标完成情况", tuple(map(_c, [
-        "indicator_code|指标代码", "indicator_name|指标名称", "measure|计量单位", "month_value|本月|n",
-        "cumulative|1-本月累计|n", "last_year_cumulative|去年同期累计|n", "reported_growth|同比增长(%)|n",
-        "note|说明"]))),
-    "projects": Form("表2 项目", "表2 重点项目建设进度", tuple(map(_c, [
-        "project_code|项目代码", "project_name|项目名称", "annual_plan|年度计划投资(万元)|n|万元",
-        "month_investment|本月完成投资(万元)|n|万元", "cumulative_investment|1-本月累计完成投资(万元)|n|万元",
-        "status|项目状态", "progress_text|形象进度", "problems|存在问题", "coordination|需协调事项"]))),
-    "tasks": Form("表3 任务", "表3 重点工作任务推进情况", tuple(map(_c, [
-        "task_code|任务编号", "task_name|任务名称", "progress_pct|完成进度(%)|n", "progress_text|进展情况",
-        "problems|存在问题", "note|说明"]))),
+    form: Form(spec.sheet, spec.title, tuple(
+        Column(c.field, c.header, c.numeric, c.measure if c.measure == "万元" else "")
+        for c in spec.columns))
+    for form, spec in FORM_SPECS.items()
 }
 
 

@@ -13,6 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from zhuanbao.tasks.core.forms import (  # SHEETS, HEADERS, … also importable from here, as before
+    HEADERS,
+    MARKER_SHEET,
+    NUMERIC,
+    REQUIRED_HEADERS,
+    SHEETS,
+    marked_form,
+    read_marker_sheet,
+)
 from zhuanbao.tasks.core.reference import FORMS, Reference
 from zhuanbao.tasks.intake.normalise import (
     header_key,
@@ -24,29 +33,6 @@ from zhuanbao.tasks.intake.normalise import (
     unit_code_in,
 )
 
-SHEETS = {"indicators": "表1 指标", "projects": "表2 项目", "tasks": "表3 任务"}
-# field -> header as printed on the form, per form; the first field is the form's code column
-HEADERS: dict[str, dict[str, str]] = {
-    "indicators": {"indicator_code": "指标代码", "indicator_name": "指标名称", "measure": "计量单位",
-                   "month_value": "本月", "cumulative": "1-本月累计",
-                   "last_year_cumulative": "去年同期累计", "reported_growth": "同比增长(%)", "note": "说明"},
-    "projects": {"project_code": "项目代码", "project_name": "项目名称", "annual_plan": "年度计划投资(万元)",
-                 "month_investment": "本月完成投资(万元)",
-                 "cumulative_investment": "1-本月累计完成投资(万元)", "status": "项目状态",
-                 "progress_text": "形象进度", "problems": "存在问题", "coordination": "需协调事项"},
-    "tasks": {"task_code": "任务编号", "task_name": "任务名称", "progress_pct": "完成进度(%)",
-              "progress_text": "进展情况", "problems": "存在问题", "note": "说明"},
-}
-NUMERIC: dict[str, tuple[str, ...]] = {
-    "indicators": ("month_value", "cumulative", "last_year_cumulative", "reported_growth"),
-    "projects": ("annual_plan", "month_investment", "cumulative_investment"),
-    "tasks": ("progress_pct",),
-}
-REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {
-    "indicators": ("indicator_code", "cumulative"),
-    "projects": ("project_code", "cumulative_investment", "status"),
-    "tasks": ("task_code", "progress_pct"),
-}
 FOOTER_MARKS = ("单位负责人", "填报人", "联系电话", "报出日期", "审核人")
 HEADER_SCAN_ROWS = 30
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -67,6 +53,7 @@ class WorkbookRead:
     meta_row: int | None = None
     sheets: dict[str, str] = field(default_factory=dict)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    marker: dict[str, str] = field(default_factory=dict)  # a generated form's version, unit_code, period
     records: dict[str, list[dict]] = field(default_factory=dict)
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -119,16 +106,25 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         sheets = {m.name: m for m in book.sheets_metadata}
         grids = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in book.sheet_names
                  if str(sheets[n].visible).endswith("Visible")}
+        if MARKER_SHEET in sheets and MARKER_SHEET not in grids:
+            result.marker = read_marker_sheet(book.get_sheet_by_name(MARKER_SHEET).to_python())
     except Exception as exc:  # noqa: BLE001 — calamine raises many kinds; all mean "cannot open"
         text = str(exc).lower()
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
                         else "文件已损坏，无法打开，请重新导出后报送")
         return result
-    for sheet_name, grid in grids.items():
-        form = _form_of(sheet_name, grid)
+    # a generated form's marked sheets first (renamed or not), then by sheet name or code header
+    marked = {name: marked_form(grid) for name, grid in grids.items()}
+    for sheet_name in sorted(grids, key=lambda name: marked[name] is None):
+        grid = grids[sheet_name]
+        form = marked[sheet_name][0] if marked[sheet_name] else _form_of(sheet_name, grid)
         if form and form not in result.sheets:
             result.sheets[form] = sheet_name
             _read_form(result, form, sheet_name, grid, reference)
+    if result.marker and not result.unit_code and result.marker.get("unit_code") in reference.unit_names:
+        result.unit_code = result.marker["unit_code"]  # the metadata cells were emptied: the marker still says
+        for record in (r for rows in result.records.values() for r in rows):
+            record["unit_code"] = result.unit_code
     return result
 
 
@@ -144,6 +140,9 @@ def _form_of(sheet_name: str, grid: list[list]) -> str | None:
 
 
 def _header_row(form: str, grid: list[list]) -> int | None:
+    marked = marked_form(grid)
+    if marked and marked[0] == form:
+        return marked[1]
     code_key = header_key(next(iter(HEADERS[form].values())))
     for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         if any(header_key(c) == code_key for c in row):
