@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -22,7 +21,6 @@ from zhuanbao.tasks.core.resources import template_dirs
 OUTCOME_TEXT = {"accepted": "已受理", "rejected": "退回", "duplicate": "重复报送（与已收文件内容相同）",
                 "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，待审核"}
 SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
@@ -98,7 +96,8 @@ def next_steps(outcome: str, findings: list[dict[str, Any]]) -> list[str]:
 
 
 def chinese_time(moment: datetime) -> str:
-    local = moment.astimezone(TZ)
+    """The instant as the office reads it: in the time zone it was handed over in (the office's)."""
+    local = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
