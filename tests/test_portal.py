@@ -356,3 +356,15 @@ def test_accounts_commands_print_passwords_and_a_token_last(home, tmp_path, monk
     assert issued.exit_code == 0
     lines = out.read_text("utf-8-sig").splitlines()
     assert lines[0] == "单位代码,单位,登录名,初始密码" and any(line.startswith("T02,") for line in lines)
+
+
+def test_demo_accounts_log_straight_into_the_unit_and_office_pages(portal):
+    from zhuanbao.tasks.access.accounts import demo_accounts
+
+    settings, client = portal
+    landing = {}
+    for login, password, role in demo_accounts(settings):
+        browser = TestClient(client.app)
+        log_in(browser, login, password, change_to=None)
+        landing[role] = browser.get("/", follow_redirects=False).headers["location"]
+    assert landing == {"unit": "/unit", "office": "/office"}
