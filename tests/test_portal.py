@@ -368,3 +368,32 @@ def test_demo_accounts_log_straight_into_the_unit_and_office_pages(portal):
         log_in(browser, login, password, change_to=None)
         landing[role] = browser.get("/", follow_redirects=False).headers["location"]
     assert landing == {"unit": "/unit", "office": "/office"}
+
+
+def test_a_leader_reads_the_board_and_the_report_but_cannot_upload_or_audit(portal):
+    from datetime import datetime
+
+    from zhuanbao.tasks.intake.registry import ReportIssue
+    from zhuanbao.tasks.report.publish import issue_paths
+
+    settings, client = portal
+    folder = settings.reports_dir(PERIOD)
+    paths = issue_paths(folder, PERIOD, 4, 0)
+    folder.mkdir(parents=True)
+    paths["html"].write_text("<html><style>p{color:red}</style><p>专报正文</p></html>", "utf-8")
+    paths["pdf"].write_bytes(b"%PDF-1.7 test")
+    with session(settings.db_url) as db:
+        db.add(ReportIssue(year=2020, period=PERIOD, issue_no=4, revision=0, inputs_digest="x", changes={},
+                           created_at=datetime(2020, 5, 16), folder=str(folder)))
+        db.commit()
+    leader = log_in(client, "boss", account(settings, "boss", unit=None, role="leader", name="王领导"))
+    assert leader.get(f"/office?period={PERIOD}").status_code == 200
+    page = leader.get(f"/office/reports/{PERIOD}").text
+    assert "第 4 期" in page and f"/office/reports/{PERIOD}/file/pdf" in page and "<iframe" in page
+    inline = leader.get(f"/office/reports/{PERIOD}/file/html")
+    assert "专报正文" in inline.text and "sandbox" in inline.headers["content-security-policy"]
+    assert leader.get(f"/office/reports/{PERIOD}/file/docx").status_code == 404
+    assert leader.get("/office/audit").status_code == 403 and leader.get("/office/units/T01").status_code == 403
+    api = {"Authorization": f"Bearer {_token(settings, 'boss')}"}
+    assert client.post(f"/api/v1/periods/{PERIOD}/submissions", headers=api,
+                       files={"file": ("a.xlsx", b"PK")}).status_code == 403
