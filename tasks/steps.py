@@ -117,8 +117,10 @@ def check(ctx: RunContext, reads: list) -> dict:
     """Run the rule suites over the whole period, settle outcomes, write receipts and the soft flags."""
     from zhuanbao.tasks.checks.validate import check_period
 
+    with session(ctx.settings.db_url) as db:
+        uploaders = {row.id: row.account_unit for row in submissions(db, ctx.period) if row.account_unit}
     findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx),
-                            suites_dir=ctx.settings.expectations_dir)
+                            suites_dir=ctx.settings.expectations_dir, account_units=uploaders)
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
         pairs = [(rows[fid], read) for fid, read in reads]

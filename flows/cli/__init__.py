@@ -2,9 +2,10 @@
 
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
-report (preview, lint-templates), ops (serve), forms (forms), setup (init, reference check|roll).
+report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
+portal (portal), accounts (accounts …).
 """
-from zhuanbao.flows.cli import forms, intake, ops, report, runs, setup  # noqa: F401 — register the commands
+from zhuanbao.flows.cli import accounts, forms, intake, ops, portal, report, runs, setup  # noqa: F401 — register
 from zhuanbao.flows.cli.app import app
 
 __all__ = ["app"]

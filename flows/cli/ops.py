@@ -10,12 +10,14 @@ from zhuanbao.flows.cli.app import app, console, current_settings
 
 @app.command()
 def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口"),
-          host: str = typer.Option("127.0.0.1", "--host", help="监听地址；局域网访问用 0.0.0.0")) -> None:
-    """启动本机 Prefect 服务器并运行 prefect.yaml 中的部署（定时任务、催报、重跑），打印界面地址。
+          host: str = typer.Option("127.0.0.1", "--host", help="监听地址；局域网访问用 0.0.0.0"),
+          portal_port: int = typer.Option(8600, "--portal-port", help="填报门户端口")) -> None:
+    """启动本机 Prefect 服务器、prefect.yaml 中的部署（定时任务、催报、重跑）和填报门户，打印地址。
 
     启动时：把上次意外中止的运行标记为崩溃并释放名额；若上月的月度汇总已过计划时间仍未完成，补跑一次。
     停止（Ctrl+C 或服务管理器的 SIGTERM）不会暂停部署，计划中的运行保留。
     """
+    from zhuanbao.flows.portal.server import start_portal_process
     from zhuanbao.flows.serve import advertised_url, record_serving, start_server, start_serving, stop_process
 
     settings = current_settings()
@@ -28,10 +30,13 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
         console.print(f"[red]{exc}；日志：{logs / 'prefect-server.log'}（端口 {port} 被占用？用 --port 换一个）[/red]")
         raise typer.Exit(2) from None
     served = start_serving(settings.home, server.api_url, log=logs / "prefect-serve.log")
+    portal = start_portal_process(settings, host, portal_port, logs / "portal.log")  # the 填报门户 beside Prefect
     shown = advertised_url(host, server.url.rsplit(":", 1)[1]) if host in ("0.0.0.0", "::") else server.url
     record_serving(settings.home, server, served, shown)
+    portal_url = advertised_url(host, portal_port) if host in ("0.0.0.0", "::") else f"http://{host}:{portal_port}"
     console.print(f"[bold green]Prefect 界面：{shown}[/bold green]  （API：{shown}/api）")
     console.print("部署：monthly（每月16日09:00）、reminders（每月10–15日09:00）、rerun（手动，需填报告期和原因）")
+    console.print(f"[bold green]填报门户：{portal_url}/[/bold green]")
     console.print(f"在其他终端使用：export PREFECT_API_URL={server.api_url}；日志在 {logs}。按 Ctrl+C 停止。")
     import signal
 
@@ -41,7 +46,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     signal.signal(signal.SIGTERM, interrupt)  # a service manager stops it like Ctrl+C
     signal.signal(signal.SIGINT, interrupt)
     try:
-        while server.process.poll() is None and served.poll() is None:
+        while server.process.poll() is None and served.poll() is None and portal.poll() is None:
             time.sleep(1)
         console.print("[red]服务器或部署进程意外退出，请查看日志[/red]")
         raise typer.Exit(1)
@@ -49,6 +54,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
         console.print("正在停止…（部署保持启用，计划中的运行保留）")
     finally:
         stop_process(served)
+        stop_process(portal)
         server.stop()
 
 

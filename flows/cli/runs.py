@@ -48,6 +48,10 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
         summary = run_period(period, reason=reason, as_of=as_of)
         print_outputs(summary)
     status(period=DEMO_RUNS[-1][0], as_json=False)
+    from zhuanbao.flows.cli.portal import portal_lines
+
+    for line in portal_lines(current_settings()):
+        console.print(line)
 
 
 def _months(start: str, end: str) -> list[str]:

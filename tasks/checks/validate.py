@@ -33,10 +33,14 @@ CODE_NAME_COLUMN = {"indicators": "indicator_name", "projects": "project_name", 
 
 def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference,
                  previous: dict[str, pd.DataFrame] | None = None, suites_dir: Path = EXPECTATIONS_DIR,
-                 context=None) -> pd.DataFrame:
-    """Run every suite once over the period's files; the findings, hard ones first per file."""
+                 context=None, account_units: dict[int, str] | None = None) -> pd.DataFrame:
+    """Run every suite once over the period's files; the findings, hard ones first per file.
+
+    `account_units` (file id -> the unit of the portal account that uploaded it) lets rule H08
+    reject a workbook that names another unit than its uploader's.
+    """
     suites = load_suites(suites_dir)
-    batches = build_batches(period, reads, reference, previous or {}, suites)
+    batches = build_batches(period, reads, reference, previous or {}, suites, account_units)
     parts = [_findings(suite, batches[suite.batch], run_suite(suite, batches[suite.batch], context))
              for suite in suites.values() if suite.batch in batches]
     found = pd.concat([empty_findings(), *parts], ignore_index=True)
@@ -75,11 +79,15 @@ def soft_flags(findings: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
 # ---- batches: one frame per suite, all files of the period, context as columns -------------
 
 def build_batches(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference,
-                  previous: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> dict[str, pd.DataFrame]:
+                  previous: dict[str, pd.DataFrame], suites: dict[str, Suite],
+                  account_units: dict[int, str] | None = None) -> dict[str, pd.DataFrame]:
     """`files`, `sheets`, `coverage` and one frame per form, each with a `_rid` row id."""
     assignments = reference.assignments(period)
     frames = tidy_frames(reads)
     files = _files_batch(period, reads, reference)
+    files["account_unit"] = files.file_id.map(account_units or {}).astype(object)
+    files["account_unit_name"] = files.account_unit.map(
+        lambda code: f"{reference.unit_name(code)}（{code}）" if isinstance(code, str) else "")
     batches = {"files": files, "sheets": _sheets_batch(reads, files, assignments),
                "coverage": _coverage_batch(reads, files, assignments, frames, reference)}
     month = period_parts(period)[1]

@@ -58,6 +58,11 @@ class Settings:
     smtp_password: str | None = None
     smtp_sender: str = "zhuanbao@localhost"
     notify_to: tuple[str, ...] = ()
+    portal_secret_key: str | None = None  # signs the portal's session cookies; None: <home>/portal.secret
+    portal_cookie_secure: bool = False  # True behind the office's HTTPS proxy: cookies only over HTTPS
+    portal_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the portal answers
+    portal_session_minutes: float = 30  # idle time after which a portal login expires
+    portal_trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-For/-Proto the portal believes
 
     @property
     def lake_url(self) -> str:
@@ -144,6 +149,11 @@ class _Sources(BaseSettings):
     smtp_password: str | None = None
     smtp_sender: str = "zhuanbao@localhost"
     notify_to: str = ""
+    portal_secret_key: str | None = None
+    portal_cookie_secure: bool = False
+    portal_allowed_hosts: str = "127.0.0.1,localhost"
+    portal_session_minutes: float = Field(30, gt=0)
+    portal_trusted_proxies: str = "127.0.0.1"
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -196,6 +206,10 @@ def load_settings(**overrides) -> Settings:
         "smtp_port": parsed.smtp_port, "smtp_starttls": parsed.smtp_starttls, "smtp_user": parsed.smtp_user,
         "smtp_password": parsed.smtp_password, "smtp_sender": parsed.smtp_sender,
         "notify_to": tuple(a.strip() for a in parsed.notify_to.split(",") if a.strip()),
+        "portal_secret_key": parsed.portal_secret_key or None, "portal_cookie_secure": parsed.portal_cookie_secure,
+        "portal_allowed_hosts": tuple(h.strip() for h in parsed.portal_allowed_hosts.split(",") if h.strip()),
+        "portal_session_minutes": parsed.portal_session_minutes,
+        "portal_trusted_proxies": parsed.portal_trusted_proxies,
     }
     try:
         ZoneInfo(values["timezone"])

@@ -81,7 +81,8 @@ def first_arrivals(db: Session, period: str) -> dict[str, Submission]:
 
 
 def register(settings: Settings, db: Session, *, data: bytes, file_name: str, period: str,
-             received_at: datetime, source: str, seen: dict[str, Submission] | None = None) -> Submission:
+             received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
+             account_unit: str | None = None) -> Submission:
     """Register one arrival (the caller commits). Same bytes already in the period -> duplicate.
 
     `seen` (from `first_arrivals`, kept up to date here) saves a query per file in a big inbox.
@@ -95,7 +96,7 @@ def register(settings: Settings, db: Session, *, data: bytes, file_name: str, pe
                      outcome="duplicate" if first else "received", duplicate_of=first.id if first else None,
                      unit_code=first.unit_code if first else None, rules=[],
                      messages=[f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first else [],
-                     registered_at=utc(datetime.now(settings.tz)))
+                     registered_at=utc(datetime.now(settings.tz)), account_unit=account_unit)
     db.add(row)
     db.flush()
     seen.setdefault(sha, row)
@@ -146,13 +147,18 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
 
 
 def submit_file(settings: Settings, db: Session, path: Path, period: str,
-                received_at: datetime | None = None) -> Submission:
-    """Register a file handed over directly (upload, mail): it arrives now unless told otherwise."""
+                received_at: datetime | None = None, *, source: str = "submit",
+                account_unit: str | None = None) -> Submission:
+    """Register a file handed over directly (upload, mail): it arrives now unless told otherwise.
+
+    `account_unit` is the unit of the portal account that uploaded it: the check (rule H08) rejects
+    a workbook that names another unit.
+    """
     moment = received_at or datetime.now(settings.tz)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.tz)
     row = register(settings, db, data=Path(path).read_bytes(), file_name=Path(path).name, period=period,
-                   received_at=moment, source="submit")
+                   received_at=moment, source=source, account_unit=account_unit)
     db.commit()
     return row
 

@@ -43,6 +43,7 @@ class Submission(Base):
     rules: Mapped[list] = mapped_column(JSON, default=list)
     messages: Mapped[list] = mapped_column(JSON, default=list)
     registered_at: Mapped[datetime] = mapped_column(DateTime)
+    account_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the uploading account's unit
 
 
 class Run(Base):

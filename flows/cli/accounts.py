@@ -1,0 +1,135 @@
+"""Account commands of the 填报门户: `zhuanbao accounts add|token|reset|disable|issue|list`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from zhuanbao.flows.cli.app import app, console, current_settings
+
+accounts_app = typer.Typer(help="填报门户的账号：新建、令牌、重置密码、停用、为每个单位批量开户。", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+
+def _db():
+    from zhuanbao.tasks.access.models import ensure_tables
+    from zhuanbao.tasks.intake.registry import session
+
+    settings = current_settings()
+    ensure_tables(settings.db_url)
+    return settings, session(settings.db_url)
+
+
+def _units(settings) -> list[tuple[str, str]]:
+    """(unit_code, name) of the latest reference year in the home."""
+    from zhuanbao.tasks.core.reference import ReferenceError, load_reference
+
+    years = sorted(int(p.name) for p in (settings.home / "reference").glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
+    if not years:
+        console.print(f"[red]{settings.home / 'reference'} 下没有参考表：请先配置单位名录[/red]")
+        raise typer.Exit(2)
+    try:
+        reference = load_reference(settings, years[-1])
+    except ReferenceError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return list(zip(reference.units.unit_code, reference.units.unit_name))
+
+
+def _fail(exc: Exception):
+    console.print(f"[red]{exc}[/red]")
+    raise typer.Exit(2) from None
+
+
+@accounts_app.command("add")
+def add(login: str = typer.Argument(..., help="登录名"),
+        unit: str | None = typer.Option(None, "--unit", help="填报员所属单位代码，如 T01"),
+        role: str | None = typer.Option(None, "--role", help="office（统计员）或 leader（领导）；填报员用 --unit"),
+        name: str = typer.Option(..., "--name", help="姓名")) -> None:
+    """新建账号，打印一次性初始密码（首次登录须修改）。"""
+    from zhuanbao.tasks.access.accounts import AccountError, add_account
+
+    settings, db = _db()
+    with db:
+        try:
+            account, password = add_account(settings, db, login, name=name, role=role or "unit", unit_code=unit,
+                                            known_units={c for c, _ in _units(settings)} if unit else None)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"已新建账号 {account.login}（{account.role}{'，' + account.unit_code if account.unit_code else ''}）。"
+                  "初始密码（只显示这一次，首次登录须修改）：")
+    typer.echo(password)
+
+
+@accounts_app.command("token")
+def token(login: str = typer.Argument(..., help="登录名")) -> None:
+    """签发 API 令牌（用于脚本上传）；令牌单独打印在最后一行，只显示这一次。"""
+    from zhuanbao.tasks.access.accounts import AccountError, issue_token
+
+    settings, db = _db()
+    with db:
+        try:
+            value = issue_token(settings, db, login)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"账号 {login} 的 API 令牌（请求头 Authorization: Bearer <令牌>；只显示这一次）：")
+    typer.echo(value)
+
+
+@accounts_app.command("reset")
+def reset(login: str = typer.Argument(..., help="登录名")) -> None:
+    """重置密码：打印新的一次性密码，该账号已登录的会话全部失效。"""
+    from zhuanbao.tasks.access.accounts import AccountError, reset_password
+
+    _, db = _db()
+    with db:
+        try:
+            password = reset_password(db, login)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"已重置 {login} 的密码（首次登录须修改）：")
+    typer.echo(password)
+
+
+@accounts_app.command("disable")
+def disable(login: str = typer.Argument(..., help="登录名")) -> None:
+    """停用账号：不能再登录，会话和 API 令牌全部失效（accounts reset 可重新启用）。"""
+    from zhuanbao.tasks.access.accounts import AccountError
+    from zhuanbao.tasks.access.accounts import disable as disable_account
+
+    _, db = _db()
+    with db:
+        try:
+            disable_account(db, login)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"已停用账号 {login}。")
+
+
+@accounts_app.command("issue")
+def issue(all_units: bool = typer.Option(False, "--all-units", help="为单位名录中每个还没有账号的单位开一个填报员账号"),
+          out: Path = typer.Option(Path("账号.csv"), "--out", help="写出账号和初始密码的 CSV（请妥善保管后分发）")) -> None:
+    """批量开户：每个单位一个填报员账号（登录名 = 单位代码），写入 CSV 以便分发。"""
+    from zhuanbao.tasks.access.accounts import issue_unit_accounts
+
+    if not all_units:
+        console.print("[red]请加 --all-units（为每个单位开户）[/red]")
+        raise typer.Exit(2)
+    settings, db = _db()
+    with db:
+        count = issue_unit_accounts(settings, db, _units(settings), out)
+    console.print(f"已新建 {count} 个填报员账号，登录名和初始密码在 {out}（含密码，分发后请删除）。")
+
+
+@accounts_app.command("list")
+def list_accounts() -> None:
+    """列出账号（不含密码）。"""
+    from sqlalchemy import select
+
+    from zhuanbao.tasks.access.models import Account
+
+    _, db = _db()
+    with db:
+        for a in db.scalars(select(Account).order_by(Account.role, Account.login)):
+            state = "停用" if a.disabled else "待改初始密码" if a.must_change_password else "正常"
+            console.print(f"{a.login}\t{a.role}\t{a.unit_code or ''}\t{a.name}\t{state}")

@@ -1,0 +1,119 @@
+"""`create_app(settings)`: the portal's FastAPI app — middleware, templates, static files, routers.
+
+Layers, outermost first: Guard (security headers on every response, the streaming size limit),
+TrustedHost (`portal_allowed_hosts`), the session (signed cookie, renewed on each answer), then the
+routes: pages.py (login, password, the unit's pages), office.py (the board, units, 专报, audit,
+the API docs), api.py (the JSON API, bearer tokens). The GX context is warmed once per process at
+start-up so the first upload is checked as fast as the later ones.
+"""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from zhuanbao.flows.portal.guard import Guard
+from zhuanbao.flows.portal.security import (
+    CsrfFailed,
+    Forbidden,
+    LoginRequired,
+    PasswordChangeRequired,
+    load_session,
+    save_session,
+    serializer,
+)
+from zhuanbao.tasks.access.models import ensure_tables
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+from zhuanbao.tasks.core.settings import Settings
+
+STATIC_DIR = TEMPLATES_DIR / "portal" / "static"
+
+
+def portal_templates(settings: Settings) -> Jinja2Templates:
+    """Jinja2 with autoescape on for every template (`.html.j2` is not escaped by select_autoescape)."""
+    env = Environment(loader=FileSystemLoader([str(d) for d in settings.template_dirs]), autoescape=True,
+                      undefined=StrictUndefined)
+    return Jinja2Templates(env=env)
+
+
+def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
+    """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
+    from zhuanbao.flows.portal import api, office, pages
+
+    ensure_tables(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        if warm:
+            from zhuanbao.tasks.checks.suites import warm_up
+
+            warm_up()
+        yield
+
+    app = FastAPI(title="zhuanbao 填报门户 API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None, description=api.DESCRIPTION)
+    app.state.settings = settings
+    app.state.signer = serializer(settings)
+    app.state.templates = portal_templates(settings)
+    app.include_router(pages.router)
+    app.include_router(office.router)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next):
+        request.state.session = load_session(request)
+        response = await call_next(request)
+        if not request.url.path.startswith(("/api/", "/static/", "/healthz")):
+            save_session(request, response)
+        return response
+
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.portal_allowed_hosts) or ["127.0.0.1"])
+    app.add_middleware(Guard, file_limit=settings.max_file_bytes)
+    _handlers(app)
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    def page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return request.app.state.templates.TemplateResponse(
+            request, "portal/error.html.j2", {"title": title, "message": message, "account": None,
+                                               "csrf": request.state.session.get("csrf", "")}, status_code=status)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        flag = "&expired=1" if exc.expired else ""
+        return RedirectResponse(f"/login?next={quote(target)}{flag}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_first(request: Request, exc: PasswordChangeRequired):
+        return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return page(request, 403, "无权访问", "您的账号无权访问此页面。")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed):
+        return page(request, 403, "请求无效", "表单已过期或来源不明（CSRF 校验未通过）：请返回上一页刷新后重试。")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return page(request, exc.status_code, "出错了", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "请求参数无效"}, status_code=422)
+        return page(request, 422, "请求无效", "请求参数无效。")

@@ -1,0 +1,110 @@
+"""The office's pages (统计员; 领导 reads the board and the 专报): the month's board with counts and
+filters, the 催报 list, each unit's files and receipts, each period's 专报, the audit log, and the
+API's documentation (/docs, /openapi.json: office only; units never see them)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import select
+
+from zhuanbao.flows.portal.pages import render
+from zhuanbao.flows.portal.security import STRICT_CSP, client_address, require
+from zhuanbao.flows.portal.uploads import checked_period, rows_for
+from zhuanbao.flows.portal.views import FILTERS, board, current_period, file_entries, known_periods
+from zhuanbao.tasks.access import audit
+from zhuanbao.tasks.core.reference import reference_for
+from zhuanbao.tasks.intake.registry import ReportIssue, session
+
+router = APIRouter(include_in_schema=False)
+REPORT_FILES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@router.get("/office")
+def office_board(request: Request, period: str | None = None, show: str | None = None):
+    account = require(request, "office", "leader")
+    settings = request.app.state.settings
+    period = checked_period(settings, period) if period else current_period(settings)
+    show = show if show in FILTERS else None
+    view = board(settings, period, show) if period else None
+    return render(request, "board", view=view, filters=FILTERS,
+                  periods=sorted(set(known_periods(settings, account)) | ({period} if period else set()),
+                                 reverse=True))
+
+
+@router.get("/office/units/{unit_code}")
+def office_unit(request: Request, unit_code: str, period: str | None = None):
+    account = require(request, "office")
+    settings = request.app.state.settings
+    period = checked_period(settings, period) if period else current_period(settings)
+    reference = reference_for(settings, period)
+    if unit_code not in set(reference.units.unit_code):
+        raise HTTPException(404, f"单位名录中没有单位代码 {unit_code}")
+    rows = rows_for(settings, account, None, unit_code)
+    return render(request, "office_unit", unit_code=unit_code, unit_name=reference.unit_name(unit_code),
+                  period=period, files=file_entries(settings, rows))
+
+
+def latest_issue(settings, period: str):
+    from zhuanbao.tasks.report.publish import issue_paths
+
+    with session(settings.db_url) as db:
+        issue = db.scalar(select(ReportIssue).where(ReportIssue.period == period)
+                          .order_by(ReportIssue.issue_no.desc(), ReportIssue.revision.desc()).limit(1))
+    if issue is None:
+        return None, {}
+    paths = issue_paths(issue.folder, period, issue.issue_no, issue.revision)
+    return issue, {fmt: p for fmt, p in paths.items() if fmt in REPORT_FILES and p.exists()}
+
+
+@router.get("/office/reports/{period}")
+def office_report(request: Request, period: str):
+    require(request, "office", "leader")
+    settings = request.app.state.settings
+    period = checked_period(settings, period)
+    issue, files = latest_issue(settings, period)
+    return render(request, "report", period=period, issue=issue, files=sorted(files))
+
+
+@router.get("/office/reports/{period}/file/{fmt}")
+def office_report_file(request: Request, period: str, fmt: str):
+    account = require(request, "office", "leader")
+    settings = request.app.state.settings
+    period = checked_period(settings, period)
+    _, files = latest_issue(settings, period)
+    if fmt not in files:
+        raise HTTPException(404, f"{period} 还没有 {fmt} 格式的专报")
+    with session(settings.db_url) as db:
+        audit.record(settings, db, account.login, "download", client_address(request), what=f"专报.{fmt}",
+                     period=period)
+    inline = fmt == "html"
+    response = FileResponse(files[fmt], media_type=REPORT_FILES[fmt], filename=None if inline else files[fmt].name)
+    if inline:  # our own generated page, shown in a sandboxed frame: its inline styles allowed, nothing else
+        response.headers["Content-Security-Policy"] = STRICT_CSP
+    return response
+
+
+@router.get("/office/audit")
+def office_audit(request: Request):
+    require(request, "office")
+    with session(request.app.state.settings.db_url) as db:
+        events = audit.recent(db, 200)
+    return render(request, "audit", events=events)
+
+
+@router.get("/openapi.json")
+def openapi(request: Request):
+    require(request, "office")
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs")
+def docs(request: Request):
+    require(request, "office")
+    spec = request.app.openapi()
+    operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                   "description": op.get("description", ""),
+                   "responses": {code: r.get("description", "") for code, r in op.get("responses", {}).items()}}
+                  for path, methods in spec["paths"].items() for method, op in methods.items()]
+    return render(request, "docs", spec=spec, operations=operations)

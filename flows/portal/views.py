@@ -1,0 +1,99 @@
+"""What the portal's pages show, computed from the registry and the receipts (no HTML here).
+
+The current period is the month before today (units report last month's figures) when its year's
+reference tables exist, else the latest period in the registry (a demo home of 2020).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import distinct, select
+
+from zhuanbao.flows.portal.uploads import receipt_of, rows_for, visible_to
+from zhuanbao.tasks.access.models import Account
+from zhuanbao.tasks.checks.receipts import OUTCOME_TEXT, chinese_time
+from zhuanbao.tasks.core.periods import period_before, period_parts
+from zhuanbao.tasks.core.reference import reference_for
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.curated.submissions import arrived_on_time, standings
+from zhuanbao.tasks.intake.registry import Submission, local, session, submissions
+
+STATUS_TEXT = {"accepted": "已受理", "received": "已收到，待审核", "rejected": "退回", "missing": "未报"}
+FILTERS = {"on_time": "按时", "late": "逾期", "missing": "未报", "rejected": "退回", "needs_explanation": "待说明"}
+
+
+def known_periods(settings: Settings, account: Account) -> list[str]:
+    with session(settings.db_url) as db:
+        found = db.scalars(select(distinct(Submission.period)).where(visible_to(account)))
+        return sorted(set(found), reverse=True)
+
+
+def current_period(settings: Settings) -> str | None:
+    now = period_before(datetime.now(settings.tz), settings.timezone)
+    if (settings.reference_dir(period_parts(now)[0]) / "units.csv").exists():
+        return now
+    with session(settings.db_url) as db:
+        return db.scalar(select(Submission.period).order_by(Submission.period.desc()).limit(1))
+
+
+def countdown(settings: Settings, period: str) -> str:
+    """截止时间 and how long is left (or how long it has passed)."""
+    closing = settings.deadline(period)
+    left = closing - datetime.now(settings.tz)
+    when = chinese_time(closing)
+    if left.total_seconds() >= 0:
+        return f"截止 {when}，还剩 {left.days} 天 {left.seconds // 3600} 小时"
+    late = -left
+    return f"截止 {when}，已过截止时间 {late.days} 天 {late.seconds // 3600} 小时（现在报送记为逾期）"
+
+
+def file_entries(settings: Settings, rows: list[Submission]) -> list[dict]:
+    return [{"id": r.id, "file_name": r.file_name, "period": r.period,
+             "received": chinese_time(local(r.received_at, settings.tz)),
+             "on_time": arrived_on_time(settings, r.period, r.received_at), "outcome": r.outcome,
+             "outcome_text": OUTCOME_TEXT.get(r.outcome, r.outcome), "rules": " ".join(r.rules or []),
+             "unit_code": r.unit_code or "", "source": r.source} for r in rows]
+
+
+def unit_view(settings: Settings, account: Account, period: str) -> dict:
+    """A unit's page: its standing, the deadline, its files of the period and its other periods."""
+    reference = reference_for(settings, period)
+    with session(settings.db_url) as db:
+        rows = submissions(db, period)
+    standing = next((s for s in standings(settings, period, rows, reference) if s.unit_code == account.unit_code),
+                    None)
+    mine = rows_for(settings, account, period)
+    return {"period": period, "unit_name": reference.unit_name(account.unit_code),
+            "owes": standing is not None, "status": standing.status if standing else "missing",
+            "status_text": STATUS_TEXT.get(standing.status if standing else "missing", ""),
+            "on_time": standing.on_time if standing else None, "countdown": countdown(settings, period),
+            "files": file_entries(settings, mine),
+            "periods": sorted(set(known_periods(settings, account)) | {period}, reverse=True)}
+
+
+def board(settings: Settings, period: str, show: str | None = None) -> dict:
+    """The month's board: every unit that owes the period with its standing, counts and the 催报 list."""
+    reference = reference_for(settings, period)
+    with session(settings.db_url) as db:
+        rows = submissions(db, period)
+    units = []
+    for s in standings(settings, period, rows, reference):
+        unexplained = 0
+        if s.current is not None and s.status == "accepted":
+            receipt = receipt_of(settings, s.current)
+            unexplained = sum(f["severity"] == "soft" and not f.get("explained") for f in receipt["findings"])
+        tags = {"missing"} if s.status == "missing" else {"rejected"} if s.status == "rejected" else set()
+        if s.on_time is True:
+            tags.add("on_time")
+        if s.on_time is False:
+            tags.add("late")
+        if unexplained:
+            tags.add("needs_explanation")
+        units.append({"unit_code": s.unit_code, "unit_name": reference.unit_name(s.unit_code), "status": s.status,
+                      "status_text": STATUS_TEXT.get(s.status, s.status), "on_time": s.on_time,
+                      "versions": s.versions, "unexplained": unexplained, "tags": sorted(tags),
+                      "latest": file_entries(settings, [s.current])[0] if s.current else None})
+    counts = {key: sum(key in u["tags"] for u in units) for key in FILTERS}
+    return {"period": period, "countdown": countdown(settings, period), "total": len(units), "counts": counts,
+            "units": [u for u in units if not show or show in u["tags"]], "show": show or "",
+            "chase": [u for u in units if u["status"] in ("missing", "rejected")]}
