@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 
 def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
                 unit_name: str, file_name: str, sha256: str, received_at: datetime | str, on_time: bool,
-                outcome: str, office: str = "") -> dict[str, Any]:
+                outcome: str, office: str = "", timezone: str = "Asia/Shanghai") -> dict[str, Any]:
     """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts.
 
     `findings` is the period's findings frame, or this file's findings already as records
@@ -36,7 +37,7 @@ def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: st
     rows = [{k: _plain(v) for k, v in rec.items() if k != "file_id"} for rec in findings]
     return {"period": period, "unit_code": unit_code or "", "unit_name": unit_name, "file_name": file_name,
             "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
-            "outcome": outcome, "office": office, "findings": rows}
+            "outcome": outcome, "office": office, "timezone": timezone, "findings": rows}
 
 
 def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
@@ -70,7 +71,7 @@ def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
     if receipt["outcome"] == "accepted" and unexplained:
         outcome_text = f"已受理（有 {len(unexplained)} 处待说明）"
     return {**receipt, "findings": findings, "outcome_text": outcome_text,
-            "arrival_text": chinese_time(_aware(receipt["received_at"])),
+            "arrival_text": chinese_time(_aware(receipt["received_at"]), receipt.get("timezone", "Asia/Shanghai")),
             "timeliness": "按时" if receipt["on_time"] else "逾期",
             "hard_count": sum(f["severity"] == "hard" for f in findings),
             "soft_count": sum(f["severity"] == "soft" for f in findings),
@@ -95,9 +96,9 @@ def next_steps(outcome: str, findings: list[dict[str, Any]]) -> list[str]:
     return ["数据已受理并纳入汇总，无需进一步操作。"]
 
 
-def chinese_time(moment: datetime) -> str:
-    """The instant as the office reads it: in the time zone it was handed over in (the office's)."""
-    local = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def chinese_time(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The instant as the office reads it, in the office's time zone (ZHUANBAO_TIMEZONE)."""
+    local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
