@@ -2,9 +2,10 @@
 
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
-report (preview, lint-templates), ops (serve).
+report (preview, lint-templates), ops (serve),
+approval (review, sign, return, publish, approval, notices recipients).
 """
-from zhuanbao.flows.cli import intake, ops, report, runs  # noqa: F401 — register the commands
+from zhuanbao.flows.cli import approval, intake, ops, report, runs  # noqa: F401 — register the commands
 from zhuanbao.flows.cli.app import app
 
 __all__ = ["app"]
