@@ -156,7 +156,9 @@ def draft_waiting(settings: Settings, state: dict, returned: str | None = None) 
             f"退回：zhuanbao return --period {period} --by 姓名 --comment 原因\n")
     emit("zhuanbao.draft.waiting", period, {"waiting_for": role, "state": state["state"], "revision": state["revision"],
                                             "pdf": state["draft"].get("pdf"), "returned": returned or ""})
-    return send_notice(settings, f"【专报】{what}待{step}" + ("（已退回）" if returned else ""), body,
+    subject = (f"【专报】{what}已退回，待重新审核" if returned
+               else f"【专报】{what}草稿{'已审核，' if role == 'leader' else ''}待{step}")
+    return send_notice(settings, subject, body,
                        kind=f"draft-{command}", to=recipients(settings, role))
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from zhuanbao.tasks.notices import add_recipient
 from zhuanbao.tasks.report import approval
 from zhuanbao.tasks.report import render as render_module
 from zhuanbao.tasks.report.approval import ApprovalError, current_published, history, review, sign
 from zhuanbao.tasks.report.editors import publish_report
-from zhuanbao.tasks.notices import add_recipient
 
 from .test_report import make_context
 
