@@ -179,8 +179,10 @@ def build(out: Path = OUT) -> Path:
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
-    p = para(doc, "{{ issue.office }}\t{% if not issue.draft %}签发人：{{ issue.signer }}　{{ issue.date }}{% endif %}",
-             indent=False)
+    para(doc, "{%p if not issue.draft %}")
+    para(doc, "签发人：{{ issue.signer }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(doc, "{%p endif %}")
+    p = para(doc, "{{ issue.office }}\t{{ issue.date }}", indent=False)
     p.paragraph_format.tab_stops.add_tab_stop(Mm(155), WD_TAB_ALIGNMENT.RIGHT)
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")

@@ -72,7 +72,7 @@ def test_publish_renders_three_formats(settings, reference):
     html = Path(out["html"]).read_text(encoding="utf-8")
     for text in (pdf_text, docx):
         flat = text.replace(" ", "").replace("\n", "")  # table cells wrap in the PDF
-        for fact in ("第1期", "2020年5月16日", "北洲子镇", "南湾湖办事处", "区科技工信局", on_time_rate,
+        for fact in ("第1期", "送审稿", "北洲子镇", "南湾湖办事处", "区科技工信局", on_time_rate,
                      "一、总体情况", "七、报送情况", "附表1"):
             assert fact in flat, fact
         assert "<script>alert(1)</script>{{7*7}}" in flat  # literal, never evaluated
