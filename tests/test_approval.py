@@ -128,3 +128,21 @@ def test_nothing_to_review_before_the_run(settings):
     with pytest.raises(ApprovalError, match="还没有专报草稿：请先运行月度流程"):
         review(settings, PERIOD, "李华")
     assert current_published(settings, PERIOD) is None
+
+
+def test_cli_refuses_out_of_order_with_exit_2_and_shows_the_history(settings, draft, fast_pdf):
+    from typer.testing import CliRunner
+
+    from zhuanbao.flows.cli import app
+
+    runner = CliRunner()
+    home = ["--home", str(settings.home)]
+    refused = runner.invoke(app, [*home, "sign", "--period", PERIOD, "--by", "王明"])
+    assert refused.exit_code == 2 and "请先审核" in refused.output and "Traceback" not in refused.output
+    no_reason = runner.invoke(app, [*home, "return", "--period", PERIOD, "--by", "李华"])
+    assert no_reason.exit_code == 2 and "退回须说明原因" in no_reason.output
+    assert runner.invoke(app, [*home, "review", "--period", PERIOD, "--by", "李华", "--comment", "已核"]).exit_code == 0
+    signed = runner.invoke(app, [*home, "sign", "--period", PERIOD, "--by", "王明"])
+    assert signed.exit_code == 0 and "已签发" in signed.output
+    shown = runner.invoke(app, [*home, "approval", "--period", PERIOD])
+    assert "当前印发稿：第1期" in shown.output and "审核　草稿 → 已审核　李华　意见：已核" in shown.output

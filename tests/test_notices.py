@@ -106,3 +106,44 @@ def test_recipients_are_per_role_and_fall_back_to_notify_to(settings):
         notices.add_recipient(settings, "clerk", "a@b.cn")
     with pytest.raises(ValueError, match="不是电子邮件地址"):
         notices.add_recipient(settings, "office", "李华")
+
+
+def test_events_go_to_prefect_only_where_a_server_is_reachable(monkeypatch):
+    import prefect.events
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    sent = []
+    monkeypatch.setattr(prefect.events, "emit_event", lambda **kw: sent.append(kw))
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        notices.emit("zhuanbao.draft.waiting", PERIOD, {"waiting_for": "office"})
+    assert sent == []  # no server: nothing emitted, none started
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        notices.emit("zhuanbao.draft.waiting", PERIOD, {"waiting_for": "office"})
+    (event,) = sent
+    assert event["event"] == "zhuanbao.draft.waiting"
+    assert event["resource"]["prefect.resource.id"] == "zhuanbao.period.2020-04"
+
+
+@pytest.mark.slow
+def test_a_failed_run_tells_the_office_the_step_and_the_message(settings, prefect_harness):
+    from prefect import flow, task
+
+    from zhuanbao.flows import run_support
+
+    notices.add_recipient(settings, "office", "office@datonghu.example")
+
+    @task(name="审核规则")
+    def check_rules():
+        raise OSError("磁盘已满")
+
+    @flow(name="月度汇总", on_failure=[run_support.notify_failure])
+    def monthly(period: str, home: str):
+        check_rules()
+
+    with pytest.raises(OSError):
+        monthly(period=PERIOD, home=str(settings.home))
+    (kept,) = (settings.home / "outbox").glob("*run-failed.eml")
+    message = message_from_bytes(kept.read_bytes(), policy=policy.default)
+    assert message["To"] == "office@datonghu.example" and "运行失败" in message["Subject"]
+    body = message.get_content()
+    assert "失败步骤：审核规则" in body and "OSError: 磁盘已满" in body and "报告期：2020-04" in body
