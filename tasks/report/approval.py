@@ -25,6 +25,7 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
+from filelock import FileLock
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -141,7 +142,9 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
     if action == "return" and not comment:
         raise ApprovalError("退回须说明原因：--comment “……”")
     at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
-    with session(settings.db_url) as db:
+    (settings.home / "reports").mkdir(parents=True, exist_ok=True)
+    # the lock publish_report holds: a run cannot add a revision while this one is being signed
+    with FileLock(str(settings.home / "reports" / ".issues.lock")), session(settings.db_url) as db:
         revisions = _revisions(db, period)
         if not revisions:
             raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")
