@@ -124,6 +124,20 @@ def test_rerun_after_signing_is_a_revision_that_is_signed_in_turn(settings, refe
     assert [e["revision"] for e in history(settings, PERIOD) if e["action"] == "sign"] == [0, 1]
 
 
+def test_rerun_before_signing_redoes_the_draft_in_place(settings, reference, draft, fast_pdf):
+    review(settings, PERIOD, "李华")
+    again = publish_report(settings, PERIOD, make_context(settings, reference), reason="北洲子镇逾期报送")
+    assert (again["issue_no"], again["revision"], again["created"]) == (1, 0, True)  # nothing left the office
+    assert again["pdf"] == draft["pdf"] and not again["changes"]
+    saved = json.loads(Path(again["json"]).read_text("utf-8"))
+    assert "北洲子镇" not in saved["overview"]["headline"].split("未报送")[-1]  # the new figures, not the old
+    state = approval.approval_state(settings, PERIOD)
+    assert (state["revision"], state["state"]) == (0, "草稿")  # the review was of other figures
+    assert state["history"][-1]["label"] == "重新生成草稿" and "北洲子镇逾期报送" in state["history"][-1]["comment"]
+    review(settings, PERIOD, "李华")
+    assert sign(settings, PERIOD, "王明")["revision"] == 0
+
+
 def test_nothing_to_review_before_the_run(settings):
     with pytest.raises(ApprovalError, match="还没有专报草稿：请先运行月度流程"):
         review(settings, PERIOD, "李华")

@@ -12,6 +12,7 @@ from docx import Document
 
 from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report import render as render_module
+from zhuanbao.tasks.report.approval import review, sign
 from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
 from zhuanbao.tasks.report.charts import ChartFontError, chart_png
 from zhuanbao.tasks.report.editors import build_context, publish_report
@@ -103,6 +104,8 @@ def test_issue_numbers_revisions_and_no_op(settings, reference, fast_pdf):
     may = publish_report(settings, "2020-05", make_context(settings, reference, "2020-05"))
     assert (may["issue_no"], may["revision"]) == (2, 0)
 
+    review(settings, PERIOD, "李华")
+    sign(settings, PERIOD, "王明")  # signed: changed inputs now make a revision (unsigned: test_approval.py)
     reason = "北洲子镇（T04）5月18日逾期报送，补录后修订"
     revised = publish_report(settings, PERIOD, make_context(settings, reference), reason=reason)
     assert (revised["issue_no"], revised["revision"], revised["created"]) == (1, 1, True)

@@ -62,7 +62,7 @@ def _months(start: str, end: str) -> list[str]:
 @app.command()
 def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
           reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”")) -> None:
-    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；专报出修订版。"""
+    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；已签发的专报出修订版草稿，未签发的重新生成草稿。"""
     if not reason.strip():
         raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
     print_outputs(run_period(period, reason=reason.strip()))

@@ -3,8 +3,8 @@
 草稿 (the run made it) → 已审核 (office head, `review`) → 已签发 (leader, `sign`) → 已印发
 (distributed, `publish`); `return_` sends a 草稿 or 已审核 revision back to 草稿 with a required
 comment. Each change is an `ApprovalEvent` row (who, when, comment); the state of a revision is
-its last event's. Actions always apply to the period's latest revision; a change out of order
-raises `ApprovalError` with a one-line Chinese message.
+its last event's (the run's `draft`/`redraft` events included). Actions apply to the period's
+latest revision; a change out of order raises `ApprovalError` with a one-line Chinese message.
 
 Documents follow the state: the run writes the draft (送审稿, no 印发日期) into `reports/<P>/`;
 `sign` renders the final documents from the draft's context with 签发人 and 印发日期 = the
@@ -43,6 +43,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], str]] = {
 }
 ROLE_NAMES = {"office": "办公室", "leader": "领导"}
 DRAFT_MAKER = "月度流程"
+REMADE = {"draft": "生成草稿", "redraft": "重新生成草稿"}
 
 
 class ApprovalError(ValueError):
@@ -96,6 +97,19 @@ def record_draft(settings: Settings, period: str, revision: int, at: datetime | 
         if row is not None and not _events(db, row.id):
             _record(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at or datetime.now(settings.tz))
             db.commit()
+
+
+def never_signed(db: Session, row: ReportIssue) -> bool:
+    """A revision still inside the office (its history started as a draft and has no signing).
+    A revision with no history at all predates approval: it was published directly, so it counts as signed."""
+    events = _events(db, row.id)
+    return bool(events) and not any(e.action == "sign" for e in events)
+
+
+def record_redraft(db: Session, row: ReportIssue, at: datetime, reason: str | None) -> None:
+    """The inputs of an unsigned draft changed: the run redid it, and it goes back to 草稿 (caller commits)."""
+    comment = "输入有变化，草稿已重新生成" + (f"：{reason}" if reason else "")
+    _record(db, row, "redraft", _state(db, row.id), DRAFT, DRAFT_MAKER, comment, at)
 
 
 def label(row: ReportIssue | dict) -> str:
@@ -241,7 +255,7 @@ def _describe(settings: Settings, db: Session, row: ReportIssue) -> dict:
 
 
 def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
-    return {"action": e.action, "label": ACTIONS[e.action][3] if e.action in ACTIONS else "生成草稿",
+    return {"action": e.action, "label": ACTIONS[e.action][3] if e.action in ACTIONS else REMADE.get(e.action, e.action),
             "from": e.from_state, "to": e.to_state, "by": e.by, "comment": e.comment or "",
             "at": local(e.at, settings.tz).isoformat(timespec="seconds"), "revision": e.revision}
 

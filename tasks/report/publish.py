@@ -3,7 +3,9 @@
 - The first publication of a period takes the next issue number of its year (`ReportIssue`).
 - Publishing again with the same inputs (the context without its `issue` fields) writes
   nothing and returns the existing files.
-- Changed inputs make revision r+1 of the same issue, written beside the earlier files:
+- Changed inputs while the latest revision is still unsigned (草稿/已审核) redo that draft in place
+  (same number, back to 草稿: nothing has left the office). Changed inputs after it was signed make
+  revision r+1 of the same issue, written beside the earlier files:
   `reports/<period>/专报_<period>_第<N>期.{html,pdf,docx,json}` and the Excel 附表
   `专报_<period>_第<N>期_附表.xlsx` (every row; the document shows at most
   `report_detail_rows` per list), then `..._第<N>期_修订1.*` / `..._第<N>期_修订1_附表.xlsx`,
@@ -146,12 +148,18 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                                                      (latest.changes or {}).get("notes", []), latest.reason)}
             write_documents(full, paths, settings)
             return _result(latest, paths, True, digest)
+        from zhuanbao.tasks.report.approval import never_signed, record_draft, record_redraft
+
+        replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
         if latest is None:
             top = db.scalar(select(func.max(ReportIssue.issue_no)).where(ReportIssue.year == year))
-            issue_no, revision, changes = (top or 0) + 1, 0, {}
+            issue_no, revision = (top or 0) + 1, 0
         else:
-            issue_no, revision = latest.issue_no, latest.revision + 1
-            previous_file = issue_paths(Path(latest.folder), period, latest.issue_no, latest.revision)["json"]
+            issue_no, revision = latest.issue_no, latest.revision + (0 if replace else 1)
+        base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
+        changes = {}
+        if base is not None:
+            previous_file = issue_paths(Path(base.folder), period, base.issue_no, base.revision)["json"]
             previous = json.loads(previous_file.read_text("utf-8")) if previous_file.exists() else {}
             changes = describe_changes(previous, context, reason, settings.report_detail_rows)
         issued = issued_at or datetime.now(settings.tz)
@@ -160,12 +168,16 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
         write_documents(full, paths, settings)
-        row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
-                          reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
-        db.add(row)
+        if replace:
+            row = latest
+            row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
+            row.folder = str(folder)
+            record_redraft(db, row, issued, reason)
+        else:
+            row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
+                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
+            db.add(row)
         db.commit()
-    from zhuanbao.tasks.report.approval import record_draft
-
     record_draft(settings, period, revision, issued)
     return _result(row, paths, True, digest)
 
