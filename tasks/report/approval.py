@@ -90,13 +90,9 @@ def _record(db: Session, row: ReportIssue, action: str, before: str | None, afte
     return event
 
 
-def record_draft(settings: Settings, period: str, revision: int, at: datetime | None = None) -> None:
-    """The run made (or remade) the draft of `revision`: its history starts with 草稿."""
-    with session(settings.db_url) as db:
-        row = next((r for r in _revisions(db, period) if r.revision == revision), None)
-        if row is not None and not _events(db, row.id):
-            _record(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at or datetime.now(settings.tz))
-            db.commit()
+def record_draft(db: Session, row: ReportIssue, at: datetime) -> None:
+    """The run made the draft of a new revision: its history starts with 草稿 (caller commits)."""
+    _record(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at)
 
 
 def never_signed(db: Session, row: ReportIssue) -> bool:

@@ -177,9 +177,10 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
                               reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
             db.add(row)
+            db.flush()
+            record_draft(db, row, issued)
         db.commit()
-    record_draft(settings, period, revision, issued)
-    return _result(row, paths, True, digest)
+        return _result(row, paths, True, digest)
 
 
 def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -> None:
