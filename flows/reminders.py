@@ -2,7 +2,8 @@
 
 Scheduled daily at 09:00 from the 10th to the 15th (prefect.yaml). It collects and checks what
 has arrived (units get their receipts, so a rejected file is known before the deadline), then
-writes reports/<period>/催报名单.md/.json and logs the list. It holds the period's lock like
+writes reports/<period>/催报名单.md/.json and logs the list; three days before the deadline the
+list is also sent to the office (tasks/notices.py). It holds the period's lock like
 the monthly run, so it never writes while the month is being built.
 """
 from __future__ import annotations
@@ -38,6 +39,9 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
         with session(settings.db_url) as db:
             entries, paths = reminder_list(settings, db, period, ctx.reference)
         record.counts["owing"] = len(entries)
+    from zhuanbao.tasks.notices import deadline_reminder
+
+    deadline_reminder(settings, period, entries)  # three days before the deadline: the list to the office
     for line in log_lines(period, entries):
         logger.info(line)
     return {"period": period, "owing": [e["unit_code"] for e in entries],

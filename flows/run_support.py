@@ -117,23 +117,50 @@ def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:
                              description=f"{summary['period']} 专报（PDF）")
 
 
+def _failed_step(flow_run_id) -> str | None:
+    """The name of the flow run's failed task (the step), when Prefect can say."""
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterId,
+            TaskRunFilter,
+            TaskRunFilterState,
+            TaskRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(
+                    any_=[StateType.FAILED, StateType.CRASHED]))))
+        return runs[-1].name.rsplit("-", 1)[0] if runs else None
+    except Exception:  # noqa: BLE001 — the notice goes out without the step rather than not at all
+        return None
+
+
 def notify_failure(flow, flow_run, state) -> None:
-    """on_failure / on_crashed: mark the registry's run of this flow run, and send the office a notice."""
-    from zhuanbao.tasks.notices import send_notice
+    """on_failure / on_crashed: mark the registry's run of this flow run, and tell the office (e-mail to
+    the registered office recipients, and a `zhuanbao.run.failed` Prefect event)."""
+    from zhuanbao.tasks.notices import run_failed
     from zhuanbao.tasks.steps import mark_flow_run
 
     home = (flow_run.parameters or {}).get("home")
     settings = load_settings(**({"home": home} if home else {}))
-    period = (flow_run.parameters or {}).get("period") or "（按计划推算）"
+    period = (flow_run.parameters or {}).get("period")
     crashed = state.is_crashed()
     message = state.message or ""
     try:
         state.result()
-    except BaseException as exc:  # noqa: BLE001 — the exception that failed the run, with its step when Prefect says
+    except BaseException as exc:  # noqa: BLE001 — the exception that failed the run
         message = f"{type(exc).__name__}: {exc}"
     mark_flow_run(settings, str(flow_run.id), "crashed" if crashed else "failed", message)
+    step = _failed_step(flow_run.id) or "（未知）"
     what = "异常中止（进程被终止或崩溃）" if crashed else "运行失败"
-    send_notice(settings, f"【专报】{flow_run.name or flow.name} {what}",
-                f"流程：{flow.name}\n运行：{flow_run.name}（{flow_run.id}）\n报告期：{period}\n"
-                f"状态：{state.name}\n原因：{message[:2000]}\n\n请在 Prefect 界面查看日志，修正后用 zhuanbao rerun 重跑。",
-                kind="run-failed")
+    run_failed(settings, f"【专报】{flow_run.name or flow.name} {what}",
+               f"流程：{flow.name}\n运行：{flow_run.name}（{flow_run.id}）\n报告期：{period or '（按计划推算）'}\n"
+               f"失败步骤：{step}\n状态：{state.name}\n原因：{message[:2000]}\n\n"
+               "请在 Prefect 界面查看日志，修正后用 zhuanbao rerun 重跑。\n",
+               period, {"flow": flow.name, "flow_run": str(flow_run.id), "step": step, "message": message[:500],
+                        "crashed": crashed})

@@ -211,12 +211,16 @@ def load_metrics(ctx: RunContext) -> dict:
 
 
 def report(ctx: RunContext, status: dict | None = None) -> dict:
-    """The 专报 of the period: a new issue, a revision when inputs changed, or nothing new."""
+    """The 专报 of the period as a draft: a new issue, a revision when inputs changed, or nothing new."""
+    from zhuanbao.tasks.report.approval import announce_draft
     from zhuanbao.tasks.report.context import build_context
     from zhuanbao.tasks.report.publish import publish_report
 
     context = build_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status or period_status(ctx))
-    return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
+    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
+    if outputs["created"]:
+        announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
+    return outputs
 
 
 def settled_counts(status: dict) -> dict:

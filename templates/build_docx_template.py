@@ -171,11 +171,17 @@ def build(out: Path = OUT) -> Path:
     sec.footer_distance = Mm(20)
     page_number_footer(sec)
 
+    para(doc, "{%p if issue.draft %}")
+    para(doc, "送审稿", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, name=WORD_FONTS["heading"], color=RED)
+    para(doc, "{%p endif %}")
     para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"], size=28,
          color=RED)
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
+    para(doc, "{%p if not issue.draft %}")
+    para(doc, "签发人：{{ issue.signer }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(doc, "{%p endif %}")
     p = para(doc, "{{ issue.office }}\t{{ issue.date }}", indent=False)
     p.paragraph_format.tab_stops.add_tab_stop(Mm(155), WD_TAB_ALIGNMENT.RIGHT)
     border = OxmlElement("w:pBdr")
@@ -277,6 +283,17 @@ def build(out: Path = OUT) -> Path:
                ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}", "{{ row.note }}"],
                ["for row in submissions.rows"], None, [50, 30, 46, 16, 80])
     more_line(doc, "submissions.rows_more")
+    para(doc, "{%p if not issue.draft %}")  # 版记: 印发机关 and 印发日期, between two rules
+    banji = para(doc, "{{ issue.office }}\t{{ issue.printed_date }}印发", indent=False, size=14)
+    banji.paragraph_format.tab_stops.add_tab_stop(Mm(225), WD_TAB_ALIGNMENT.RIGHT)
+    rules = OxmlElement("w:pBdr")
+    for side in ("w:top", "w:bottom"):
+        rule = OxmlElement(side)
+        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "4"), ("w:color", "000000")):
+            rule.set(qn(key), value)
+        rules.append(rule)
+    banji._p.get_or_add_pPr().append(rules)
+    para(doc, "{%p endif %}")
     doc.core_properties.title, doc.core_properties.author = "专报模板", "zhuanbao"
     doc.save(out)
     return out

@@ -12,6 +12,7 @@ from docx import Document
 
 from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report import render as render_module
+from zhuanbao.tasks.report.approval import review, sign
 from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
 from zhuanbao.tasks.report.charts import ChartFontError, chart_png
 from zhuanbao.tasks.report.editors import build_context, publish_report
@@ -72,7 +73,7 @@ def test_publish_renders_three_formats(settings, reference):
     html = Path(out["html"]).read_text(encoding="utf-8")
     for text in (pdf_text, docx):
         flat = text.replace(" ", "").replace("\n", "")  # table cells wrap in the PDF
-        for fact in ("第1期", "2020年5月16日", "北洲子镇", "南湾湖办事处", "区科技工信局", on_time_rate,
+        for fact in ("第1期", "送审稿", "北洲子镇", "南湾湖办事处", "区科技工信局", on_time_rate,
                      "一、总体情况", "七、报送情况", "附表1"):
             assert fact in flat, fact
         assert "<script>alert(1)</script>{{7*7}}" in flat  # literal, never evaluated
@@ -103,6 +104,8 @@ def test_issue_numbers_revisions_and_no_op(settings, reference, fast_pdf):
     may = publish_report(settings, "2020-05", make_context(settings, reference, "2020-05"))
     assert (may["issue_no"], may["revision"]) == (2, 0)
 
+    review(settings, PERIOD, "李华")
+    sign(settings, PERIOD, "王明")  # signed: changed inputs now make a revision (unsigned: test_approval.py)
     reason = "北洲子镇（T04）5月18日逾期报送，补录后修订"
     revised = publish_report(settings, PERIOD, make_context(settings, reference), reason=reason)
     assert (revised["issue_no"], revised["revision"], revised["created"]) == (1, 1, True)

@@ -3,9 +3,19 @@
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
-portal (portal), accounts (accounts …).
+portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients).
 """
-from zhuanbao.flows.cli import accounts, forms, intake, ops, portal, report, runs, setup  # noqa: F401 — register
+from zhuanbao.flows.cli import (  # noqa: F401 — register the commands
+    accounts,
+    approval,
+    forms,
+    intake,
+    ops,
+    portal,
+    report,
+    runs,
+    setup,
+)
 from zhuanbao.flows.cli.app import app
 
 __all__ = ["app"]

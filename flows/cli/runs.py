@@ -33,10 +33,10 @@ def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help
 @app.command()
 def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数据目录（会被重建）"),
          keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录")) -> None:
-    """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行。"""
+    """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
     import shutil
 
-    from zhuanbao.tasks.demo.scenario import DEMO_RUNS, prepare_demo_home
+    from zhuanbao.tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
 
     home = home.resolve()
     if home.exists() and not keep:
@@ -44,9 +44,11 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     use_home(home)
     manifest = prepare_demo_home(home)
     console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
-    for period, as_of, reason in DEMO_RUNS:
+    for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS, DEMO_APPROVALS, strict=True):
         summary = run_period(period, reason=reason, as_of=as_of)
         print_outputs(summary)
+        signed = approve_demo_run(current_settings(), period, reviewed_at, signed_at)  # 审核 → 签发
+        console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
     status(period=DEMO_RUNS[-1][0], as_json=False)
     from zhuanbao.flows.cli.portal import portal_lines
 
@@ -64,7 +66,7 @@ def _months(start: str, end: str) -> list[str]:
 @app.command()
 def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
           reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”")) -> None:
-    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；专报出修订版。"""
+    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；已签发的专报出修订版草稿，未签发的重新生成草稿。"""
     if not reason.strip():
         raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
     print_outputs(run_period(period, reason=reason.strip()))

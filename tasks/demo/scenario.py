@@ -1,11 +1,13 @@
 """The demo district's month-by-month script: which period runs when, and with what reason.
 
 2020-04 runs on the 16th without T04's late file, then again after it arrives: the second
-report is a revision (修订版) of the same issue.
+report is a revision (修订版) of the same issue. After each run the office head reviews the draft
+and the leader signs it (`DEMO_APPROVALS`, dated in 2020 so the 专报 prints its 2020 signing date).
 """
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from zhuanbao.tasks.core.reference import load_reference
@@ -19,6 +21,26 @@ DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-04", None, "北洲子镇（T04）5月18日逾期报送，补录后修订"),
     ("2020-05", "2020-06-16T09:00:00+08:00", None),
 ]
+
+DEMO_REVIEWER, DEMO_SIGNER = ("李华", "office@datonghu.example"), ("王明", "leader@datonghu.example")
+# per run of DEMO_RUNS: when the office head reviewed its draft and when the leader signed it
+DEMO_APPROVALS: list[tuple[str, str]] = [
+    ("2020-04-16T15:00:00+08:00", "2020-04-17T10:00:00+08:00"),
+    ("2020-05-16T15:00:00+08:00", "2020-05-17T10:00:00+08:00"),
+    ("2020-05-18T16:00:00+08:00", "2020-05-19T10:00:00+08:00"),
+    ("2020-06-16T15:00:00+08:00", "2020-06-17T10:00:00+08:00"),
+]
+
+
+def approve_demo_run(settings, period: str, reviewed_at: str, signed_at: str) -> dict:
+    """The demo's office head reviews and its leader signs the period's draft (as registered recipients)."""
+    from zhuanbao.tasks.notices import add_recipient
+    from zhuanbao.tasks.report.approval import review, sign
+
+    add_recipient(settings, "office", DEMO_REVIEWER[1], DEMO_REVIEWER[0])
+    add_recipient(settings, "leader", DEMO_SIGNER[1], DEMO_SIGNER[0])
+    review(settings, period, DEMO_REVIEWER[0], "数据已核对", at=datetime.fromisoformat(reviewed_at))
+    return sign(settings, period, DEMO_SIGNER[0], at=datetime.fromisoformat(signed_at))
 
 
 def prepare_demo_home(home: Path) -> list[dict]:

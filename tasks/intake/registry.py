@@ -19,6 +19,9 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 OUTCOMES = ("received", "accepted", "rejected", "superseded", "duplicate")
+# modules that declare their own tables on `Base`: imported before the schema is created, so every
+# table exists whichever module opened the registry first
+TABLE_MODULES = ("zhuanbao.tasks.report.approval", "zhuanbao.tasks.notices")
 
 
 class Base(DeclarativeBase):
@@ -104,6 +107,10 @@ def engine_for(db_url: str) -> Engine:
 def _create_schema(engine: Engine) -> None:
     """create_all, tolerating another process creating the same tables at the same moment (PostgreSQL),
     then add the nullable columns a registry made by an earlier version lacks."""
+    import importlib
+
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     try:
         Base.metadata.create_all(engine)
     except (IntegrityError, ProgrammingError):

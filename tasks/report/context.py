@@ -53,7 +53,7 @@ def issue_placeholder(settings: Settings, now: datetime | None = None) -> dict:
     now = now or datetime.now(settings.tz)
     return {"number": "", "label": "第　期", "year": str(now.year), "date": cn_date(now),
             "office": settings.issuing_office, "revision": 0, "is_revision": False, "revision_label": "",
-            "revision_notes": [], "reason": ""}
+            "revision_notes": [], "reason": "", "draft": True, "signer": "", "printed_date": ""}
 
 
 def report_title(settings: Settings) -> str:

@@ -28,7 +28,8 @@ SAMPLE_ISSUE = {"number": "2", "label": "第2期", "year": "2020", "date": "2020
                 "is_revision": True, "revision_label": "（修订版）",
                 "revision_notes": ["新增报送单位：北洲子镇，其数据已纳入本期汇总。",
                                    "数据变动：报送率由83.3%变为88.9%。", "修订原因：北洲子镇逾期报送，补录后修订"],
-                "reason": "北洲子镇逾期报送，补录后修订"}
+                "reason": "北洲子镇逾期报送，补录后修订", "draft": False, "signer": "王　明",
+                "printed_date": "2020年5月18日"}
 
 
 def latest_context(settings: Settings, period: str) -> dict | None:

@@ -3,12 +3,16 @@
 - The first publication of a period takes the next issue number of its year (`ReportIssue`).
 - Publishing again with the same inputs (the context without its `issue` fields) writes
   nothing and returns the existing files.
-- Changed inputs make revision r+1 of the same issue, written beside the earlier files:
+- Changed inputs while the latest revision is still unsigned (草稿/已审核) redo that draft in place
+  (same number, back to 草稿: nothing has left the office). Changed inputs after it was signed make
+  revision r+1 of the same issue, written beside the earlier files:
   `reports/<period>/专报_<period>_第<N>期.{html,pdf,docx,json}` and the Excel 附表
   `专报_<period>_第<N>期_附表.xlsx` (every row; the document shows at most
   `report_detail_rows` per list), then `..._第<N>期_修订1.*` / `..._第<N>期_修订1_附表.xlsx`,
   with a 修订说明 computed against the previous context (units added or now accepted, figures
   changed, the reason given).
+- What is written here is the draft (送审稿, `issue.draft` true, no 印发日期); its review and
+  signing, and the signed documents in `reports/<period>/published/`, are tasks/report/approval.py's.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from sqlalchemy import func, select
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
-from zhuanbao.tasks.report.formatting import STATUS_LABELS, cap_names, cn_date
+from zhuanbao.tasks.report.formatting import STATUS_LABELS, cap_names
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 MAX_FIGURES = 8
@@ -48,10 +52,11 @@ def issue_paths(folder: Path, period: str, issue_no: int, revision: int) -> dict
 
 def issue_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
                  notes: list[str], reason: str | None) -> dict:
+    """The draft's issue fields (送审稿: no 印发日期, no 签发人); signing fills them (tasks/report/approval.py)."""
     return {"number": str(issue_no), "label": f"第{issue_no}期", "year": str(period_parts(period)[0]),
-            "date": cn_date(issued), "office": settings.issuing_office, "revision": revision,
+            "date": "", "office": settings.issuing_office, "revision": revision,
             "is_revision": revision > 0, "revision_label": "（修订版）" if revision else "",
-            "revision_notes": notes, "reason": reason or ""}
+            "revision_notes": notes, "reason": reason or "", "draft": True, "signer": "", "printed_date": ""}
 
 
 def _figures(context: dict) -> dict[str, str]:
@@ -141,14 +146,20 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
             full = {**context, "issue": issue_fields(settings, period, latest.issue_no, latest.revision, issued,
                                                      (latest.changes or {}).get("notes", []), latest.reason)}
-            _write(full, paths, settings)
+            write_documents(full, paths, settings)
             return _result(latest, paths, True, digest)
+        from zhuanbao.tasks.report.approval import never_signed, record_draft, record_redraft
+
+        replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
         if latest is None:
             top = db.scalar(select(func.max(ReportIssue.issue_no)).where(ReportIssue.year == year))
-            issue_no, revision, changes = (top or 0) + 1, 0, {}
+            issue_no, revision = (top or 0) + 1, 0
         else:
-            issue_no, revision = latest.issue_no, latest.revision + 1
-            previous_file = issue_paths(Path(latest.folder), period, latest.issue_no, latest.revision)["json"]
+            issue_no, revision = latest.issue_no, latest.revision + (0 if replace else 1)
+        base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
+        changes = {}
+        if base is not None:
+            previous_file = issue_paths(Path(base.folder), period, base.issue_no, base.revision)["json"]
             previous = json.loads(previous_file.read_text("utf-8")) if previous_file.exists() else {}
             changes = describe_changes(previous, context, reason, settings.report_detail_rows)
         issued = issued_at or datetime.now(settings.tz)
@@ -156,15 +167,24 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                                                  changes.get("notes", []), reason)}
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
-        _write(full, paths, settings)
-        row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
-                          reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
-        db.add(row)
+        write_documents(full, paths, settings)
+        if replace:
+            row = latest
+            row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
+            row.folder = str(folder)
+            record_redraft(db, row, issued, reason)
+        else:
+            row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
+                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
+            db.add(row)
+            db.flush()
+            record_draft(db, row, issued)
         db.commit()
         return _result(row, paths, True, digest)
 
 
-def _write(context: dict, paths: dict[str, Path], settings: Settings) -> None:
+def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -> None:
+    """The three documents, the Excel 附表 and the context .json of one issue at `paths`."""
     from zhuanbao.tasks.report.appendix import write_appendix
     from zhuanbao.tasks.report.render import render_all
 

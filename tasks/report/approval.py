@@ -1,0 +1,292 @@
+"""审核→签发: the state of each issue and revision of the 专报, and every change of it, in the registry.
+
+草稿 (the run made it) → 已审核 (office head, `review`) → 已签发 (leader, `sign`) → 已印发
+(distributed, `publish`); `return_` sends a 草稿 or 已审核 revision back to 草稿 with a required
+comment. Each change is an `ApprovalEvent` row (who, when, comment); the state of a revision is
+its last event's (the run's `draft`/`redraft` events included). Actions apply to the period's
+latest revision; a change out of order raises `ApprovalError` with a one-line Chinese message.
+
+Documents follow the state: the run writes the draft (送审稿, no 印发日期) into `reports/<P>/`;
+`sign` renders the final documents from the draft's context with 签发人 and 印发日期 = the
+signing date in the office's time zone into `reports/<P>/published/`, read-only (0444). A rerun
+after signing makes a new revision (a new draft); the signed one stays in published/ and is
+`current_published` until the revision is signed.
+
+Roles: review and publish are the office's (`office`), sign is the leader's (`leader`), return
+either. A caller that knows the person's role (the portal) passes `role=`; otherwise, once the
+office has registered named recipients of that role (`zhuanbao notices recipients add --name`),
+only those names may act.
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.registry import Base, ReportIssue, local, session, utc
+
+DRAFT, REVIEWED, SIGNED, ISSUED = "草稿", "已审核", "已签发", "已印发"
+STATES = (DRAFT, REVIEWED, SIGNED, ISSUED)
+# action → (states it may start from, state it leads to, roles that may do it, its Chinese name)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], str]] = {
+    "review": ((DRAFT,), REVIEWED, ("office",), "审核"),
+    "sign": ((REVIEWED,), SIGNED, ("leader",), "签发"),
+    "return": ((DRAFT, REVIEWED), DRAFT, ("office", "leader"), "退回"),
+    "publish": ((SIGNED,), ISSUED, ("office",), "印发"),
+}
+ROLE_NAMES = {"office": "办公室", "leader": "领导"}
+DRAFT_MAKER = "月度流程"
+REMADE = {"draft": "生成草稿", "redraft": "重新生成草稿"}
+
+
+class ApprovalError(ValueError):
+    """A change of state that is out of order, unauthorised or incomplete (the message says which and how)."""
+
+
+class ApprovalEvent(Base):
+    """One change of state of one revision of the 专报 (the run's draft included)."""
+
+    __tablename__ = "report_approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(Integer, index=True)  # report_issues.id (one revision)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    issue_no: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # draft | review | sign | return | publish
+    from_state: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(8))
+    by: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+def _revisions(db: Session, period: str) -> list[ReportIssue]:
+    return list(db.scalars(select(ReportIssue).where(ReportIssue.period == period)
+                           .order_by(ReportIssue.revision, ReportIssue.id)))
+
+
+def _events(db: Session, issue_id: int) -> list[ApprovalEvent]:
+    return list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.issue_id == issue_id)
+                           .order_by(ApprovalEvent.id)))
+
+
+def _state(db: Session, issue_id: int) -> str:
+    events = _events(db, issue_id)
+    return events[-1].to_state if events else DRAFT
+
+
+def _record(db: Session, row: ReportIssue, action: str, before: str | None, after: str, by: str,
+            comment: str | None, at: datetime) -> ApprovalEvent:
+    event = ApprovalEvent(issue_id=row.id, period=row.period, issue_no=row.issue_no, revision=row.revision,
+                          action=action, from_state=before, to_state=after, by=by, comment=comment, at=utc(at))
+    db.add(event)
+    return event
+
+
+def record_draft(db: Session, row: ReportIssue, at: datetime) -> None:
+    """The run made the draft of a new revision: its history starts with 草稿 (caller commits)."""
+    _record(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at)
+
+
+def never_signed(db: Session, row: ReportIssue) -> bool:
+    """A revision still inside the office (its history started as a draft and has no signing).
+    A revision with no history at all predates approval: it was published directly, so it counts as signed."""
+    events = _events(db, row.id)
+    return bool(events) and not any(e.action == "sign" for e in events)
+
+
+def record_redraft(db: Session, row: ReportIssue, at: datetime, reason: str | None) -> None:
+    """The inputs of an unsigned draft changed: the run redid it, and it goes back to 草稿 (caller commits)."""
+    comment = "输入有变化，草稿已重新生成" + (f"：{reason}" if reason else "")
+    _record(db, row, "redraft", _state(db, row.id), DRAFT, DRAFT_MAKER, comment, at)
+
+
+def label(row: ReportIssue | dict) -> str:
+    issue_no, revision = (row["issue_no"], row["revision"]) if isinstance(row, dict) else (row.issue_no, row.revision)
+    return f"第{issue_no}期" + (f"修订{revision}" if revision else "")
+
+
+def published_dir(settings: Settings, period: str) -> Path:
+    return settings.reports_dir(period) / "published"
+
+
+def _paths(row: ReportIssue, folder: Path | None = None) -> dict[str, Path]:
+    from zhuanbao.tasks.report.publish import issue_paths
+
+    return issue_paths(Path(folder or row.folder), row.period, row.issue_no, row.revision)
+
+
+def _allowed_names(db: Session, role: str) -> set[str]:
+    from zhuanbao.tasks.notices import Recipient
+
+    return {r.name for r in db.scalars(select(Recipient).where(Recipient.role == role)) if r.name}
+
+
+def _check_role(db: Session, action: str, by: str, role: str | None) -> None:
+    roles, name = ACTIONS[action][2], ACTIONS[action][3]
+    who = "或".join(ROLE_NAMES[r] for r in roles)
+    if role is not None:
+        if role not in roles:
+            raise ApprovalError(f"{name}须由{who}进行，{by}（{ROLE_NAMES.get(role, role)}）无权{name}")
+        return
+    named = set().union(*(_allowed_names(db, r) for r in roles))
+    if named and by not in named:
+        raise ApprovalError(f"{by} 不在登记的{who}名单中，无权{name}；"
+                            f"请用 zhuanbao notices recipients add --role … --name {by} 登记")
+
+
+def change(settings: Settings, period: str, action: str, by: str, comment: str | None = None, *,
+           role: str | None = None, at: datetime | None = None) -> dict:
+    """Apply `action` to the period's latest revision; returns its new `approval_state` dict."""
+    starts, after, _, name = ACTIONS[action]
+    by, comment = (by or "").strip(), (comment or "").strip() or None
+    if not by:
+        raise ApprovalError(f"{name}须写明经办人：--by 姓名")
+    if action == "return" and not comment:
+        raise ApprovalError("退回须说明原因：--comment “……”")
+    at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
+    (settings.home / "reports").mkdir(parents=True, exist_ok=True)
+    # the lock publish_report holds: a run cannot add a revision while this one is being signed
+    with FileLock(str(settings.home / "reports" / ".issues.lock")), session(settings.db_url) as db:
+        revisions = _revisions(db, period)
+        if not revisions:
+            raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")
+        row = revisions[-1]
+        before = _state(db, row.id)
+        if before not in starts:
+            raise ApprovalError(_out_of_order(period, row, action, before))
+        _check_role(db, action, by, role)
+        if action == "sign":
+            _render_signed(settings, row, by, at)
+        _record(db, row, action, before, after, by, comment, at)
+        db.commit()
+    state = approval_state(settings, period)
+    _announce(settings, action, state, by, comment)
+    return state
+
+
+def _out_of_order(period: str, row: ReportIssue, action: str, state: str) -> str:
+    name, what = ACTIONS[action][3], f"{period} {label(row)}"
+    fix = {DRAFT: f"请先审核（zhuanbao review --period {period} --by 姓名）",
+           REVIEWED: f"请先签发（zhuanbao sign --period {period} --by 姓名）",
+           SIGNED: f"已签发的专报不能{name}；如需更正，请重跑生成修订版（zhuanbao rerun --period {period} --reason …）",
+           ISSUED: f"已印发的专报不能{name}；如需更正，请重跑生成修订版（zhuanbao rerun --period {period} --reason …）"}
+    advice = ("须先签发再印发；" if action == "publish" and state in (DRAFT, REVIEWED) else "") + fix[state]
+    return f"{what} 当前为“{state}”，不能{name}：{advice}"
+
+
+def review(settings: Settings, period: str, by: str, comment: str | None = None, **kw) -> dict:
+    """草稿 → 已审核 (office head)."""
+    return change(settings, period, "review", by, comment, **kw)
+
+
+def sign(settings: Settings, period: str, by: str, comment: str | None = None, **kw) -> dict:
+    """已审核 → 已签发 (leader): renders the final documents into reports/<P>/published/, read-only."""
+    return change(settings, period, "sign", by, comment, **kw)
+
+
+def return_(settings: Settings, period: str, by: str, comment: str | None = None, **kw) -> dict:
+    """草稿 or 已审核 → 草稿, with a required comment."""
+    return change(settings, period, "return", by, comment, **kw)
+
+
+def publish(settings: Settings, period: str, by: str, comment: str | None = None, **kw) -> dict:
+    """已签发 → 已印发 (the office distributed it)."""
+    return change(settings, period, "publish", by, comment, **kw)
+
+
+def _render_signed(settings: Settings, row: ReportIssue, signer: str, at: datetime) -> dict[str, Path]:
+    """The final documents of `row`: the draft's context with 签发人 and 印发日期, read-only in published/."""
+    from zhuanbao.tasks.report.formatting import cn_date
+    from zhuanbao.tasks.report.publish import write_documents
+
+    draft = _paths(row)["json"]
+    if not draft.exists():
+        raise ApprovalError(f"找不到草稿 {draft.name}：请重跑 {row.period} 重新生成草稿后再签发")
+    context = json.loads(draft.read_text("utf-8"))
+    printed = cn_date(at)
+    context["issue"] = {**context["issue"], "draft": False, "signer": signer, "date": printed,
+                        "printed_date": printed}
+    folder = published_dir(settings, row.period)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = _paths(row, folder)
+    for path in paths.values():
+        if path.exists():  # a signing that failed half-way left files behind
+            path.chmod(stat.S_IWUSR | stat.S_IRUSR)
+    write_documents(context, paths, settings)
+    for path in paths.values():
+        os.chmod(path, 0o444)
+    return paths
+
+
+def approval_state(settings: Settings, period: str) -> dict | None:
+    """The latest revision of the period: its state, who may act next, its files, and its history."""
+    with session(settings.db_url) as db:
+        revisions = _revisions(db, period)
+        if not revisions:
+            return None
+        row = revisions[-1]
+        return _describe(settings, db, row)
+
+
+def _describe(settings: Settings, db: Session, row: ReportIssue) -> dict:
+    events = _events(db, row.id)
+    state = events[-1].to_state if events else DRAFT
+    signed = next((e for e in reversed(events) if e.action == "sign"), None)
+    files = _paths(row, published_dir(settings, row.period) if signed else None)
+    return {"period": row.period, "issue_no": row.issue_no, "revision": row.revision, "label": label(row),
+            "state": state, "next": [a for a, spec in ACTIONS.items() if state in spec[0]],
+            "signer": signed.by if signed else None,
+            "signed_at": local(signed.at, settings.tz).isoformat() if signed else None,
+            "draft": {fmt: str(p) for fmt, p in _paths(row).items()},
+            "files": {fmt: str(p) for fmt, p in files.items()},
+            "history": [_event_dict(settings, e) for e in events]}
+
+
+def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
+    return {"action": e.action, "label": ACTIONS[e.action][3] if e.action in ACTIONS else REMADE.get(e.action, e.action),
+            "from": e.from_state, "to": e.to_state, "by": e.by, "comment": e.comment or "",
+            "at": local(e.at, settings.tz).isoformat(timespec="seconds"), "revision": e.revision}
+
+
+def history(settings: Settings, period: str) -> list[dict]:
+    """Every change of every revision of the period, oldest first."""
+    with session(settings.db_url) as db:
+        events = list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.period == period)
+                                 .order_by(ApprovalEvent.id)))
+        return [_event_dict(settings, e) for e in events]
+
+
+def current_published(settings: Settings, period: str) -> dict | None:
+    """The signed revision the office shows for the period (the latest 已签发/已印发 one), or None."""
+    with session(settings.db_url) as db:
+        for row in reversed(_revisions(db, period)):
+            if _state(db, row.id) in (SIGNED, ISSUED):
+                return _describe(settings, db, row)
+    return None
+
+
+def announce_draft(settings: Settings, period: str) -> None:
+    """The run made a draft: tell the office it waits for review (nothing when the revision is past 草稿)."""
+    from zhuanbao.tasks.notices import draft_waiting
+
+    state = approval_state(settings, period)
+    if state is not None and state["state"] == DRAFT:
+        draft_waiting(settings, state)
+
+
+def _announce(settings: Settings, action: str, state: dict, by: str, comment: str | None) -> None:
+    """Tell the next person: reviewed → the leader signs; returned → the office reviews again."""
+    from zhuanbao.tasks.notices import draft_waiting, emit
+
+    emit(f"zhuanbao.report.{action}", state["period"], {"by": by, "comment": comment or "", "state": state["state"],
+                                                         "revision": state["revision"]})
+    if action in ("review", "return"):
+        draft_waiting(settings, state, returned=comment if action == "return" else None)

@@ -1,0 +1,149 @@
+"""Notices: recipients per role, drafts waiting, failures and the deadline — through a real SMTP server."""
+from __future__ import annotations
+
+import dataclasses
+import socket
+from datetime import date
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from zhuanbao.tasks import notices
+from zhuanbao.tasks.report import approval
+from zhuanbao.tasks.report import render as render_module
+from zhuanbao.tasks.report.editors import publish_report
+
+from .test_report import make_context
+
+PERIOD = "2020-04"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port,
+                                         smtp_sender="zhuanbao@datonghu.example")
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
+
+
+def test_draft_waiting_arrives_by_smtp_in_chinese_with_a_link(smtp, reference, fast_pdf):
+    inbox, settings = smtp
+    notices.add_recipient(settings, "office", "office@datonghu.example", "李华")
+    notices.add_recipient(settings, "leader", "leader@datonghu.example", "王明")
+    publish_report(settings, PERIOD, make_context(settings, reference))
+    approval.announce_draft(settings, PERIOD)
+    assert not (settings.home / "outbox").exists()  # sent, not kept
+    (to, message), = inbox.messages
+    assert to == ["office@datonghu.example"]
+    assert message["Subject"] == "【专报】2020-04 专报第1期草稿待审核"
+    body = message.get_content()
+    draft_pdf = (settings.reports_dir(PERIOD) / "专报_2020-04_第1期.pdf").resolve()
+    assert draft_pdf.as_uri() in body and "zhuanbao review --period 2020-04" in body
+
+    approval.review(settings, PERIOD, "李华")  # now the leader is told
+    to, message = inbox.messages[-1]
+    assert to == ["leader@datonghu.example"] and message["Subject"] == "【专报】2020-04 专报第1期草稿已审核，待签发"
+    approval.return_(settings, PERIOD, "王明", "河坝镇数据需核实")
+    to, message = inbox.messages[-1]
+    assert to == ["office@datonghu.example"] and "河坝镇数据需核实" in message.get_content()
+
+
+def test_without_smtp_the_notice_is_kept_in_the_outbox(settings):
+    path = notices.run_failed(settings, "【专报】月度汇总-2020-04 运行失败", "失败步骤：审核规则\n原因：磁盘已满\n",
+                              PERIOD, {})
+    kept = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert kept["Subject"] == "【专报】月度汇总-2020-04 运行失败" and "失败步骤：审核规则" in kept.get_content()
+
+
+def test_deadline_three_days_away_sends_the_owing_units_to_the_office(smtp):
+    inbox, settings = smtp
+    notices.add_recipient(settings, "office", "office@datonghu.example")
+    owing = [{"unit_code": "T04", "unit_name": "北洲子镇", "situation": "未报送", "contact": "赵六", "phone": "0737-1"}]
+    assert notices.deadline_reminder(settings, PERIOD, owing, today=date(2020, 5, 11)) is None
+    assert inbox.messages == []  # four days before: nothing yet
+    notices.deadline_reminder(settings, PERIOD, owing, today=date(2020, 5, 12))
+    (to, message), = inbox.messages
+    assert to == ["office@datonghu.example"]
+    assert message["Subject"] == "【专报】2020-04 报送截止前3天：1 家单位未报送"
+    assert "北洲子镇（T04）：未报送，联系人 赵六 0737-1" in message.get_content()
+    notices.deadline_reminder(settings, PERIOD, [], today=date(2020, 5, 12))
+    assert len(inbox.messages) == 1  # nobody owing: no notice
+
+
+def test_recipients_are_per_role_and_fall_back_to_notify_to(settings):
+    fallback = dataclasses.replace(settings, notify_to=("all@datonghu.example",))
+    assert notices.recipients(fallback, "leader") == ["all@datonghu.example"]
+    assert notices.add_recipient(settings, "leader", "leader@datonghu.example", "王明")
+    assert not notices.add_recipient(settings, "leader", "leader@datonghu.example")
+    assert notices.recipients(fallback, "leader") == ["leader@datonghu.example"]
+    with pytest.raises(ValueError, match="未知的角色"):
+        notices.add_recipient(settings, "clerk", "a@b.cn")
+    with pytest.raises(ValueError, match="不是电子邮件地址"):
+        notices.add_recipient(settings, "office", "李华")
+
+
+def test_events_go_to_prefect_only_where_a_server_is_reachable(monkeypatch):
+    import prefect.events
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    sent = []
+    monkeypatch.setattr(prefect.events, "emit_event", lambda **kw: sent.append(kw))
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        notices.emit("zhuanbao.draft.waiting", PERIOD, {"waiting_for": "office"})
+    assert sent == []  # no server: nothing emitted, none started
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        notices.emit("zhuanbao.draft.waiting", PERIOD, {"waiting_for": "office"})
+    (event,) = sent
+    assert event["event"] == "zhuanbao.draft.waiting"
+    assert event["resource"]["prefect.resource.id"] == "zhuanbao.period.2020-04"
+
+
+@pytest.mark.slow
+def test_a_failed_run_tells_the_office_the_step_and_the_message(settings, prefect_harness):
+    from prefect import flow, task
+
+    from zhuanbao.flows import run_support
+
+    notices.add_recipient(settings, "office", "office@datonghu.example")
+
+    @task(name="审核规则")
+    def check_rules():
+        raise OSError("磁盘已满")
+
+    @flow(name="月度汇总", on_failure=[run_support.notify_failure])
+    def monthly(period: str, home: str):
+        check_rules()
+
+    with pytest.raises(OSError):
+        monthly(period=PERIOD, home=str(settings.home))
+    (kept,) = (settings.home / "outbox").glob("*run-failed.eml")
+    message = message_from_bytes(kept.read_bytes(), policy=policy.default)
+    assert message["To"] == "office@datonghu.example" and "运行失败" in message["Subject"]
+    body = message.get_content()
+    assert "失败步骤：审核规则" in body and "OSError: 磁盘已满" in body and "报告期：2020-04" in body
