@@ -145,3 +145,12 @@ def test_a_wheel_in_a_fresh_venv_ships_rules_templates_and_the_demo_reference(tm
     assert status["files"][0]["outcome"] == "rejected" and "H05" in status["files"][0]["rules"]
     linted = zhuanbao("--home", str(home), "lint-templates")
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`zhuanbao --help`, `status` and `submit` must not pay for GX, WeasyPrint, matplotlib, docxtpl or Prefect."""
+    probe = ("import sys, zhuanbao.flows.cli; "
+             "print(','.join(m for m in ('great_expectations', 'weasyprint', 'matplotlib', 'docxtpl', 'prefect',"
+             " 'fastapi') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"imported at start-up: {loaded}"

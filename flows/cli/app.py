@@ -91,7 +91,7 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from zhuanbao.flows.prefect_env import prepare_prefect
 
-    prepare_prefect(current_settings().home)
+    console.print(f"[dim]使用{prepare_prefect(current_settings().home)}[/dim]")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from zhuanbao.flows.monthly import STEP_NAMES, flow_for, listen
