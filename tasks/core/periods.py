@@ -61,7 +61,7 @@ def deadline(period: str, day: int, tz: ZoneInfo, overrides: dict[str, int] | No
     """The last instant a file for `period` counts as on time: day `day` of the next month, 23:59:59.999999.
 
     An override day past the end of that month is refused with a message (e.g. {"2020-01": 31} for
-    February). Arrival is compared as a whole instant: 23:59:59.5 is late.
+    February). The whole last second belongs to the day: 23:59:59.5 is on time, 00:00:00 the next day late.
     """
     nxt = shift(period, 1)
     year, month = period_parts(nxt)
