@@ -152,7 +152,8 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
-            outcome=row.outcome, office=ctx.settings.issuing_office), home=ctx.settings.home)
+            outcome=row.outcome, office=ctx.settings.issuing_office,
+            notes=[row.arrival_note] if row.arrival_note else []), home=ctx.settings.home)
 
 
 def consolidate(ctx: RunContext, reads: list) -> dict:

@@ -43,6 +43,7 @@ class Submission(Base):
     rules: Mapped[list] = mapped_column(JSON, default=list)
     messages: Mapped[list] = mapped_column(JSON, default=list)
     registered_at: Mapped[datetime] = mapped_column(DateTime)
+    arrival_note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. a future mtime clamped
 
 
 class Run(Base):
