@@ -4,7 +4,7 @@
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve).
 """
-from zhuanbao.flows.cli import intake, ops, report, runs  # noqa: F401 — register the commands
+from zhuanbao.flows.cli import intake, ops, registry, report, runs  # noqa: F401 — register the commands
 from zhuanbao.flows.cli.app import app
 
 __all__ = ["app"]

@@ -144,9 +144,10 @@ def _sheets_batch(reads, files, assignments) -> pd.DataFrame:
 
 def _coverage_batch(reads, files, assignments, frames, reference: Reference) -> pd.DataFrame:
     checked = _checked_files(reads, files)
-    owners = pd.DataFrame({"file_id": [f for f, _ in checked], "unit_code": [r.unit_code for _, r in checked]})
+    owners = pd.DataFrame({"file_id": pd.Series([f for f, _ in checked], dtype="int64"),
+                           "unit_code": pd.Series([r.unit_code for _, r in checked], dtype=object)})
     sheets = pd.DataFrame([(f, form, name) for f, r in checked for form, name in r.sheets.items()],
-                          columns=["file_id", "form", "found_sheet"])
+                          columns=["file_id", "form", "found_sheet"]).astype({"file_id": "int64"})
     reported = pd.concat([frames[form].assign(form=form).rename(columns={next(iter(HEADERS[form])): "code"})
                           [["file_id", "form", "code"]] for form in FORMS], ignore_index=True)
     names = pd.concat([getattr(reference, form)[[next(iter(HEADERS[form])), CODE_NAME_COLUMN[form]]]
