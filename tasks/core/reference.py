@@ -88,8 +88,9 @@ class Reference:
 def _read_table(path: Path, name: str) -> pd.DataFrame:
     if not path.exists():
         home = path.parent.parent.parent
-        if not home.exists():
-            raise ReferenceError(f"数据目录 {home} 不存在：请用 --home 或 ZHUANBAO_HOME 指定数据目录（试用可先运行 zhuanbao demo）")
+        if not (home / "reference").exists():
+            raise ReferenceError(f"数据目录 {home} 不存在或没有参考表（reference/）：请用 --home 或 ZHUANBAO_HOME "
+                                 "指定数据目录（试用可先运行 zhuanbao demo）")
         raise ReferenceError(f"参考表缺失：{path}（请放入该年度的参考表）")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

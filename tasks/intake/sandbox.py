@@ -10,6 +10,7 @@ an H00 rejection ("文件过大或已损坏") and a fresh child goes on with the
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import resource
@@ -37,6 +38,9 @@ def _child(write_fd: int, jobs: Sequence[Job], start: int, read_one: Callable[[J
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        faulthandler.disable()  # an abort here is expected news for the parent, not a crash report
+        quiet = os.open(os.devnull, os.O_WRONLY)  # a reader that aborts prints its backtrace; the parent reports
+        os.dup2(quiet, 2)
         try:
             limit = _address_space() + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
