@@ -174,8 +174,9 @@ def _write(context: dict, paths: dict[str, Path], settings: Settings) -> None:
     from zhuanbao.tasks.report.render import render_all
 
     folder = paths["json"].parent
+    for stale in folder.glob(".staging-*"):  # left by a killed run (we hold the issues lock)
+        shutil.rmtree(stale, ignore_errors=True)
     staging = folder / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
