@@ -386,3 +386,19 @@ def test_debug_shows_the_traceback(home, capsys):
     (home / "zhuanbao.sqlite").write_bytes(b"this is not a database" * 100)
     with pytest.raises(DatabaseError):
         app(["--home", str(home), "--debug", "status", "--period", "2020-04"], prog_name="zhuanbao")
+
+
+@pytest.mark.parametrize("name, kind", [("D01.xlsm", "含宏"), ("D01.et", "WPS"), ("D01.csv", "CSV")])
+def test_macro_wps_and_csv_files_are_named_for_what_they_are(reference, name, kind):
+    read = read_workbook(b"PK\x03\x04rest", reference, name=name)
+    assert kind in read.error and "另存为 .xlsx" in read.error
+
+
+def test_a_late_arrival_is_shown_to_the_second():
+    from zhuanbao.tasks.checks.receipts import receipt_view
+
+    view = receipt_view({"file_id": 1, "period": "2020-04", "unit_code": "T01", "unit_name": "河坝镇",
+                         "file_name": "a.xlsx", "sha256": "0" * 64, "on_time": False, "outcome": "accepted",
+                         "office": "", "findings": [], "received_at": datetime(2020, 5, 16, 0, 0, 0, 300000,
+                                                                                tzinfo=TZ).isoformat()})
+    assert view["arrival_text"] == "2020年5月16日 00:00:00" and view["timeliness"] == "逾期"

@@ -51,6 +51,8 @@ REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {
 }
 FOOTER_MARKS = ("单位负责人", "填报人", "联系电话", "报出日期", "审核人")
 HEADER_SCAN_ROWS = 30
+OTHER_SHEETS = {".xlsm": "含宏的 Excel 工作簿", ".xlsb": "Excel 二进制工作簿", ".et": "WPS 表格",
+                ".ods": "OpenDocument 表格", ".numbers": "Numbers 表格", ".csv": "CSV 文本"}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -96,6 +98,8 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
     suffix = Path(name).suffix.lower()
     if len(data) > max_bytes:
         return f"文件过大（{len(data) / 1048576:.1f} MiB），超过 {max_bytes / 1048576:.0f} MiB 上限，请删除多余内容后重报"
+    if suffix in OTHER_SHEETS:
+        return f"文件类型“{suffix}”（{OTHER_SHEETS[suffix]}）系统不能接收，请在 Excel 或 WPS 中另存为 .xlsx 后报送"
     if suffix not in (".xlsx", ".xls"):
         return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 .xlsx（或 .xls）格式报送"
     if data.startswith(OLE2_MAGIC) and "EncryptionInfo".encode("utf-16-le") in data:
