@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from zhuanbao.tasks.core.periods import normalise_period
 from zhuanbao.tasks.core.settings import Settings, load_settings
@@ -43,28 +45,29 @@ def user_message(exc: BaseException) -> str | None:
     return None
 
 
-class _App(typer.Typer):
-    """The typer app, with every error turned into one line and an exit code (tracebacks with --debug)."""
+class _Group(TyperGroup):
+    """The command group: every error of a command becomes one line and an exit code (tracebacks with --debug)."""
 
-    def __call__(self, *args, **kwargs):
+    def invoke(self, ctx):
         try:
-            return super().__call__(*args, **kwargs)
-        except (SystemExit, KeyboardInterrupt):
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
             if _given.get("debug"):
                 raise
             message = user_message(exc)
             if message is None:
-                console.print(f"[red]内部错误：{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                              "（加 --debug 查看详情并报告给维护人员）[/red]", soft_wrap=True)
-                raise SystemExit(1) from None
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                console.print(f"[red]内部错误：{type(exc).__name__}: {first}（加 --debug 查看详情并报告给维护人员）[/red]",
+                              soft_wrap=True)
+                raise typer.Exit(1) from None
             console.print(f"[red]{message}[/red]", soft_wrap=True)
-            raise SystemExit(2) from None
+            raise typer.Exit(2) from None
 
 
-app = _App(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
-           pretty_exceptions_enable=False)
+app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
+                  pretty_exceptions_enable=False, cls=_Group)
 console = Console()
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
              "superseded": "已被更正版替代", "duplicate": "重复报送"}
