@@ -402,3 +402,11 @@ def test_a_late_arrival_is_shown_to_the_second():
                          "office": "", "findings": [], "received_at": datetime(2020, 5, 16, 0, 0, 0, 300000,
                                                                                 tzinfo=TZ).isoformat()})
     assert view["arrival_text"] == "2020年5月16日 00:00:00" and view["timeliness"] == "逾期"
+
+
+def test_a_storage_error_while_reading_fails_the_run_instead_of_rejecting_the_file(tmp_path):
+    def read_one(path: Path) -> WorkbookRead:
+        raise OSError("raw/ unreachable")
+
+    with pytest.raises(RuntimeError, match="不是文件本身的问题.*raw/ unreachable"):
+        read_sandboxed([tmp_path / "a.xlsx"], read_one, lambda p: p.name, memory_mb=256, timeout_seconds=5)

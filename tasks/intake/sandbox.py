@@ -5,7 +5,9 @@ hundreds of GiB, a zip bomb, a million rows): no check inside the process can st
 batch of files is read in one forked child whose address space (RLIMIT_AS) is capped at what it
 already uses plus `read_memory_mb`. The child sends each file's read back as soon as it is done;
 when it dies or a file takes longer than `read_timeout_seconds`, the file it was reading becomes
-an H00 rejection ("文件过大或已损坏") and a fresh child goes on with the rest. One fork per batch
+an H00 rejection ("文件过大或已损坏") and a fresh child goes on with the rest. An exception from
+the reading (raw/ unreachable, a bug) is not the file's fault: it is raised in the parent, so the
+run fails (and is retried) instead of rejecting the file for good. One fork per batch
 (not per file) keeps normal reading cheap. Without os.fork (Windows) files are read inline.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import signal
 import struct
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from zhuanbao.tasks.intake.workbook import TOO_LARGE, WorkbookRead
@@ -26,6 +29,13 @@ from zhuanbao.tasks.intake.workbook import TOO_LARGE, WorkbookRead
 BROKE_READER = f"{TOO_LARGE}：读取时超出内存或时间限制，请检查文件（删除多余的行列、图片等）后重新导出报送"
 _HEADER = struct.Struct("!iQ")  # index of the file, length of its pickled read
 Job = TypeVar("Job")
+
+
+@dataclass(frozen=True)
+class ReadFailed:
+    """The reader raised (the reader never raises for a bad file, so this is storage or a bug)."""
+
+    message: str
 
 
 def _address_space() -> int:
@@ -49,9 +59,12 @@ def _child(write_fd: int, jobs: Sequence[Job], start: int, read_one: Callable[[J
         with os.fdopen(write_fd, "wb", buffering=0) as out:
             for index in range(start, len(jobs)):
                 try:
-                    body = pickle.dumps(read_one(jobs[index]), protocol=pickle.HIGHEST_PROTOCOL)
+                    outcome = read_one(jobs[index])
                 except MemoryError:
                     return  # the parent rejects this file and starts a new child for the rest
+                except Exception as exc:  # noqa: BLE001 — not the file's fault (storage, a bug): the parent raises
+                    outcome = ReadFailed(f"{type(exc).__name__}: {exc}")
+                body = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
                 out.write(_HEADER.pack(index, len(body)) + body)
     except BaseException:  # noqa: BLE001 — the parent sees a short stream and judges the file
         status = 1
@@ -97,7 +110,11 @@ def read_sandboxed(jobs: Sequence[Job], read_one: Callable[[Job], WorkbookRead],
                 body = _read_exactly(read_fd, size, time.monotonic() + timeout_seconds)
                 if body is None:
                     break
-                results[got] = pickle.loads(body)
+                outcome = pickle.loads(body)
+                failed = outcome.message if isinstance(outcome, ReadFailed) else None
+                if failed:  # e.g. raw/ unreachable: fail the run (retried), never reject the file
+                    raise RuntimeError(f"读取 {name_of(jobs[got])} 时出错（不是文件本身的问题）：{failed}")
+                results[got] = outcome
                 index = got + 1
         finally:
             os.close(read_fd)
