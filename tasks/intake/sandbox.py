@@ -38,6 +38,16 @@ class ReadFailed:
     message: str
 
 
+def _die_with_parent() -> None:
+    """Linux: the child is killed when the reading process dies (a killed run leaves no reader behind)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _address_space() -> int:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[0]) * resource.getpagesize()
@@ -49,6 +59,7 @@ def _child(write_fd: int, jobs: Sequence[Job], start: int, read_one: Callable[[J
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         faulthandler.disable()  # an abort here is expected news for the parent, not a crash report
+        _die_with_parent()
         quiet = os.open(os.devnull, os.O_WRONLY)  # a reader that aborts prints its backtrace; the parent reports
         os.dup2(quiet, 2)
         try:
