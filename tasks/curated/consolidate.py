@@ -69,6 +69,8 @@ def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.
     The swap is journalled (`curated/.swap-<period>.json` lists the files written aside): a run killed
     during the swap is finished by the next reader or writer of the period (`finish_swap`), so the
     datasets of one step are never left from two runs. The run id is kept in each file's metadata.
+    When every dataset already holds exactly these rows nothing is written (a rerun on the same
+    inputs leaves the files byte for byte as they were).
     """
     targets = {name: partition_path(curated_dir, name, period) for name in frames}
     if is_remote_url(curated_dir):  # one PUT per object; object stores have no rename
@@ -79,14 +81,17 @@ def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.
             fs.pipe_file(key, sink.getvalue().to_pybytes())
         return targets
     finish_swap(curated_dir, period)
+    tables = {name: _table(frame, run_id) for name, frame in frames.items()}
+    if all(_same(targets[name], table) for name, table in tables.items()):
+        return targets  # nothing changed: the files (and the run that wrote them) stay as they are
     pairs = []
-    for name, frame in frames.items():
+    for name in frames:
         target = targets[name]
         target.parent.mkdir(parents=True, exist_ok=True)
         for stale in target.parent.glob(".data.parquet.*.tmp"):  # left by a run that was killed
             stale.unlink(missing_ok=True)
         aside = target.with_name(f".data.parquet.{os.getpid()}.tmp")
-        pq.write_table(_table(frame, run_id), aside)
+        pq.write_table(tables[name], aside)
         pairs.append([str(aside), str(target)])
     journal = _journal(curated_dir, period)
     written = journal.with_name(journal.name + ".tmp")
@@ -94,6 +99,14 @@ def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.
     os.replace(written, journal)  # the commit point: from here the swap is finished by whoever comes next
     finish_swap(curated_dir, period)
     return targets
+
+
+def _same(target: Path, table: pa.Table) -> bool:
+    """The partition already holds exactly these rows (its run id aside)."""
+    try:
+        return target.exists() and pq.read_table(target).equals(table, check_metadata=False)
+    except (OSError, pa.ArrowInvalid):
+        return False
 
 
 def _journal(curated_dir: Path | str, period: str) -> Path:
