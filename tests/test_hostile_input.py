@@ -26,9 +26,10 @@ from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.core.text import clean_text, safe_stem
 from zhuanbao.tasks.demo.generate import build_demo_inbox, generate_month, write_workbook
+from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.registry import ReportIssue, Submission, session
 from zhuanbao.tasks.intake.sandbox import BROKE_READER, read_sandboxed
-from zhuanbao.tasks.intake.workbook import ReadLimits, WorkbookRead, read_workbook
+from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 PERIOD = "2020-03"
@@ -410,3 +411,14 @@ def test_a_storage_error_while_reading_fails_the_run_instead_of_rejecting_the_fi
 
     with pytest.raises(RuntimeError, match="不是文件本身的问题.*raw/ unreachable"):
         read_sandboxed([tmp_path / "a.xlsx"], read_one, lambda p: p.name, memory_mb=256, timeout_seconds=5)
+
+
+def test_hidden_rows_are_not_read_as_data(reference, tmp_path):
+    path = write_workbook(tmp_path / "D11.xlsx", reference=reference, unit_code="D11", period=PERIOD,
+                          **generate_month(reference, PERIOD, rng_seed=1)[0]["D11"])
+    shown = read_workbook(path, reference).records["indicators"]
+    book = load_workbook(path)
+    book["表1 指标"].row_dimensions[shown[0]["row"]].hidden = True
+    book.save(path)
+    read = read_workbook(path, reference)
+    assert [r["indicator_code"] for r in read.records["indicators"]] == [r["indicator_code"] for r in shown[1:]]

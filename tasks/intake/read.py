@@ -6,7 +6,7 @@ outcome and message are stored and later runs do not read the file again (`settl
 readable file is `received` until the rules have spoken.
 
 Reads are incremental: each file's WorkbookRead is kept under `<home>/cache/reads/`, keyed by the
-file's sha256, the reader's version (a hash of tasks/workbook.py and tasks/normalise.py), the
+file's sha256, the reader's version (a hash of workbook.py, normalise.py and archive.py), the
 reference year's unit list and the size limit, so a rerun after a few late files reads only those.
 The rules are not cached: the check runs over the whole period in one batch (cheap), so a change
 to `expectations/*.json` rechecks every file.
@@ -32,17 +32,18 @@ from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.collect import read_raw
 from zhuanbao.tasks.intake.registry import Submission, submissions
 from zhuanbao.tasks.intake.sandbox import read_sandboxed
-from zhuanbao.tasks.intake.workbook import ReadLimits, WorkbookRead, read_workbook
+from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 
 
 @lru_cache(maxsize=1)
 def reader_version() -> str:
     """Changes whenever the reader's code changes, so old cached reads are never reused."""
     digest = hashlib.sha256()
-    for name in ("workbook.py", "normalise.py"):
+    for name in ("workbook.py", "normalise.py", "archive.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -8,14 +8,13 @@ text in `<field>_unparsed` so the rules can name it. See docs/contracts.md for t
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from zhuanbao.tasks.core.reference import FORMS, Reference
+from zhuanbao.tasks.intake.archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
 from zhuanbao.tasks.intake.normalise import (
     header_key,
     nfc,
@@ -54,7 +53,6 @@ HEADER_SCAN_ROWS = 30
 OTHER_SHEETS = {".xlsm": "含宏的 Excel 工作簿", ".xlsb": "Excel 二进制工作簿", ".et": "WPS 表格",
                 ".ods": "OpenDocument 表格", ".numbers": "Numbers 表格", ".csv": "CSV 文本"}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass
@@ -109,55 +107,6 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ReadLimits:
-    """How much one workbook may hold (settings max_rows, max_columns, max_inflated_mb)."""
-
-    max_rows: int = 2000
-    max_columns: int = 200
-    max_inflated_bytes: int = 50 * 1024 * 1024
-
-
-TOO_LARGE = "文件过大或已损坏"
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]*)(\d*)(?::([A-Za-z]+)(\d+))?"')
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
-    """An .xlsx whose parts would inflate too far, or whose sheets declare too many rows or columns,
-    before any reader sees it (the zip directory and each sheet's `<dimension>` are read, nothing more)."""
-    if not data.startswith(ZIP_MAGIC):
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            inflated = sum(p.file_size for p in parts)
-            if inflated > limits.max_inflated_bytes:
-                return (f"{TOO_LARGE}：解压后约 {inflated / 1048576:.0f} MB，超过 "
-                        f"{limits.max_inflated_bytes / 1048576:.0f} MB 上限，请删除多余内容后重报")
-            sheets = [p for p in parts if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml")]
-            for number, part in enumerate(sheets, 1):
-                with archive.open(part) as stream:
-                    head = stream.read(16384)
-                match = _DIMENSION.search(head)
-                if not match:
-                    continue
-                rows = int(match.group(4) or match.group(2) or 0)
-                columns = _column_number((match.group(3) or match.group(1) or b"A").decode("ascii"))
-                if rows > limits.max_rows or columns > limits.max_columns:
-                    return (f"{TOO_LARGE}：第{number}张工作表的范围为 {rows} 行 × {columns} 列，超过 "
-                            f"{limits.max_rows} 行 × {limits.max_columns} 列的上限，请删除多余的行列后重报")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
-        return "文件已损坏，无法打开，请重新导出后报送"
-    return None
-
-
 def read_workbook(source: Path | bytes, reference: Reference, *, name: str | None = None,
                   max_bytes: int = 20 * 1024 * 1024, limits: ReadLimits | None = None) -> WorkbookRead:
     """Read one workbook (a path or its bytes). Never raises for a bad file: see `.error`.
@@ -184,6 +133,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
                         else "文件已损坏，无法打开，请重新导出后报送")
         return result
+    hidden = hidden_rows(data)
     for sheet_name, grid in grids.items():
         width = max((len(row) for row in grid), default=0)
         if len(grid) > limits.max_rows or width > limits.max_columns:
@@ -194,7 +144,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         form = _form_of(sheet_name, grid)
         if form and form not in result.sheets:
             result.sheets[form] = sheet_name
-            _read_form(result, form, sheet_name, grid, reference)
+            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()))
     return result
 
 
@@ -238,7 +188,8 @@ def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, re
                 result.period_text, result.period = value, parse_period(value)
 
 
-def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference) -> None:
+def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference,
+               hidden: set[int] = frozenset()) -> None:
     header_at = _header_row(form, grid)
     if header_at is None:
         result.missing_columns[form] = [HEADERS[form][f] for f in REQUIRED_HEADERS[form]]
@@ -254,6 +205,8 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
         result.missing_columns[form] = missing
     records = []
     for index in range(header_at + 1, len(grid)):
+        if index + 1 in hidden:  # a hidden row is not what the unit shows: never data
+            continue
         row = grid[index]
         cells = {f: (row[p] if p < len(row) else None) for f, p in columns.items()}
         texts = [nfc(v) for v in cells.values()]
