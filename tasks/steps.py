@@ -128,7 +128,7 @@ def check(ctx: RunContext, reads: list) -> dict:
         db.commit()
         write_receipts(ctx, list(rows.values()), findings)
         accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
-    curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted))
+    curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id)
     return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
             "rejected": sum(r.outcome == "rejected" for r, _ in pairs)}
 
@@ -154,8 +154,8 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
-            outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone),
-            home=ctx.settings.home)
+            outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone,
+            notes=[row.arrival_note] if row.arrival_note else []), home=ctx.settings.home)
 
 
 def consolidate(ctx: RunContext, reads: list) -> dict:
@@ -164,11 +164,9 @@ def consolidate(ctx: RunContext, reads: list) -> dict:
         rows = {row.id: row for row in submissions(db, ctx.period)}
         accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], read) for fid, read in reads])
     frames = tidy_frames(reads)
-    written = {}
-    for form in FORMS:
-        out = curated.curated_rows(form, frames[form], accepted, ctx.period)
-        written[form] = str(curated.write_partition(ctx.settings.curated_dir, form, ctx.period, out))
-    return written
+    out = {form: curated.curated_rows(form, frames[form], accepted, ctx.period) for form in FORMS}
+    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, out, ctx.run_id)
+    return {form: str(path) for form, path in written.items()}
 
 
 def period_status(ctx: RunContext) -> dict:
@@ -196,8 +194,9 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
                              standing_frame(status["units"]), flags[["unit_code", "rule_id", "explained"]],
                              ctx.settings.score_weights)
-    return {name: str(curated.write_partition(ctx.settings.curated_dir, f"metrics_{name}", ctx.period, frame))
-            for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
+    frames = {f"metrics_{name}": frame for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
+    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id)
+    return {name.removeprefix("metrics_"): str(path) for name, path in written.items()}
 
 
 def load_metrics(ctx: RunContext) -> dict:

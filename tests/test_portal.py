@@ -304,7 +304,7 @@ def test_a_workbook_naming_another_unit_is_kept_and_rejected(unit_client, tmp_pa
     settings, client = unit_client
     answer = upload(client, workbook(tmp_path, settings, unit="T02"))
     page = client.get(answer.headers["location"]).text
-    assert "退回" in page and "H08" in page and "不能代其他单位报送" in page
+    assert "退回" in page and "H09" in page and "不能代其他单位报送" in page
     with session(settings.db_url) as db:
         row = db.scalars(select(Submission)).one()
     assert row.outcome == "rejected" and row.account_unit == "T01" and row.unit_code == "T02"

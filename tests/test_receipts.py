@@ -28,7 +28,7 @@ def test_rejected_receipt_names_sheet_row_column_and_next_step(tmp_path):
                       "表1 指标 第5行「1-本月累计」：“约500”不是数值", "I06", pd.NA),
                      (8, "表3 任务", 4, "完成进度(%)", "101", "H06", "hard", "别的文件", "K01", pd.NA))
     html_path, json_path = write_receipt(tmp_path / "receipts", receipt(found, "rejected", on_time=False))
-    assert html_path.name == "D02_2020-04.ab12cd34.html" and json_path.name == "D02_2020-04.ab12cd34.json"
+    assert html_path.name == "7_D02_2020-04.html" and json_path.name == "7_D02_2020-04.json"  # file id + stem
     html = html_path.read_text(encoding="utf-8")
     for text in ["区发改局（D02）", "2020年4月", "2020年5月10日 14:03", "逾期", "退回", "表1 指标", "第5行",
                  "1-本月累计", "约500", "H05", "修改后重新报送", SHA]:

@@ -58,14 +58,15 @@ def runs(settings) -> list[Run]:
 
 
 def count_reads(monkeypatch) -> list[str]:
+    """Names of the files handed to the reader (seen here: the reading itself runs in a sandboxed child)."""
     seen: list[str] = []
-    real = intake.read_workbook
+    real = intake.read_sandboxed
 
-    def spy(path, reference, **kwargs):
-        seen.append(kwargs["name"])
-        return real(path, reference, **kwargs)
+    def spy(jobs, read_one, name_of, **kwargs):
+        seen.extend(name_of(job) for job in jobs)
+        return real(jobs, read_one, name_of, **kwargs)
 
-    monkeypatch.setattr(intake, "read_workbook", spy)
+    monkeypatch.setattr(intake, "read_sandboxed", spy)
     return seen
 
 

@@ -11,6 +11,7 @@ from zhuanbao.flows.cli import (  # noqa: F401 — register the commands
     forms,
     intake,
     ops,
+    registry,
     portal,
     report,
     runs,

@@ -6,18 +6,69 @@ them, so `--help` is instant.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.periods import normalise_period
 from zhuanbao.tasks.core.settings import Settings, load_settings
 
+
+class UserError(Exception):
+    """Something the user can fix: printed as one line (the message says how), exit code 2."""
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The one-line message for an error the user can fix; None for a bug (shown with its type)."""
+    from sqlalchemy.exc import DatabaseError
+
+    from zhuanbao.tasks.core.settings import SettingsError
+
+    if isinstance(exc, DatabaseError):
+        return (f"登记库无法打开或已损坏（{str(getattr(exc, 'orig', exc)).splitlines()[0]}）：请检查 ZHUANBAO_DB_URL；"
+                "SQLite 登记库可移走后运行 zhuanbao rebuild-registry 从 reports/ 与 raw/ 重建")
+    if isinstance(exc, (UserError, SettingsError)) or (
+            isinstance(exc, (ValueError, RuntimeError, LookupError, OSError)) and _CJK.search(str(exc))):
+        return str(exc).replace("\n", " ")  # our own messages are Chinese and say what to do
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到文件或目录：{exc.filename}（请检查 --home 或路径）"
+    return None
+
+
+class _Group(TyperGroup):
+    """The command group: every error of a command becomes one line and an exit code (tracebacks with --debug)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _given.get("debug"):
+                raise
+            message = user_message(exc)
+            if message is None:
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                console.print(f"[red]内部错误：{type(exc).__name__}: {first}（加 --debug 查看详情并报告给维护人员）[/red]",
+                              soft_wrap=True)
+                raise typer.Exit(1) from None
+            console.print(f"[red]{message}[/red]", soft_wrap=True)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, cls=_Group)
 console = Console()
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
              "superseded": "已被更正版替代", "duplicate": "重复报送"}
@@ -36,15 +87,29 @@ def refused_when_locked() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
-def _period(value: str) -> str:
+def _period(value: str | None) -> str | None:
+    """Every --period of every command: strict YYYY-MM after NFKC (tasks/core/periods.py), else one line, exit 2."""
+    if value is None:
+        return None
     try:
-        period_parts(value)
+        return normalise_period(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    return value
+        raise UserError(str(exc)) from None
 
 
-_given: dict[str, str | None] = {"home": None}  # --home as given on the command line (the boundary's one input)
+def parse_moment(text: str | None, settings: Settings, option: str = "--received-at") -> datetime | None:
+    """An ISO 8601 time from the command line, in the office's time zone when none is given."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{option} 的时间“{text}”无法识别：请写成 ISO 8601，如 2020-05-15T18:30 或 "
+                        "2020-05-15 18:30:00+08:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+_given: dict = {"home": None, "debug": False}  # --home as given on the command line (the boundary's one input)
 
 
 def use_home(home: str | Path | None) -> None:
@@ -70,8 +135,10 @@ def flow_home(settings: Settings) -> str:
 
 @app.callback()
 def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",  # str: keeps s3:// intact
-                                            help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）")) -> None:
+                                            help="数据目录（默认 ./data_lake；也可为 s3:// 等 fsspec 地址）"),
+         debug: bool = typer.Option(False, "--debug", help="出错时显示完整的 Python 调用栈（供维护人员排查）")) -> None:
     use_home(home)
+    _given["debug"] = debug
 
 
 def _context(period: str):

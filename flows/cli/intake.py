@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -16,6 +15,7 @@ from zhuanbao.flows.cli.app import (
     app,
     console,
     current_settings,
+    parse_moment,
     refused_when_locked,
 )
 
@@ -42,7 +42,7 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="�
     from zhuanbao.tasks.intake.read import read_period
 
     settings, db, reference = _context(period)
-    moment = datetime.fromisoformat(received_at) if received_at else None
+    moment = parse_moment(received_at, settings)
     row = submit_file(settings, db, file, period, moment)
     read_period(settings, db, period, reference)
     console.print(f"已登记 {row.file_name}（sha256 {row.sha256[:12]}…）：{STATUS_ZH.get(row.outcome, row.outcome)}")

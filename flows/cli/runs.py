@@ -12,6 +12,7 @@ from zhuanbao.flows.cli.app import (
     console,
     current_settings,
     flow_home,
+    parse_moment,
     print_outputs,
     refused_when_locked,
     run_period,
@@ -26,7 +27,8 @@ def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help
         reason: str | None = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
         as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
     """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报。"""
-    summary = run_period(period, reason=reason, as_of=as_of)
+    moment = parse_moment(as_of, current_settings(), "--as-of")
+    summary = run_period(period, reason=reason, as_of=moment.isoformat() if moment else None)
     print_outputs(summary)
 
 

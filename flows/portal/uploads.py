@@ -1,7 +1,7 @@
 """An upload takes the same path as every file: registered and kept in raw/ by sha256 (arrival =
 the server's time of receipt; same bytes again = duplicate), then the period is read and checked
 under the period lock exactly as `zhuanbao validate` does, and the receipt comes from
-reports/<period>/receipts/. The uploading account's unit is recorded with the file (rule H08).
+reports/<period>/receipts/. The uploading account's unit is recorded with the file (rule H09).
 
 When the period is locked by a long run the file is still kept and registered; its receipt then
 says 已收到，待审核 and the run that holds the lock checks it.

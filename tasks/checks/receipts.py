@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,8 @@ SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 
 def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
                 unit_name: str, file_name: str, sha256: str, received_at: datetime | str, on_time: bool,
-                outcome: str, office: str = "", timezone: str = "Asia/Shanghai") -> dict[str, Any]:
+                outcome: str, office: str = "", notes: list[str] | None = None,
+                timezone: str = "Asia/Shanghai") -> dict[str, Any]:
     """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts.
 
     `findings` is the period's findings frame, or this file's findings already as records
@@ -35,7 +37,8 @@ def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: st
     if isinstance(findings, pd.DataFrame):
         findings = findings[findings.file_id == file_id].drop(columns="file_id").to_dict("records")
     rows = [{k: _plain(v) for k, v in rec.items() if k != "file_id"} for rec in findings]
-    return {"period": period, "unit_code": unit_code or "", "unit_name": unit_name, "file_name": file_name,
+    return {"file_id": int(file_id), "period": period, "unit_code": unit_code or "", "unit_name": unit_name,
+            "file_name": file_name, "notes": list(notes or []),
             "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
             "outcome": outcome, "office": office, "timezone": timezone, "findings": rows}
 
@@ -49,18 +52,31 @@ def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
 
 
 def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = None) -> tuple[Path, Path]:
-    """Write `<folder>/<file stem>.<sha8>.html` and `.json`; returns both paths."""
+    """Write `<folder>/<file id>_<safe stem>.html` and `.json`; returns both paths.
+
+    Named by the registry's file id and a cleaned, length-capped stem of the name it arrived under, so
+    no file name (82 Chinese characters, `../`, a formula, `A.xlsx` beside `A.XLSX`) can make a receipt
+    name illegal or make two files share one receipt.
+    """
+    from zhuanbao.tasks.core.text import safe_stem
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     view = receipt_view(receipt)
-    stem = f"{Path(receipt['file_name']).stem}.{receipt['sha256'][:8]}"
+    stem = f"{receipt.get('file_id', 0)}_{safe_stem(Path(receipt['file_name']).stem)}"
     html_path, json_path = folder / f"{stem}.html", folder / f"{stem}.json"
     text = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
     if html_path.exists() and json_path.exists() and json_path.read_text(encoding="utf-8") == text:
         return html_path, json_path  # a rerun: this file's receipt says the same as before
-    html_path.write_text(_template(tuple(template_dirs(home or Path('.')))).render(**view), encoding="utf-8")
-    json_path.write_text(text, encoding="utf-8")
+    _write_aside(html_path, _template(tuple(template_dirs(home or Path('.')))).render(**view))
+    _write_aside(json_path, text)
     return html_path, json_path
+
+
+def _write_aside(path: Path, text: str) -> None:
+    aside = path.with_name(f".{path.name}.tmp")
+    aside.write_text(text, encoding="utf-8")
+    os.replace(aside, path)
 
 
 def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +86,7 @@ def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
     outcome_text = OUTCOME_TEXT.get(receipt["outcome"], receipt["outcome"])
     if receipt["outcome"] == "accepted" and unexplained:
         outcome_text = f"已受理（有 {len(unexplained)} 处待说明）"
-    return {**receipt, "findings": findings, "outcome_text": outcome_text,
+    return {**receipt, "notes": receipt.get("notes") or [], "findings": findings, "outcome_text": outcome_text,
             "arrival_text": chinese_time(_aware(receipt["received_at"]), receipt.get("timezone", "Asia/Shanghai")),
             "timeliness": "按时" if receipt["on_time"] else "逾期",
             "hard_count": sum(f["severity"] == "hard" for f in findings),
@@ -97,9 +113,10 @@ def next_steps(outcome: str, findings: list[dict[str, Any]]) -> list[str]:
 
 
 def chinese_time(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
-    """The instant as the office reads it, in the office's time zone (ZHUANBAO_TIMEZONE)."""
+    """`2020年4月15日 23:59:59` in the office's time zone (ZHUANBAO_TIMEZONE) — to the second, so a late
+    arrival never reads like the deadline minute."""
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}"
 
 
 def _finding_view(finding: dict[str, Any], outcome: str) -> dict[str, Any]:

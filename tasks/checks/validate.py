@@ -13,6 +13,7 @@ explained (soft only: the row's 说明 — 存在问题 on 表2, which has no �
 from __future__ import annotations
 
 import math
+import re
 import string
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from zhuanbao.tasks.checks.suites import ROW_ID, Suite, SuiteError, load_suites,
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.reference import FORMS, Reference
 from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from zhuanbao.tasks.intake.normalise import nfkc
 from zhuanbao.tasks.intake.workbook import HEADERS, SHEETS, WorkbookRead, tidy_frames
 
 FINDINGS_COLUMNS = ["file_id", "sheet", "row", "column", "value", "rule_id", "severity", "message", "code",
@@ -36,7 +38,7 @@ def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: 
                  context=None, account_units: dict[int, str] | None = None) -> pd.DataFrame:
     """Run every suite once over the period's files; the findings, hard ones first per file.
 
-    `account_units` (file id -> the unit of the portal account that uploaded it) lets rule H08
+    `account_units` (file id -> the unit of the portal account that uploaded it) lets rule H09
     reject a workbook that names another unit than its uploader's.
     """
     suites = load_suites(suites_dir)
@@ -108,10 +110,24 @@ def _files_batch(period: str, reads: list[tuple[int, WorkbookRead]], reference: 
         "sheet": r.meta_sheet or "", "row": r.meta_row} for fid, r in reads],
         columns=["file_id", "file_name", "error", "unit_code", "unit_text", "period", "period_text", "sheet", "row"])
     files["unit_known"] = files.unit_code.isin(set(reference.units.unit_code))
+    files["name_unit_code"] = files.file_name.map(lambda name: name_unit_code(name, reference))
+    files["unit_code_text"] = files.unit_code.fillna("未识别")
+    files["name_unit_ok"] = files.error.notna() | files.unit_code.isna() | files.name_unit_code.isna() | (
+        files.name_unit_code == files.unit_code)
     files["expected_period"] = period
     files["expected_period_text"] = f"{year}年{month}月"
     files["row"] = files["row"].astype("Int64")
     return files
+
+
+_NAME_CODE = re.compile(r"^([A-Za-z]{1,3}\d{1,6})(?=[_\-\s.（(]|$)")
+
+
+def name_unit_code(file_name: str, reference: Reference) -> str | None:
+    """The unit code a file name starts with (`T03_2020-04.xlsx` → T03) when it is a known unit's."""
+    match = _NAME_CODE.match(nfkc(Path(file_name).stem))
+    code = match.group(1).upper() if match else None
+    return code if code in reference.unit_names else None
 
 
 def _checked_files(reads: list[tuple[int, WorkbookRead]], files: pd.DataFrame) -> list[tuple[int, WorkbookRead]]:
@@ -136,9 +152,10 @@ def _sheets_batch(reads, files, assignments) -> pd.DataFrame:
 
 def _coverage_batch(reads, files, assignments, frames, reference: Reference) -> pd.DataFrame:
     checked = _checked_files(reads, files)
-    owners = pd.DataFrame({"file_id": [f for f, _ in checked], "unit_code": [r.unit_code for _, r in checked]})
+    owners = pd.DataFrame({"file_id": pd.Series([f for f, _ in checked], dtype="int64"),
+                           "unit_code": pd.Series([r.unit_code for _, r in checked], dtype=object)})
     sheets = pd.DataFrame([(f, form, name) for f, r in checked for form, name in r.sheets.items()],
-                          columns=["file_id", "form", "found_sheet"])
+                          columns=["file_id", "form", "found_sheet"]).astype({"file_id": "int64"})
     reported = pd.concat([frames[form].assign(form=form).rename(columns={next(iter(HEADERS[form])): "code"})
                           [["file_id", "form", "code"]] for form in FORMS], ignore_index=True)
     names = pd.concat([getattr(reference, form)[[next(iter(HEADERS[form])), CODE_NAME_COLUMN[form]]]

@@ -108,7 +108,11 @@ def is_comment(frame: pd.DataFrame) -> pd.Series:
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:
     if not path.exists():
-        raise ReferenceError(f"参考表缺失：{path}")
+        home = path.parent.parent.parent
+        if not (home / "reference").exists():
+            raise ReferenceError(f"数据目录 {home} 不存在或没有参考表（reference/）：请用 --home 或 ZHUANBAO_HOME "
+                                 "指定数据目录（试用可先运行 zhuanbao demo）")
+        raise ReferenceError(f"参考表缺失：{path}（请放入该年度的参考表）")
     try:
         text, _ = decode_table(path.read_bytes())
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -137,10 +141,30 @@ def _check_numbers(path: Path, frame: pd.DataFrame, column: str, *, optional: bo
     return values
 
 
+KEYS = {"units": ("unit_code",), "indicators": ("indicator_code",), "projects": ("project_code",),
+        "tasks": ("task_code",), "targets": ("unit_code", "indicator_code")}
+
+
+def _check_unique(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """A code listed twice would count a unit (or indicator, project, task) twice: refused, naming both rows."""
+    columns = tuple(c for c in columns if c in frame.columns)
+    if not columns:
+        return
+    repeated = frame[frame.duplicated(list(columns), keep=False)]
+    if len(repeated):
+        rows = [int(i) + 2 for i in repeated.index[:2]]
+        value = "、".join(str(repeated.iloc[0][c]) for c in columns)
+        raise ReferenceError(f"参考表 {path} 第{rows[0]}行与第{rows[1]}行 列 {'+'.join(columns)}：“{value}”重复，"
+                             "每个代码只能出现一次，请删除或改正其中一行")
+
+
 def load_reference(settings: Settings, year: int) -> Reference:
     """Load and check `<home>/reference/<year>/`."""
     folder = settings.reference_dir(year)
     tables = {name: _read_table(folder / f"{name}.csv", name) for name in COLUMNS}
+    for name, columns in KEYS.items():
+        if name in tables:
+            _check_unique(folder / f"{name}.csv", tables[name], columns)
     _check_values(folder / "units.csv", tables["units"], "unit_kind", UNIT_KINDS)
     _check_values(folder / "indicators.csv", tables["indicators"], "target_kind", TARGET_KINDS)
     _check_values(folder / "indicators.csv", tables["indicators"], "frequency", {"M", "Q"})

@@ -35,6 +35,11 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     deadline_overrides: dict[str, int] = field(default_factory=dict)
     max_file_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 2000  # per sheet; a workbook declaring or holding more is rejected unread (H00)
+    max_columns: int = 200
+    max_inflated_bytes: int = 50 * 1024 * 1024  # an .xlsx's parts, unzipped
+    read_memory_mb: int = 1024  # address space a file's reader process may add (RLIMIT_AS)
+    read_timeout_seconds: float = 60  # wall clock one file may take to read
     issuing_office: str = "大通湖区“奋战一百天”领导小组办公室"
     district: str = "大通湖区"
     form_prefix: str = "大通湖调"  # 表号 of the generated forms: 大通湖调1表, 2表, 3表
@@ -129,6 +134,11 @@ class _Sources(BaseSettings):
     timezone: str = "Asia/Shanghai"
     deadline_overrides: dict[str, int] = {}
     max_file_mb: float = Field(20, gt=0)
+    max_rows: int = Field(2000, ge=10)
+    max_columns: int = Field(200, ge=10)
+    max_inflated_mb: float = Field(50, gt=0)
+    read_memory_mb: int = Field(1024, ge=64)
+    read_timeout_seconds: float = Field(60, gt=0)
     office: str = "大通湖区“奋战一百天”领导小组办公室"
     district: str = "大通湖区"
     form_prefix: str = "大通湖调"
@@ -198,6 +208,9 @@ def load_settings(**overrides) -> Settings:
         "max_file_bytes": int(parsed.max_file_mb * 1024 * 1024), "issuing_office": parsed.office,
         "district": parsed.district, "form_prefix": parsed.form_prefix, "form_approval": parsed.form_approval,
         "send_to": parsed.send_to,
+        "max_rows": parsed.max_rows, "max_columns": parsed.max_columns,
+        "max_inflated_bytes": int(parsed.max_inflated_mb * 1024 * 1024),
+        "read_memory_mb": parsed.read_memory_mb, "read_timeout_seconds": parsed.read_timeout_seconds,
         "score_weights": parsed.score_weights, "report_detail_rows": parsed.report_detail_rows,
         "task_runner": parsed.task_runner.strip().lower() or "thread",
         "dask_address": (parsed.dask_address or "").strip() or None, "dask_workers": parsed.dask_workers,

@@ -2,7 +2,8 @@
 
 Layout: `<home>/curated/<dataset>/period=YYYY-MM/data.parquet`, hive-partitioned so DuckDB and
 pyarrow see `period` as a column. A partition is replaced atomically (written aside as a hidden
-file, then renamed over the old one), so a crash mid-write leaves the previous data whole.
+file, then renamed over the old one), so a crash mid-write leaves the previous data whole; the
+partitions one step writes for a run are swapped in together (`write_partitions`, journalled).
 `curated_dir` may also be an fsspec URL (`s3://bucket/zhuanbao/curated`): there the parquet bytes
 are built in memory and stored with one `pipe_file` — a single PUT of a complete object, which
 object stores make visible atomically (there is no rename on S3).
@@ -10,6 +11,7 @@ The column contract is in the README; keep it stable.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pyarrow.parquet as pq
 
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
 
+RUN_KEY = b"zhuanbao.run_id"
 COMMON = ["period", "unit_code", "source_sha256", "received_at", "on_time"]
 COLUMNS: dict[str, list[str]] = {
     "indicators": ["indicator_code", "month_value", "cumulative", "last_year_cumulative", "reported_growth", "note"],
@@ -46,23 +49,92 @@ def partition_path(curated_dir: Path | str, dataset: str, period: str) -> Path |
     return Path(local_path(curated_dir)) / dataset / f"period={period}" / "data.parquet"
 
 
-def write_partition(curated_dir: Path | str, dataset: str, period: str, frame: pd.DataFrame) -> Path | str:
-    """Replace one period of a dataset atomically; `period` lives in the folder name, not the file."""
-    target = partition_path(curated_dir, dataset, period)
+def _table(frame: pd.DataFrame, run_id: int | None) -> pa.Table:
     table = pa.Table.from_pandas(frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
-    if isinstance(target, str):
-        fs, key = lake_fs(target)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
-        fs.pipe_file(key, sink.getvalue().to_pybytes())
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(".data.parquet.*.tmp"):  # left by a run that was killed
-        stale.unlink(missing_ok=True)
-    aside = target.with_name(f".data.parquet.{os.getpid()}.tmp")
-    pq.write_table(table, aside)
-    os.replace(aside, target)
-    return target
+    if run_id is None:
+        return table
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: str(run_id).encode()})
+
+
+def write_partition(curated_dir: Path | str, dataset: str, period: str, frame: pd.DataFrame,
+                    run_id: int | None = None) -> Path | str:
+    """Replace one period of a dataset atomically; `period` lives in the folder name, not the file."""
+    return write_partitions(curated_dir, period, {dataset: frame}, run_id)[dataset]
+
+
+def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.DataFrame],
+                     run_id: int | None = None) -> dict[str, Path | str]:
+    """Publish one run's partitions of a period together: all written aside, then swapped in.
+
+    The swap is journalled (`curated/.swap-<period>.json` lists the files written aside): a run killed
+    during the swap is finished by the next reader or writer of the period (`finish_swap`), so the
+    datasets of one step are never left from two runs. The run id is kept in each file's metadata.
+    When every dataset already holds exactly these rows nothing is written (a rerun on the same
+    inputs leaves the files byte for byte as they were).
+    """
+    targets = {name: partition_path(curated_dir, name, period) for name in frames}
+    if is_remote_url(curated_dir):  # one PUT per object; object stores have no rename
+        for name, frame in frames.items():
+            fs, key = lake_fs(targets[name])
+            sink = pa.BufferOutputStream()
+            pq.write_table(_table(frame, run_id), sink)
+            fs.pipe_file(key, sink.getvalue().to_pybytes())
+        return targets
+    finish_swap(curated_dir, period)
+    tables = {name: _table(frame, run_id) for name, frame in frames.items()}
+    if all(_same(targets[name], table) for name, table in tables.items()):
+        return targets  # nothing changed: the files (and the run that wrote them) stay as they are
+    pairs = []
+    for name in frames:
+        target = targets[name]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(".data.parquet.*.tmp"):  # left by a run that was killed
+            stale.unlink(missing_ok=True)
+        aside = target.with_name(f".data.parquet.{os.getpid()}.tmp")
+        pq.write_table(tables[name], aside)
+        pairs.append([str(aside), str(target)])
+    journal = _journal(curated_dir, period)
+    written = journal.with_name(journal.name + ".tmp")
+    written.write_text(json.dumps(pairs), encoding="utf-8")
+    os.replace(written, journal)  # the commit point: from here the swap is finished by whoever comes next
+    finish_swap(curated_dir, period)
+    return targets
+
+
+def _same(target: Path, table: pa.Table) -> bool:
+    """The partition already holds exactly these rows (its run id aside)."""
+    try:
+        return target.exists() and pq.read_table(target).equals(table, check_metadata=False)
+    except (OSError, pa.ArrowInvalid):
+        return False
+
+
+def _journal(curated_dir: Path | str, period: str) -> Path:
+    return Path(local_path(curated_dir)) / f".swap-{period}.json"
+
+
+def finish_swap(curated_dir: Path | str, period: str) -> None:
+    """Complete a journalled swap of the period's partitions (a no-op when there is none)."""
+    journal = _journal(curated_dir, period)
+    if not journal.exists():
+        return
+    try:
+        pairs = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pairs = []
+    for aside, target in pairs:
+        if os.path.exists(aside):
+            os.replace(aside, target)
+    journal.unlink(missing_ok=True)
+
+
+def partition_run(curated_dir: Path | str, dataset: str, period: str) -> int | None:
+    """The id of the run that wrote a partition (from its metadata), None if unknown or absent."""
+    target = partition_path(curated_dir, dataset, period)
+    if isinstance(target, str) or not target.exists():
+        return None
+    value = (pq.read_schema(target).metadata or {}).get(RUN_KEY)
+    return int(value) if value else None
 
 
 def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.DataFrame | None:
@@ -75,6 +147,7 @@ def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.Dat
         except FileNotFoundError:
             return None
         return pq.read_table(pa.BufferReader(data)).to_pandas().assign(period=period)
+    finish_swap(curated_dir, period)
     if not target.exists():
         return None
     return pq.read_table(target).to_pandas().assign(period=period)

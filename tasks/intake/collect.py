@@ -4,15 +4,22 @@ Arrival time of an inbox file is its modification time (what the mail gateway or
 a file handed to `zhuanbao submit` arrives when it is submitted unless told otherwise. The same
 bytes arriving again for a period are a `duplicate`; collecting the same inbox twice changes
 nothing; the inbox itself is never modified.
+
+Hostile or clumsy inboxes: an entry that is not a regular file (a symlink, a directory, a device)
+is registered as `rejected` (H00) and never followed or copied; a file over the size limit is
+rejected from its size alone, never read; other files are streamed into raw/ while hashed (never
+held in memory whole). An arrival time more than a day after the collection is clamped to the
+collection time and the receipt says so (`Submission.arrival_note`).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -83,42 +90,116 @@ def first_arrivals(db: Session, period: str) -> dict[str, Submission]:
 def register(settings: Settings, db: Session, *, data: bytes, file_name: str, period: str,
              received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
              account_unit: str | None = None) -> Submission:
-    """Register one arrival (the caller commits). Same bytes already in the period -> duplicate.
+    """Register one arrival given as bytes (the caller commits). Same bytes already in the period -> duplicate."""
+    sha = sha256_of(data)
+    store_raw(settings, data, sha, Path(file_name).suffix)
+    return _record(settings, db, sha=sha, size=len(data), file_name=file_name, period=period,
+                   received_at=received_at, source=source, seen=seen, account_unit=account_unit)
+
+
+def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: str, period: str,
+            received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
+            refusal: str | None = None, arrival_note: str | None = None,
+            account_unit: str | None = None) -> Submission:
+    """The registry row of an arrival whose bytes are kept (or, with `refusal`, refused unread).
 
     `seen` (from `first_arrivals`, kept up to date here) saves a query per file in a big inbox.
     """
-    sha = sha256_of(data)
     seen = first_arrivals(db, period) if seen is None else seen
-    first = seen.get(sha)
-    store_raw(settings, data, sha, Path(file_name).suffix)
-    row = Submission(period=period, file_name=file_name, sha256=sha, size=len(data),
-                     received_at=utc(received_at), source=source, raw_path=raw_key(sha, Path(file_name).suffix),
-                     outcome="duplicate" if first else "received", duplicate_of=first.id if first else None,
-                     unit_code=first.unit_code if first else None, rules=[],
-                     messages=[f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first else [],
-                     registered_at=utc(datetime.now(settings.tz)), account_unit=account_unit)
+    first = None if refusal else seen.get(sha)
+    row = Submission(period=period, file_name=file_name, sha256=sha, size=size,
+                     received_at=utc(received_at), source=source,
+                     raw_path="" if refusal else raw_key(sha, Path(file_name).suffix),
+                     outcome="rejected" if refusal else "duplicate" if first else "received",
+                     duplicate_of=first.id if first else None,
+                     unit_code=first.unit_code if first else None, rules=["H00"] if refusal else [],
+                     messages=[refusal] if refusal else [f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first
+                     else [], registered_at=utc(datetime.now(settings.tz)), arrival_note=arrival_note,
+                     account_unit=account_unit)
     db.add(row)
     db.flush()
-    seen.setdefault(sha, row)
+    if not refusal:
+        seen.setdefault(sha, row)
     return row
 
 
+def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
+    """Stream a regular file (opened without following a symlink) into raw/ while hashing it: (sha256, size)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            raise IsADirectoryError(str(path))
+        if settings.lake is not None:  # a remote lake takes one PUT (the file is under the size limit)
+            data = source.read()
+            sha = sha256_of(data)
+            store_raw(settings, data, sha, suffix)
+            return sha, len(data)
+        digest, size = hashlib.sha256(), 0
+        staging = settings.home / "raw" / ".incoming"
+        staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=staging, delete=False) as handle:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                handle.write(chunk)
+                size += len(chunk)
+    sha = digest.hexdigest()
+    target = settings.home / raw_key(sha, suffix)
+    if target.exists():
+        os.unlink(handle.name)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(handle.name, 0o444)
+        os.replace(handle.name, target)
+    return sha, size
+
+
+def refusal_of(path: Path, info: os.stat_result, settings: Settings) -> str | None:
+    """Why an inbox entry is refused without reading it, in a clerk's words; None for a file we keep."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "收件箱中的这一项是符号链接（快捷方式），不是报送文件本身，已拒收：请放入文件本身"
+    if stat.S_ISDIR(mode):
+        return "收件箱中的这一项是文件夹，不是报送文件，已拒收：请放入工作簿文件本身"
+    if not stat.S_ISREG(mode):
+        return "收件箱中的这一项不是普通文件（设备、管道等），已拒收"
+    if info.st_size > settings.max_file_bytes:
+        return (f"文件过大（{info.st_size / 1048576:.1f} MiB），超过 {settings.max_file_bytes / 1048576:.0f} MiB 上限，"
+                "请删除多余内容后重报")
+    return None
+
+
+def refused_key(name: str, info: os.stat_result) -> str:
+    """A stable stand-in for the sha256 of an entry that is refused unread (same entry, same key)."""
+    return sha256_of(f"refused|{name}|{info.st_mode}|{info.st_size}|{info.st_mtime_ns}".encode())
+
+
 def inbox_files(settings: Settings, period: str) -> list[Path]:
-    """Files waiting in inbox/<period>/, oldest first; office lock files and hidden files skipped."""
+    """Entries waiting in inbox/<period>/, oldest first (by their own lstat: links are not followed);
+    office lock files and hidden files skipped. Not only regular files: the rest are refused at collect."""
     folder = settings.inbox_dir(period)
     if not folder.is_dir():
         return []
-    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES)]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    files = [p for p in folder.iterdir() if not p.name.startswith(IGNORED_PREFIXES)]
+    return sorted(files, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
-def arrival_of(path: Path, settings: Settings) -> datetime:
-    """An inbox file's arrival: its modification time, in the office's time zone."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=settings.tz)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def arrival_of(path: Path, settings: Settings, now: datetime | None = None) -> tuple[datetime, str | None]:
+    """An inbox entry's arrival (its own modification time, in the office's time zone) and a note when
+    that time is more than a day after `now` (a wrong clock): then the arrival is `now`."""
+    moment = datetime.fromtimestamp(path.lstat().st_mtime, tz=settings.tz)
+    now = now or datetime.now(settings.tz)
+    if moment > now + FUTURE_SLACK:
+        note = (f"文件时间 {moment:%Y-%m-%d %H:%M:%S} 晚于收集时间一天以上（时钟有误），"
+                f"到达时间按收集时间 {now:%Y-%m-%d %H:%M:%S} 记录")
+        return now, note
+    return moment, None
 
 
 def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime | None = None) -> CollectResult:
-    """Register every inbox file of the period not registered before (same name and bytes).
+    """Register every inbox entry of the period not registered before (same name and bytes).
 
     With `as_of`, files that arrived later are left for a later run (a run "as of" the 16th).
     """
@@ -127,19 +208,32 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
     known = {(r.file_name, r.sha256) for r in rows}
     unchanged = {(r.file_name, r.size, r.received_at) for r in rows}  # same name, size and time: not re-read
     seen = first_arrivals(db, period)
+    now = datetime.now(settings.tz)
     for path in inbox_files(settings, period):
-        arrival = arrival_of(path, settings)
+        info = path.lstat()
+        arrival, note = arrival_of(path, settings, now)
         if as_of is not None and arrival > as_of:
             continue
-        if (path.name, path.stat().st_size, utc(arrival)) in unchanged:
+        refusal = refusal_of(path, info, settings)
+        size = 0 if refusal and not stat.S_ISREG(info.st_mode) else info.st_size
+        if (path.name, size, utc(arrival)) in unchanged or (path.name, refused_key(path.name, info)) in known:
             result.already_known += 1
             continue
-        data = path.read_bytes()
-        if (path.name, sha256_of(data)) in known:
+        if refusal:
+            row = _record(settings, db, sha=refused_key(path.name, info), size=size, file_name=path.name,
+                          period=period, received_at=arrival, source="inbox", refusal=refusal, arrival_note=note)
+            known.add((path.name, row.sha256))
+            result.registered.append(row.id)
+            continue
+        try:
+            sha, size = keep_file(settings, path, path.suffix)
+        except (FileNotFoundError, IsADirectoryError, OSError):
+            continue  # gone or swapped for something else since the listing: the next collect sees it
+        if (path.name, sha) in known:
             result.already_known += 1
             continue
-        row = register(settings, db, data=data, file_name=path.name, period=period,
-                       received_at=arrival, source="inbox", seen=seen)
+        row = _record(settings, db, sha=sha, size=size, file_name=path.name, period=period,
+                      received_at=arrival, source="inbox", seen=seen, arrival_note=note)
         known.add((path.name, row.sha256))
         (result.duplicates if row.outcome == "duplicate" else result.registered).append(row.id)
     db.commit()
@@ -151,14 +245,22 @@ def submit_file(settings: Settings, db: Session, path: Path, period: str,
                 account_unit: str | None = None) -> Submission:
     """Register a file handed over directly (upload, mail): it arrives now unless told otherwise.
 
-    `account_unit` is the unit of the portal account that uploaded it: the check (rule H08) rejects
+    `account_unit` is the unit of the portal account that uploaded it: the check (rule H09) rejects
     a workbook that names another unit.
     """
     moment = received_at or datetime.now(settings.tz)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.tz)
-    row = register(settings, db, data=Path(path).read_bytes(), file_name=Path(path).name, period=period,
-                   received_at=moment, source=source, account_unit=account_unit)
+    path = Path(path)
+    info = path.lstat()
+    refusal = refusal_of(path, info, settings)
+    if refusal:
+        row = _record(settings, db, sha=refused_key(path.name, info), size=info.st_size, file_name=path.name,
+                      period=period, received_at=moment, source=source, refusal=refusal, account_unit=account_unit)
+    else:
+        sha, size = keep_file(settings, path, path.suffix)
+        row = _record(settings, db, sha=sha, size=size, file_name=path.name, period=period,
+                      received_at=moment, source=source, account_unit=account_unit)
     db.commit()
     return row
 

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from zhuanbao.tasks.core.text import clean_text
+
 EMPTY_MARKS = {"", "—", "——", "-", "--", "－", "/", "／", "无", "空", "\\", "n/a", "na"}
 MEASURES = ("微克/立方米", "μg/m3", "ug/m3", "万元", "亿元", "元", "%", "‰", "家", "个", "人", "吨", "亩",
             "公里", "千米", "平方米", "万人次", "人次", "项")
@@ -23,12 +25,12 @@ def nfkc(text: str) -> str:
 
 
 def nfc(value: object) -> str:
-    """Text a unit typed, kept as typed but in NFC and stripped; '' for no value."""
+    """Text a unit typed, kept as typed but in NFC, stripped and without control characters; '' for no value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return clean_text(str(value)).strip()
 
 
 def header_key(text: object) -> str:

@@ -1,10 +1,12 @@
 """Read every registered file of a period and record what the registry learns from it.
 
-A file that cannot be read (corrupt, encrypted, not a workbook, too large) is `rejected` here
-with a message for the clerk; a readable file is `received` until the rules have spoken.
+A file that cannot be read (corrupt, encrypted, not a workbook, too large, or one that breaks the
+reader: see tasks/intake/sandbox.py) is `rejected` here with a message for the clerk, once: the
+outcome and message are stored and later runs do not read the file again (`settled_read`); a
+readable file is `received` until the rules have spoken.
 
 Reads are incremental: each file's WorkbookRead is kept under `<home>/cache/reads/`, keyed by the
-file's sha256, the reader's version (a hash of tasks/workbook.py and tasks/normalise.py), the
+file's sha256, the reader's version (a hash of workbook.py, normalise.py and archive.py), the
 reference year's unit list and the size limit, so a rerun after a few late files reads only those.
 The rules are not cached: the check runs over the whole period in one batch (cheap), so a change
 to `expectations/*.json` rechecks every file.
@@ -30,8 +32,10 @@ from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.collect import read_raw
 from zhuanbao.tasks.intake.registry import Submission, submissions
+from zhuanbao.tasks.intake.sandbox import read_sandboxed
 from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 
 
@@ -39,7 +43,7 @@ from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 def reader_version() -> str:
     """Changes whenever the reader's code changes, so old cached reads are never reused."""
     digest = hashlib.sha256()
-    for name in ("workbook.py", "normalise.py"):
+    for name in ("workbook.py", "normalise.py", "archive.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -53,7 +57,8 @@ def reference_key(reference: Reference) -> str:
 def read_cache_path(settings: Settings, row: Submission, reference: Reference, ref_key: str | None = None) -> Path:
     ref_key = reference_key(reference) if ref_key is None else ref_key
     key = hashlib.sha256("|".join([row.sha256, reader_version(), ref_key,
-                                   Path(row.file_name).suffix.lower(), str(settings.max_file_bytes)])
+                                   Path(row.file_name).suffix.lower(), str(settings.max_file_bytes),
+                                   str(read_limits(settings))])
                          .encode()).hexdigest()[:24]
     return settings.home / "cache" / "reads" / row.sha256[:2] / f"{row.sha256}-{key}.pkl"
 
@@ -66,10 +71,21 @@ class ReadJob:
     file_name: str
 
 
+def read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(settings.max_rows, settings.max_columns, settings.max_inflated_bytes)
+
+
 def read_jobs(settings: Settings, jobs: Sequence[ReadJob], reference: Reference) -> list[WorkbookRead]:
-    """Read each file (in order). Pure: no registry, no cache, no Prefect — safe on any worker."""
-    return [read_workbook(read_raw(settings, job.raw_path), reference, name=job.file_name,
-                          max_bytes=settings.max_file_bytes) for job in jobs]
+    """Read each file (in order) in a sandboxed child (tasks/intake/sandbox.py). Pure: no registry,
+    no cache, no Prefect — safe on any worker."""
+    limits = read_limits(settings)
+
+    def read_one(job: ReadJob) -> WorkbookRead:
+        return read_workbook(read_raw(settings, job.raw_path), reference, name=job.file_name,
+                             max_bytes=settings.max_file_bytes, limits=limits)
+
+    return read_sandboxed(jobs, read_one, lambda job: job.file_name,
+                          memory_mb=settings.read_memory_mb, timeout_seconds=settings.read_timeout_seconds)
 
 
 ReadMany = Callable[[list[ReadJob]], list[WorkbookRead]]
@@ -83,6 +99,16 @@ def cached_read(settings: Settings, row: Submission, reference: Reference,
             return replace(pickle.load(handle), file_name=row.file_name)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
         return None
+
+
+def settled_read(row: Submission) -> WorkbookRead | None:
+    """A file already found unreadable (H00) is settled: its stored message stands, it is not read again.
+
+    (A file that broke the reader would break it again; removing it is never needed to unblock a period.)
+    """
+    if row.outcome == "rejected" and row.rules == ["H00"] and row.messages:
+        return WorkbookRead(file_name=row.file_name, error=row.messages[0])
+    return None
 
 
 def _store(path: Path, read: WorkbookRead) -> None:
@@ -106,7 +132,7 @@ def read_period(settings: Settings, db: Session, period: str, reference: Referen
     rows = submissions(db, period)
     firsts = [row for row in rows if row.outcome != "duplicate"]
     ref_key = reference_key(reference)
-    found = {row.id: cached_read(settings, row, reference, ref_key) for row in firsts}
+    found = {row.id: settled_read(row) or cached_read(settings, row, reference, ref_key) for row in firsts}
     todo = [row for row in firsts if found[row.id] is None]
     if todo:
         jobs = [ReadJob(row.raw_path, row.file_name) for row in todo]
@@ -123,8 +149,6 @@ def read_period(settings: Settings, db: Session, period: str, reference: Referen
         row.unit_code = read.unit_code
         if read.error:
             row.outcome, row.rules, row.messages = "rejected", ["H00"], [read.error]
-        elif row.outcome == "rejected" and row.rules == ["H00"]:  # the file was replaced by a readable one
-            row.outcome, row.rules, row.messages = "received", [], []
         by_id[row.id] = row
         reads.append((row, read))
     for row in rows:

@@ -47,6 +47,7 @@ class Submission(Base):
     messages: Mapped[list] = mapped_column(JSON, default=list)
     registered_at: Mapped[datetime] = mapped_column(DateTime)
     account_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the uploading account's unit
+    arrival_note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. a future mtime clamped
 
 
 class Run(Base):

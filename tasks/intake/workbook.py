@@ -23,6 +23,7 @@ from zhuanbao.tasks.core.forms import (  # SHEETS, HEADERS, … also importable 
     read_marker_sheet,
 )
 from zhuanbao.tasks.core.reference import FORMS, Reference
+from zhuanbao.tasks.intake.archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
 from zhuanbao.tasks.intake.normalise import (
     header_key,
     nfc,
@@ -35,8 +36,9 @@ from zhuanbao.tasks.intake.normalise import (
 
 FOOTER_MARKS = ("单位负责人", "填报人", "联系电话", "报出日期", "审核人")
 HEADER_SCAN_ROWS = 30
+OTHER_SHEETS = {".xlsm": "含宏的 Excel 工作簿", ".xlsb": "Excel 二进制工作簿", ".et": "WPS 表格",
+                ".ods": "OpenDocument 表格", ".numbers": "Numbers 表格", ".csv": "CSV 文本"}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass
@@ -81,6 +83,8 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
     suffix = Path(name).suffix.lower()
     if len(data) > max_bytes:
         return f"文件过大（{len(data) / 1048576:.1f} MiB），超过 {max_bytes / 1048576:.0f} MiB 上限，请删除多余内容后重报"
+    if suffix in OTHER_SHEETS:
+        return f"文件类型“{suffix}”（{OTHER_SHEETS[suffix]}）系统不能接收，请在 Excel 或 WPS 中另存为 .xlsx 后报送"
     if suffix not in (".xlsx", ".xls"):
         return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 .xlsx（或 .xls）格式报送"
     if data.startswith(OLE2_MAGIC) and "EncryptionInfo".encode("utf-16-le") in data:
@@ -91,12 +95,17 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
 
 
 def read_workbook(source: Path | bytes, reference: Reference, *, name: str | None = None,
-                  max_bytes: int = 20 * 1024 * 1024) -> WorkbookRead:
-    """Read one workbook (a path or its bytes). Never raises for a bad file: see `.error`."""
+                  max_bytes: int = 20 * 1024 * 1024, limits: ReadLimits | None = None) -> WorkbookRead:
+    """Read one workbook (a path or its bytes). Never raises for a bad file: see `.error`.
+
+    Run untrusted files through tasks/intake/sandbox.py: a file that breaks the reader itself
+    (memory, time) can only be stopped from outside the process.
+    """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     name = name or (Path(source).name if not isinstance(source, bytes) else "workbook.xlsx")
+    limits = limits or ReadLimits()
     result = WorkbookRead(file_name=name)
-    result.error = file_problem(data, name, max_bytes)
+    result.error = file_problem(data, name, max_bytes) or archive_problem(data, limits)
     if result.error:
         return result
     try:
@@ -113,6 +122,13 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
                         else "文件已损坏，无法打开，请重新导出后报送")
         return result
+    hidden = hidden_rows(data)
+    for sheet_name, grid in grids.items():
+        width = max((len(row) for row in grid), default=0)
+        if len(grid) > limits.max_rows or width > limits.max_columns:
+            result.error = (f"{TOO_LARGE}：工作表“{nfc(sheet_name)}”有 {len(grid)} 行 × {width} 列，超过 "
+                            f"{limits.max_rows} 行 × {limits.max_columns} 列的上限，请删除多余的行列后重报")
+            return result
     # a generated form's marked sheets first (renamed or not), then by sheet name or code header
     marked = {name: marked_form(grid) for name, grid in grids.items()}
     for sheet_name in sorted(grids, key=lambda name: marked[name] is None):
@@ -120,7 +136,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         form = marked[sheet_name][0] if marked[sheet_name] else _form_of(sheet_name, grid)
         if form and form not in result.sheets:
             result.sheets[form] = sheet_name
-            _read_form(result, form, sheet_name, grid, reference)
+            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()))
     if result.marker and not result.unit_code and result.marker.get("unit_code") in reference.unit_names:
         result.unit_code = result.marker["unit_code"]  # the metadata cells were emptied: the marker still says
         for record in (r for rows in result.records.values() for r in rows):
@@ -171,7 +187,8 @@ def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, re
                 result.period_text, result.period = value, parse_period(value)
 
 
-def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference) -> None:
+def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference,
+               hidden: set[int] = frozenset()) -> None:
     header_at = _header_row(form, grid)
     if header_at is None:
         result.missing_columns[form] = [HEADERS[form][f] for f in REQUIRED_HEADERS[form]]
@@ -187,6 +204,8 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
         result.missing_columns[form] = missing
     records = []
     for index in range(header_at + 1, len(grid)):
+        if index + 1 in hidden:  # a hidden row is not what the unit shows: never data
+            continue
         row = grid[index]
         cells = {f: (row[p] if p < len(row) else None) for f, p in columns.items()}
         texts = [nfc(v) for v in cells.values()]

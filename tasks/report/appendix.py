@@ -132,9 +132,10 @@ def _width(value) -> int:
 def write_appendix(appendix: dict, path: Path) -> Path:
     """The 附表 workbook at `path` (write-only openpyxl: one pass, little memory)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from zhuanbao.tasks.core.text import safe_row, text_cell
 
     book = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -150,12 +151,12 @@ def write_appendix(appendix: dict, path: Path) -> Path:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
         header = []
         for column in columns:
-            cell = WriteOnlyCell(ws, value=column)
+            cell = text_cell(ws, column)
             cell.font, cell.fill, cell.alignment = bold, fill, middle
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append(row)
+            ws.append(safe_row(ws, row))  # unit text and file names stay text, never formulas
     path = Path(path)
     book.save(path)
     return path

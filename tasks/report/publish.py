@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
@@ -152,8 +155,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
 
         replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
         if latest is None:
-            top = db.scalar(select(func.max(ReportIssue.issue_no)).where(ReportIssue.year == year))
-            issue_no, revision = (top or 0) + 1, 0
+            issue_no, revision = next_issue_no(settings, db, period, year), 0
         else:
             issue_no, revision = latest.issue_no, latest.revision + (0 if replace else 1)
         base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
@@ -184,10 +186,59 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
 
 
 def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -> None:
-    """The three documents, the Excel 附表 and the context .json of one issue at `paths`."""
+    """The three documents, the Excel 附表 and the context .json of one issue at `paths`: written under
+    temporary names in a staging folder, then renamed into place (the .json last: it is what a later
+    publish compares with), so a full disk or a kill never leaves a half-written 专报 under its final name."""
     from zhuanbao.tasks.report.appendix import write_appendix
     from zhuanbao.tasks.report.render import render_all
 
-    render_all(context, paths["json"].with_suffix(""), home=settings.home)
-    write_appendix(context.get("appendix") or {"sheets": []}, paths["xlsx"])
-    paths["json"].write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+    folder = paths["json"].parent
+    for stale in folder.glob(".staging-*"):  # left by a killed run (we hold the issues lock)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = folder / f".staging-{os.getpid()}"
+    staging.mkdir(parents=True)
+    try:
+        aside = {fmt: staging / path.name for fmt, path in paths.items()}
+        render_all(context, aside["json"].with_suffix(""), home=settings.home)
+        write_appendix(context.get("appendix") or {"sheets": []}, aside["xlsx"])
+        aside["json"].write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+        for fmt in sorted(paths, key=lambda f: f == "json"):
+            os.replace(aside[fmt], paths[fmt])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+_ISSUE_FILE = re.compile(r"^专报_(\d{4}-\d{2})_第(\d+)期(?:_修订(\d+))?\.json$")
+
+
+def issues_on_disk(settings: Settings, year: int) -> dict[str, set[int]]:
+    """Period → issue numbers of the year's 专报 found in reports/ (their .json files), registry or not."""
+    found: dict[str, set[int]] = {}
+    for path in (settings.home / "reports").glob(f"{year}-*/专报_*.json"):
+        match = _ISSUE_FILE.match(path.name)
+        if match and match.group(1) == path.parent.name:
+            found.setdefault(match.group(1), set()).add(int(match.group(2)))
+    return found
+
+
+class IssueNumberError(RuntimeError):
+    """The registry does not know issues that reports/ holds: a new number could repeat one."""
+
+
+def next_issue_no(settings: Settings, db, period: str, year: int) -> int:
+    """The issue number for a first publication of `period`.
+
+    The registry's numbers of the year and those of the 专报 already in reports/ are both taken:
+    a period whose own files are there (a run killed after writing them) keeps its number; an empty
+    registry beside other periods' 专报 is refused (rebuild the registry first) rather than reuse 第N期.
+    """
+    used = {row.period: row.issue_no for row in db.scalars(select(ReportIssue).where(ReportIssue.year == year))}
+    disk = issues_on_disk(settings, year)
+    others = {n for p, numbers in disk.items() if p != period for n in numbers}
+    if not used and others:
+        raise IssueNumberError(
+            f"reports/ 中已有 {year} 年的专报（第{'、'.join(map(str, sorted(others)))}期），但登记库中没有任何期号记录："
+            "为避免期号重复，请先运行 zhuanbao rebuild-registry 重建登记库后再发布")
+    taken = set(used.values()) | others
+    own = sorted(disk.get(period, set()) - taken)
+    return own[0] if own else max(taken, default=0) + 1

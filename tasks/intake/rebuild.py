@@ -1,0 +1,121 @@
+"""Rebuilding the registry from the home: the registry is not the only memory.
+
+Every received file's bytes are in raw/ (under their sha256) and its receipt JSON in
+reports/<period>/receipts/ says which file it was (file id, name, sha256, arrival, period); every
+published 专报 left its context JSON (reports/<period>/专报_<period>_第N期[_修订r].json). From these
+`rebuild_registry` restores the submissions (as `received`, so the next run reads and checks them
+again; a file that could not be read stays rejected with its message; later arrivals of the same
+bytes are duplicates) and the issues with their numbers and digests (so the next run publishes
+nothing new when nothing changed, and a new period takes the next free number). Rows the registry
+already holds are kept; only what is missing is added. Files in raw/ without a receipt (a run
+stopped before its check) cannot be attributed and are only counted.
+"""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from zhuanbao.tasks.core.periods import normalise_period, period_parts
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.collect import raw_key
+from zhuanbao.tasks.intake.registry import ReportIssue, Submission, session, utc
+from zhuanbao.tasks.report.publish import _ISSUE_FILE, inputs_digest
+
+
+def _receipts(settings: Settings) -> list[dict]:
+    found = []
+    for path in sorted((settings.home / "reports").glob("*/receipts/*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            normalise_period(data["period"])
+            data["received_at"] = datetime.fromisoformat(data["received_at"])
+            found.append(data | {"_path": str(path)})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a receipt of ours
+    return sorted(found, key=lambda r: (r["period"], r["received_at"], r.get("file_id") or 0))
+
+
+def _h00(receipt: dict) -> str | None:
+    for finding in receipt.get("findings") or []:
+        if finding.get("rule_id") == "H00":
+            return finding.get("message") or "文件无法读取"
+    return None
+
+
+def _raw_exists(settings: Settings, key: str) -> bool:
+    if settings.lake is None:
+        return (settings.home / key).exists()
+    from zhuanbao.tasks.core.settings import lake_fs
+
+    fs, path = lake_fs(f"{settings.lake.rstrip('/')}/{key}")
+    return fs.exists(path)
+
+
+def rebuild_registry(settings: Settings) -> dict:
+    """Add to the registry the submissions and issues that reports/ and raw/ prove; returns counts."""
+    counts = {"submissions": 0, "issues": 0, "known": 0, "without_bytes": 0, "unattributed_raw": 0}
+    now = utc(datetime.now(settings.tz))
+    with session(settings.db_url) as db:
+        existing = {(r.period, r.file_name, r.sha256) for r in db.scalars(select(Submission))}
+        ids = set(db.scalars(select(Submission.id)))
+        firsts: dict[tuple[str, str], Submission] = {
+            (r.period, r.sha256): r for r in db.scalars(select(Submission).where(Submission.outcome != "duplicate"))}
+        attributed = set()
+        for receipt in _receipts(settings):
+            period, name, sha = receipt["period"], receipt["file_name"], receipt["sha256"]
+            key = raw_key(sha, Path(name).suffix)
+            attributed.add(key)
+            if (period, name, sha) in existing:
+                counts["known"] += 1
+                continue
+            refused = _h00(receipt)
+            if not refused and not _raw_exists(settings, key):
+                counts["without_bytes"] += 1
+                continue
+            first = None if refused else firsts.get((period, sha))
+            row = Submission(period=period, file_name=name, sha256=sha, size=0, received_at=utc(receipt["received_at"]),
+                             source="inbox", raw_path=key if _raw_exists(settings, key) else "",
+                             outcome="rejected" if refused else "duplicate" if first else "received",
+                             duplicate_of=first.id if first else None, unit_code=receipt.get("unit_code") or None,
+                             rules=["H00"] if refused else [], messages=[refused] if refused else [],
+                             registered_at=now)
+            if receipt.get("file_id") and int(receipt["file_id"]) not in ids:
+                row.id = int(receipt["file_id"])  # the receipts keep their names
+            if row.raw_path and settings.lake is None:
+                row.size = (settings.home / key).stat().st_size
+            db.add(row)
+            db.flush()
+            ids.add(row.id)
+            existing.add((period, name, sha))
+            if not first and not refused:
+                firsts[(period, sha)] = row
+            counts["submissions"] += 1
+        if settings.lake is None:
+            counts["unattributed_raw"] = sum(
+                1 for p in (settings.home / "raw").glob("??/*") if p.is_file()
+                and f"raw/{p.parent.name}/{p.name}" not in attributed)
+        known = {(r.period, r.revision) for r in db.scalars(select(ReportIssue))}
+        for path in sorted((settings.home / "reports").glob("*/专报_*.json")):
+            match = _ISSUE_FILE.match(path.name)
+            if not match or match.group(1) != path.parent.name:
+                continue
+            period, issue_no, revision = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+            if (period, revision) in known:
+                continue
+            try:
+                context = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            issue = context.get("issue") or {}
+            db.add(ReportIssue(year=period_parts(period)[0], period=period, issue_no=issue_no, revision=revision,
+                               inputs_digest=inputs_digest(context), reason=issue.get("reason") or None,
+                               changes={"notes": issue.get("revision_notes") or []} if revision else {},
+                               created_at=utc(datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)),
+                               folder=str(path.parent)))
+            known.add((period, revision))
+            counts["issues"] += 1
+        db.commit()
+    return counts
