@@ -105,7 +105,9 @@ def own_submission(settings: Settings, account: Account, file_id: int) -> Submis
 
 def receipt_of(settings: Settings, row: Submission) -> dict:
     """The receipt of a file as the API gives it: the receipt JSON's keys plus file_id and each finding's `rule`."""
-    path = settings.reports_dir(row.period) / "receipts" / f"{Path(row.file_name).stem}.{row.sha256[:8]}.json"
+    from zhuanbao.tasks.checks.receipts import receipt_paths
+
+    _, path = receipt_paths(settings.reports_dir(row.period) / "receipts", row.id, row.file_name)
     stored = json.loads(path.read_text("utf-8")) if path.exists() else None
     if stored is None or stored.get("outcome") != row.outcome:  # not checked yet, or a later run changed it
         from zhuanbao.tasks.core.reference import ReferenceError, reference_for

@@ -51,6 +51,14 @@ def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
     return out
 
 
+def receipt_paths(folder: Path, file_id: int, file_name: str) -> tuple[Path, Path]:
+    """The receipt of a file: `<folder>/<file id>_<safe stem>.html` and `.json` (the one naming rule)."""
+    from zhuanbao.tasks.core.text import safe_stem
+
+    stem = f"{file_id}_{safe_stem(Path(file_name).stem)}"
+    return Path(folder) / f"{stem}.html", Path(folder) / f"{stem}.json"
+
+
 def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = None) -> tuple[Path, Path]:
     """Write `<folder>/<file id>_<safe stem>.html` and `.json`; returns both paths.
 
@@ -58,13 +66,10 @@ def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = Non
     no file name (82 Chinese characters, `../`, a formula, `A.xlsx` beside `A.XLSX`) can make a receipt
     name illegal or make two files share one receipt.
     """
-    from zhuanbao.tasks.core.text import safe_stem
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     view = receipt_view(receipt)
-    stem = f"{receipt.get('file_id', 0)}_{safe_stem(Path(receipt['file_name']).stem)}"
-    html_path, json_path = folder / f"{stem}.html", folder / f"{stem}.json"
+    html_path, json_path = receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])
     text = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
     if html_path.exists() and json_path.exists() and json_path.read_text(encoding="utf-8") == text:
         return html_path, json_path  # a rerun: this file's receipt says the same as before
