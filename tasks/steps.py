@@ -212,8 +212,11 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
     from zhuanbao.tasks.report.context import build_context
     from zhuanbao.tasks.report.publish import publish_report
 
-    context = build_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status or period_status(ctx))
-    return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
+    flags = curated.read_partition(ctx.settings.curated_dir, FLAGS, ctx.period)
+    metrics = {**load_metrics(ctx), "flags": flags}
+    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status or period_status(ctx),
+                            as_of=ctx.as_of)
+    return publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=ctx.as_of)
 
 
 def settled_counts(status: dict) -> dict:

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
-from zhuanbao.tasks.report.formatting import STATUS_LABELS, cap_names, cn_date
+from zhuanbao.tasks.report.context.issue import issue_fields, report_moment
+from zhuanbao.tasks.report.formatting import STATUS_LABELS, cap_names
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 MAX_FIGURES = 8
@@ -44,14 +45,6 @@ def file_stem(period: str, issue_no: int, revision: int) -> str:
 def issue_paths(folder: Path, period: str, issue_no: int, revision: int) -> dict[str, Path]:
     stem = file_stem(period, issue_no, revision)
     return {fmt: Path(folder) / (f"{stem}_附表.xlsx" if fmt == "xlsx" else f"{stem}.{fmt}") for fmt in FORMATS}
-
-
-def issue_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
-                 notes: list[str], reason: str | None) -> dict:
-    return {"number": str(issue_no), "label": f"第{issue_no}期", "year": str(period_parts(period)[0]),
-            "date": cn_date(issued), "office": settings.issuing_office, "revision": revision,
-            "is_revision": revision > 0, "revision_label": "（修订版）" if revision else "",
-            "revision_notes": notes, "reason": reason or ""}
 
 
 def _figures(context: dict) -> dict[str, str]:
@@ -120,11 +113,14 @@ def _result(row: ReportIssue, paths: dict[str, Path], created: bool, digest: str
 
 
 def publish_report(settings: Settings, period: str, context: dict, *, reason: str | None = None,
-                   issued_at: datetime | None = None) -> dict:
+                   issued_at: datetime | str | None = None) -> dict:
     """Publish the period's 专报: new issue, revision, or nothing new (see the module docstring).
 
     Returns paths (`html`, `pdf`, `docx`, `json`/`context`, `xlsx` — the 附表), `issue_no`, `revision`,
     `created`.
+
+    `issued_at`: the run's as-of moment (the masthead date and the 版记's 印发日期); without it the
+    date the context was built for (`context["issue"]["date"]`, the period's latest arrival) stays.
     """
     year, _ = period_parts(period)
     digest = inputs_digest(context)
@@ -151,7 +147,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             previous_file = issue_paths(Path(latest.folder), period, latest.issue_no, latest.revision)["json"]
             previous = json.loads(previous_file.read_text("utf-8")) if previous_file.exists() else {}
             changes = describe_changes(previous, context, reason, settings.report_detail_rows)
-        issued = issued_at or datetime.now(settings.tz)
+        issued = report_moment(settings, {}, issued_at or (context.get("issue") or {}).get("issued_at"))
         full = {**context, "issue": issue_fields(settings, period, issue_no, revision, issued,
                                                  changes.get("notes", []), reason)}
         folder.mkdir(parents=True, exist_ok=True)
