@@ -143,16 +143,23 @@ def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     """One receipt per file of the period (duplicates included), under reports/<period>/receipts/."""
     from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_receipt
+    from zhuanbao.tasks.core.periods import due_at, resubmit_by
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     by_file = findings_by_file(findings)
+    closing = ctx.settings.deadline(ctx.period)
+    run_at = due_at(ctx.period, tz=ctx.settings.tz)
+    names = ctx.reference.item_names
     for row in rows:
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
         write_receipt(folder, receipt_for(
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
-            outcome=row.outcome, office=ctx.settings.issuing_office), home=ctx.settings.home)
+            outcome=row.outcome, office=ctx.settings.issuing_office, deadline=closing,
+            resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at) if row.outcome == "rejected"
+            else None, item_names=names), home=ctx.settings.home)
+
 
 
 def consolidate(ctx: RunContext, reads: list) -> dict:

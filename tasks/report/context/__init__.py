@@ -39,13 +39,6 @@ __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_
            "report_title", "submission_rows"]
 
 
-def _item_names(reference: Reference) -> dict[str, str]:
-    out = dict(zip(reference.indicators["indicator_code"], reference.indicators["indicator_name"]))
-    out.update(zip(reference.projects["project_code"], reference.projects["project_name"]))
-    out.update(zip(reference.tasks["task_code"], reference.tasks["task_name"]))
-    return out
-
-
 def build_context(settings: Settings, period: str, reference: Reference, metrics: dict, status: dict,
                   problems: pd.DataFrame | None = None, *, as_of: datetime | str | None = None) -> dict:
     """The whole 专报 of `period` as formatted values (see templates/编辑指南.md).
@@ -77,7 +70,7 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "tasks": tasks(metrics, names, short, limit),
         "rankings": rankings(metrics, settings.score_weights, limit),
         "problems": problems_section(problems, names, limit),
-        "flags": unexplained_flags(metrics.get("flags"), names, _item_names(reference), limit),
+        "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
         "appendix": appendix_tables(metrics, units, problems, names, short),
     }
