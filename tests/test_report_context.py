@@ -130,7 +130,8 @@ def test_preview_takes_an_edited_copy_and_reports_errors_in_chinese(settings, tm
     copy.write_text(copy.read_text("utf-8").replace("{% endfor %}", "", 1), encoding="utf-8")
     with pytest.raises(PreviewError) as error:
         preview(settings, str(copy), pdf=False)
-    assert "没有对应的" in str(error.value) and "Traceback" not in str(error.value)
+    message = str(error.value)  # the unmatched {% endif %} after the removed {% endfor %}, in Chinese, with its line
+    assert re.search(r"第\d+行：无法识别的标记“endif”", message) and "Traceback" not in message
     with pytest.raises(FileNotFoundError, match="找不到模板"):
         preview(settings, "不存在.html.j2", pdf=False)
     folder = tmp_path / "t"

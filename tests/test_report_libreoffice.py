@@ -25,7 +25,8 @@ NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d%")
 def pages(tmp_path_factory) -> tuple[dict, list[str]]:
     """A sample whose 表1 is four times as long (so it must run onto a second page), as LibreOffice prints it."""
     context = copy.deepcopy(load_sample_context())
-    context["indicators"]["rows"] = context["indicators"]["rows"] * 4
+    rows = context["indicators"]["rows"] * 4  # renamed "囧一", "囧丁"…: two characters (no wrap), only in 表1
+    context["indicators"]["rows"] = [{**row, "name": "囧" + chr(0x4E00 + i)} for i, row in enumerate(rows)]
     folder = tmp_path_factory.mktemp("lo")
     out = io.BytesIO()
     render_docx(context, out)
@@ -47,12 +48,11 @@ def test_no_number_is_split_across_lines(pages):
 
 
 def test_long_table_repeats_its_header_on_the_next_page(pages):
-    context, text = pages
-    names = [r["name"] for r in context["indicators"]["rows"]]
-    with_rows = [i for i, page in enumerate(text) if any(name in page for name in names) and "1-本月累计" in page]
-    table_pages = [i for i, page in enumerate(text) if sum(page.count(n) for n in set(names)) >= 3]
+    _, text = pages
+    table_pages = [page for page in text if re.search(r"囧[\u4e00-\u9fff]", page)]
     assert len(table_pages) >= 2, "表1 should run onto a second page"
-    assert all(i in with_rows for i in table_pages), "a page of 表1 without its header row"
+    for page in table_pages:  # the header row above the rows on every page of the table
+        assert "1-本月累计" in page and page.index("1-本月累计") < re.search(r"囧[\u4e00-\u9fff]", page).start()
 
 
 def test_banji_is_alone_on_the_last_page_without_a_number(pages):

@@ -14,8 +14,6 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
-COLOR_THEME_ATTRS = ("w:themeColor", "w:themeShade", "w:themeTint")
 # name, alternative names WPS/LibreOffice/Word try, panose-ish family, charset 86 = GB2312
 FONT_TABLE = [("仿宋_GB2312", "仿宋,FangSong,Noto Serif CJK SC", "modern"),
               ("方正小标宋简体", "方正小标宋_GBK,华文中宋,STZhongsong,Noto Serif CJK SC", "roman"),
@@ -37,18 +35,13 @@ AFTER_LAYOUT = ("w:tblCellMar", "w:tblLook")
 
 
 def strip_theme(styles_element) -> int:
-    """Remove theme font/colour attributes from every style (Word prefers them over the font names)."""
+    """Remove every theme attribute (fonts asciiTheme/eastAsiaTheme/…, colours themeColor/themeShade,
+    fills themeFill…) from the styles: Word prefers a theme attribute over the explicit value."""
     count = 0
-    for fonts in styles_element.iter(qn("w:rFonts")):
-        for attr in THEME_ATTRS:
-            if fonts.get(qn(attr)) is not None:
-                del fonts.attrib[qn(attr)]
-                count += 1
-    for color in styles_element.iter(qn("w:color")):
-        for attr in COLOR_THEME_ATTRS:
-            if color.get(qn(attr)) is not None:
-                del color.attrib[qn(attr)]
-                count += 1
+    for element in styles_element.iter():
+        for name in [n for n in element.attrib if "theme" in n.rsplit("}", 1)[-1].lower()]:
+            del element.attrib[name]
+            count += 1
     return count
 
 
