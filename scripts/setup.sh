@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # postgresql: the registry's tests start a throwaway server (initdb + pg_ctl) to test against
-APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0 postgresql chromium chromium-driver"
+APT_PACKAGES="fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0 postgresql chromium chromium-driver libreoffice-writer-nogui"
 missing=""
 for pkg in $APT_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
 if [ -n "$missing" ]; then

@@ -145,9 +145,13 @@ def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     """One receipt per file of the period (duplicates included), under reports/<period>/receipts/."""
     from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_receipt
+    from zhuanbao.tasks.core.periods import due_at, resubmit_by
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     by_file = findings_by_file(findings)
+    closing = ctx.settings.deadline(ctx.period)
+    run_at = due_at(ctx.period, tz=ctx.settings.tz)
+    names = ctx.reference.item_names
     for row in rows:
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
         write_receipt(folder, receipt_for(
@@ -155,7 +159,9 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
             file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
             outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone,
-            notes=[row.arrival_note] if row.arrival_note else []), home=ctx.settings.home)
+            notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
+            resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at) if row.outcome == "rejected"
+            else None, item_names=names), home=ctx.settings.home)
 
 
 def consolidate(ctx: RunContext, reads: list) -> dict:
@@ -214,9 +220,14 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
     from zhuanbao.tasks.report.approval import announce_draft
     from zhuanbao.tasks.report.context import build_context
     from zhuanbao.tasks.report.publish import publish_report
+    from zhuanbao.tasks.report.revisions import snapshot
 
-    context = build_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status or period_status(ctx))
-    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason)
+    flags = curated.read_partition(ctx.settings.curated_dir, FLAGS, ctx.period)
+    metrics = {**load_metrics(ctx), "flags": flags}
+    status = status or period_status(ctx)
+    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=ctx.as_of)
+    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=ctx.as_of,
+                             snapshot=snapshot(metrics, status))
     if outputs["created"]:
         announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
     return outputs

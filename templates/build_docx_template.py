@@ -1,12 +1,25 @@
 """Build templates/zhuanbao.docx once with python-docx (then editors own the file in Word/WPS).
 
 Run `python templates/build_docx_template.py` only to start over: it overwrites the editors' file.
-Layout after GB/T 9704-2012: A4, margins 37/26/35/28 mm, body 三号 仿宋_GB2312 with a fixed
-28 pt line, 黑体 level-1 and 楷体 level-2 headings, page numbers “— 1 —” (a PAGE field), 附表 in a
-landscape section. Word substitutes the free fonts when an office PC lacks the GB fonts.
+Every heading, caption, table header and fixed sentence is a macro of templates/wording.j2 (the
+text the HTML/PDF template uses too), so this file holds layout, not wording.
+
+Layout after GB/T 9704-2012, written so Word, WPS and LibreOffice agree:
+- A4, margins 37/26/35/28 mm, a document grid of 28 characters × 22 lines (line pitch 28.95 pt);
+  body 三号 仿宋_GB2312, 黑体 一、 headings, 楷体 （一） headings. Every style names its fonts
+  explicitly (no theme font or colour attributes, which Word would prefer over the names), and the
+  font table lists the GB faces with their fallbacks (仿宋_GB2312 → 仿宋/FangSong, …), so WPS and
+  LibreOffice do not fall back to one face for everything.
+- Tables: column widths from the sample context's content (numbers get the width to stay on one
+  line, text columns share the rest), number cells `w:noWrap` and right-aligned, the header row
+  repeated on every page (`w:tblHeader`), no row split across pages (`w:cantSplit`).
+- Page numbers “— 1 —” in 4号 宋体: odd pages right, even pages left, one character in.
+- 附表 in a landscape section; the 版记 (印发机关, 印发日期) alone on a last portrait page,
+  bottom-aligned between two bold rules, without a page number.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -19,9 +32,14 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from zhuanbao.tasks.report import docx_layout
 from zhuanbao.tasks.report.fonts import WORD_FONTS
+from zhuanbao.tasks.report.render import jinja_env
 
-OUT = Path(__file__).resolve().parent / "zhuanbao.docx"
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "zhuanbao.docx"
+SAMPLE = json.loads((HERE / "sample_context.json").read_text("utf-8"))
+ENV = jinja_env(HERE)
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 
@@ -48,16 +66,22 @@ def styles(doc) -> None:
     normal = doc.styles["Normal"]
     set_font(normal, WORD_FONTS["body"], 16)
     pf = normal.paragraph_format
-    pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28)
+    pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28.95)
     pf.first_line_indent, pf.space_before, pf.space_after = Pt(32), Pt(0), Pt(0)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    for name, face, size in (("Heading 1", WORD_FONTS["heading"], 16), ("Heading 2", WORD_FONTS["kai"], 16)):
+    spacing = OxmlElement("w:spacing")  # 28 characters a line (docx_layout.document_grid)
+    spacing.set(qn("w:val"), str(docx_layout.char_spacing_twips()))
+    normal.element.get_or_add_rPr().insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs",
+                                                           "w:highlight", "w:u", "w:effect", "w:lang")
+    for name, face in (("Heading 1", WORD_FONTS["heading"]), ("Heading 2", WORD_FONTS["kai"]),
+                       ("Heading 3", WORD_FONTS["body"])):
         style = doc.styles[name]
-        set_font(style, face, size, bold=False, color=RGBColor(0, 0, 0))
+        set_font(style, face, 16, bold=False, color=RGBColor(0, 0, 0))
+        style.font.italic = False
         style.paragraph_format.first_line_indent = Pt(32)
         style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
         style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        style.paragraph_format.line_spacing = Pt(28)
+        style.paragraph_format.line_spacing = Pt(28.95)
         style.paragraph_format.keep_with_next = True
     title = doc.styles.add_style("专报标题", 1)
     title.base_style = normal
@@ -68,7 +92,7 @@ def styles(doc) -> None:
     title.paragraph_format.space_before, title.paragraph_format.space_after = Pt(18), Pt(12)
     cell = doc.styles.add_style("表格文字", 1)
     cell.base_style = normal
-    set_font(cell, WORD_FONTS["body"], 10.5)
+    set_font(cell, WORD_FONTS["body"], docx_layout.CELL_FONT_PT)
     cell.paragraph_format.first_line_indent = Pt(0)
     cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     cell.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -76,28 +100,15 @@ def styles(doc) -> None:
     caption.base_style = cell
     set_font(caption, WORD_FONTS["heading"], 12)
     caption.paragraph_format.space_before = Pt(6)
-
-
-def page_number_footer(section) -> None:
-    para = section.footer.paragraphs[0]
-    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    para.paragraph_format.first_line_indent = Pt(0)
-    set_font(para.add_run("— "), "宋体", 14)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = para.add_run()
-        set_font(run, "宋体", 14)
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run._r.append(char)
-        elif text == " PAGE ":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-        else:
-            run.text = text
-    set_font(para.add_run(" —"), "宋体", 14)
+    caption.paragraph_format.keep_with_next = True
+    banji = doc.styles.add_style("版记", 1)
+    banji.base_style = normal
+    set_font(banji, WORD_FONTS["body"], 14)
+    banji.paragraph_format.first_line_indent = Pt(0)
+    for style in (title, cell, caption, banji):
+        docx_layout.off_grid(style)
+    docx_layout.default_fonts(doc, WORD_FONTS["body"])
+    docx_layout.strip_theme(doc.styles.element)
 
 
 def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, align=None, **font):
@@ -106,6 +117,8 @@ def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, 
         p.paragraph_format.first_line_indent = Pt(0)
     if align is not None:
         p.alignment = align
+    if not indent:
+        docx_layout.off_grid(p)
     if text:
         run = p.add_run(text)
         if font:
@@ -129,16 +142,37 @@ def cell_text(cell, spec: str) -> None:
         p.add_run(spec)
 
 
-def loop_table(doc, headers: list[str], cells: list[str], loops: list[str], caption: str | None = None,
-               widths: list[float] | None = None) -> None:
-    """A table: header row, `{%tr for … %}` rows, one data row, `{%tr endfor %}` rows."""
+def sample_rows(path: str, keys: list[str]) -> list[list[str]]:
+    """The sample context's rows at `path` ('projects.batches[].rows'), as the cells' texts."""
+    value = [SAMPLE]
+    for part in path.split("."):
+        many = part.endswith("[]")
+        value = [v[part.rstrip("[]")] for v in value]
+        if many:
+            value = [item for v in value for item in v]
+    rows = [item for v in value for item in (v if isinstance(v, list) else [v])]
+    return [[str(r.get(k, "")) for k in keys] for r in rows]
+
+
+def header_texts(macro: str) -> list[str]:
+    return ENV.from_string('{% import "wording.j2" as w with context %}{{ w.' + macro + '() | cols | join("|") }}'
+                           ).render(SAMPLE).split("|")
+
+
+def loop_table(doc, macro: str, cells: list[str], loops: list[str], caption: str | None, sample: str,
+               numeric: list[bool], total_mm: float = docx_layout.BLOCK_MM["portrait"]) -> None:
+    """A table: a header row (texts from wording.j2's `macro`), `{%tr for … %}` rows, one data row,
+    `{%tr endfor %}` rows; widths from the sample context's values at `sample`."""
     if caption:
-        para(doc, caption, "表题", indent=False)
+        para(doc, "{{ w." + caption + "() }}", "表题", indent=False)
+    headers = header_texts(macro)
+    keys = [c.split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch" for c in cells]
+    widths = docx_layout.content_widths(headers, sample_rows(sample, keys), numeric, total_mm)
     table = doc.add_table(rows=1, cols=len(headers))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers):
+    for i, cell in enumerate(table.rows[0].cells):
         cell.paragraphs[0].style = "表题"
-        cell.paragraphs[0].add_run(text)
+        cell.paragraphs[0].add_run("{{ w." + macro + "() | col(" + str(i) + ") }}")
     for loop in loops:
         cell_text(table.add_row().cells[0], "{%tr " + loop + " %}")
     row = table.add_row().cells
@@ -146,13 +180,7 @@ def loop_table(doc, headers: list[str], cells: list[str], loops: list[str], capt
         cell_text(cell, spec)
     for _ in loops:
         cell_text(table.add_row().cells[0], "{%tr endfor %}")
-    if widths:
-        table.autofit = False
-        for column, width in zip(table.columns, widths):
-            column.width = Mm(width)
-        for r in table.rows:
-            for cell, width in zip(r.cells, widths):
-                cell.width = Mm(width)
+    docx_layout.table_rows(table, widths, numeric)
 
 
 def more_line(doc, variable: str) -> None:
@@ -162,138 +190,171 @@ def more_line(doc, variable: str) -> None:
     para(doc, "{%p endif %}")
 
 
-def build(out: Path = OUT) -> Path:
-    doc = Document()
-    styles(doc)
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = Mm(37), Mm(26), Mm(35), Mm(28)
-    sec.footer_distance = Mm(20)
-    page_number_footer(sec)
 
+
+
+def heading(doc, macro: str, level: int, args: str = "") -> None:
+    doc.add_heading("{{ w." + macro + "(" + args + ") }}", level=level)
+
+
+def masthead(doc) -> None:
+    para(doc, '{%p import "wording.j2" as w with context %}')
     para(doc, "{%p if issue.draft %}")
-    para(doc, "送审稿", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, name=WORD_FONTS["heading"], color=RED)
+    para(doc, "{{ w.draft_mark() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, name=WORD_FONTS["heading"], size=16)
     para(doc, "{%p endif %}")
     para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"], size=28,
          color=RED)
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
-    para(doc, "{%p if not issue.draft %}")
-    para(doc, "签发人：{{ issue.signer }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    p = para(doc, "{{ issue.office }}\t{% if not issue.draft %}{{ issue.date }}{% endif %}", indent=False)
+    p.paragraph_format.left_indent = Pt(16)  # 空一字 at the left; a long office name leaves no room at the right
+    p.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)  # measured from the margin
+    docx_layout.border(p, "bottom", 12, "C00000", 4)  # the red rule under the masthead
+    para(doc, "{%p if issue.signer %}")
+    para(doc, "{{ w.signer_line() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(doc, "{%p endif %}")
-    p = para(doc, "{{ issue.office }}\t{{ issue.date }}", indent=False)
-    p.paragraph_format.tab_stops.add_tab_stop(Mm(155), WD_TAB_ALIGNMENT.RIGHT)
-    border = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4"), ("w:color", "C00000")):
-        bottom.set(qn(key), value)
-    border.append(bottom)
-    p._p.get_or_add_pPr().append(border)
-    para(doc, "{{ period.label }}重点工作推进情况", "专报标题")
-
+    para(doc, "{{ w.doc_title() }}", "专报标题")
     para(doc, "{%p if issue.is_revision %}")
-    para(doc, "修订说明：本期为{{ issue.label }}的修订版（第{{ issue.revision }}次修订），替代此前印发的版本。",
-         name=WORD_FONTS["kai"], size=16)
+    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
     para(doc, "{%p for note in issue.revision_notes %}")
     para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
 
-    doc.add_heading("一、总体情况", level=1)
-    para(doc, "{{ overview.headline }}")
+
+def body(doc) -> None:
+    heading(doc, "h_overview", 1)
+    for macro, text in (("h_double_half", "overview.double_half_text"), ("h_lagging", "overview.lagging_units"),
+                        ("h_reporting", "overview.headline")):
+        heading(doc, macro, 2)
+        para(doc, "{{ " + text + " }}")
     para(doc, "{{ overview.progress }}")
 
-    doc.add_heading("二、主要指标完成情况", level=1)
+    heading(doc, "h_indicators", 1)
     para(doc, "{{ indicators.sentence }}")
-    loop_table(doc, ["指标", "单位", "责任单位", "年度目标", "1-本月累计", "增速/完成率", "时序进度", "进度"],
-               ["{{ row.name }}", "{{ row.measure }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}",
-                "lag:row.rate", "{{ row.time_progress }}", "lag:row.status"],
-               ["for row in indicators.rows"], "表1 主要指标完成情况（全区口径）", [34, 14, 20, 20, 22, 22, 14, 10])
+    loop_table(doc, "th_indicators", ["{{ row.name }}", "{{ row.measure }}", "{{ row.unit }}", "{{ row.target }}",
+                                      "{{ row.cumulative }}", "lag:row.rate", "{{ row.time_progress }}", "lag:row.status"],
+               ["for row in indicators.rows"], "cap_indicators", "indicators.rows",
+               [False, False, False, True, True, True, True, False])
     more_line(doc, "indicators.more")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-    image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact 28 pt line would clip the chart
+    image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact line would clip the chart
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
     more_line(doc, "chart.more")
 
-    doc.add_heading("三、重点项目推进情况", level=1)
+    heading(doc, "h_projects", 1)
     para(doc, "{{ projects.sentence }}")
     para(doc, "{%p for batch in projects.batches %}")
-    doc.add_heading("（{{ loop.index }}）{{ batch.name }}项目", level=2)
+    heading(doc, "h_batch", 2, "loop.index, batch")
     para(doc, "{{ batch.sentence }}（{{ batch.rule }}）")
     para(doc, "{%p endfor %}")
 
-    doc.add_heading("四、重点任务推进情况", level=1)
+    heading(doc, "h_tasks", 1)
     para(doc, "{{ tasks.sentence }}")
-    loop_table(doc, ["任务", "牵头单位", "牵头单位进度", "平均进度", "已报/应报", "未达时序进度的单位"],
-               ["{{ row.name }}", "{{ row.lead }}", "{{ row.lead_progress }}", "{{ row.mean_progress }}",
-                "{{ row.units }}", "lag:row.behind"], ["for row in tasks.rows"], "表2 重点任务推进情况",
-               [34, 30, 18, 18, 16, 40])
+    loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead }}", "{{ row.lead_progress }}", "{{ row.mean_progress }}",
+                                 "{{ row.units }}", "lag:row.behind"], ["for row in tasks.rows"], "cap_tasks",
+               "tasks.rows", [False, False, True, True, True, False])
     more_line(doc, "tasks.more")
 
-    doc.add_heading("五、各单位排名", level=1)
+    heading(doc, "h_rankings", 1)
     para(doc, "{{ rankings.weights_text }}")
     para(doc, "{%p for kind in rankings.kinds %}")
-    doc.add_heading("（{{ loop.index }}）{{ kind.kind }}", level=2)
+    heading(doc, "h_kind", 2, "loop.index, kind")
     para(doc, "{{ kind.sentence }}")
-    loop_table(doc, ["名次", "单位", "综合得分", "按进度事项", "占比", "按时报送", "报送状态"],
-               ["{{ row.rank }}", "{{ row.unit }}", "{{ row.score }}", "{{ row.on_track }}", "{{ row.share }}",
-                "{{ row.on_time }}", "{{ row.status }}"], ["for row in kind.rows"], None,
-               [12, 44, 20, 22, 18, 18, 22])
+    para(doc, "{%p if kind.ranked %}")
+    loop_table(doc, "th_rankings", ["{{ row.rank }}", "{{ row.unit }}", "{{ row.score }}", "{{ row.on_track }}",
+                                    "{{ row.share }}", "{{ row.on_time }}", "{{ row.status }}"],
+               ["for row in kind.rows"], None, "rankings.kinds[].rows", [True, False, True, True, True, False, False])
+    para(doc, "{%p endif %}")
     more_line(doc, "kind.more")
     para(doc, "{%p endfor %}")
 
-    doc.add_heading("六、存在问题及需协调事项", level=1)
+    heading(doc, "h_problems", 1)
+    heading(doc, "h_problem_list", 2)
     para(doc, "{{ problems.sentence }}")
     para(doc, "{%p if problems.rows %}")
-    loop_table(doc, ["序号", "单位", "项目或任务", "存在问题", "需协调事项或说明"],
-               ["{{ row.no }}", "{{ row.unit }}", "{{ row.item }}", "{{ row.problem }}", "{{ row.coordination }}"],
-               ["for row in problems.rows"], "表3 问题清单", [12, 30, 40, 37, 37])
+    loop_table(doc, "th_problems", ["{{ row.no }}", "{{ row.unit }}", "{{ row.item }}", "{{ row.problem }}",
+                                    "{{ row.coordination }}"], ["for row in problems.rows"], "cap_problems",
+               "problems.rows", [True, False, False, False, False])
     more_line(doc, "problems.more")
     para(doc, "{%p endif %}")
+    heading(doc, "h_flags", 2)
+    para(doc, "{{ flags.sentence }}")
+    para(doc, "{%p if flags.rows %}")
+    loop_table(doc, "th_flags", ["{{ row.no }}", "{{ row.unit }}", "{{ row.item }}", "{{ row.rule }}",
+                                 "{{ row.explain }}"], ["for row in flags.rows"], "cap_flags", "flags.rows",
+               [True, False, False, False, False])
+    more_line(doc, "flags.more")
+    para(doc, "{%p endif %}")
 
-    doc.add_heading("七、报送情况", level=1)
-    para(doc, "{{ submissions.sentence }}报送截止日期为{{ submissions.deadline }}。")
-    for loop, text in (("submissions.late", "逾期报送：{{ row.unit }}，{{ row.received_at }}报送。"),
-                       ("submissions.missing", "未报送：{{ row.unit }}。"),
-                       ("submissions.rejected", "退回待更正：{{ row.unit }}（文件 {{ row.file }}），原因：{{ row.reason }}。")):
+    heading(doc, "h_submissions", 1)
+    para(doc, "{{ submissions.sentence }}{{ w.deadline_sentence() }}")
+    for loop, macro in (("submissions.late", "late_line"), ("submissions.missing", "missing_line"),
+                        ("submissions.rejected", "rejected_line")):
         para(doc, "{%p for row in " + loop + " %}")
-        para(doc, text)
+        para(doc, "{{ w." + macro + "(row) }}")
         para(doc, "{%p endfor %}")
         more_line(doc, loop + "_more")
 
+
+def appendix(doc) -> None:
+    para(doc, "", indent=False)  # the section break's own paragraph (docxtpl drops {%p %} paragraphs with it)
     wide = doc.add_section(WD_SECTION.NEW_PAGE)
     wide.orientation = WD_ORIENT.LANDSCAPE
     wide.page_width, wide.page_height = Mm(297), Mm(210)
     wide.top_margin, wide.right_margin, wide.bottom_margin, wide.left_margin = Mm(28), Mm(37), Mm(26), Mm(35)
-    doc.add_heading("附表1 分单位主要指标完成情况", level=1).paragraph_format.first_line_indent = Pt(0)
-    loop_table(doc, ["单位", "指标", "年度目标", "1-本月累计", "增速/完成率", "进度"],
-               ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
-                "{{ row.cumulative }}", "lag:row.rate", "lag:row.status"], ["for row in indicators.by_unit"],
-               None, [50, 70, 30, 30, 28, 16])
+    docx_layout.document_grid(wide)
+    total = docx_layout.BLOCK_MM["landscape"]
+    heading(doc, "h_appendix1", 1)
+    loop_table(doc, "th_appendix1", ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
+                                     "{{ row.cumulative }}", "lag:row.rate", "lag:row.status"],
+               ["for row in indicators.by_unit"], None, "indicators.by_unit",
+               [False, False, True, True, True, False], total)
     more_line(doc, "indicators.by_unit_more")
-    doc.add_heading("附表2 重点项目推进明细", level=1).paragraph_format.first_line_indent = Pt(0)
-    loop_table(doc, ["批次", "项目", "责任单位", "年度计划（万元）", "累计完成（万元）", "完成率", "状态", "形象进度", "进度"],
-               ["{{ batch.name }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.annual_plan }}", "{{ row.cumulative }}",
-                "{{ row.completion }}", "{{ row.status }}", "{{ row.progress }}", "lag:row.judgement"],
-               ["for batch in projects.batches", "for row in batch.rows"], None, [20, 62, 34, 22, 22, 16, 14, 22, 12])
+    heading(doc, "h_appendix2", 1)
+    loop_table(doc, "th_appendix2", ["{{ batch.name }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.annual_plan }}",
+                                     "{{ row.cumulative }}", "{{ row.completion }}", "{{ row.status }}",
+                                     "{{ row.progress }}", "lag:row.judgement"],
+               ["for batch in projects.batches", "for row in batch.rows"], None, "projects.batches[].rows",
+               [False, False, False, True, True, True, False, False, False], total)
     more_line(doc, "projects.more")
-    doc.add_heading("附表3 各单位报送情况", level=1).paragraph_format.first_line_indent = Pt(0)
-    loop_table(doc, ["单位", "报送状态", "报送时间", "按时", "备注"],
-               ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}", "{{ row.note }}"],
-               ["for row in submissions.rows"], None, [50, 30, 46, 16, 80])
+    heading(doc, "h_appendix3", 1)
+    loop_table(doc, "th_appendix3", ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}",
+                                     "{{ row.note }}"], ["for row in submissions.rows"], None, "submissions.rows",
+               [False, False, True, False, False], total)
     more_line(doc, "submissions.rows_more")
-    para(doc, "{%p if not issue.draft %}")  # 版记: 印发机关 and 印发日期, between two rules
-    banji = para(doc, "{{ issue.office }}\t{{ issue.printed_date }}印发", indent=False, size=14)
-    banji.paragraph_format.tab_stops.add_tab_stop(Mm(225), WD_TAB_ALIGNMENT.RIGHT)
-    rules = OxmlElement("w:pBdr")
-    for side in ("w:top", "w:bottom"):
-        rule = OxmlElement(side)
-        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "4"), ("w:color", "000000")):
-            rule.set(qn(key), value)
-        rules.append(rule)
-    banji._p.get_or_add_pPr().append(rules)
-    para(doc, "{%p endif %}")
+
+
+def banji(doc) -> None:
+    """The 版记 alone on a last portrait page, at the bottom, between bold rules, without a page number."""
+    para(doc, "", indent=False)  # the section break's own paragraph (docxtpl drops {%p %} paragraphs with it)
+    last = doc.add_section(WD_SECTION.NEW_PAGE)
+    last.orientation = WD_ORIENT.PORTRAIT
+    last.page_width, last.page_height = Mm(210), Mm(297)
+    last.top_margin, last.right_margin, last.bottom_margin, last.left_margin = Mm(37), Mm(26), Mm(35), Mm(28)
+    docx_layout.document_grid(last)
+    docx_layout.no_page_numbers(last)
+    docx_layout.bottom_aligned(last)
+    docx_layout.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
+    end = para(doc, "", indent=False)  # a document ends with a paragraph; 1 pt, so the 版记 stays at the bottom
+    end.paragraph_format.line_spacing_rule, end.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
+
+
+def build(out: Path = OUT) -> Path:
+    doc = Document()
+    styles(doc)
+    docx_layout.font_table(doc)
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = Mm(37), Mm(26), Mm(35), Mm(28)
+    sec.footer_distance = Mm(28)  # the number's line about 7 mm under the text block
+    docx_layout.document_grid(sec)
+    docx_layout.page_numbers(doc, sec)
+    masthead(doc)
+    body(doc)
+    appendix(doc)
+    banji(doc)
     doc.core_properties.title, doc.core_properties.author = "专报模板", "zhuanbao"
     doc.save(out)
     return out

@@ -61,3 +61,27 @@ def test_text_typed_by_units_is_escaped(tmp_path):
     html = write_receipt(tmp_path, facts)[0].read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>某单位</b>" not in html and "&lt;b&gt;某单位&lt;/b&gt;" in html
+
+
+def test_receipt_states_deadline_how_late_and_by_when_to_resubmit(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from zhuanbao.tasks.core.periods import resubmit_by
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    closing = datetime(2020, 5, 15, 23, 59, 59, tzinfo=shanghai)
+    arrival = datetime(2020, 5, 16, 8, 30, tzinfo=shanghai)
+    run_at = datetime(2020, 5, 16, 9, 0, tzinfo=shanghai)
+    by = resubmit_by(arrival, closing, run_at)
+    assert by == run_at and resubmit_by(arrival.replace(day=20), closing, run_at) is None
+    found = findings((7, "表1 指标", 5, "1-本月累计", "约500", "H05", "hard", "“约500”不是数值", "I06", pd.NA))
+    data = receipt_for(7, found, period="2020-04", unit_code="D02", unit_name="区发改局", file_name="D02_2020-04.xlsx",
+                       sha256=SHA, received_at=arrival, on_time=False, outcome="rejected", deadline=closing,
+                       resubmit_by=by, item_names={"I06": "工业投资"})
+    html = write_receipt(tmp_path, data)[0].read_text(encoding="utf-8")
+    for text in ["报送截止", "2020年5月15日 23:59", "逾期8小时30分钟", "请于2020年5月16日 09:00前", "工业投资（I06）"]:
+        assert text in html, text
+    early = receipt_for(7, found.iloc[:0], period="2020-04", unit_code="D02", unit_name="区发改局",
+                        file_name="D02_2020-04.xlsx", sha256=SHA, received_at=arrival.replace(day=13, hour=21),
+                        on_time=True, outcome="accepted", deadline=closing)
+    assert "距截止还有2天2小时" in write_receipt(tmp_path / "b", early)[0].read_text(encoding="utf-8")

@@ -41,7 +41,8 @@ def docx_text(path: Path) -> str:
 def test_context_has_real_sentences(settings, reference):
     context = make_context(settings, reference)
     headline = context["overview"]["headline"]
-    assert headline.startswith("截至4月底，全区应报单位18个，已报送并受理16个，其中按时报送15个")
+    # as of the latest arrival (T04's late file, 5月18日), not "4月底" for files that came in May
+    assert headline.startswith("截至2020年5月18日 10:05，全区应报单位18个，已报送并受理16个，其中按时报送15个")
     assert "逾期报送1个（北洲子镇）" in headline and "南湾湖办事处" in headline
     assert f"按时报送率{15 / 18 * 100:.1f}%" in headline
     assert context["submissions"]["rejected"][0]["unit"] == "区科技工信局"

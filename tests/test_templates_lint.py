@@ -49,7 +49,7 @@ def test_receipt_is_not_rendered_against_the_report_context(templates):
     ("{{ row.cumulative }}", "{{ row.cumulativ }}", "未知变量 row.cumulativ"),
     ("{{ overview.progress }}", "｛｛ overview.progress ｝｝", "全角"),
     ("{% for row in tasks.rows %}", "{% for row in tasks.rows ％}", "全角"),
-    ("{{ period.label }}重点", "{{ period.label（） }}重点", "全角符号 （ ）"),
+    ("{{ issue.label }}", "{{ issue.label（） }}", "全角符号 （ ）"),
     ("{% endfor %}", "{% endfo %}", "模板语法错误"),
     ("{% if issue.is_revision %}", "{% if issue.is_revison %}", "未知变量 issue.is_revison"),
 ])

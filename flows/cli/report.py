@@ -7,16 +7,17 @@ from zhuanbao.flows.cli.app import _period, app, console, current_settings
 
 
 @app.command()
-def preview(template: str = typer.Option(..., "--template", "-t", help="模板文件名，如 zhuanbao.docx 或 zhuanbao.html.j2"),
+def preview(template: str = typer.Option(..., "--template", "-t", help="模板文件名（如 zhuanbao.docx、zhuanbao.html.j2）或编辑中副本的路径"),
             period: str | None = typer.Option(None, "--period", "-p", callback=_period,
-                                                help="用该期已生成的数据预览；不指定则用样例"),
+                                              help="用该期已生成的数据预览；不指定则用样例"),
             html: bool = typer.Option(False, "--html", help="HTML 模板输出 HTML 而不是 PDF")) -> None:
     """编辑预览：用真实一期或样例数据渲染模板。"""
+    from zhuanbao.tasks.report.editors import PreviewError
     from zhuanbao.tasks.report.editors import preview as render_preview
 
     try:
         path = render_preview(current_settings(), template, period, pdf=not html)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, PreviewError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"预览已生成：{path}")

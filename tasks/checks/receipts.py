@@ -28,8 +28,13 @@ SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: str, unit_code: str | None,
                 unit_name: str, file_name: str, sha256: str, received_at: datetime | str, on_time: bool,
                 outcome: str, office: str = "", notes: list[str] | None = None,
-                timezone: str = "Asia/Shanghai") -> dict[str, Any]:
+                timezone: str = "Asia/Shanghai", deadline: datetime | str | None = None,
+                resubmit_by: datetime | str | None = None, item_names: dict[str, str] | None = None) -> dict[str, Any]:
     """The facts of one receipt, JSON-ready: the file's findings become a list of plain dicts.
+
+    `deadline`: the period's closing instant (the receipt states it, the time left or how late);
+    `resubmit_by`: for a rejected file, by when the corrected file must arrive; `item_names`: code →
+    indicator/project/task name, so a finding names its item.
 
     `findings` is the period's findings frame, or this file's findings already as records
     (`findings_by_file`), which is what a period of thousands of files should pass.
@@ -37,10 +42,15 @@ def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: st
     if isinstance(findings, pd.DataFrame):
         findings = findings[findings.file_id == file_id].drop(columns="file_id").to_dict("records")
     rows = [{k: _plain(v) for k, v in rec.items() if k != "file_id"} for rec in findings]
+    names = item_names or {}
+    for row in rows:
+        row["item"] = names.get(str(row.get("code") or ""), "")
     return {"file_id": int(file_id), "period": period, "unit_code": unit_code or "", "unit_name": unit_name,
             "file_name": file_name, "notes": list(notes or []),
             "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
-            "outcome": outcome, "office": office, "timezone": timezone, "findings": rows}
+            "outcome": outcome, "office": office, "timezone": timezone, "findings": rows,
+            "deadline": _aware(deadline).isoformat() if deadline else "",
+            "resubmit_by": _aware(resubmit_by).isoformat() if resubmit_by else ""}
 
 
 def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
@@ -89,22 +99,46 @@ def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
     findings = [_finding_view(f, receipt["outcome"]) for f in receipt["findings"]]
     unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
     outcome_text = OUTCOME_TEXT.get(receipt["outcome"], receipt["outcome"])
+    zone = receipt.get("timezone", "Asia/Shanghai")
     if receipt["outcome"] == "accepted" and unexplained:
         outcome_text = f"已受理（有 {len(unexplained)} 处待说明）"
     return {**receipt, "notes": receipt.get("notes") or [], "findings": findings, "outcome_text": outcome_text,
-            "arrival_text": chinese_time(_aware(receipt["received_at"]), receipt.get("timezone", "Asia/Shanghai")),
+            "arrival_text": chinese_time(_aware(receipt["received_at"]), zone),
             "timeliness": "按时" if receipt["on_time"] else "逾期",
             "hard_count": sum(f["severity"] == "hard" for f in findings),
             "soft_count": sum(f["severity"] == "soft" for f in findings),
-            "next_steps": next_steps(receipt["outcome"], findings)}
+            "deadline_text": chinese_time(_aware(receipt["deadline"]), zone) if receipt.get("deadline") else "",
+            "tz_label": "北京时间" if zone == "Asia/Shanghai" else zone,
+            "timing_text": timing_text(receipt),
+            "next_steps": next_steps(receipt["outcome"], findings, receipt.get("resubmit_by") or "", zone)}
 
 
-def next_steps(outcome: str, findings: list[dict[str, Any]]) -> list[str]:
+def _span(delta) -> str:
+    """A duration as a clerk says it: '2天3小时', '5小时', '40分钟'."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天" + (f"{hours}小时" if hours else "")
+    return f"{hours}小时" + (f"{mins}分钟" if mins else "") if hours else f"{mins}分钟"
+
+
+def timing_text(receipt: dict[str, Any]) -> str:
+    """'距截止还有2天3小时' or '逾期1天2小时' (empty without a deadline)."""
+    if not receipt.get("deadline"):
+        return ""
+    arrival, closing = _aware(receipt["received_at"]), _aware(receipt["deadline"])
+    return f"距截止还有{_span(closing - arrival)}" if arrival <= closing else f"逾期{_span(arrival - closing)}"
+
+
+def next_steps(outcome: str, findings: list[dict[str, Any]], resubmit_by: str = "",
+               timezone: str = "Asia/Shanghai") -> list[str]:
     hard = [f for f in findings if f["severity"] == "hard"]
     unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
     if outcome == "rejected":
+        by = f"，请于{chinese_time(_aware(resubmit_by), timezone)}前" if resubmit_by else "，请尽快"
         steps = ["本次报送未通过强制性审核，数据未被采用。",
-                 f"请按下表逐条修改（共 {len(hard)} 处强制性问题），修改后重新报送同一报告期的报表；重新报送将替代本次报送。"]
+                 f"请按下表逐条修改（共 {len(hard)} 处强制性问题）{by}重新报送同一报告期的报表；重新报送将替代本次报送。"]
         if unexplained:
             steps.append("表中的核实性问题请一并核实，如数据无误，请在该行「说明」栏写明原因。")
         return steps

@@ -119,3 +119,9 @@ def scheduled_period(timezone: str = "Asia/Shanghai") -> str:
 def late_by(arrival: datetime, closing: datetime) -> timedelta | None:
     """How late a file is (None when on time); the one comparison of arrival and deadline."""
     return arrival - closing if arrival > closing else None
+
+
+def resubmit_by(arrival: datetime, closing: datetime, run_at: datetime) -> datetime | None:
+    """By when a rejected file's correction must arrive: the deadline while it is ahead, else the
+    scheduled report run; None once both have passed (a correction then makes a revision)."""
+    return next((moment for moment in (closing, run_at) if arrival < moment), None)

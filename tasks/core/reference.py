@@ -51,6 +51,14 @@ class Reference:
         return dict(zip(self.units.unit_code, self.units.unit_name))
 
     @cached_property
+    def item_names(self) -> dict[str, str]:
+        """indicator/project/task code -> its name (a finding or flag names its item)."""
+        out = dict(zip(self.indicators.indicator_code, self.indicators.indicator_name))
+        out.update(zip(self.projects.project_code, self.projects.project_name))
+        out.update(zip(self.tasks.task_code, self.tasks.task_name))
+        return out
+
+    @cached_property
     def _codes_by_name(self) -> dict[str, str]:
         return dict(zip(self.units.unit_name, self.units.unit_code))
 

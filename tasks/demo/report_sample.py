@@ -64,4 +64,14 @@ def demo_context(settings: Settings, reference: Reference, period: str = "2020-0
     from zhuanbao.tasks.report.context import build_context
 
     status = demo_status(settings, reference, period)
-    return build_context(settings, period, reference, demo_metrics(settings, reference, period, status), status)
+    metrics = {**demo_metrics(settings, reference, period, status), "flags": demo_flags()}
+    return build_context(settings, period, reference, metrics, status)
+
+
+def demo_flags() -> pd.DataFrame:
+    """Two soft flags of the demo month: one explained by its unit, one not (for the 待说明 list)."""
+    return pd.DataFrame([
+        {"unit_code": "T02", "file_id": 1, "sheet": "表1 指标", "row": 6, "column": "1-本月累计", "rule_id": "S01",
+         "code": "I04", "message": "同比增速超出-50%～+100%，请核实数据或在“说明”栏说明原因", "explained": False},
+        {"unit_code": "T03", "file_id": 2, "sheet": "表1 指标", "row": 5, "column": "1-本月累计", "rule_id": "S03",
+         "code": "I02", "message": "本月数与累计差额不一致，请核实", "explained": True}])

@@ -81,6 +81,7 @@ class ReportIssue(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     folder: Mapped[str] = mapped_column(String(1024))
+    snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # typed facts the next 修订说明 compares
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -34,6 +34,23 @@ def chart_font(home: Path | None = None) -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
+LABEL_WIDTH = 0.075  # a value label's width, as a share of the axis (≈ "100.0%" at 7.5 pt)
+
+
+def bar_lagging(item: dict, value: float, progress: float) -> bool:
+    """Red by the context's own rule (`lagging`, the text's judgement); old contexts: below the line."""
+    return bool(item["lagging"]) if "lagging" in item else value < progress
+
+
+def label_x(value: float, progress: float, top: float) -> float:
+    """Where a bar's value label starts: just past the bar, or past the time-progress line when
+    the label would otherwise be crossed by it."""
+    start, width = value + top * 0.01, top * LABEL_WIDTH
+    if start <= progress <= start + width:
+        return progress + top * 0.01
+    return start
+
+
 def chart_png(chart: dict, home: Path | None = None, dpi: int = 200) -> bytes:
     """The chart of a report context as PNG bytes (deterministic for the same context)."""
     family = chart_font(home)
@@ -47,16 +64,17 @@ def chart_png(chart: dict, home: Path | None = None, dpi: int = 200) -> bytes:
         fig, ax = plt.subplots(figsize=(6.3, height))
         try:
             values = [100 * float(i["value"]) for i in items]
-            colors = [ON_TRACK if v >= 100 * progress else LAGGING for v in values]
+            colors = [LAGGING if bar_lagging(i, v, 100 * progress) else ON_TRACK for i, v in zip(items, values)]
             ax.barh(range(len(items)), values, color=colors, height=0.62)
             ax.set_yticks(range(len(items)), [i["label"] for i in items])
             ax.axvline(100 * progress, color=LINE, linestyle="--", linewidth=1)
             top = max([100.0, *values]) * 1.12
             ax.set_xlim(0, top)
-            ax.text(100 * progress, len(items) - 0.4, f" 时序进度 {chart.get('time_progress_text', '')}",
-                    color=LINE, va="bottom", fontsize=8)
+            ax.set_ylim(-0.6, len(items) - 0.4)
+            ax.text(100 * progress, len(items) - 0.4, f"时序进度 {chart.get('time_progress_text', '')}",
+                    color=LINE, va="bottom", ha="center", fontsize=8, clip_on=False)  # above the bars
             for y, v in enumerate(values):
-                ax.text(v + top * 0.01, y, f"{v:.1f}%", va="center", fontsize=7.5)
+                ax.text(label_x(v, 100 * progress, top), y, f"{v:.1f}%", va="center", fontsize=7.5)
             ax.set_xlabel("完成进度（%）")
             ax.spines[["top", "right"]].set_visible(False)
             fig.tight_layout()

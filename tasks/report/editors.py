@@ -39,24 +39,48 @@ def latest_context(settings: Settings, period: str) -> dict | None:
     return json.loads(files[-1].read_text("utf-8")) if files else None
 
 
+class PreviewError(ValueError):
+    """A template that cannot be rendered; the message is the editor's Chinese sentence."""
+
+
 def preview(settings: Settings, template: str, period: str | None = None, out_dir: Path | None = None,
             pdf: bool = True) -> Path:
     """Render `template` against the period's latest published context, or the bundled sample.
 
-    Writes `<home>/preview/<template stem>.(docx|pdf|html)` and returns the path.
+    `template` is a name looked up in the home's `templates/` then the packaged ones, or the path
+    of a copy being edited anywhere (its folder is searched first; `wording.j2` and the other
+    files come from the home or the package). Writes `<home>/preview/<template stem>.(docx|pdf|html)`.
+    Raises FileNotFoundError (no such template / no published issue) or PreviewError (the template
+    does not render), both with a Chinese message.
     """
+    from jinja2 import TemplateError
+
+    from zhuanbao.tasks.report.lint import jinja_message
+
     if period:
         context = latest_context(settings, period)
         if context is None:
             raise FileNotFoundError(f"{period} 尚未生成专报，请先运行月度流程；或不指定 --period 使用样例预览")
     else:
         context = load_sample_context()
+    given = Path(template).expanduser()
+    folder = given.parent if given.is_file() else None
+    name = given.name
+    if folder is None and not any((d / name).is_file() for d in settings.template_dirs):
+        raise FileNotFoundError(f"找不到模板“{template}”：请写模板文件名（如 zhuanbao.html.j2），"
+                                f"或编辑中的副本的路径（在 {settings.home / 'templates'} 或其他目录）")
     out_dir = Path(out_dir or settings.home / "preview")
-    name = Path(template).name
     suffix = ".docx" if name.endswith(".docx") else (".pdf" if pdf else ".html")
     stem = name.removesuffix(".docx").removesuffix(".j2").removesuffix(".html")
-    return render_template(template, context, out_dir / f"{stem}{'_' + period if period else ''}{suffix}",
-                           home=settings.home)
+    try:  # an edited copy's folder first, then the home's and the packaged templates (render._dirs)
+        return render_template(name, context, out_dir / f"{stem}{'_' + period if period else ''}{suffix}",
+                               templates_dir=folder, home=settings.home)
+    except TemplateError as exc:
+        where = f"第{exc.lineno}行：" if getattr(exc, "lineno", None) and not name.endswith(".docx") else ""
+        raise PreviewError(f"{name} {where}{jinja_message(getattr(exc, 'message', None) or str(exc))}"
+                           "（运行 zhuanbao lint-templates 查看全部问题）") from None
+    except Exception as exc:  # noqa: BLE001 — a Word template docxtpl cannot place, a damaged file
+        raise PreviewError(f"{name} 无法生成文档：{exc}（运行 zhuanbao lint-templates 查看全部问题）") from None
 
 
 def lint_problems(settings: Settings | None = None, templates_dir: Path | None = None) -> list[str]:

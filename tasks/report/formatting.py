@@ -14,6 +14,8 @@ KIND_LABELS = {"township": "乡镇（办事处）", "park": "园区", "departmen
 TARGET_KIND_LABELS = {"growth": "增速", "amount": "总量", "level": "水平"}
 STATUS_LABELS = {"accepted": "已受理", "received": "已接收", "rejected": "退回待更正", "missing": "未报送"}
 CN_DIGITS = "〇一二三四五六七八九"
+COUNT_MEASURES = {"个", "家", "人", "户", "起", "项", "件", "座", "所", "名"}  # whole numbers; others one decimal
+CN_NUMERALS = "一二三四五六七八九十"
 
 
 def _missing(value) -> bool:
@@ -33,6 +35,24 @@ def num(value, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if value == int(value) else 1
     return f"{value:,.{decimals}f}"
+
+
+def decimals_for(measure: str | None) -> int:
+    """Decimals of a measure, so a column prints one format: 0 for counts (家, 个, 人), 1 for amounts."""
+    return 0 if (measure or "").strip() in COUNT_MEASURES else 1
+
+
+def quantity(value, measure: str | None) -> str:
+    """A figure in its measure's format: 2,060.0 万元 → '2,060.0'; 3 家 → '3'."""
+    return num(value, decimals_for(measure))
+
+
+def cn_ordinal(n: int) -> str:
+    """1 → '一', 12 → '十二' (heading numbers 一、（一）)."""
+    if n <= 10:
+        return CN_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CN_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMERALS[ones - 1] if ones else "")
 
 
 def pct(fraction, decimals: int = 1) -> str:

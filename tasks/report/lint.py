@@ -11,6 +11,7 @@ Templates not named zhuanbao* (e.g. the receipt) get the first two checks only.
 """
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from pathlib import Path
@@ -38,17 +39,26 @@ def _known_paths() -> set[str]:
     return known
 
 
-def fullwidth_problems(name: str, lines: list[str]) -> list[str]:
+def _where(name: str, number: int, line: str, paragraphs: bool) -> str:
+    """'zhuanbao.html.j2 第12行' for a text file; for Word, the paragraph's own text (Word shows no line numbers)."""
+    if not paragraphs:
+        return f"{name} 第{number}行"
+    shown = line.strip()
+    return f"{name} 段落“{shown[:30]}{'…' if len(shown) > 30 else ''}”"
+
+
+def fullwidth_problems(name: str, lines: list[str], paragraphs: bool = False) -> list[str]:
     out = []
     for number, line in enumerate(lines, start=1):
+        where = _where(name, number, line, paragraphs)
         for hit in FULLWIDTH_BRACES.finditer(line):
             if any(ord(c) > 127 for c in hit.group(0)):
-                out.append(f"{name} 第{number}处：“{hit.group(0)}”是中文全角符号，模板标记须用半角 {{{{ }}}} {{% %}}")
+                out.append(f"{where}：“{hit.group(0)}”是中文全角符号，模板标记须用半角 {{{{ }}}} {{% %}}")
         for tag in TAG.finditer(line):
             bare = STRINGS.sub("", tag.group(0))
             bad = sorted({c for c in bare if c in FULLWIDTH_IN_TAG})
             if bad:
-                out.append(f"{name} 第{number}处：标记“{tag.group(0)}”中有全角符号 {' '.join(bad)}，须改为半角")
+                out.append(f"{where}：标记“{tag.group(0)}”中有全角符号 {' '.join(bad)}，须改为半角")
     return out
 
 
@@ -87,6 +97,17 @@ def unknown_variables(ast: nodes.Template, known: set[str] | None = None) -> lis
             for child in [*node.body, *node.else_, *([node.test] if node.test else [])]:
                 visit(child, inner)
             return
+        if isinstance(node, nodes.Import):  # {% import "wording.j2" as w %}: w.* are macros, checked by rendering
+            scope[node.target] = "?"
+        if isinstance(node, nodes.FromImport):
+            for name in node.names:
+                scope[name if isinstance(name, str) else name[-1]] = "?"
+        if isinstance(node, nodes.Macro):
+            scope[node.name] = "?"
+            inner = {**scope, **{arg.name: "?" for arg in node.args}}
+            for child in node.body:
+                visit(child, inner)
+            return
         if isinstance(node, nodes.Assign):
             for target in node.target.find_all(nodes.Name):
                 scope[target.name] = "?"
@@ -96,8 +117,9 @@ def unknown_variables(ast: nodes.Template, known: set[str] | None = None) -> lis
                 return
             path = path_of(node, scope)
             if path not in known:
+                guess = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
                 found.append(path.replace(f"{scope.get(root, root)}", root, 1) + (
-                    f"（即 {path}）" if root in scope else ""))
+                    f"（即 {path}）" if root in scope else "") + (f"——是否应为 {guess[0]}？" if guess else ""))
             return
         for child in node.iter_child_nodes():
             visit(child, scope)
@@ -106,17 +128,36 @@ def unknown_variables(ast: nodes.Template, known: set[str] | None = None) -> lis
     return list(dict.fromkeys(found))
 
 
+JINJA_CN = [(re.compile(r"unexpected end of template.*"), "模板意外结束：有 {% for %} 或 {% if %} 没有对应的 {% endfor %} / {% endif %}"),
+            (re.compile(r"Encountered unknown tag '([^']+)'.*"), r"无法识别的标记“\1”：检查拼写，或是否缺少与之配对的开始标记"),
+            (re.compile(r"unexpected '([^']+)'"), r"多余或错位的“\1”：检查 {{ }} 与 {% %} 是否成对"),
+            (re.compile(r"expected token '([^']+)', got '([^']+)'"), r"此处应为“\1”，实际为“\2”"),
+            (re.compile(r"'([^']+)' is undefined"), r"变量“\1”不存在（见 templates/编辑指南.md）"),
+            (re.compile(r"'([^']+)' has no attribute '([^']+)'"), r"“\1”没有“\2”这一项（见 templates/编辑指南.md）"),
+            (re.compile(r"no filter named '([^']+)'"), r"没有名为“\1”的过滤器"),
+            (re.compile(r"template '?([^']+?)'? not found|^([^ ]+\.j2)$"), r"找不到模板文件“\1\2”")]
+
+
+def jinja_message(message: str | None) -> str:
+    """Jinja's English message in the editors' Chinese (the original kept when no rule matches)."""
+    message = message or ""
+    for pattern, chinese in JINJA_CN:
+        if pattern.search(message):
+            return pattern.sub(chinese, message, count=1)
+    return f"模板错误：{message}"
+
+
 def _check_jinja(name: str, source: str, env: Environment, render) -> list[str]:
     try:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
-        return [f"{name} 第{exc.lineno}行：模板语法错误（{exc.message}）"]
+        return [f"{name} 第{exc.lineno}行：模板语法错误——{jinja_message(exc.message)}"]
     problems = [f"{name}：未知变量 {v}（见 templates/编辑指南.md）" for v in unknown_variables(ast)]
     if not problems and render is not None:
         try:
             render()
         except TemplateError as exc:
-            problems.append(f"{name}：按样例上下文渲染失败（{exc.message if hasattr(exc, 'message') else exc}）")
+            problems.append(f"{name}：按样例上下文渲染失败——{jinja_message(getattr(exc, 'message', None) or str(exc))}")
         except Exception as exc:  # noqa: BLE001 — any failure of a Word render is a template problem
             problems.append(f"{name}：Word 模板无法生成文档（{type(exc).__name__}: {exc}）")
     return problems
@@ -146,7 +187,7 @@ def lint_docx(path: Path, context: dict, png: bytes) -> list[str]:
     tpl = DocxTemplate(str(path))
     tpl.init_docx()
     lines, patched = _docx_texts(tpl)
-    problems = fullwidth_problems(path.name, [line for line in lines if line])
+    problems = fullwidth_problems(path.name, [line for line in lines if line], paragraphs=True)
 
     def render():
         out = io.BytesIO()
@@ -183,7 +224,7 @@ def lint_templates(templates_dir: Path | str, context: dict | None = None) -> li
             try:
                 env.parse(source)
             except TemplateSyntaxError as exc:
-                problems.append(f"{name} 第{exc.lineno}行：模板语法错误（{exc.message}）")
+                problems.append(f"{name} 第{exc.lineno}行：模板语法错误——{jinja_message(exc.message)}")
     for path in sorted(templates_dir.rglob("*.docx")):
         if not path.name.startswith("~$"):  # Word's lock file while the template is open
             problems += lint_docx(path, context, png)

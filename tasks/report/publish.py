@@ -30,10 +30,10 @@ from sqlalchemy import select
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
-from zhuanbao.tasks.report.formatting import STATUS_LABELS, cap_names
+from zhuanbao.tasks.report.context.issue import issue_fields, report_moment
+from zhuanbao.tasks.report.revisions import describe_changes
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
-MAX_FIGURES = 8
 
 
 def inputs_digest(context: dict) -> str:
@@ -53,72 +53,12 @@ def issue_paths(folder: Path, period: str, issue_no: int, revision: int) -> dict
     return {fmt: Path(folder) / (f"{stem}_附表.xlsx" if fmt == "xlsx" else f"{stem}.{fmt}") for fmt in FORMATS}
 
 
-def issue_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
+def draft_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
                  notes: list[str], reason: str | None) -> dict:
-    """The draft's issue fields (送审稿: no 印发日期, no 签发人); signing fills them (tasks/report/approval.py)."""
-    return {"number": str(issue_no), "label": f"第{issue_no}期", "year": str(period_parts(period)[0]),
-            "date": "", "office": settings.issuing_office, "revision": revision,
-            "is_revision": revision > 0, "revision_label": "（修订版）" if revision else "",
-            "revision_notes": notes, "reason": reason or "", "draft": True, "signer": "", "printed_date": ""}
-
-
-def _figures(context: dict) -> dict[str, str]:
-    """The figures a 修订说明 compares, by a readable name."""
-    out = {f"{label}": context["overview"][key] for key, label in (
-        ("submission_rate", "报送率"), ("on_time_rate", "按时报送率"), ("indicators_on_track", "达到进度的指标数"),
-        ("projects_on_track", "按进度推进的项目数"))}
-    for row in context["indicators"]["rows"]:
-        out[f"{row['name']}累计"] = row["cumulative"]
-        out[f"{row['name']}{row['kind']}"] = row["rate"]
-    for batch in context["projects"]["batches"]:
-        for row in batch["rows"]:
-            out[f"{row['name']}累计投资"] = row["cumulative"]
-    for row in context["tasks"]["rows"]:
-        out[f"{row['name']}平均进度"] = row["mean_progress"]
-    return out
-
-
-def _unit_status(context: dict) -> dict[str, dict]:
-    """unit_code → {unit, status_code} for every unit: from the 附表's 报送情况 sheet (the document's
-    own list may be shortened), or from submissions.rows in a context older than the 附表."""
-    from zhuanbao.tasks.report.appendix import SHEETS
-
-    sheets = {s["name"]: s for s in (context.get("appendix") or {}).get("sheets", [])}
-    sheet = sheets.get(SHEETS["submissions"])
-    if sheet is None:
-        return {r["unit_code"]: r for r in context.get("submissions", {}).get("rows", [])}
-    codes = {label: code for code, label in STATUS_LABELS.items()}
-    col = {name: i for i, name in enumerate(sheet["columns"])}
-    return {r[col["单位代码"]]: {"unit": r[col["单位"]], "status_code": codes.get(r[col["报送状态"]], r[col["报送状态"]])}
-            for r in sheet["rows"]}
-
-
-def describe_changes(previous: dict, current: dict, reason: str | None, limit: int = 30) -> dict:
-    """What changed between two contexts of a period, with the 修订说明 sentences (at most `limit`
-    unit names in a sentence)."""
-    before, after = _unit_status(previous), _unit_status(current)
-    ok = ("accepted", "received")
-    added = [r["unit"] for c, r in after.items()
-             if r["status_code"] in ok and before.get(c, {}).get("status_code", "missing") == "missing"]
-    accepted = [r["unit"] for c, r in after.items()
-                if r["status_code"] in ok and before.get(c, {}).get("status_code") == "rejected"]
-    old, new = _figures(previous) if previous else {}, _figures(current)
-    figures = [{"item": k, "before": old.get(k, "—"), "after": v} for k, v in new.items() if old.get(k) != v]
-    notes = []
-    if added:
-        notes.append(f"新增报送单位：{cap_names(added, limit)}，其数据已纳入本期汇总。")
-    if accepted:
-        notes.append(f"更正后受理：{cap_names(accepted, limit)}。")
-    if figures:
-        shown = "；".join(f"{f['item']}由{f['before']}变为{f['after']}" for f in figures[:MAX_FIGURES])
-        more = f"等{len(figures)}项" if len(figures) > MAX_FIGURES else ""
-        notes.append(f"数据变动：{shown}{more}。")
-    if not (added or accepted or figures):
-        notes.append("部分内容有调整，主要数据未变。")
-    if reason:
-        notes.append(f"修订原因：{reason}")
-    return {"units_added": added, "units_now_accepted": accepted, "figures_changed": figures,
-            "reason": reason or "", "notes": notes}
+    """The issue fields of a draft (送审稿): no date on the masthead, no 印发日期, no 签发人 — signing fills
+    them (tasks/report/approval.py)."""
+    return {**issue_fields(settings, period, issue_no, revision, issued, notes, reason, draft=True),
+            "date": "", "printed_date": ""}
 
 
 def _result(row: ReportIssue, paths: dict[str, Path], created: bool, digest: str) -> dict:
@@ -128,11 +68,15 @@ def _result(row: ReportIssue, paths: dict[str, Path], created: bool, digest: str
 
 
 def publish_report(settings: Settings, period: str, context: dict, *, reason: str | None = None,
-                   issued_at: datetime | None = None) -> dict:
+                   issued_at: datetime | str | None = None, snapshot: dict | None = None) -> dict:
     """Publish the period's 专报: new issue, revision, or nothing new (see the module docstring).
 
     Returns paths (`html`, `pdf`, `docx`, `json`/`context`, `xlsx` — the 附表), `issue_no`, `revision`,
     `created`.
+
+    `issued_at`: the run's as-of moment (the masthead date and the 版记's 印发日期); without it the
+    date the context was built for (`context["issue"]["date"]`, the period's latest arrival) stays.
+    `snapshot` (tasks/report/revisions.py) is what a later revision's 修订说明 is compared with.
     """
     year, _ = period_parts(period)
     digest = inputs_digest(context)
@@ -147,7 +91,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             if all(p.exists() for p in paths.values()):
                 return _result(latest, paths, False, digest)
             issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
-            full = {**context, "issue": issue_fields(settings, period, latest.issue_no, latest.revision, issued,
+            full = {**context, "issue": draft_fields(settings, period, latest.issue_no, latest.revision, issued,
                                                      (latest.changes or {}).get("notes", []), latest.reason)}
             write_documents(full, paths, settings)
             return _result(latest, paths, True, digest)
@@ -161,11 +105,9 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
         changes = {}
         if base is not None:
-            previous_file = issue_paths(Path(base.folder), period, base.issue_no, base.revision)["json"]
-            previous = json.loads(previous_file.read_text("utf-8")) if previous_file.exists() else {}
-            changes = describe_changes(previous, context, reason, settings.report_detail_rows)
-        issued = issued_at or datetime.now(settings.tz)
-        full = {**context, "issue": issue_fields(settings, period, issue_no, revision, issued,
+            changes = describe_changes(base.snapshot or {}, snapshot or {}, reason, settings.report_detail_rows)
+        issued = report_moment(settings, {}, issued_at or (context.get("issue") or {}).get("issued_at"))
+        full = {**context, "issue": draft_fields(settings, period, issue_no, revision, issued,
                                                  changes.get("notes", []), reason)}
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
@@ -173,11 +115,13 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         if replace:
             row = latest
             row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
+            row.snapshot = snapshot
             row.folder = str(folder)
             record_redraft(db, row, issued, reason)
         else:
             row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
-                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder))
+                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder),
+                              snapshot=snapshot)
             db.add(row)
             db.flush()
             record_draft(db, row, issued)

@@ -12,22 +12,39 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from zhuanbao.tasks.core.resources import template_dirs, template_path
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR, template_dirs, template_path
 from zhuanbao.tasks.report.charts import chart_png
 from zhuanbao.tasks.report.fonts import font_css
+from zhuanbao.tasks.report.formatting import cn_ordinal
 
 HTML_TEMPLATE, DOCX_TEMPLATE = "zhuanbao.html.j2", "zhuanbao.docx"
 CHART_WIDTH_MM = 150
 
 
 def _dirs(templates_dir: Path | None, home: Path | None) -> list[Path]:
-    """An explicit folder, else the home's templates/ before the packaged ones (file by file)."""
-    return [Path(templates_dir)] if templates_dir else template_dirs(home) if home else template_dirs(Path("."))
+    """An explicit folder first (then the home's templates/ when a home is given), else the home's
+    templates/ before the packaged ones — file by file, so a folder holding only an edited
+    zhuanbao.html.j2 still finds wording.j2."""
+    if templates_dir:
+        return list(dict.fromkeys([Path(templates_dir), *(template_dirs(home) if home else [])]))
+    return template_dirs(home) if home else template_dirs(Path("."))
+
+
+def columns(text) -> list[str]:
+    """'指标|单位|…' (a header macro of wording.j2) → its column titles."""
+    return [part.strip() for part in str(text).split("|")]
 
 
 def jinja_env(templates_dir: Path | None = None, home: Path | None = None) -> Environment:
-    loader = FileSystemLoader([str(d) for d in _dirs(templates_dir, home)])
-    return Environment(loader=loader, undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+    """The one environment of every format: the home's templates before the packaged ones (so
+    `wording.j2`, the shared text, is found the same way by the HTML and the Word template),
+    with the filters `cn` (1 → 一) and `cols` / `col(i)` (header macros → column titles)."""
+    dirs = _dirs(templates_dir, home)
+    packaged = TEMPLATES_DIR
+    loader = FileSystemLoader([str(d) for d in dict.fromkeys([*dirs, packaged])])
+    env = Environment(loader=loader, undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+    env.filters.update(cn=cn_ordinal, cols=columns, col=lambda text, i: columns(text)[i])
+    return env
 
 
 def render_html(context: dict, *, templates_dir: Path | None = None, template: str = HTML_TEMPLATE,
@@ -57,8 +74,7 @@ def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Pa
     tpl = DocxTemplate(str(Path(templates_dir) / template if templates_dir else template_path(home or Path('.'), template)))
     png = chart_png(context["chart"], home) if png is None else png
     image = InlineImage(tpl, io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
-    env = Environment(undefined=StrictUndefined, autoescape=True)
-    tpl.render({**context, "chart_image": image}, env, autoescape=True)
+    tpl.render({**context, "chart_image": image}, jinja_env(templates_dir, home), autoescape=True)
     tpl.save(out_path)
     return out_path
 

@@ -1,0 +1,76 @@
+"""The report context: every figure and sentence of the 专报 (spec §9), formatted, as plain JSON.
+
+`build_context` turns the metrics of a period (tasks/metrics/compute.py) and its status
+(tasks/intake/status.py) into a dict of strings, lists and booleans, one module per section:
+issue (masthead, 版记), overview (一、双过半 first), indicators (二、and the chart), projects
+(三、四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
+Templates only loop over it and test its booleans; tasks/report/catalogue.py documents every key.
+Text the units typed is kept verbatim here and escaped by the renderers, never interpreted.
+
+A province has thousands of units, a leader's 专报 a few pages: every printed list holds at most
+`settings.report_detail_rows` rows, chosen in each section (the rows that matter most), with a
+`more` sentence naming what was left out; `appendix` carries every row for the Excel 附表.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.report.appendix import appendix_tables
+from zhuanbao.tasks.report.context.indicators import chart, indicators
+from zhuanbao.tasks.report.context.issue import issue_fields, issue_placeholder, report_moment, report_title
+from zhuanbao.tasks.report.context.overview import overview
+from zhuanbao.tasks.report.context.problems import (
+    ordered_problems,
+    problems_from_metrics,
+    unexplained_flags,
+)
+from zhuanbao.tasks.report.context.problems import problems as problems_section
+from zhuanbao.tasks.report.context.projects import projects, tasks
+from zhuanbao.tasks.report.context.rankings import rankings
+from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
+from zhuanbao.tasks.report.formatting import pct
+
+__all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
+           "report_title", "submission_rows"]
+
+
+def build_context(settings: Settings, period: str, reference: Reference, metrics: dict, status: dict,
+                  problems: pd.DataFrame | None = None, *, as_of: datetime | str | None = None) -> dict:
+    """The whole 专报 of `period` as formatted values (see templates/编辑指南.md).
+
+    `problems` (optional): columns unit_code, item, problem, coordination — the 问题清单;
+    by default the metrics' project problems/coordination and task problems/notes.
+    `metrics["flags"]` (optional): the period's soft flags (curated/flags) for the 待说明 list.
+    `as_of`: the run's moment (reporting "截至…", the issue date); default: the period's latest arrival.
+    """
+    year, month = period_parts(period)
+    limit = max(1, int(settings.report_detail_rows))
+    names = dict(zip(reference.units["unit_code"], reference.units["unit_name"]))
+    short = dict(zip(reference.units["unit_code"], reference.units["short_name"]))
+    moment = report_moment(settings, status, as_of)
+    h = metrics["headline"]
+    if problems is None:
+        problems = problems_from_metrics(metrics)
+    problems = ordered_problems(problems, list(reference.units["unit_code"]))
+    units = submission_rows(settings, status, names)
+    return {
+        "title": report_title(settings),
+        "issue": issue_placeholder(settings, period, moment),
+        "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
+                   "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},
+        "overview": overview(metrics, names, short, month, limit, moment),
+        "indicators": indicators(metrics, short, limit),
+        "chart": chart(metrics, h["time_progress"], limit),
+        "projects": projects(metrics, names, limit),
+        "tasks": tasks(metrics, names, short, limit),
+        "rankings": rankings(metrics, settings.score_weights, limit),
+        "problems": problems_section(problems, names, limit),
+        "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
+        "submissions": submissions(settings, status, units, limit),
+        "appendix": appendix_tables(metrics, units, problems, names, short),
+    }

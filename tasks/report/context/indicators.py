@@ -1,0 +1,97 @@
+"""二、主要指标完成情况 and 图1: the district table, the per-unit rows and the chart's bars.
+
+Targets print in words an office uses ("增长11.0%", "不低于84", "降至0"); figures in their
+measure's format (tasks/report/formatting.py: counts whole, amounts one decimal), so a column
+never mixes "2,060" and "1,851.5". The chart colours a bar red by the same rule as the text
+(completion or progress below time progress), so picture and sentence cannot disagree.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from zhuanbao.tasks.report.appendix import SHEETS
+from zhuanbao.tasks.report.context.common import CELL_NAMES, first
+from zhuanbao.tasks.report.formatting import (
+    TARGET_KIND_LABELS,
+    cap_names,
+    more_text,
+    pct,
+    pct_points,
+    quantity,
+    signed_growth,
+)
+
+CHART_BARS = 20  # bars in the chart, at most (report_detail_rows if smaller): 20 fill most of a page
+
+
+def target_text(row) -> str:
+    if row.target_kind == "growth":
+        return f"{'增长' if row.direction == 'higher' else '控制在'}{pct_points(row.target_value)}"
+    if row.target_kind == "level":
+        if row.direction != "higher" and float(row.target_value) == 0:
+            return "降至0"
+        return f"{'不低于' if row.direction == 'higher' else '不高于'}{quantity(row.target_value, row.measure)}"
+    return quantity(row.target_value, row.measure)
+
+
+def rate_text(row) -> str:
+    if row.target_kind == "growth":
+        return signed_growth(row.growth_pct)
+    if row.target_kind == "amount":
+        return f"完成{pct(row.completion)}"
+    return f"当前{quantity(row.cumulative, row.measure)}"
+
+
+def indicator_row(row, who: str) -> dict:
+    return {"code": row.indicator_code, "name": row.indicator_name, "measure": row.measure, "unit": who,
+            "kind": TARGET_KIND_LABELS.get(row.target_kind, row.target_kind), "target": target_text(row),
+            "cumulative": quantity(row.cumulative, row.measure), "rate": rate_text(row),
+            "time_progress": pct(row.time_progress), "lagging": bool(row.lagging),
+            "status": "滞后" if row.lagging else "正常"}
+
+
+def _owners(rows: pd.DataFrame, totals: pd.DataFrame, short: dict, limit: int) -> dict:
+    """Responsible units (short names) of the indicators a single unit owns."""
+    single = set(totals.loc[totals["aggregation"] == "single", "indicator_code"])
+    mine = rows.loc[rows["indicator_code"].isin(single)]
+    return {code: cap_names([short.get(u, u) for u in units], limit)
+            for code, units in mine.groupby("indicator_code", sort=False)["unit_code"]}
+
+
+def indicators(metrics: dict, short: dict, limit: int) -> dict:
+    totals, rows = metrics["district_totals"], metrics["indicator_metrics"]
+    owners = _owners(rows, totals, short, min(limit, CELL_NAMES))
+    lagging = totals.loc[totals["lagging"].astype(bool), "indicator_name"].tolist()
+    sentence = (f"全区口径的{len(totals)}项主要指标中，{len(totals) - len(lagging)}项达到时序进度或目标要求，"
+                f"{len(lagging)}项滞后")
+    sentence += (f"，滞后指标为{cap_names(lagging, limit, '项')}。" if lagging else "。")
+    shown, left_out = first(totals.assign(_ok=~totals["lagging"].astype(bool)), limit, ["_ok"])
+    out = [indicator_row(r, owners.get(r.indicator_code, "全区") if r.aggregation == "single" else "全区")
+           for r in shown.itertuples()]
+    shown, by_unit_left = first(rows.assign(_ok=~rows["lagging"].astype(bool)), limit, ["_ok"])
+    by_unit = [dict(indicator_row(r, short.get(r.unit_code, r.unit_code)), unit_name=r.unit_name)
+               for r in shown.itertuples()]
+    return {"sentence": sentence, "rows": out, "more": more_text(left_out, "项指标", SHEETS["totals"]),
+            "by_unit": by_unit, "by_unit_more": more_text(by_unit_left, "条分单位指标（先列滞后的）", SHEETS["indicators"])}
+
+
+def chart(metrics: dict, time_progress: float, limit: int) -> dict:
+    """Bars: amount indicators (completion, red when the text calls them 滞后) and the tasks'
+    mean progress (red below time progress — the tasks' own rule). Project batches are judged
+    by status or by their half-year task, not by completion against time progress, so they are
+    not drawn here (三、 states them). More than `limit` bars: the tasks furthest behind."""
+    limit = min(limit, CHART_BARS)
+    items = [{"label": r.indicator_name, "value": round(float(r.completion), 4), "lagging": bool(r.lagging)}
+             for r in metrics["district_totals"].itertuples() if r.target_kind == "amount" and pd.notna(r.completion)]
+    tasks = metrics["task_summary"].dropna(subset=["mean_progress_pct"])
+    room = max(limit - len(items), 0)
+    shown, left_out = first(tasks, room, ["mean_progress_pct"])
+    items = items[:limit] + [{"label": r.task_name, "value": round(float(r.mean_progress_pct) / 100, 4),
+                              "lagging": bool(float(r.mean_progress_pct) / 100 < time_progress)}
+                             for r in shown.itertuples()]
+    more = (f"任务仅列出平均进度最低的{len(shown)}项，{more_text(left_out, '项任务', SHEETS['tasks'])}"
+            if left_out else "")
+    return {"title": "主要指标与重点任务完成进度对比时序进度", "time_progress": round(time_progress, 4),
+            "time_progress_text": pct(time_progress), "items": items,
+            "caption": f"图1 总量指标完成率与重点任务平均进度对比时序进度（{pct(time_progress)}），红色为滞后",
+            "more": more}

@@ -1,0 +1,55 @@
+"""The masthead and 版记 fields of an issue (第N期, dates, 送审稿, 签发人).
+
+`issue.date` (masthead) and `issue.printed_date` (版记 "…印发") come from an explicit moment —
+the run's as-of time in the office's time zone — never from the wall clock of a rerun long after
+the period. `issue.draft` (送审稿) and `issue.signer` (签发人) default to a final, unsigned issue;
+the approval step sets them (and printed_date = the signing date).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.report.formatting import cn_date
+
+
+def issue_fields(settings: Settings, period: str, issue_no: int | None, revision: int, issued: datetime,
+                 notes: list[str], reason: str | None, *, draft: bool = False, signer: str = "",
+                 printed: datetime | None = None) -> dict:
+    """Every `issue.*` value; `issue_no` None = not yet numbered (preview)."""
+    return {"number": str(issue_no or ""), "label": f"第{issue_no}期" if issue_no else "第　期",
+            "year": str(period_parts(period)[0]), "date": cn_date(issued),
+            "printed_date": cn_date(printed or issued), "office": settings.issuing_office,
+            "revision": revision, "is_revision": revision > 0, "revision_label": "（修订版）" if revision else "",
+            "revision_notes": notes, "reason": reason or "", "draft": draft, "signer": signer,
+            "issued_at": issued.isoformat(timespec="seconds")}
+
+
+def issue_placeholder(settings: Settings, period: str, issued: datetime) -> dict:
+    """Issue fields before publication (preview): publish_report replaces them."""
+    return issue_fields(settings, period, None, 0, issued, [], None)
+
+
+def report_title(settings: Settings) -> str:
+    office = settings.issuing_office
+    for tail in ("领导小组办公室", "办公室", "领导小组"):
+        if office.endswith(tail) and len(office) > len(tail):
+            return office[: -len(tail)] + "工作专报"
+    return "工作专报"
+
+
+def report_moment(settings: Settings, status: dict, as_of: datetime | str | None) -> datetime:
+    """The moment the report speaks for: the run's as-of time; else the latest file's arrival
+    (or the deadline) of the period — so a rerun years later still dates the report in its period."""
+    if isinstance(as_of, str):
+        as_of = datetime.fromisoformat(as_of)
+    if as_of is not None:
+        return (as_of if as_of.tzinfo else as_of.replace(tzinfo=settings.tz)).astimezone(settings.tz)
+    arrivals = [datetime.fromisoformat(f["received_at"]) for f in status.get("files", []) if f.get("received_at")]
+    if status.get("deadline"):
+        arrivals.append(datetime.fromisoformat(status["deadline"]))
+    if not arrivals:
+        return datetime.now(settings.tz)
+    moments = [m if m.tzinfo else m.replace(tzinfo=settings.tz) for m in arrivals]
+    return max(moments).astimezone(settings.tz)

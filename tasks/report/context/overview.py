@@ -1,0 +1,160 @@
+"""一、总体情况: what the leader asks first, in this order (spec §9, issue 13).
+
+1. 双过半 progress: each amount indicator's cumulative against its half-year target
+   (`half_year_value`, else half the annual target) with what is still needed per month to
+   June; growth indicators against their target; the project batches; counts on track and
+   lagging with the names. After June: the verdict.
+2. The lagging units and their items (the units with most lagging items first).
+3. Reporting, "as of" the run's moment in the office's time zone (not the month's end).
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import pandas as pd
+
+from zhuanbao.tasks.report.formatting import (
+    cap_names,
+    cn_datetime,
+    decimals_for,
+    pct,
+    pct_points,
+    quantity,
+    signed_growth,
+)
+
+NAMES_IN_SENTENCE = 5  # a leader reads five names in a sentence, then "等N个"
+
+
+def _half_target(row) -> float | None:
+    if pd.notna(row.half_year_value):
+        return float(row.half_year_value)
+    return float(row.target_value) / 2 if pd.notna(row.target_value) else None
+
+
+def _amount_clause(row, month: int) -> str:
+    half = _half_target(row)
+    if half is None or not half or pd.isna(row.cumulative):
+        return ""
+    cum, measure = float(row.cumulative), row.measure
+    done = f"{row.indicator_name}累计{quantity(cum, measure)}{measure}，完成上半年目标{quantity(half, measure)}{measure}的{pct(cum / half)}"
+    if cum >= half:
+        return done + "，已过半年目标"
+    left = 6 - month
+    need = half - cum
+    tail = f"，距上半年目标还差{quantity(need, measure)}{measure}"
+    monthly = math.ceil(need / left) if left and decimals_for(measure) == 0 else need / max(left, 1)
+    return done + tail + (f"，{month + 1}—6月需月均完成{quantity(monthly, measure)}{measure}" if left > 1
+                          else "，6月需全部完成" if left == 1 else "")
+
+
+def _growth_clause(row) -> str:
+    if pd.isna(row.growth_pct):
+        return ""
+    word = "达到" if not row.lagging else "低于"
+    return f"{row.indicator_name}{signed_growth(row.growth_pct)}（目标{pct_points(row.target_value)}，{word}目标）"
+
+
+def _batch_clause(b, half_tasks: dict) -> str:
+    if b.batch == "竣工完工":
+        return f"竣工完工项目{b.projects}个，已竣工{b.completed}个"
+    if b.batch == "新开工":
+        return f"新开工项目{b.projects}个，已开工{b.started}个"
+    half = half_tasks.get(b.batch)
+    share = f"，累计投资为上半年任务的{pct(b.cumulative_investment / half)}" if half else ""
+    return f"{b.batch}项目{b.projects}个，{b.on_track}个达到序时投资要求{share}"
+
+
+def double_half(metrics: dict, month: int, limit: int) -> dict:
+    """The 双过半 paragraph and its counts."""
+    totals, batches, projects = metrics["district_totals"], metrics["batch_summary"], metrics["project_metrics"]
+    core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
+    on_track = core.loc[~core["lagging"].astype(bool), "indicator_name"].tolist()
+    lagging = core.loc[core["lagging"].astype(bool), "indicator_name"].tolist()
+    amounts = [c for c in (_amount_clause(r, month) for r in core.itertuples() if r.target_kind == "amount") if c]
+    growth = core.loc[core["target_kind"] == "growth"]
+    behind = [c for c in (_growth_clause(r) for r in growth.itertuples() if r.lagging) if c]
+    ahead = growth.loc[~growth["lagging"].astype(bool), "indicator_name"].tolist()
+    growths = behind + ([f"{cap_names(ahead, NAMES_IN_SENTENCE, '项')}增速达到目标"] if ahead else [])
+    half_task = pd.to_numeric(projects["half_year_task"], errors="coerce").groupby(projects["batch"]).sum(min_count=1)
+    batch_text = "；".join(_batch_clause(b, half_task.dropna().to_dict()) for b in batches.itertuples())
+    lag_projects = projects.loc[~projects["on_track"].astype(bool), "project_name"].tolist()
+    if month >= 6:
+        verdict = ("上半年全区主要指标实现“双过半”。" if metrics["headline"]["double_half"]
+                   else "上半年全区主要指标未能全部实现“双过半”。")
+    else:
+        verdict = f"距6月底还有{6 - month}个月。"
+    parts = [f"对照“双过半”目标，全区{len(core)}项总量和增速指标中{len(on_track)}项达到进度要求、{len(lagging)}项滞后"
+             + (f"（{cap_names(lagging, limit, '项')}）" if lagging else "") + "。"]
+    if amounts:
+        parts.append("；".join(amounts) + "。")
+    if growths:
+        parts.append("；".join(growths) + "。")
+    if batch_text:
+        parts.append(f"重点项目：{batch_text}"
+                     + (f"；滞后项目有{cap_names(lag_projects, NAMES_IN_SENTENCE, '个')}。" if lag_projects else "。"))
+    parts.append(verdict)
+    return {"text": "".join(parts), "indicators_total": str(len(core)), "indicators_on_track": str(len(on_track)),
+            "indicators_lagging": str(len(lagging)), "lagging_names": cap_names(lagging, limit, "项"),
+            "reached": bool(metrics["headline"]["double_half"])}
+
+
+def lagging_units(metrics: dict, short: dict, limit: int) -> dict:
+    """Units with lagging items (indicators, projects, tasks), most items first."""
+    frames = [metrics["indicator_metrics"].loc[metrics["indicator_metrics"]["lagging"].astype(bool),
+                                               ["unit_code", "indicator_name"]].set_axis(["unit_code", "item"], axis=1),
+              metrics["project_metrics"].loc[~metrics["project_metrics"]["on_track"].astype(bool),
+                                             ["unit_code", "project_name"]].set_axis(["unit_code", "item"], axis=1),
+              metrics["task_metrics"].loc[~metrics["task_metrics"]["on_track"].astype(bool),
+                                          ["unit_code", "task_name"]].set_axis(["unit_code", "item"], axis=1)]
+    items = pd.concat(frames, ignore_index=True)
+    if items.empty:
+        return {"text": "各单位承担的指标、项目和任务均达到进度要求。", "units": "0", "items": "0"}
+    by_unit = items.groupby("unit_code", sort=False)["item"].agg(list)
+    by_unit = by_unit.loc[by_unit.map(len).sort_values(ascending=False, kind="stable").index]
+    cap = min(limit, NAMES_IN_SENTENCE)
+    shown = [f"{short.get(u, u)}{len(v)}项（{cap_names(v, 2, '项')}）" for u, v in by_unit.iloc[:cap].items()]
+    more = f"等{len(by_unit)}个单位，详见附表" if len(by_unit) > cap else ""
+    text = (f"有{len(by_unit)}个单位的{len(items)}项指标、项目或任务滞后：" + "；".join(shown) + more + "。")
+    return {"text": text, "units": str(len(by_unit)), "items": str(len(items))}
+
+
+def reporting(h: dict, names: dict, as_of: datetime | None, limit: int) -> str:
+    late = [names.get(u, u) for u in h["late_units"]]
+    missing = [names.get(u, u) for u in h["missing_units"]]
+    when = f"截至{cn_datetime(as_of)}" if as_of else "截至出刊"
+    parts = [(f"{when}，全区应报单位{h['units_required']}个，已报送并受理{h['units_accepted']}个，"
+              f"其中按时报送{h['units_on_time']}个")]
+    if late:
+        parts.append(f"，逾期报送{len(late)}个（{cap_names(late, limit)}）")
+    if missing:
+        rejected = f"，其中退回待更正{h['units_rejected']}个" if h["units_rejected"] else ""
+        parts.append(f"，未报送{len(missing)}个（{cap_names(missing, limit)}{rejected}）")
+    parts.append(f"；报送率{pct(h['submission_rate'])}，按时报送率{pct(h['on_time_rate'])}。")
+    return "".join(parts)
+
+
+def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as_of: datetime | None) -> dict:
+    h = metrics["headline"]
+    half = double_half(metrics, month, limit)
+    behind = lagging_units(metrics, short, limit)
+    lagging = h["indicators_total"] - h["indicators_on_track"]
+    progress = (f"本月时序进度为{pct(h['time_progress'])}。分解到各单位的{h['indicators_total']}项单位指标中，"
+                f"{h['indicators_on_track']}项达到时序进度或目标要求，{lagging}项滞后；"
+                f"{h['projects_total']}个重点项目中，{h['projects_on_track']}个按进度推进。")
+    return {"double_half_text": half["text"],
+            "core_total": half["indicators_total"], "core_on_track": half["indicators_on_track"],
+            "core_lagging": half["indicators_lagging"], "core_lagging_names": half["lagging_names"],
+            "lagging_units": behind["text"], "lagging_units_count": behind["units"],
+            "lagging_items_count": behind["items"],
+            "headline": reporting(h, names, as_of, limit), "progress": progress,
+            "as_of": cn_datetime(as_of) if as_of else "",
+            "units_required": str(h["units_required"]),
+            "units_accepted": str(h["units_accepted"]), "units_on_time": str(h["units_on_time"]),
+            "units_late": str(h["units_late"]), "units_missing": str(h["units_missing"]),
+            "units_rejected": str(h["units_rejected"]), "submission_rate": pct(h["submission_rate"]),
+            "on_time_rate": pct(h["on_time_rate"]), "time_progress": pct(h["time_progress"]),
+            "indicators_total": str(h["indicators_total"]), "indicators_on_track": str(h["indicators_on_track"]),
+            "indicators_lagging": str(lagging), "projects_total": str(h["projects_total"]),
+            "projects_on_track": str(h["projects_on_track"]), "double_half": bool(h["double_half"])}

@@ -1,0 +1,51 @@
+"""五、各单位排名: within each kind of unit (spec §8), ties stated, a unit alone in its kind not ranked."""
+from __future__ import annotations
+
+import pandas as pd
+
+from zhuanbao.tasks.report.appendix import SHEETS
+from zhuanbao.tasks.report.formatting import DASH, KIND_LABELS, STATUS_LABELS, join_names, more_text, num, pct
+
+WEIGHT_LABELS = {"on_track": "承担事项按序时进度推进占比", "on_time": "按时报送", "explained": "预警事项已作说明"}
+
+
+def _row(r, alone: bool) -> dict:
+    return {"rank": DASH if alone else str(r.rank), "unit": r.unit_name, "score": num(r.score, 1),
+            "on_track": f"{r.items_on_track}/{r.items_assigned}", "share": pct(r.share_on_track),
+            "on_time": "是" if r.on_time == 1 else "否", "status": STATUS_LABELS.get(r.status, r.status)}
+
+
+def kind_sentence(label: str, group: pd.DataFrame) -> str:
+    """'乡镇（办事处）共5个，河坝镇、金盆镇并列第一。' — or, alone in its kind, its own standing without a rank."""
+    if len(group) == 1:
+        r = group.iloc[0]
+        return (f"{label}仅{r['unit_name']}1个单位，不参与排名；其承担的{r['items_assigned']}项事项中"
+                f"{r['items_on_track']}项按序时进度推进。")
+    best = group.loc[group["rank"] == group["rank"].min(), "unit_name"].tolist()
+    top = f"{join_names(best)}并列第一" if len(best) > 1 else f"{best[0]}排名第一"
+    worst = group.loc[group["rank"] == group["rank"].max(), "unit_name"].tolist()
+    tail = f"，{join_names(worst)}并列末位" if len(worst) > 1 and len(worst) < len(group) else ""
+    return f"{label}共{len(group)}个，{top}{tail}。"
+
+
+def rankings(metrics: dict, weights: dict, limit: int) -> dict:
+    scores = metrics["unit_scores"]
+    total = sum(weights.values()) or 1
+    weights_text = "、".join(f"{WEIGHT_LABELS.get(k, k)}{v / total * 100:.0f}%" for k, v in weights.items() if v)
+    kinds = []
+    for kind, group in scores.groupby("unit_kind", sort=False):
+        label, count, more, whole = KIND_LABELS.get(kind, kind), len(group), "", group
+        if len(group) > limit:  # the top and the bottom of the kind
+            top, bottom = (limit + 1) // 2, limit // 2
+            middle = group.iloc[top:len(group) - bottom]
+            low, high = middle["rank"].iloc[0], middle["rank"].iloc[-1]
+            more = more_text(len(middle), "个单位", SHEETS["rankings"],
+                             f"（并列第{low}名）" if low == high else f"（名次为第{low}至{high}名）")
+            group = pd.concat([group.iloc[:top], group.iloc[len(group) - bottom:]])
+        best = whole.loc[whole["rank"] == whole["rank"].min(), "unit_name"].tolist() if count > 1 else []
+        kinds.append({"kind": label, "first": "、".join(best), "ranked": count > 1,
+                      "rows": [_row(r, count == 1) for r in group.itertuples()], "more": more,
+                      "sentence": kind_sentence(label, whole)})
+    return {"weights_text": f"综合得分按{weights_text}计算（满分100分），未报送或被退回的单位排在同类末位；"
+                            f"同类仅1个单位的不排名次。",
+            "kinds": kinds}

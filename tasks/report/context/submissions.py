@@ -1,0 +1,67 @@
+"""七、报送情况: every required unit's submission (late, missing, rejected), from the period's status."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.report.appendix import SHEETS
+from zhuanbao.tasks.report.formatting import DASH, STATUS_LABELS, cap_names, cn_date, cn_datetime, more_text
+
+
+def submission_rows(settings: Settings, status: dict, names: dict) -> list[dict]:
+    """Every required unit's submission (unit order), with its latest file's time and its rejection.
+
+    Files are grouped by unit once, so this is linear in units + files.
+    """
+    files: dict[str, list[dict]] = {}
+    for f in status.get("files", []):
+        if f.get("outcome") != "duplicate":
+            files.setdefault(f.get("unit_code"), []).append(f)
+    out = []
+    for u in status.get("units", []):
+        code = u["unit_code"]
+        mine = files.get(code, [])
+        current = [f for f in mine if f.get("outcome") in ("accepted", "received")]
+        when = (cn_datetime(datetime.fromisoformat(current[-1]["received_at"]).astimezone(settings.tz))
+                if current else "")
+        bad = [f for f in mine if f.get("outcome") == "rejected"]
+        if u["status"] in ("accepted", "received") and u.get("on_time") is False:
+            kind, note = "late", f"逾期，{when}报送"
+        elif u["status"] == "rejected":
+            kind, note = "rejected", "报送文件未通过校验，已退回"
+        elif u["status"] == "missing":
+            kind, note = "missing", "截至出刊未报送"
+        else:
+            kind, note = "", ""
+        reason = "；".join(str(m) for m in (bad[-1].get("messages") or [])) if bad else ""
+        out.append({"unit_code": code, "unit": names.get(code, u.get("unit_name") or code), "status_code": u["status"],
+                    "status": STATUS_LABELS.get(u["status"], u["status"]), "received_at": when, "kind": kind,
+                    "on_time": {True: "按时", False: "逾期"}.get(u.get("on_time"), DASH), "note": note,
+                    "file": bad[-1]["file"] if bad else "", "reason": (reason or "未通过校验") if kind == "rejected" else ""})
+    return out
+
+
+def submissions(settings: Settings, status: dict, units: list[dict], limit: int) -> dict:
+    late = [{"unit": u["unit"], "received_at": u["received_at"]} for u in units if u["kind"] == "late"]
+    missing = [{"unit": u["unit"]} for u in units if u["kind"] == "missing"]
+    rejected = [{"unit": u["unit"], "file": u["file"], "reason": u["reason"]} for u in units if u["kind"] == "rejected"]
+    parts = [f"本期应报单位{len(units)}个。"]
+    parts.append(f"逾期报送单位：{cap_names([x['unit'] for x in late], limit)}；" if late else "无逾期报送单位；")
+    parts.append(f"未报送单位：{cap_names([x['unit'] for x in missing], limit)}；" if missing else "无未报送单位；")
+    parts.append(f"报送文件被退回、尚未更正的单位：{cap_names([x['unit'] for x in rejected], limit)}。" if rejected
+                 else "无被退回未更正的单位。")
+    deadline = datetime.fromisoformat(status["deadline"]) if status.get("deadline") else None
+    shown = units
+    if len(units) > limit:  # missing, rejected and late units first
+        first = {"missing": 0, "rejected": 1, "late": 2}
+        shown = sorted(units, key=lambda u: first.get(u["kind"], 3))[:limit]
+    rows = [{"unit_code": u["unit_code"], "unit": u["unit"], "status_code": u["status_code"], "status": u["status"],
+             "received_at": u["received_at"] or DASH, "on_time": u["on_time"], "note": u["note"]} for u in shown]
+    sheet = SHEETS["submissions"]
+    return {"sentence": "".join(parts), "deadline": cn_date(deadline) if deadline else DASH,
+            "late": late[:limit], "late_more": more_text(len(late) - limit, "个逾期报送单位", sheet),
+            "missing": missing[:limit], "missing_more": more_text(len(missing) - limit, "个未报送单位", sheet),
+            "rejected": rejected[:limit], "rejected_more": more_text(len(rejected) - limit, "个被退回单位", sheet),
+            "rows": rows, "rows_more": more_text(len(units) - len(rows), "个单位（先列未报送、退回、逾期的）", sheet)}
+
+

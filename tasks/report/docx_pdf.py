@@ -1,0 +1,42 @@
+"""The editors' Word file as LibreOffice renders it: docx → PDF with `soffice --headless`.
+
+Used by the layout tests (tests/report/test_docx_layout.py) and by anyone who wants to see the
+docx without Word. The GB faces the docx names (仿宋_GB2312, 黑体, 楷体_GB2312, 方正小标宋简体)
+are mapped to the installed free faces by fonts/fontconfig.conf, passed to LibreOffice through
+FONTCONFIG_FILE in its own environment; a private profile directory lets conversions run side by side.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+
+class LibreOfficeMissing(RuntimeError):
+    """soffice is not installed (scripts/setup.sh installs libreoffice-writer-nogui)."""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(docx: Path, out_dir: Path | None = None, timeout: float = 120) -> Path:
+    """Convert `docx` to `<out_dir>/<stem>.pdf` (default: beside it) and return the PDF's path."""
+    binary = soffice()
+    if binary is None:
+        raise LibreOfficeMissing("未安装 LibreOffice（运行 scripts/setup.sh 安装 libreoffice-writer-nogui）")
+    docx = Path(docx).resolve()
+    out_dir = Path(out_dir or docx.parent).resolve()
+    config = resources.files("zhuanbao.fonts") / "fontconfig.conf"
+    with tempfile.TemporaryDirectory(prefix="zb-lo-") as profile, resources.as_file(config) as conf:
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": profile}
+        subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(out_dir), str(docx)], env=env, check=True, timeout=timeout,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pdf = out_dir / f"{docx.stem}.pdf"
+    if not pdf.exists():
+        raise RuntimeError(f"LibreOffice 未能转换 {docx.name}")
+    return pdf

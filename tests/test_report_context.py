@@ -1,0 +1,142 @@
+"""What the 专报 says (issue 13): 双过半 first, rankings that state ties, the chart's colours by the
+text's rule, unexplained soft flags, dates from the run's moment, one format per column."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from zhuanbao.tasks.demo.report_sample import demo_flags, demo_frames, demo_metrics, demo_status
+from zhuanbao.tasks.report.context import build_context
+from zhuanbao.tasks.report.render import render_html
+
+PERIOD = "2020-04"
+AS_OF = "2020-05-16T09:00:00+08:00"
+
+
+def context_for(settings, reference, *, flags=None, as_of=AS_OF):
+    status = demo_status(settings, reference, PERIOD)
+    metrics = demo_metrics(settings, reference, PERIOD, status, demo_frames(reference, PERIOD))
+    return build_context(settings, PERIOD, reference, {**metrics, "flags": flags}, status, as_of=as_of)
+
+
+def test_first_section_leads_with_double_half_then_lagging_units_then_reporting(settings, reference):
+    context = context_for(settings, reference)
+    overview = context["overview"]
+    assert "双过半" in overview["double_half_text"] and "上半年目标" in overview["double_half_text"]
+    lagging = [r["name"] for r in context["indicators"]["rows"] if r["lagging"] and r["kind"] in ("总量", "增速")]
+    assert all(name in overview["double_half_text"] for name in lagging)
+    assert "竣工完工项目8个，已竣工" in overview["double_half_text"]  # project batches, by their own rule
+    html = render_html(context, png=b"")
+    order = [html.index(text) for text in ("“双过半”进展", "滞后单位和事项", "（三）报送情况", "二、主要指标完成情况")]
+    assert order == sorted(order)
+
+
+def test_reporting_is_as_of_the_run_in_the_office_time_zone(settings, reference):
+    overview = context_for(settings, reference)["overview"]
+    assert overview["headline"].startswith("截至2020年5月16日 09:00，全区应报单位18个")
+    later = context_for(settings, reference, as_of="2020-05-16T03:30:00+00:00")["overview"]
+    assert later["headline"].startswith("截至2020年5月16日 11:30")  # UTC given, Shanghai printed
+
+
+def test_a_tie_for_first_is_stated_and_a_unit_alone_in_its_kind_is_not_ranked(settings, reference):
+    kinds = {k["kind"]: k for k in context_for(settings, reference)["rankings"]["kinds"]}
+    departments, park = kinds["区直部门"], kinds["园区"]
+    best = [r["unit"] for r in departments["rows"] if r["rank"] == "1"]
+    assert len(best) > 1 and "并列第一" in departments["sentence"] and all(u in departments["sentence"] for u in best)
+    assert park["ranked"] is False and "不参与排名" in park["sentence"] and "排名第一" not in park["sentence"]
+    assert [r["rank"] for r in park["rows"]] == ["—"]
+
+
+def test_chart_colours_bars_by_the_same_rule_as_the_text(settings, reference):
+    context = context_for(settings, reference)
+    by_name = {r["name"]: r["lagging"] for r in context["indicators"]["rows"]}
+    items = context["chart"]["items"]
+    assert not any("项目投资" in i["label"] for i in items)  # batches are judged by status, not drawn as completion
+    for item in items:
+        if item["label"] in by_name:
+            assert item["lagging"] == by_name[item["label"]], item
+
+
+def test_a_level_target_of_zero_reads_as_words_not_an_inequality(settings, reference):
+    rows = {r["name"]: r for r in context_for(settings, reference)["indicators"]["rows"]}
+    assert rows["未脱贫人口"]["target"] == "降至0"
+    assert not any(r["target"].startswith(("≤", "≥")) for r in rows.values())
+
+
+def test_amounts_print_one_format_per_column(settings, reference):
+    context = context_for(settings, reference)
+    one_decimal = re.compile(r"^-?\d{1,3}(,\d{3})*\.\d$")
+    for batch in context["projects"]["batches"]:
+        for row in batch["rows"]:
+            for key in ("annual_plan", "cumulative"):
+                assert row[key] == "—" or one_decimal.match(row[key]), row[key]
+    for row in context["tasks"]["rows"]:
+        for key in ("lead_progress", "mean_progress"):
+            assert row[key] == "—" or re.match(r"^\d+\.\d%$", row[key]), row[key]
+
+
+def test_unexplained_soft_flags_are_listed_with_what_to_explain(settings, reference):
+    flags = demo_flags()
+    context = context_for(settings, reference, flags=flags)
+    rows = context["flags"]["rows"]
+    assert len(rows) == int((~flags["explained"]).sum()) == 1
+    assert rows[0]["unit"] == "金盆镇" and rows[0]["rule"] == "S01" and "社会消费品零售总额" in rows[0]["item"]
+    assert "说明" in rows[0]["explain"]
+    html = render_html(context, png=b"")
+    assert "需核实说明的数据" in html and rows[0]["explain"] in html
+    none = context_for(settings, reference, flags=pd.DataFrame(columns=flags.columns))
+    assert none["flags"]["rows"] == [] and "均已" in none["flags"]["sentence"]
+
+
+def test_draft_and_signer_show_in_the_masthead_only_when_set(settings, reference):
+    context = context_for(settings, reference)
+    plain = render_html(context, png=b"")
+    assert "送审稿" not in plain and "签发人" not in plain and "2020年5月16日印发" in plain
+    draft = render_html({**context, "issue": {**context["issue"], "draft": True, "signer": "张三"}}, png=b"")
+    assert "送审稿" in draft and "签发人：张三" in draft
+
+
+def test_one_edit_of_wording_changes_the_docx_and_the_html(settings, reference, tmp_path):
+    import io
+
+    from docx import Document
+
+    from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+    from zhuanbao.tasks.report.render import render_docx
+
+    own = settings.home / "templates"
+    own.mkdir(parents=True, exist_ok=True)
+    text = (TEMPLATES_DIR / "wording.j2").read_text("utf-8").replace("一、总体情况", "一、本月要情")
+    (own / "wording.j2").write_text(text, encoding="utf-8")
+    context = context_for(settings, reference)
+    assert "一、本月要情" in render_html(context, home=settings.home, png=b"")
+    out = io.BytesIO()
+    render_docx(context, out, home=settings.home)
+    headings = [p.text for p in Document(io.BytesIO(out.getvalue())).paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "一、本月要情"
+
+
+def test_preview_takes_an_edited_copy_and_reports_errors_in_chinese(settings, tmp_path):
+    import pytest
+
+    from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+    from zhuanbao.tasks.report.editors import PreviewError, preview
+    from zhuanbao.tasks.report.lint import lint_templates
+
+    copy = tmp_path / "我的模板.html.j2"
+    copy.write_text((TEMPLATES_DIR / "zhuanbao.html.j2").read_text("utf-8"), encoding="utf-8")
+    assert preview(settings, str(copy), pdf=False).read_text("utf-8").count("一、总体情况") == 1
+    copy.write_text(copy.read_text("utf-8").replace("{% endfor %}", "", 1), encoding="utf-8")
+    with pytest.raises(PreviewError) as error:
+        preview(settings, str(copy), pdf=False)
+    message = str(error.value)  # the unmatched {% endif %} after the removed {% endfor %}, in Chinese, with its line
+    assert re.search(r"第\d+行：无法识别的标记“endif”", message) and "Traceback" not in message
+    with pytest.raises(FileNotFoundError, match="找不到模板"):
+        preview(settings, "不存在.html.j2", pdf=False)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "zhuanbao.html.j2").write_text((TEMPLATES_DIR / "zhuanbao.html.j2").read_text("utf-8").replace(
+        "{{ overview.headline }}", "{{ overview.headlin }}"), encoding="utf-8")
+    problems = lint_templates(folder)
+    assert any("overview.headlin" in p and "是否应为 overview.headline" in p for p in problems), problems

@@ -1,0 +1,148 @@
+"""The 专报's layout as Word/WPS and a PDF reader meet it (issue 13): the docx's XML, and the PDF's
+boxes and text. LibreOffice's rendering of the docx: tests/test_report_libreoffice.py."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+from zhuanbao.tasks.report.catalogue import load_sample_context
+from zhuanbao.tasks.report.render import render_docx, render_html
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+%?")
+
+
+def xml(data: bytes | Path, part: str):
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    with zipfile.ZipFile(source) as z:
+        return etree.fromstring(z.read(part))
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict:
+    return load_sample_context()
+
+
+@pytest.fixture(scope="module")
+def rendered_docx(sample) -> bytes:
+    out = io.BytesIO()
+    render_docx(sample, out)
+    return out.getvalue()
+
+
+def test_heading_styles_name_their_fonts_with_no_theme_attributes():
+    styles = xml(TEMPLATES_DIR / "zhuanbao.docx", "word/styles.xml")
+    themed = [a for e in styles.iter() for a in e.attrib if "theme" in a.rsplit("}", 1)[-1].lower()]
+    assert themed == []
+    faces = {}
+    for style in styles.iter(f"{W}style"):
+        fonts = style.find(f"{W}rPr/{W}rFonts")
+        if fonts is not None:
+            faces[style.get(f"{W}styleId")] = fonts.get(f"{W}eastAsia")
+    assert faces["Heading1"] == "黑体" and faces["Heading2"] == "楷体_GB2312" and faces["Normal"] == "仿宋_GB2312"
+
+
+def test_font_table_names_the_gb_faces_with_their_fallbacks():
+    table = xml(TEMPLATES_DIR / "zhuanbao.docx", "word/fontTable.xml")
+    alt = {f.get(f"{W}name"): (f.find(f"{W}altName").get(f"{W}val") if f.find(f"{W}altName") is not None else "")
+           for f in table.iter(f"{W}font")}
+    assert {"仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体"} <= set(alt)
+    assert "FangSong" in alt["仿宋_GB2312"] and "KaiTi" in alt["楷体_GB2312"] and "SimHei" in alt["黑体"]
+
+
+def test_tables_repeat_their_header_keep_rows_whole_and_numbers_on_one_line(rendered_docx, sample):
+    body = xml(rendered_docx, "word/document.xml")
+    tables = list(body.iter(f"{W}tbl"))
+    assert len(tables) >= 6
+    for table in tables:
+        rows = table.findall(f"{W}tr")
+        assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+        assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows)
+        assert table.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
+    first = tables[0]  # 表1: 年度目标 … 时序进度 hold numbers
+    cells = first.findall(f"{W}tr")[1].findall(f"{W}tc")
+    no_wrap = [c.find(f"{W}tcPr/{W}noWrap") is not None for c in cells]
+    assert no_wrap == [False, False, False, True, True, True, True, False]
+    widths = [int(g.get(f"{W}w")) for g in first.find(f"{W}tblGrid").findall(f"{W}gridCol")]
+    assert abs(sum(widths) - 156 / 25.4 * 1440) < 30  # the text block's width, not wider
+
+
+def test_page_numbers_are_outside_and_the_banji_page_has_none(rendered_docx):
+    settings = xml(rendered_docx, "word/settings.xml")
+    assert settings.find(f"{W}evenAndOddHeaders") is not None
+    with zipfile.ZipFile(io.BytesIO(rendered_docx)) as z:
+        rels = etree.fromstring(z.read("word/_rels/document.xml.rels"))
+        target = {r.get("Id"): r.get("Target") for r in rels}
+        body = etree.fromstring(z.read("word/document.xml"))
+        sections = list(body.iter(f"{W}sectPr"))
+        refs = {ref.get(f"{W}type"): target[ref.get("{http://schemas.openxmlformats.org/officeDocument/2006/"
+                                                     "relationships}id")]
+                for ref in sections[0].findall(f"{W}footerReference")}
+        align = {kind: etree.fromstring(z.read(f"word/{name}")).find(f".//{W}jc").get(f"{W}val")
+                 for kind, name in refs.items()}
+        assert align["default"] == "right" and align["even"] == "left"
+        last = {ref.get(f"{W}type"): target[ref.get("{http://schemas.openxmlformats.org/officeDocument/2006/"
+                                                    "relationships}id")]
+                for ref in sections[-1].findall(f"{W}footerReference")}
+        assert all("PAGE" not in z.read(f"word/{name}").decode() for name in last.values())
+        assert sections[-1].find(f"{W}vAlign").get(f"{W}val") == "bottom"
+        grid = sections[0].find(f"{W}docGrid")
+        assert grid.get(f"{W}type") == "lines" and int(grid.get(f"{W}linePitch")) in range(575, 585)  # 22 lines
+
+
+def test_banji_and_gbt_heading_levels_in_both_formats(rendered_docx, sample):
+    from docx import Document
+
+    doc = Document(io.BytesIO(rendered_docx))
+    texts = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert f"{sample['issue']['printed_date']}印发" in texts and sample["issue"]["office"] in texts
+    level2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert level2 and all(re.match(r"^（[一二三四五六七八九十]+）", t) for t in level2)
+    html = render_html(sample, png=b"")
+    assert f"{sample['issue']['printed_date']}印发" in html
+    assert re.findall(r"<h3>(.*?)</h3>", html) and all(re.match(r"^（[一二三四五六七八九十]+）", h)
+                                                      for h in re.findall(r"<h3>(.*?)</h3>", html))
+
+
+@pytest.fixture(scope="module")
+def pdf_document(sample):
+    from weasyprint import HTML
+
+    return HTML(string=render_html(sample), base_url=str(TEMPLATES_DIR)).render()
+
+
+def test_pdf_tables_stay_inside_the_text_block(pdf_document):
+    from weasyprint.formatting_structure import boxes
+
+    checked = 0
+    for number, page in enumerate(pdf_document.pages, start=1):
+        box = page._page_box
+        left, right = box.content_box_x(), box.content_box_x() + box.width
+        for table in (b for b in box.descendants() if isinstance(b, boxes.TableBox)):
+            x0, x1 = table.border_box_x(), table.border_box_x() + table.border_width()
+            assert left - 0.5 <= x0 and x1 <= right + 0.5, f"第{number}页的表格超出版心 {x1 - right:.1f}px"
+            checked += 1
+    assert checked >= 6
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_text_has_whole_numbers_and_the_banji_on_the_last_page(pdf_document, sample, tmp_path):
+    pdf = tmp_path / "s.pdf"
+    pdf_document.write_pdf(str(pdf))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for row in sample["indicators"]["rows"]:
+        for value in NUMBER.findall(row["cumulative"]):
+            assert value in text, f"{value} split across lines"
+    last = text.split("\f")[-2] if text.endswith("\f") else text.split("\f")[-1]
+    assert f"{sample['issue']['printed_date']}印发" in last.replace(" ", "")
+    assert not re.search(r"—\s*\d+\s*—", last)  # the 版记 page carries no page number
+
