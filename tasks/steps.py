@@ -220,14 +220,11 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
     from zhuanbao.tasks.report.approval import announce_draft
     from zhuanbao.tasks.report.context import build_context
     from zhuanbao.tasks.report.publish import publish_report
-    from zhuanbao.tasks.report.revisions import snapshot
-
     flags = curated.read_partition(ctx.settings.curated_dir, FLAGS, ctx.period)
     metrics = {**load_metrics(ctx), "flags": flags}
     status = status or period_status(ctx)
     context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=ctx.as_of)
-    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=ctx.as_of,
-                             snapshot=snapshot(metrics, status))
+    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=ctx.as_of)
     if outputs["created"]:
         announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
     return outputs

@@ -105,8 +105,10 @@ VARIABLES: dict[str, str] = {
         "status": "报送状态", "received_at": "报送时间", "on_time": "按时/逾期", "note": "备注"}.items()},
     "appendix": ("Excel 附表（专报_…_附表.xlsx）的全部明细，按工作表列出（名称、列名、各行数值）；"
                  "供生成 Excel，模板中一般不用"),
+    "revision_data": ("本期主要数据的原始数值（各单位报送状态、各指标累计与增速或完成率、项目投资、任务进度、排名），"
+                      "供下一次修订时比较并写出修订说明；模板中一般不用"),
 }
-OPAQUE = {"appendix"}  # documented as one variable: its rows are data, not template fields
+OPAQUE = {"appendix", "revision_data"}  # documented as one variable each: data, not template fields
 
 
 def leaf_paths(value, prefix: str = "") -> set[str]:

@@ -68,7 +68,7 @@ def _result(row: ReportIssue, paths: dict[str, Path], created: bool, digest: str
 
 
 def publish_report(settings: Settings, period: str, context: dict, *, reason: str | None = None,
-                   issued_at: datetime | str | None = None, snapshot: dict | None = None) -> dict:
+                   issued_at: datetime | str | None = None) -> dict:
     """Publish the period's 专报: new issue, revision, or nothing new (see the module docstring).
 
     Returns paths (`html`, `pdf`, `docx`, `json`/`context`, `xlsx` — the 附表), `issue_no`, `revision`,
@@ -76,10 +76,12 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
 
     `issued_at`: the run's as-of moment (the masthead date and the 版记's 印发日期); without it the
     date the context was built for (`context["issue"]["date"]`, the period's latest arrival) stays.
-    `snapshot` (tasks/report/revisions.py) is what a later revision's 修订说明 is compared with.
+    The context's `revision_data` (tasks/report/revisions.py: typed figures, statuses and ranks) is stored
+    with the issue; a later revision's 修订说明 compares its own with it, never rendered strings.
     """
     year, _ = period_parts(period)
     digest = inputs_digest(context)
+    snapshot = context.get("revision_data") or {}
     folder = settings.reports_dir(period)
     (settings.home / "reports").mkdir(parents=True, exist_ok=True)
     with FileLock(str(settings.home / "reports" / ".issues.lock")), session(settings.db_url) as db:
@@ -105,7 +107,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
         changes = {}
         if base is not None:
-            changes = describe_changes(base.snapshot or {}, snapshot or {}, reason, settings.report_detail_rows)
+            changes = describe_changes(base.snapshot or {}, snapshot, reason, settings.report_detail_rows)
         issued = report_moment(settings, {}, issued_at or (context.get("issue") or {}).get("issued_at"))
         full = {**context, "issue": draft_fields(settings, period, issue_no, revision, issued,
                                                  changes.get("notes", []), reason)}

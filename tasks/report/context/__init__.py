@@ -34,6 +34,7 @@ from zhuanbao.tasks.report.context.projects import projects, tasks
 from zhuanbao.tasks.report.context.rankings import rankings
 from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
 from zhuanbao.tasks.report.formatting import pct
+from zhuanbao.tasks.report.revisions import snapshot
 
 __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
            "report_title", "submission_rows"]
@@ -73,4 +74,5 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
         "appendix": appendix_tables(metrics, units, problems, names, short),
+        "revision_data": snapshot(metrics, status),  # typed facts a later 修订说明 compares (report/revisions.py)
     }
