@@ -19,8 +19,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import click
-
 from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR, packaged
 
 log = logging.getLogger("zhuanbao.docs_site")
@@ -49,9 +47,11 @@ def rules_page(suites_dir: Path | None = None) -> str:
               "统计员怎样修改规则，见[统计员操作手册](../statistician.md#edit-rules)。\n")
 
 
-def walk_commands(command: click.Command, prefix: str = "zhuanbao"):
-    """(full name, click command) for every command and sub-command, in the app's order."""
-    if isinstance(command, click.Group):
+def walk_commands(command, prefix: str = "zhuanbao"):
+    """(full name, click command) for every command and sub-command, in the app's order.
+
+    Duck-typed: typer ships its own copy of click, so the classes are not `click`'s."""
+    if hasattr(command, "commands"):
         for name, sub in command.commands.items():
             if not sub.hidden:
                 yield from walk_commands(sub, f"{prefix} {name}")
@@ -59,7 +59,7 @@ def walk_commands(command: click.Command, prefix: str = "zhuanbao"):
         yield prefix, command
 
 
-def cli_app() -> click.Command:
+def cli_app():
     import typer
 
     from zhuanbao.flows.cli import app
@@ -79,10 +79,10 @@ def cli_page() -> str:
              "--period 2020-04`；也可用环境变量 `ZHUANBAO_HOME`）。"), ""]
     for name, command in walk_commands(root):
         lines += [f"## `{name}`", "", _cell(command.help.split("\n\n")[0] if command.help else ""), ""]
-        arguments = [p for p in command.params if isinstance(p, click.Argument)]
+        arguments = [p for p in command.params if p.param_type_name == "argument"]
         usage = " ".join([name, *(p.human_readable_name.upper() for p in arguments)]) + " [选项]"
         lines += ["```", usage, "```", ""]
-        options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
+        options = [p for p in command.params if p.param_type_name == "option" and not p.hidden]
         if options:
             lines += ["| 选项 | 说明 | 默认 |", "| --- | --- | --- |"]
             for option in options:
