@@ -15,7 +15,6 @@ the project's mkdocs.yml names this file as a hook, so `mkdocs build` generates 
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from pathlib import Path
 
@@ -68,7 +67,8 @@ def cli_app():
 
 
 def _cell(text: str | None) -> str:
-    return " ".join((text or "").split()).replace("|", "\\|")
+    text = " ".join((text or "").split()).replace("|", "\\|")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cli_page() -> str:
@@ -80,7 +80,7 @@ def cli_page() -> str:
     for name, command in walk_commands(root):
         lines += [f"## `{name}`", "", _cell(command.help.split("\n\n")[0] if command.help else ""), ""]
         arguments = [p for p in command.params if p.param_type_name == "argument"]
-        usage = " ".join([name, *(p.human_readable_name.upper() for p in arguments)]) + " [选项]"
+        usage = " ".join([name, *(p.name.upper() for p in arguments)]) + " [选项]"
         lines += ["```", usage, "```", ""]
         options = [p for p in command.params if p.param_type_name == "option" and not p.hidden]
         if options:
@@ -122,7 +122,9 @@ def on_config(config):
 def on_files(files, config):
     from mkdocs.structure.files import File
 
-    for uri, content in generated_pages(_EXPECTATIONS["dir"] or os.environ.get("ZHUANBAO_DOCS_RULES")).items():
+    from zhuanbao.flows import docs_site  # MkDocs loads this file as a module of its own: ask the real one
+
+    for uri, content in docs_site.generated_pages(docs_site._EXPECTATIONS["dir"]).items():
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)

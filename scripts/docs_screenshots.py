@@ -155,7 +155,7 @@ def prefect_picture(home: Path, driver) -> None:
 
 
 def report_picture(home: Path) -> None:
-    pdf = sorted((home / "reports" / PERIOD).glob("专报_*期.pdf"))[0]
+    pdf = min((home / "reports" / PERIOD).glob("专报_*期.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), f"{tmp}/page"], check=True)
         shutil.copy(next(Path(tmp).glob("page*.png")), IMG / "zhuanbao-page1.png")

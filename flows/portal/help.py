@@ -27,12 +27,12 @@ def site_root(settings) -> Path:
         return site_for(settings)
 
 
-@router.get("/help", include_in_schema=False)
+@router.api_route("/help", methods=["GET", "HEAD"], include_in_schema=False)
 def help_root() -> RedirectResponse:
     return RedirectResponse("/help/", status_code=307)
 
 
-@router.get("/help/{path:path}", include_in_schema=False)
+@router.api_route("/help/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
 def help_page(request: Request, path: str):
     try:
         root = site_root(request.app.state.settings).resolve()
