@@ -27,8 +27,11 @@ def docs(open_browser: bool = typer.Option(False, "--open", help="用浏览器�
     console.print(f"[green]使用手册已生成：{root / 'index.html'}[/green]（也可直接双击打开，但搜索需通过网页服务）")
     if build_only:
         return
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no line per request in the console
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError:
