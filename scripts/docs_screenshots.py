@@ -5,7 +5,8 @@
 
 Works on a copy of the home (the demo stays as it was). Takes, in Debian's headless Chromium
 (/usr/bin/chromium + chromedriver via Selenium, offline): the portal's login page, a unit's page and
-the receipt of its rejected file (D02's `约500`), the office's board, the Prefect UI's deployments
+the receipt of its rejected file (D02's `约500`) and of three common mistakes (last month's file,
+a deleted row, another unit's file), the office's board, the Prefect UI's deployments
 page (a server and the served deployments started for the copy), and page 1 of the demo 专报 (pdftoppm).
 Every PNG is reduced to a palette and kept under 150 KB. The month's diagram (img/month-flow.svg) is
 drawn by hand and not touched here.
@@ -121,6 +122,7 @@ def portal_pictures(home: Path, driver) -> None:
                 shot(driver, "receipt-rejected.png", 1000)
             elif "已受理" in driver.find_element(By.ID, "outcome").text:
                 shot(driver, "receipt-accepted.png", 800)
+        mistakes(settings, driver, url, home / "mistakes")
         driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
         log_in(driver, url, "office-guide", office_password, "大通湖区-统计员-新密码-2020")
         driver.get(f"{url}/office?period={PERIOD}")
@@ -130,6 +132,42 @@ def portal_pictures(home: Path, driver) -> None:
     finally:
         portal.terminate()
         portal.wait(15)
+
+
+def mistakes(settings, driver, url: str, folder: Path) -> None:
+    """Receipts of the common mistakes, uploaded by D02: last month's file, a deleted row, another unit's file."""
+    from selenium.webdriver.common.by import By
+
+    from zhuanbao.tasks.core.reference import reference_for
+    from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+
+    reference = reference_for(settings, PERIOD)
+    month = generate_month(reference, PERIOD, rng_seed=2020)[0]
+    mine = {form: [dict(r) for r in rows] for form, rows in month[UNIT].items()}
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = {
+        "receipt-wrong-period.png": write_workbook(folder / f"{UNIT}_2020-03.xlsx", reference=reference,
+                                                   unit_code=UNIT, period="2020-03", **mine),
+        "receipt-missing-row.png": write_workbook(folder / f"{UNIT}_{PERIOD}_删行.xlsx", reference=reference,
+                                                  unit_code=UNIT, period=PERIOD,
+                                                  **{**mine, "indicators": mine["indicators"][1:]}),
+        "receipt-other-unit.png": write_workbook(folder / f"T01_{PERIOD}.xlsx", reference=reference, unit_code="T01",
+                                                 period=PERIOD, **month["T01"]),
+    }
+    for name, path in cases.items():
+        driver.get(f"{url}/unit?period={PERIOD}")
+        driver.find_element(By.ID, "file").send_keys(str(path))
+        driver.find_element(By.ID, "upload-button").click()
+        end = time.time() + 120
+        while "/receipts/" not in driver.current_url and time.time() < end:
+            time.sleep(0.3)
+        driver.set_window_size(1100, 380)  # the outcome and the findings, which say what to fix
+        heading = driver.find_element(By.XPATH, "//*[self::h1 or self::h2][contains(., '审核发现')]")
+        driver.execute_script("arguments[0].scrollIntoView(); window.scrollBy(0, -60);", heading)
+        time.sleep(0.3)
+        driver.save_screenshot(str(IMG / name))
+        shrink(IMG / name)
+        print(f"{name}: {(IMG / name).stat().st_size // 1024} KB")
 
 
 def prefect_picture(home: Path, driver) -> None:
