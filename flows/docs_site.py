@@ -111,8 +111,8 @@ def generated_pages(suites_dir: Path | None = None) -> dict[str, str]:
 # --- MkDocs hooks (named in mkdocs.yml and in the config build_site writes) -----------------------
 
 def on_config(config):
-    """Nothing from the network: drop the offline plugin's CDN shim (search then works over http —
-    the portal's /help, `zhuanbao docs` — and the pages themselves also from file://)."""
+    """Nothing from the network: drop the offline plugin's CDN shim; docs/js/iframe-worker-local.js
+    (docs/site.yml `extra.polyfills`) does its job, so search also works from file://."""
     polyfills = config.extra.get("polyfills", [])
     config.extra["polyfills"] = [url for url in polyfills if not str(url).startswith(("http://", "https://"))]
     config.extra["generator"] = False

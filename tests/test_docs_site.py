@@ -145,3 +145,34 @@ def test_the_portal_serves_the_guide_at_help_with_the_offices_own_rules(home):
     assert client.get("/help/%2e%2e/zhuanbao.sqlite").status_code == 404
     assert client.get("/help/../portal.secret").status_code == 404
     assert (home / ".site" / "index.html").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromedriver").exists(), reason="needs Debian's chromium-driver")
+def test_search_finds_chinese_words_when_the_site_is_opened_from_disk(site):
+    import os
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,800",
+                "--disable-background-networking"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get((site / "units.html").as_uri())
+        box = driver.find_element(By.CSS_SELECTOR, "input.md-search__input")
+        box.click()
+        box.send_keys("密码")
+        end = time.time() + 30
+        while time.time() < end and not driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item"):
+            time.sleep(0.3)
+        assert driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
+        assert "修改密码" in driver.find_element(By.CSS_SELECTOR, ".md-search-result").text
+    finally:
+        driver.quit()

@@ -24,7 +24,7 @@ def docs(open_browser: bool = typer.Option(False, "--open", help="用浏览器�
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"[green]使用手册已生成：{root / 'index.html'}[/green]（也可直接双击打开，但搜索需通过网页服务）")
+    console.print(f"[green]使用手册已生成：{root / 'index.html'}[/green]（也可直接双击打开，搜索同样可用）")
     if build_only:
         return
     class Quiet(http.server.SimpleHTTPRequestHandler):
