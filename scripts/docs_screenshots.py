@@ -6,7 +6,7 @@
 Works on a copy of the home (the demo stays as it was). Takes, in Debian's headless Chromium
 (/usr/bin/chromium + chromedriver via Selenium, offline): the portal's login page, a unit's page and
 the receipt of its rejected file (D02's `约500`) and of three common mistakes (last month's file,
-a deleted row, another unit's file), the office's board, the Prefect UI's deployments
+a deleted row, a growth that needs explaining, another unit's file), the office's board, the Prefect UI's deployments
 page (a server and the served deployments started for the copy), and page 1 of the demo 专报 (pdftoppm).
 Every PNG is reduced to a palette and kept under 150 KB. The month's diagram (img/month-flow.svg) is
 drawn by hand and not touched here.
@@ -151,6 +151,10 @@ def mistakes(settings, driver, url: str, folder: Path) -> None:
         "receipt-missing-row.png": write_workbook(folder / f"{UNIT}_{PERIOD}_删行.xlsx", reference=reference,
                                                   unit_code=UNIT, period=PERIOD,
                                                   **{**mine, "indicators": mine["indicators"][1:]}),
+        "receipt-soft-flag.png": write_workbook(folder / f"{UNIT}_{PERIOD}_增速.xlsx", reference=reference,
+                                                unit_code=UNIT, period=PERIOD,
+                                                **{**mine, "indicators": [{**mine["indicators"][0], "reported_growth": 30.0},
+                                                                          *mine["indicators"][1:]]}),
         "receipt-other-unit.png": write_workbook(folder / f"T01_{PERIOD}.xlsx", reference=reference, unit_code="T01",
                                                  period=PERIOD, **month["T01"]),
     }
