@@ -11,4 +11,4 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-python -m pip install -q --disable-pip-version-check -e ".[dev,postgres]"
+python -m pip install -q --disable-pip-version-check -e ".[dev,postgres,docs]"

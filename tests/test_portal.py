@@ -397,3 +397,16 @@ def test_a_leader_reads_the_board_and_the_report_but_cannot_upload_or_audit(port
     api = {"Authorization": f"Bearer {_token(settings, 'boss')}"}
     assert client.post(f"/api/v1/periods/{PERIOD}/submissions", headers=api,
                        files={"file": ("a.xlsx", b"PK")}).status_code == 403
+
+
+def test_the_downloaded_workbook_is_the_units_form_with_its_rules_and_locked_frame(unit_client):
+    import io
+
+    import openpyxl
+
+    _, client = unit_client
+    answer = client.get(f"/unit/{PERIOD}/workbook")
+    assert answer.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert "填报说明" in book.sheetnames and book["表1 指标"].protection.sheet  # the 填报模板, not a blank
+    assert "河坝镇（T01）" in str(book["表1 指标"]["A2"].value)

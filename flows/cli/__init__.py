@@ -3,11 +3,13 @@
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
-portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients).
+portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
+docs (docs: the 使用手册), registry (rebuild-registry).
 """
 from zhuanbao.flows.cli import (  # noqa: F401 — register the commands
     accounts,
     approval,
+    docs,
     forms,
     intake,
     ops,

@@ -47,6 +47,7 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
 def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
     from zhuanbao.flows.portal import api, office, pages
+    from zhuanbao.flows.portal import help as help_pages
 
     ensure_tables(settings.db_url)
 
@@ -66,13 +67,14 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(office.router)
     app.include_router(api.router)
+    app.include_router(help_pages.router)  # the 使用手册 at /help (built into <home>/.site/ on first use)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
         request.state.session = load_session(request)
         response = await call_next(request)
-        if not request.url.path.startswith(("/api/", "/static/", "/healthz")):
+        if not request.url.path.startswith(("/api/", "/static/", "/healthz", "/help")):
             save_session(request, response)
         return response
 

@@ -1,5 +1,6 @@
-"""This month's workbook for a unit to download: the 填报模板 of `zhuanbao forms` when it exists
-(zhuanbao.tasks.forms.form_for), else a blank workbook in the demo layout with the unit's rows."""
+"""This month's workbook for a unit to download: the unit's 填报模板 (`zhuanbao forms`, tasks/forms/:
+locked frame, shaded input cells, last month's figures, the rules), else — a unit that owes nothing —
+a blank workbook in the demo layout with the unit's rows."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,11 +13,10 @@ NAMES = {"indicators": ("indicator_code", ["indicator_name", "measure"]),
 
 
 def workbook_for(settings: Settings, period: str, unit_code: str) -> Path:
-    try:
-        from zhuanbao.tasks.forms import form_for
-    except ImportError:
-        return blank_workbook(settings, period, unit_code)
-    return form_for(settings, period, unit_code)
+    from zhuanbao.tasks.forms.generate import form_path
+
+    form = form_path(settings, reference_for(settings, period), period, unit_code)
+    return form if form is not None else blank_workbook(settings, period, unit_code)
 
 
 def blank_workbook(settings: Settings, period: str, unit_code: str) -> Path:
