@@ -180,6 +180,9 @@ def print_outputs(summary: dict) -> None:
     console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
     console.print(f"  汇总数据：{settings.curated_dir}")
     outputs = summary.get("outputs") or {}
-    for label, path in outputs.items():
-        if isinstance(path, str) and not (label == "context" and path == outputs.get("json")):
-            console.print(f"  {label}：{path}")
+    if outputs.get("issue_label"):
+        state = "新生成（草稿，待审核、签发）" if outputs.get("created") else "输入未变，沿用已有文件"
+        console.print(f"  专报{outputs['issue_label']}：{state}")
+    for key, label in (("pdf", "PDF"), ("docx", "Word"), ("html", "HTML"), ("xlsx", "Excel 附表")):
+        if isinstance(outputs.get(key), str):
+            console.print(f"    {label}：{outputs[key]}")
