@@ -135,7 +135,8 @@ def rotated_log(process: subprocess.Popen, path: Path) -> threading.Thread:
     return thread
 
 
-def _spawn(args: list[str], env: dict, log: Path | None) -> subprocess.Popen:
+def spawn(args: list[str], env: dict, log: Path | None) -> subprocess.Popen:
+    """A child in its own session, its output copied into the rotated `log` (or discarded)."""
     out = subprocess.PIPE if log else subprocess.DEVNULL
     process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     if log:
@@ -206,7 +207,7 @@ def start_server(home: Path, port: int | None = None, *, host: str = "127.0.0.1"
     env["PREFECT_SERVER_API_HOST"], env["PREFECT_SERVER_API_PORT"] = host, str(port)
     env.setdefault("PREFECT_UI_API_URL", f"{advertised_url(host, port)}/api")
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    process = _spawn([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
+    process = spawn([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
                      env, log)
     try:
         wait_healthy(local_url, process, timeout)
@@ -219,7 +220,7 @@ def start_server(home: Path, port: int | None = None, *, host: str = "127.0.0.1"
 def start_serving(home: Path, api_url: str, *, log: Path | None = None,
                   extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """`python -m zhuanbao.flows.serve serve` as a child process, against the server at `api_url`."""
-    return _spawn([sys.executable, "-m", "zhuanbao.flows.serve", "serve"],
+    return spawn([sys.executable, "-m", "zhuanbao.flows.serve", "serve"],
                   {**prefect_env(home, api_url), **(extra_env or {})}, log)
 
 

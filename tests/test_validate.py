@@ -273,3 +273,12 @@ def test_messy_samples(samples, reference):
     assert by_unit.get("T01", "accepted") == "accepted"
     d02 = found[found.file_id == next(i for i, p in enumerate(paths, 1) if p.name.startswith("D02"))]
     assert {"表1 指标", "1-本月累计", "约500"} <= set(d02.iloc[0][["sheet", "column", "value"]])
+
+
+def test_a_negative_month_with_a_zero_cumulative_is_flagged_by_s03(ref):
+    """本月 −1000 with 累计 0 (last month 0 too): the gap is measured against 1, not divided by zero."""
+    previous = {**PREVIOUS(), "indicators": pd.DataFrame({"unit_code": ["T01", "T01"], "indicator_code": ["I02", "I10"],
+                                                          "cumulative": [100.0, 0.0]})}
+    found = check(ref, workbook(forms=edited({"indicators": {"I10": {"cumulative": 0.0, "month_value": -1000.0}}})),
+                  previous=previous)
+    assert rules(found) == ["S03"] and found.code.iloc[0] == "I10"

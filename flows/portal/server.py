@@ -24,11 +24,11 @@ def run_portal(settings: Settings, host: str = "127.0.0.1", port: int = 8600) ->
 
 
 def start_portal_process(settings: Settings, host: str, port: int, log: Path) -> subprocess.Popen:
-    """`zhuanbao --home <home> portal --host … --port …` as a child process writing to `log`."""
+    """`zhuanbao --home <home> portal --host … --port …` as a child process, its output in `log` (rotated)."""
+    from zhuanbao.flows.serve import spawn
+
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)
     home = settings.lake or str(settings.home)
     command = [sys.executable, "-m", "zhuanbao.flows.cli", "--home", home, "portal", "--host", host, "--port", str(port)]
-    with log.open("ab") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ),
-                                start_new_session=True)
+    return spawn(command, dict(os.environ), log)
