@@ -47,13 +47,7 @@ def set_font(target, name: str, size: float | None = None, bold: bool | None = N
     """Font of a style or run, East Asian face included."""
     font = target.font
     font.name = name
-    rpr = target.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
+    docx_layout.name_every_script(target.element.get_or_add_rPr(), name)
     if size:
         font.size = Pt(size)
     if bold is not None:

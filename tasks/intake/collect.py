@@ -72,11 +72,16 @@ def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path
     return target
 
 
+def raw_location(settings: Settings, raw_path: str):
+    """(fsspec filesystem, path) of a kept file (`Submission.raw_path`, relative to the lake)."""
+    return lake_fs(f"{settings.lake_url.rstrip('/')}/{raw_path}")
+
+
 def read_raw(settings: Settings, raw_path: str) -> bytes:
-    """The kept bytes of a submission (`Submission.raw_path`, relative to the lake), local or remote."""
+    """The kept bytes of a submission, local or remote."""
     if settings.lake is None:
         return (settings.home / raw_path).read_bytes()
-    fs, key = lake_fs(f"{settings.lake.rstrip('/')}/{raw_path}")
+    fs, key = raw_location(settings, raw_path)
     return fs.cat_file(key)
 
 

@@ -48,9 +48,9 @@ def _h00(receipt: dict) -> str | None:
 def _raw_exists(settings: Settings, key: str) -> bool:
     if settings.lake is None:
         return (settings.home / key).exists()
-    from zhuanbao.tasks.core.settings import lake_fs
+    from zhuanbao.tasks.intake.collect import raw_location
 
-    fs, path = lake_fs(f"{settings.lake.rstrip('/')}/{key}")
+    fs, path = raw_location(settings, key)
     return fs.exists(path)
 
 

@@ -55,6 +55,16 @@ def off_grid(style_or_paragraph) -> None:
     ppr.insert_element_before(snap, *AFTER_SNAP)
 
 
+def name_every_script(rpr, name: str) -> None:
+    """`name` in every script slot of a run properties element (ascii, hAnsi, eastAsia, cs): no theme font."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
 def default_fonts(doc, name: str, size_pt: float = 16) -> None:
     """docDefaults: the body face in every script slot (the default template names theme fonts
     there) and the body size (the grid's character pitch is measured from it)."""
@@ -65,12 +75,7 @@ def default_fonts(doc, name: str, size_pt: float = 16) -> None:
             node = OxmlElement(tag)
             rpr.append(node)
         node.set(qn("w:val"), str(round(size_pt * 2)))
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
+    name_every_script(rpr, name)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
