@@ -109,19 +109,27 @@ def test_excel_appendix_has_every_row(province):
     assert set(book.sheetnames) == set(expected)
     for name, rows in expected.items():
         sheet = book[name]
-        assert sheet.max_row == rows + 1, name
-        assert sheet.freeze_panes == "A2", name
+        assert sheet.max_row == rows + 2, name  # title, header, rows
+        assert sheet.freeze_panes == "A3", name
+        assert "2020年4月" in sheet["A1"].value and name in sheet["A1"].value  # which report and month
     ranking = book[SHEETS["rankings"]]
-    header = [c.value for c in ranking[1]]
+    header = [c.value for c in ranking[2]]
     assert header[:5] == ["单位类别", "名次", "单位代码", "单位名称", "综合得分"]
     number = (int, float)  # Excel keeps no type: 100.0 reads back as 100
     assert all(isinstance(row[1], int) and isinstance(row[4], number)
-               for row in ranking.iter_rows(min_row=2, values_only=True))
-    status = {row[0]: row[2] for row in book[SHEETS["submissions"]].iter_rows(min_row=2, values_only=True)}
+               for row in ranking.iter_rows(min_row=3, values_only=True))
+    share = header.index("按进度占比（%）")
+    assert {row[share].number_format for row in ranking.iter_rows(min_row=3) if row[share].value is not None} == {"0.0"}
+    status = {row[0]: row[2] for row in book[SHEETS["submissions"]].iter_rows(min_row=3, values_only=True)}
+    arrived = [row[3] for row in book[SHEETS["submissions"]].iter_rows(min_row=3, values_only=True) if row[3]]
+    assert arrived and all(isinstance(when, datetime) for when in arrived)  # real dates: they sort
     assert list(status.values()).count("未报送") == 35 and list(status.values()).count("退回待更正") == 5
     projects = book[SHEETS["projects"]]
-    plan = [c.value for c in projects[1]].index("年度计划投资（万元）")
-    assert all(isinstance(row[plan], number) for row in projects.iter_rows(min_row=2, values_only=True))
+    plan = [c.value for c in projects[2]].index("年度计划投资（万元）")
+    assert all(isinstance(row[plan], number) for row in projects.iter_rows(min_row=3, values_only=True))
+    assert {row[plan].number_format for row in projects.iter_rows(min_row=3)} == {"#,##0.0"}
+    totals = [c.value for c in book[SHEETS["totals"]][2]]
+    assert "年度目标增速（%）" in totals and "年度目标（数量）" in totals  # one measure per column
 
 
 def test_rows_left_out_of_the_document_still_make_a_revision(province):

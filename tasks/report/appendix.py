@@ -4,10 +4,14 @@
 already computed) into `{"sheets": [{"name", "columns", "rows"}]}` — plain JSON, kept in the
 report context under `appendix` so the issue's digest and its `.json` cover it. `write_appendix`
 writes it with openpyxl in write-only mode: Chinese headers, the header row frozen and
-filtered, column widths from the content. Percentages are numbers in percent (列名带“（%）”).
+filtered, column widths from the content. Each sheet starts with a title row naming the report and
+the month; every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
+万元 amounts with thousands separators and one decimal; counts whole); 报送时间 is a real date and
+time; a column holds one measure (增速目标 and 数量目标 apart).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +47,11 @@ def _sheet(name: str, frame: pd.DataFrame) -> dict:
 
 
 def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
+    growth = rows["target_kind"] == "growth"
     return {"指标代码": rows["indicator_code"], "指标名称": rows["indicator_name"], "计量单位": rows["measure"],
             "目标类型": rows["target_kind"].map(lambda k: TARGET_KIND_LABELS.get(k, k)), "责任单位": who,
-            "年度目标": _number(rows["target_value"]), "本月": _number(rows["month_value"]),
+            "年度目标（数量）": _number(rows["target_value"]).where(~growth),
+            "年度目标增速（%）": _number(rows["target_value"]).where(growth), "本月": _number(rows["month_value"]),
             "1-本月累计": _number(rows["cumulative"]), "上年同期累计": _number(rows["last_year_cumulative"]),
             "增速（%）": _number(rows["growth_pct"]).round(2), "完成率（%）": _percent(rows["completion"]),
             "时序进度（%）": _percent(rows["time_progress"]),
@@ -112,7 +118,8 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
         "存在问题": problems["problem"].to_numpy(), "需协调事项或说明": problems["coordination"].to_numpy()})
 
     submission_sheet = pd.DataFrame(
-        [{"单位代码": u["unit_code"], "单位": u["unit"], "报送状态": u["status"], "报送时间": u["received_at"],
+        [{"单位代码": u["unit_code"], "单位": u["unit"], "报送状态": u["status"],
+          "报送时间": u.get("received_iso") or None,
           "按时": u["on_time"], "备注": u["note"], "退回文件": u["file"], "退回原因": u["reason"]} for u in units],
         columns=["单位代码", "单位", "报送状态", "报送时间", "按时", "备注", "退回文件", "退回原因"])
 
@@ -122,6 +129,22 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
                        _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]}
 
 
+DATE_COLUMNS = {"报送时间"}  # ISO strings in the JSON, real date-times in the workbook
+
+
+def number_format(column: str, values: list) -> str | None:
+    """The one format of a column, from its header and values (None: not numeric)."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not numbers:
+        return None
+    if "（%）" in column:
+        return "0.0"
+    if all(isinstance(v, int) or float(v).is_integer() for v in numbers) and "万元" not in column \
+            and not column.startswith(("年度目标", "本月", "1-本月", "上年")):
+        return "#,##0"
+    return "#,##0.0" if "万元" in column else "#,##0.0###"
+
+
 def _width(value) -> int:
     """Display width of a cell: CJK characters count double."""
     text = value if isinstance(value, str) else ("" if value is None else f"{value:,}" if isinstance(value, int)
@@ -129,13 +152,14 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def write_appendix(appendix: dict, path: Path) -> Path:
-    """The 附表 workbook at `path` (write-only openpyxl: one pass, little memory)."""
+def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
+    """The 附表 workbook at `path` (write-only openpyxl: one pass, little memory); `title` heads each sheet."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from zhuanbao.tasks.core.text import safe_row, text_cell
+    from zhuanbao.tasks.core.text import text_cell
 
     book = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -143,12 +167,17 @@ def write_appendix(appendix: dict, path: Path) -> Path:
     for sheet in appendix["sheets"]:
         ws = book.create_sheet(sheet["name"])
         columns, rows = sheet["columns"], sheet["rows"]
+        formats = [("yyyy-mm-dd hh:mm" if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
+                   for i, c in enumerate(columns)]
         for i, column in enumerate(columns):
-            widest = max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE])])
+            widest = max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]), 16 if column in DATE_COLUMNS else 0])
             ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 8), MAX_WIDTH)
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = "A3"
         if columns:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+            ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{len(rows) + 2}"
+        heading = text_cell(ws, f"{title}：{sheet['name']}" if title else sheet["name"])
+        heading.font = Font(bold=True, size=14)
+        ws.append([heading])
         header = []
         for column in columns:
             cell = text_cell(ws, column)
@@ -156,7 +185,18 @@ def write_appendix(appendix: dict, path: Path) -> Path:
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append(safe_row(ws, row))  # unit text and file names stay text, never formulas
+            cells = []
+            for value, fmt in zip(row, formats):
+                if isinstance(value, str) and fmt == "yyyy-mm-dd hh:mm" and value:
+                    value = datetime.fromisoformat(value).replace(tzinfo=None)  # shown in the office's time zone
+                if isinstance(value, str):
+                    cells.append(text_cell(ws, value))  # unit text and file names stay text, never formulas
+                    continue
+                cell = WriteOnlyCell(ws, value=value)
+                if fmt and value is not None:
+                    cell.number_format = fmt
+                cells.append(cell)
+            ws.append(cells)
     path = Path(path)
     book.save(path)
     return path

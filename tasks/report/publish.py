@@ -146,7 +146,9 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
         render_all(context, aside["json"].with_suffix(""), home=settings.home)
-        write_appendix(context.get("appendix") or {"sheets": []}, aside["xlsx"])
+        period = context.get("period") or {}
+        write_appendix(context.get("appendix") or {"sheets": []}, aside["xlsx"],
+                       title=f"{context.get('title', '')} {period.get('label', '')} 附表".strip())
         aside["json"].write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
         for fmt in sorted(paths, key=lambda f: f == "json"):
             os.replace(aside[fmt], paths[fmt])

@@ -35,7 +35,9 @@ def submission_rows(settings: Settings, status: dict, names: dict) -> list[dict]
             kind, note = "", ""
         reason = "；".join(str(m) for m in (bad[-1].get("messages") or [])) if bad else ""
         out.append({"unit_code": code, "unit": names.get(code, u.get("unit_name") or code), "status_code": u["status"],
-                    "status": STATUS_LABELS.get(u["status"], u["status"]), "received_at": when, "kind": kind,
+                    "status": STATUS_LABELS.get(u["status"], u["status"]), "received_at": when,
+                    "received_iso": (datetime.fromisoformat(current[-1]["received_at"]).astimezone(settings.tz)
+                                     .isoformat(timespec="seconds") if current else ""), "kind": kind,
                     "on_time": {True: "按时", False: "逾期"}.get(u.get("on_time"), DASH), "note": note,
                     "file": bad[-1]["file"] if bad else "", "reason": (reason or "未通过校验") if kind == "rejected" else ""})
     return out
