@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -43,6 +42,23 @@ def wait_for(what: str, probe, timeout: float, logs: list[Path] = ()):
     raise AssertionError(f"timed out waiting for {what}\n{tails}")
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc (children that started their own session included)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 class Office:
     """One office PC: a home, `zhuanbao serve` started and stopped like a service manager would."""
 
@@ -64,12 +80,18 @@ class Office:
         return [self.home / "logs" / "prefect-serve.log", self.home / "logs" / "prefect-server.log",
                 self.home / "serve-cli.log"]
 
+    def served_count(self) -> int:
+        log = self.home / "logs" / "prefect-serve.log"
+        return log.read_text(errors="replace").count("being served") if log.exists() else 0
+
     def start(self) -> None:
+        before = self.served_count()
         out = open(self.home / "serve-cli.log", "ab")  # noqa: SIM115 — lives as long as the child
         self.process = subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.cli", "--home", str(self.home),
                                          "serve", "--port", str(self.port)], env=self.env, stdout=out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for("the served deployments", lambda: self.deployment("monthly") and self.deployment("rerun"), 240,
+        # serving starts after the registration, the crash recovery and the catch-up of this start
+        wait_for("the deployments served", lambda: self.served_count() > before and self.deployment("rerun"), 240,
                  self.logs)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
@@ -77,14 +99,14 @@ class Office:
         return self.process.wait(30)
 
     def kill_everything(self) -> None:
-        """kill -9 the server, the serving process and the CLI, as a power cut or a crash would."""
-        record = json.loads((self.home / ".prefect" / "serve.json").read_text("utf-8"))
-        for pid in (record["server_pid"], record["serve_pid"]):
+        """kill -9 the CLI, the server, the serving process and every process they started (the flow run's
+        own process included), as a power cut or a crash would."""
+        doomed = descendants(self.process.pid) | {self.process.pid}
+        for pid in doomed:
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
     def get(self, url: str, **kwargs):
@@ -181,7 +203,7 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     time.sleep(2)
     office.kill_everything()
     office.start()
-    crashed = office.finished(created["id"], 60)
+    crashed = office.finished(created["id"], 120)
     assert crashed["state"]["type"] == "CRASHED"
     settings = load_settings(home=office.home)
     with session(settings.db_url) as db:

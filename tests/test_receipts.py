@@ -79,7 +79,7 @@ def test_receipt_states_deadline_how_late_and_by_when_to_resubmit(tmp_path):
                        sha256=SHA, received_at=arrival, on_time=False, outcome="rejected", deadline=closing,
                        resubmit_by=by, item_names={"I06": "工业投资"})
     html = write_receipt(tmp_path, data)[0].read_text(encoding="utf-8")
-    for text in ["报送截止", "2020年5月15日 23:59", "逾期8小时30分钟", "请于2020年5月16日 09:00前", "工业投资（I06）"]:
+    for text in ["报送截止", "2020年5月15日 23:59", "逾期8小时30分钟", "请于2020年5月16日 09:00:00前", "工业投资（I06）"]:
         assert text in html, text
     early = receipt_for(7, found.iloc[:0], period="2020-04", unit_code="D02", unit_name="区发改局",
                         file_name="D02_2020-04.xlsx", sha256=SHA, received_at=arrival.replace(day=13, hour=21),
