@@ -152,10 +152,11 @@ def test_the_scheduler_creates_the_monthly_run_and_it_completes(office):
     assert not monthly["paused"]
     # a second schedule on the served deployment, a minute or two ahead, for the demo district's month
     office.cron_at = (datetime.now(UTC) + timedelta(seconds=80)).replace(second=0, microsecond=0)
-    added = office.get(f"/deployments/{monthly['id']}/schedules", json=[{
-        "schedule": {"cron": f"{office.cron_at.minute} {office.cron_at.hour} * * *", "timezone": "UTC"},
-        "active": True, "parameters": {"period": "2020-04"}, "slug": "test-next-minute"}])
-    assert added, "the schedule was not added"
+    schedule = [{"schedule": {"cron": f"{office.cron_at.minute} {office.cron_at.hour} * * *", "timezone": "UTC"},
+                 "active": True, "parameters": {"period": "2020-04"}, "slug": "test-next-minute"}]
+    added = wait_for("the schedule to be added", lambda: (r := office.api.post(
+        f"/deployments/{monthly['id']}/schedules", json=schedule)).status_code == 201 and r, 30)
+    assert added.status_code == 201
 
     def scheduled_for_the_minute():
         for run in office.runs(monthly):
@@ -182,16 +183,27 @@ def test_the_scheduler_creates_the_monthly_run_and_it_completes(office):
     assert sixteenth, [r["expected_start_time"] for r in planned]
 
 
-def test_sigterm_and_restart_keep_the_deployments_and_their_planned_runs(office):
-    monthly = office.deployment("monthly")
-    before = {r["id"] for r in office.runs(monthly, ["SCHEDULED"])}
-    assert before
-    assert office.stop(signal.SIGTERM) == 0
+def next_sixteenth_0900_utc(now: datetime) -> datetime:
+    """When the monthly deployment's next run is due: the 16th, 09:00 Asia/Shanghai (01:00 UTC)."""
+    candidate = now.replace(day=16, hour=1, minute=0, second=0, microsecond=0)
+    if candidate <= now:
+        year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+        candidate = candidate.replace(year=year, month=month)
+    return candidate
+
+
+def planned_at(office: Office, when: datetime) -> list[dict]:
+    return [r for r in office.runs(office.deployment("monthly"), ["SCHEDULED"])
+            if datetime.fromisoformat(r["expected_start_time"]) == when]
+
+
+def test_sigterm_and_restart_keep_the_deployments_active_and_the_month_planned(office):
+    due = next_sixteenth_0900_utc(datetime.now(UTC))
+    assert wait_for("the next 16th to be planned", lambda: planned_at(office, due), 90, office.logs)
+    assert office.stop(signal.SIGTERM) == 0  # a clean stop, as systemd or Ctrl+C does it
     office.start()
-    after = office.deployment("monthly")
-    assert not after["paused"]
-    kept = {r["id"] for r in office.runs(after, ["SCHEDULED"])}
-    assert before & kept, "the planned runs were deleted by the stop"
+    assert not office.deployment("monthly")["paused"] and not office.deployment("reminders")["paused"]
+    assert wait_for("the next 16th planned after the restart", lambda: planned_at(office, due), 90, office.logs)
 
 
 def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
