@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,15 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def wait_for(what: str, probe, timeout: float, logs: list[Path] = (), every: float = 0.5):
+    """`probe()`'s first truthy value within `timeout` seconds; else fail naming `what`, with the logs' tails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(every)
+    tails = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")

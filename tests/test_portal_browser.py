@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, wait_for
 from tests.test_portal import PERIOD, account, workbook
 from zhuanbao.tasks.core.settings import load_settings
 
@@ -83,16 +83,6 @@ def fill(driver, **fields) -> None:
         box.send_keys(value)
 
 
-def wait_for(condition, seconds: float = 60):
-    end = time.time() + seconds
-    while time.time() < end:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 def screenshot(driver, name: str, height: int) -> None:
     driver.set_window_size(1100, height)
     DOCS.mkdir(exist_ok=True)
@@ -111,20 +101,22 @@ def test_a_unit_uploads_a_wrong_file_then_the_corrected_one_and_the_office_sees_
     assert "/login" in browser.current_url
     fill(browser, login="t01", password=initial)
     browser.find_element(By.ID, "login-button").click()
+    wait_for("the first-login password page", lambda: browser.find_elements(By.ID, "current"), 30, every=0.2)
     assert "首次登录" in browser.page_source
     fill(browser, current=initial, new=new_password, again=new_password)
     browser.find_element(By.ID, "password-button").click()
+    wait_for("the password to be changed", lambda: not browser.find_elements(By.ID, "current"), 30, every=0.2)
     browser.get(f"{server}/unit?period={PERIOD}")
     assert "河坝镇" in browser.page_source and "未报" in browser.find_element(By.ID, "unit-status").text
 
     browser.find_element(By.ID, "download").click()
-    downloaded = wait_for(lambda: [p for p in browser.downloads.glob("*.xlsx")], 30)
+    downloaded = wait_for("the download", lambda: [p for p in browser.downloads.glob("*.xlsx")], 30, every=0.2)
     assert downloaded[0].stat().st_size > 1000
 
     wrong = workbook(tmp_path, settings, spoil="约500", name="T01_2020-04.xlsx")
     browser.find_element(By.ID, "file").send_keys(str(wrong))
     browser.find_element(By.ID, "upload-button").click()
-    wait_for(lambda: "/receipts/" in browser.current_url, 120)
+    wait_for("the receipt page", lambda: "/receipts/" in browser.current_url, 120, every=0.2)
     outcome = browser.find_element(By.ID, "outcome").text
     assert outcome == "退回" and "约500" in browser.page_source and "H05" in browser.page_source
     screenshot(browser, "portal-receipt.png", 1000)
@@ -134,16 +126,21 @@ def test_a_unit_uploads_a_wrong_file_then_the_corrected_one_and_the_office_sees_
     corrected = workbook(tmp_path / "fixed", settings, name="T01_2020-04_更正.xlsx")
     browser.find_element(By.ID, "file").send_keys(str(corrected))
     browser.find_element(By.ID, "upload-button").click()
-    wait_for(lambda: "/receipts/" in browser.current_url and "更正" in browser.page_source, 120)
+    wait_for("the corrected file's receipt", lambda: "/receipts/" in browser.current_url and "更正" in browser.page_source, 120,
+             every=0.2)
     assert browser.find_element(By.ID, "outcome").text.startswith("已受理")
     browser.get(f"{server}/unit?period={PERIOD}")
     assert "已受理" in browser.find_element(By.ID, "unit-status").text
 
     browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    wait_for("the login page", lambda: browser.find_elements(By.ID, "login-button"), 30, every=0.2)
     fill(browser, login="office", password=office_initial)
     browser.find_element(By.ID, "login-button").click()
+    wait_for("the office's password page", lambda: browser.find_elements(By.ID, "current"), 30, every=0.2)
     fill(browser, current=office_initial, new="统计员的新密码-2020", again="统计员的新密码-2020")
     browser.find_element(By.ID, "password-button").click()
+    wait_for("the office's password to be changed", lambda: not browser.find_elements(By.ID, "current"), 30,
+             every=0.2)
     browser.get(f"{server}/office?period={PERIOD}")
     row = browser.find_element(By.XPATH, "//table[@id='board']//tr[td/a[text()='T01']]")
     assert "已受理" in row.text and "逾期" in row.text  # 2020-04 closed long ago

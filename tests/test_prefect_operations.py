@@ -22,6 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import wait_for
 from zhuanbao.flows.serve import free_port
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.demo.scenario import prepare_demo_home
@@ -29,17 +30,6 @@ from zhuanbao.tasks.intake.registry import Run, session
 
 pytestmark = pytest.mark.slow
 TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
-
-
-def wait_for(what: str, probe, timeout: float, logs: list[Path] = ()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(1)
-    tails = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
-    raise AssertionError(f"timed out waiting for {what}\n{tails}")
 
 
 def descendants(pid: int) -> set[int]:
