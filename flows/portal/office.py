@@ -58,13 +58,54 @@ def latest_issue(settings, period: str):
     return issue, {fmt: p for fmt, p in paths.items() if fmt in REPORT_FILES and p.exists()}
 
 
+ACTION_ROLES = {"review": {"office"}, "publish": {"office"}, "sign": {"leader"}, "return": {"office", "leader"}}
+ACTION_TEXT = {"review": "审核通过", "sign": "签发", "return": "退回修改", "publish": "确认已印发"}
+
+
+def _report_page(request: Request, period: str, error: str = "", status_code: int = 200):
+    from zhuanbao.tasks.report.approval import approval_state
+
+    account = require(request, "office", "leader")
+    settings = request.app.state.settings
+    issue, files = latest_issue(settings, period)
+    state = approval_state(settings, period)
+    actions = [a for a in (state or {}).get("next", []) if account.role in ACTION_ROLES.get(a, set())]
+    return render(request, "report", status_code=status_code, period=period, issue=issue, files=sorted(files),
+                  approval=state, actions=actions, action_text=ACTION_TEXT, error=error)
+
+
 @router.get("/office/reports/{period}")
 def office_report(request: Request, period: str):
     require(request, "office", "leader")
+    return _report_page(request, checked_period(request.app.state.settings, period))
+
+
+@router.post("/office/reports/{period}/approval")
+async def office_report_approval(request: Request, period: str):
+    """审核 / 签发 / 退回 / 印发 from the portal: the same functions as the CLI, the account's role decides."""
+    from zhuanbao.flows.portal.security import check_csrf
+    from zhuanbao.tasks.report import approval
+
+    account = require(request, "office", "leader")
+    form = await request.form(max_files=0, max_fields=6)
+    check_csrf(request, form)
     settings = request.app.state.settings
     period = checked_period(settings, period)
-    issue, files = latest_issue(settings, period)
-    return render(request, "report", period=period, issue=issue, files=sorted(files))
+    action = str(form.get("action") or "")
+    if account.role not in ACTION_ROLES.get(action, set()):
+        raise HTTPException(403, "本账号的角色不能进行这项操作")
+    comment = str(form.get("comment") or "").strip()[:500] or None
+    act = {"review": approval.review, "sign": approval.sign, "return": approval.return_,
+           "publish": approval.publish}[action]
+    try:
+        act(settings, period, account.name or account.login, comment, role=account.role)
+    except approval.ApprovalError as exc:
+        return _report_page(request, period, error=str(exc), status_code=409)
+    with session(settings.db_url) as db:
+        audit.record(settings, db, account.login, f"approval.{action}", client_address(request), period=period)
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse(f"/office/reports/{period}", status_code=303)
 
 
 @router.get("/office/reports/{period}/file/{fmt}")
