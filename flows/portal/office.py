@@ -58,18 +58,17 @@ def latest_issue(settings, period: str):
     return issue, {fmt: p for fmt, p in paths.items() if fmt in REPORT_FILES and p.exists()}
 
 
-ACTION_ROLES = {"review": {"office"}, "publish": {"office"}, "sign": {"leader"}, "return": {"office", "leader"}}
 ACTION_TEXT = {"review": "审核通过", "sign": "签发", "return": "退回修改", "publish": "确认已印发"}
 
 
 def _report_page(request: Request, period: str, error: str = "", status_code: int = 200):
-    from zhuanbao.tasks.report.approval import approval_state
+    from zhuanbao.tasks.report.approval import ACTIONS, approval_state
 
     account = require(request, "office", "leader")
     settings = request.app.state.settings
     issue, files = latest_issue(settings, period)
     state = approval_state(settings, period)
-    actions = [a for a in (state or {}).get("next", []) if account.role in ACTION_ROLES.get(a, set())]
+    actions = [a for a in (state or {}).get("next", []) if account.role in ACTIONS[a][2]]
     return render(request, "report", status_code=status_code, period=period, issue=issue, files=sorted(files),
                   approval=state, actions=actions, action_text=ACTION_TEXT, error=error)
 
@@ -92,13 +91,11 @@ async def office_report_approval(request: Request, period: str):
     settings = request.app.state.settings
     period = checked_period(settings, period)
     action = str(form.get("action") or "")
-    if account.role not in ACTION_ROLES.get(action, set()):
+    if account.role not in approval.ACTIONS.get(action, (None, None, ()))[2]:
         raise HTTPException(403, "本账号的角色不能进行这项操作")
     comment = str(form.get("comment") or "").strip()[:500] or None
-    act = {"review": approval.review, "sign": approval.sign, "return": approval.return_,
-           "publish": approval.publish}[action]
     try:
-        act(settings, period, account.name or account.login, comment, role=account.role)
+        approval.change(settings, period, action, account.name or account.login, comment, role=account.role)
     except approval.ApprovalError as exc:
         return _report_page(request, period, error=str(exc), status_code=409)
     with session(settings.db_url) as db:
