@@ -56,7 +56,8 @@ def read(ctx: steps.RunContext) -> list:
 
 collect = _step("收取文件", steps.collect, lambda r: f"新登记 {r['new_files']} 个文件，重复 {r['duplicates']} 个")
 read_files = _step("读取工作簿", read, lambda r: f"读取 {len(r)} 个文件")
-check = _step("审核规则", steps.check, lambda r: f"文件 {r['files']} 个，受理 {r['accepted']}，退回 {r['rejected']}")
+check = _step("审核规则", steps.check, lambda r: f"文件 {r['files']} 个（本次新审核 {r['checked_now']} 个），"
+                                                f"受理 {r['accepted']}，退回 {r['rejected']}")
 consolidate = _step("汇总入库", steps.consolidate, lambda r: "；".join(f"{k} → {v}" for k, v in r.items()))
 metrics = _step("计算指标", steps.metrics, lambda r: f"写出 {len(r)} 个指标数据集")
 report = _step("生成专报", steps.report, run_support.describe_report)
@@ -65,12 +66,13 @@ report = _step("生成专报", steps.report, run_support.describe_report)
 @flow(name="月度汇总", flow_run_name=run_support.run_name("月度汇总"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def monthly_consolidation(period: str | None = None, as_of: str | None = None, reason: str | None = None,
-                          home: str | None = None) -> dict:
+                          home: str | None = None, from_scratch: bool = False) -> dict:
     """Build everything for one period from what has arrived so far.
 
     Without `period` (the scheduled deployment) the period is the month before the run's scheduled
     start. `home` (the CLI passes its --home) overrides ZHUANBAO_HOME. The whole run holds the
-    period's lock: a second run of the same month waits, then refuses.
+    period's lock: a second run of the same month waits, then refuses. Each file is read and checked
+    once (its results are stored); `from_scratch` ignores every stored result and rebuilds everything.
     """
     from zhuanbao.tasks.core.periods import normalise_period, scheduled_period
     from zhuanbao.tasks.intake.lock import period_lock
@@ -81,7 +83,7 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
     run_support.label_run(period, "rerun" if reason else "monthly")
     with period_lock(settings, period, who=run_holder(reason)), \
             steps.recorded_run(settings, period, reason=reason, as_of=as_of,
-                               flow_run_id=run_support.flow_run_id()) as record:
+                               flow_run_id=run_support.flow_run_id(), from_scratch=from_scratch) as record:
         # quote(): the context and a month of tidy rows pass between tasks as they are; Prefect
         # would otherwise walk every row of every file looking for futures (minutes at 10,000 files)
         ctx = quote(record.context)

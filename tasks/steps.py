@@ -23,11 +23,12 @@ import pandas as pd
 from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
+from zhuanbao.tasks.core.results import digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated import consolidate as curated
 from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
 from zhuanbao.tasks.intake.collect import collect_inbox
-from zhuanbao.tasks.intake.read import read_period
+from zhuanbao.tasks.intake.read import PeriodReads, period_reads
 from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
 from zhuanbao.tasks.intake.workbook import tidy_frames
 
@@ -51,6 +52,7 @@ class RunContext:
     run_id: int
     reason: str | None = None
     as_of: str | None = None
+    from_scratch: bool = False  # ignore every stored per-file result and rebuild everything (`run --from-scratch`)
 
 
 @dataclass
@@ -63,7 +65,8 @@ class RunRecord:
 
 @contextmanager
 def recorded_run(settings: Settings, period: str, *, kind: str = "monthly", reason: str | None = None,
-                 as_of: str | None = None, flow_run_id: str | None = None) -> Iterator[RunRecord]:
+                 as_of: str | None = None, flow_run_id: str | None = None,
+                 from_scratch: bool = False) -> Iterator[RunRecord]:
     """Open the run's row (running, with host, pid and Prefect run id) and close it whatever happens."""
     reference = reference_for(settings, period)
     with session(settings.db_url) as db:
@@ -71,7 +74,7 @@ def recorded_run(settings: Settings, period: str, *, kind: str = "monthly", reas
                   counts={}, kind=kind, flow_run_id=flow_run_id, host=socket.gethostname(), pid=os.getpid())
         db.add(run)
         db.commit()
-        record = RunRecord(RunContext(settings, period, reference, run.id, reason, as_of))
+        record = RunRecord(RunContext(settings, period, reference, run.id, reason, as_of, from_scratch))
     try:
         yield record
     except BaseException as exc:
@@ -98,10 +101,11 @@ def collect(ctx: RunContext) -> dict:
     return {"new_files": len(result.registered), "duplicates": len(result.duplicates)}
 
 
-def read(ctx: RunContext, read_many=None) -> list:
-    """Each distinct file's WorkbookRead as (file_id, read); uncached files go to `read_many` (default inline)."""
+def read(ctx: RunContext, read_many=None) -> PeriodReads:
+    """The period's reads as (file_id, WorkbookRead); only files never read before go to `read_many`
+    (default inline) — the others are loaded from the store when a later step needs them."""
     with session(ctx.settings.db_url) as db:
-        return [(row.id, read) for row, read in read_period(ctx.settings, db, ctx.period, ctx.reference, read_many)]
+        return period_reads(ctx.settings, db, ctx.period, ctx.reference, read_many, from_scratch=ctx.from_scratch)
 
 
 def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
@@ -113,24 +117,25 @@ def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
     return None if all(f is None for f in frames.values()) else frames
 
 
-def check(ctx: RunContext, reads: list) -> dict:
-    """Run the rule suites over the whole period, settle outcomes, write receipts and the soft flags."""
-    from zhuanbao.tasks.checks.validate import check_period
+def check(ctx: RunContext, reads: PeriodReads) -> dict:
+    """Check the files not checked before (tasks/checks/incremental.py), settle every file's outcome,
+    write the receipts that changed and the soft flags."""
+    from zhuanbao.tasks.checks.incremental import period_findings
 
     with session(ctx.settings.db_url) as db:
         uploaders = {row.id: row.account_unit for row in submissions(db, ctx.period) if row.account_unit}
-    findings = check_period(ctx.period, reads, ctx.reference, previous_curated(ctx),
-                            suites_dir=ctx.settings.expectations_dir, account_units=uploaders)
+    findings, checked = period_findings(ctx.settings.home, ctx.period, reads, ctx.reference, previous_curated(ctx),
+                                        ctx.settings.expectations_dir, uploaders, from_scratch=ctx.from_scratch)
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
-        pairs = [(rows[fid], read) for fid, read in reads]
+        pairs = [(rows[fid], reads.errors[fid]) for fid in reads.file_ids]
         settle_outcomes(pairs, findings)
         db.commit()
         write_receipts(ctx, list(rows.values()), findings)
         accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
     curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id)
     return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
-            "rejected": sum(r.outcome == "rejected" for r, _ in pairs)}
+            "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
 
 
 def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame:
@@ -164,14 +169,19 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
             else None, item_names=names), home=ctx.settings.home)
 
 
-def consolidate(ctx: RunContext, reads: list) -> dict:
-    """Write the latest accepted submission of each unit to curated/<form>/period=…/."""
+def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
+    """Write the latest accepted submission of each unit to curated/<form>/period=…/ — unless the
+    partitions were built from exactly these accepted files already (then nothing is loaded)."""
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
-        accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], read) for fid, read in reads])
-    frames = tidy_frames(reads)
+        accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
+    inputs = digest(curated.CODE_VERSION, accepted.to_csv(index=False),
+                    *(reads.keys[fid] for fid in accepted.file_id))
+    if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, FORMS, ctx.period, inputs):
+        return {form: str(curated.partition_path(ctx.settings.curated_dir, form, ctx.period)) for form in FORMS}
+    frames = tidy_frames(reads.subset(accepted.file_id))
     out = {form: curated.curated_rows(form, frames[form], accepted, ctx.period) for form in FORMS}
-    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, out, ctx.run_id)
+    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, out, ctx.run_id, inputs=inputs)
     return {form: str(path) for form, path in written.items()}
 
 
@@ -191,17 +201,30 @@ def _need(ctx: RunContext, dataset: str, step: str) -> pd.DataFrame:
 
 
 def metrics(ctx: RunContext, status: dict | None = None) -> dict:
-    """Every derived figure of the period, written as curated/metrics_<name>/ datasets."""
+    """Every derived figure of the period, written as curated/metrics_<name>/ datasets — unless they
+    were computed from the same curated data, flags, standings, reference and weights already."""
+    from zhuanbao.tasks.checks.incremental import reference_version
+    from zhuanbao.tasks.metrics.compute import CODE_VERSION
+
+    status = status or period_status(ctx)
+    standing = standing_frame(status["units"])
+    flags = _need(ctx, FLAGS, "审核规则")
+    forms = {form: curated.partition_inputs(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
+    if any(v is None for v in forms.values()):
+        forms = {form: _need(ctx, form, "汇总入库").to_csv(index=False) for form in FORMS}
+    inputs = digest(CODE_VERSION, *forms.values(), flags.to_csv(index=False), standing.to_csv(index=False),
+                    reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
+    names = [f"metrics_{name}" for name in METRICS]
+    if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
+        return {name: str(curated.partition_path(ctx.settings.curated_dir, f"metrics_{name}", ctx.period))
+                for name in METRICS}
     from zhuanbao.tasks.metrics.compute import compute_metrics
 
     frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
-    flags = _need(ctx, FLAGS, "审核规则")
-    status = status or period_status(ctx)
     result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
-                             standing_frame(status["units"]), flags[["unit_code", "rule_id", "explained"]],
-                             ctx.settings.score_weights)
+                             standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
     frames = {f"metrics_{name}": frame for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
-    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id)
+    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id, inputs=inputs)
     return {name.removeprefix("metrics_"): str(path) for name, path in written.items()}
 
 

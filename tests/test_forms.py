@@ -83,12 +83,12 @@ def generate_and_fill(settings, reference, period: str, prev_state=None, overrid
 def test_every_demo_form_round_trips_with_no_finding_quarter_end_then_a_month(settings, reference):
     filled, state, rows = generate_and_fill(settings, reference, "2020-03")
     result = run_month(settings, "2020-03", filled)
-    assert result["counts"] == {"files": 18, "accepted": 18, "rejected": 0}
+    assert result["counts"] == {"files": 18, "accepted": 18, "rejected": 0, "checked_now": 18}
     assert result["units"] == {u: ("accepted", []) for u in rows}
 
     filled, _, rows = generate_and_fill(settings, reference, "2020-04", prev_state=state)
     result = run_month(settings, "2020-04", filled)  # H07/S03/S06 compare with March's accepted figures
-    assert result["counts"] == {"files": 18, "accepted": 18, "rejected": 0}
+    assert result["counts"] == {"files": 18, "accepted": 18, "rejected": 0, "checked_now": 18}
     assert result["units"] == {u: ("accepted", []) for u in rows}
     # last month's accepted cumulative is printed beside each row (read-only)
     wb = openpyxl.load_workbook(settings.home / "forms" / "2020-04" / "T01_河坝_2020-04.xlsx")

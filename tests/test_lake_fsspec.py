@@ -123,7 +123,7 @@ def test_a_month_runs_collect_to_metrics_on_the_lake(lake_settings, home, sample
         ctx = record.context
         steps.collect(ctx)
         reads = steps.read(ctx)
-        assert steps.check(ctx, reads) == {"files": 3, "accepted": 2, "rejected": 1}
+        assert steps.check(ctx, reads) == {"files": 3, "accepted": 2, "rejected": 1, "checked_now": 3}
         written = {**steps.consolidate(ctx, reads), **steps.metrics(ctx)}
     assert all(url.startswith(f"{lake_settings.lake}/curated/") for url in written.values())
     units = {code for form in ("indicators", "projects", "tasks")

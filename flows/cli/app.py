@@ -154,7 +154,8 @@ def _context(period: str):
     return settings, session(settings.db_url), reference
 
 
-def run_period(period: str, *, reason: str | None = None, as_of: str | None = None) -> dict:
+def run_period(period: str, *, reason: str | None = None, as_of: str | None = None,
+               from_scratch: bool = False) -> dict:
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from zhuanbao.flows.prefect_env import prepare_prefect
 
@@ -169,7 +170,8 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
         with refused_when_locked(), listen(lambda name: progress.update(bar, advance=1,
                                                                        description=f"{period} {name} 完成")):
             settings = current_settings()
-            return flow_for(settings)(period=period, as_of=as_of, reason=reason, home=flow_home(settings))
+            return flow_for(settings)(period=period, as_of=as_of, reason=reason, home=flow_home(settings),
+                                      from_scratch=from_scratch)
 
 
 def print_outputs(summary: dict) -> None:

@@ -25,10 +25,13 @@ from zhuanbao.tasks.core.periods import months_between
 @app.command()
 def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
         reason: str | None = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
-        as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）")) -> None:
-    """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报。"""
+        as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）"),
+        from_scratch: bool = typer.Option(False, "--from-scratch",
+                                          help="不用任何已存的读取、审核和汇总结果，全部重新计算（结果应与增量运行完全相同）")) -> None:
+    """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报（每个文件只读取、审核一次）。"""
     moment = parse_moment(as_of, current_settings(), "--as-of")
-    summary = run_period(period, reason=reason, as_of=moment.isoformat() if moment else None)
+    summary = run_period(period, reason=reason, as_of=moment.isoformat() if moment else None,
+                         from_scratch=from_scratch)
     print_outputs(summary)
 
 

@@ -15,14 +15,17 @@ from zhuanbao.tasks.intake.registry import Submission, local
 from zhuanbao.tasks.intake.workbook import WorkbookRead
 
 
-def settle_outcomes(reads: list[tuple[Submission, WorkbookRead]], findings: pd.DataFrame) -> None:
-    """Set outcome, rules and messages of every read file from its findings (the caller commits)."""
+def settle_outcomes(reads: list[tuple[Submission, WorkbookRead | str | None]], findings: pd.DataFrame) -> None:
+    """Set outcome, rules and messages of every read file from its findings (the caller commits).
+
+    Each file comes with its read, or only with its read's error (None when it could be read)."""
     by_file = findings_by_file(findings[["file_id", "rule_id", "message", "severity"]])
     for row, read in reads:
         mine = by_file.get(row.id, [])
         row.rules = sorted({f["rule_id"] for f in mine})
         row.messages = [f["message"] for f in mine]
-        row.outcome = "rejected" if read.error or any(f["severity"] == "hard" for f in mine) else "accepted"
+        error = read.error if isinstance(read, WorkbookRead) else read
+        row.outcome = "rejected" if error or any(f["severity"] == "hard" for f in mine) else "accepted"
     latest: dict[str, Submission] = {}
     for row, _ in sorted(reads, key=lambda pair: (pair[0].received_at, pair[0].id)):
         if row.outcome == "accepted" and row.unit_code:

@@ -45,9 +45,13 @@ def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: 
     batches = build_batches(period, reads, reference, previous or {}, suites, account_units)
     parts = [_findings(suite, batches[suite.batch], run_suite(suite, batches[suite.batch], context))
              for suite in suites.values() if suite.batch in batches]
-    found = pd.concat([empty_findings(), *parts], ignore_index=True)
-    found["row"] = found["row"].astype("Int64")
-    found["explained"] = found["explained"].astype("boolean")
+    return ordered_findings(pd.concat([empty_findings(), *parts], ignore_index=True))
+
+
+def ordered_findings(found: pd.DataFrame) -> pd.DataFrame:
+    """Findings typed and ordered for receipts: by file, hard ones first, then sheet, row and rule
+    (a stable sort: ties keep the suites' order, however many files were checked together)."""
+    found = found.astype({"file_id": "int64", "row": "Int64", "explained": "boolean"})
     order = found.assign(_hard=found.severity != "hard")
     order = order.sort_values(["file_id", "_hard", "sheet", "row", "rule_id"], na_position="first", kind="stable")
     return order[FINDINGS_COLUMNS].reset_index(drop=True)

@@ -19,9 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from zhuanbao.tasks.core.results import source_version
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
 
 RUN_KEY = b"zhuanbao.run_id"
+INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)
+CODE_VERSION = source_version(Path(__file__).parent)
 COMMON = ["period", "unit_code", "source_sha256", "received_at", "on_time"]
 COLUMNS: dict[str, list[str]] = {
     "indicators": ["indicator_code", "month_value", "cumulative", "last_year_cumulative", "reported_growth", "note"],
@@ -49,11 +52,12 @@ def partition_path(curated_dir: Path | str, dataset: str, period: str) -> Path |
     return Path(local_path(curated_dir)) / dataset / f"period={period}" / "data.parquet"
 
 
-def _table(frame: pd.DataFrame, run_id: int | None) -> pa.Table:
+def _table(frame: pd.DataFrame, run_id: int | None, inputs: str | None = None) -> pa.Table:
     table = pa.Table.from_pandas(frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
-    if run_id is None:
-        return table
-    return table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: str(run_id).encode()})
+    extra = {RUN_KEY: str(run_id).encode()} if run_id is not None else {}
+    if inputs is not None:
+        extra[INPUTS_KEY] = inputs.encode()
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}) if extra else table
 
 
 def write_partition(curated_dir: Path | str, dataset: str, period: str, frame: pd.DataFrame,
@@ -63,26 +67,27 @@ def write_partition(curated_dir: Path | str, dataset: str, period: str, frame: p
 
 
 def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.DataFrame],
-                     run_id: int | None = None) -> dict[str, Path | str]:
+                     run_id: int | None = None, inputs: str | None = None) -> dict[str, Path | str]:
     """Publish one run's partitions of a period together: all written aside, then swapped in.
 
     The swap is journalled (`curated/.swap-<period>.json` lists the files written aside): a run killed
     during the swap is finished by the next reader or writer of the period (`finish_swap`), so the
     datasets of one step are never left from two runs. The run id is kept in each file's metadata.
     When every dataset already holds exactly these rows nothing is written (a rerun on the same
-    inputs leaves the files byte for byte as they were).
+    inputs leaves the files byte for byte as they were). `inputs` (a digest of what the frames were
+    built from) is kept in each file's metadata: `built_from` lets the next run skip the work.
     """
     targets = {name: partition_path(curated_dir, name, period) for name in frames}
     if is_remote_url(curated_dir):  # one PUT per object; object stores have no rename
         for name, frame in frames.items():
             fs, key = lake_fs(targets[name])
             sink = pa.BufferOutputStream()
-            pq.write_table(_table(frame, run_id), sink)
+            pq.write_table(_table(frame, run_id, inputs), sink)
             fs.pipe_file(key, sink.getvalue().to_pybytes())
         return targets
     finish_swap(curated_dir, period)
-    tables = {name: _table(frame, run_id) for name, frame in frames.items()}
-    if all(_same(targets[name], table) for name, table in tables.items()):
+    tables = {name: _table(frame, run_id, inputs) for name, frame in frames.items()}
+    if all(_same(targets[name], table, inputs) for name, table in tables.items()):
         return targets  # nothing changed: the files (and the run that wrote them) stay as they are
     pairs = []
     for name in frames:
@@ -101,12 +106,38 @@ def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.
     return targets
 
 
-def _same(target: Path, table: pa.Table) -> bool:
-    """The partition already holds exactly these rows (its run id aside)."""
+def _same(target: Path, table: pa.Table, inputs: str | None = None) -> bool:
+    """The partition already holds exactly these rows, built from the same inputs (its run id aside)."""
     try:
-        return target.exists() and pq.read_table(target).equals(table, check_metadata=False)
+        if not target.exists():
+            return False
+        stored = pq.read_table(target)
+        return stored.equals(table, check_metadata=False) and (
+            inputs is None or (stored.schema.metadata or {}).get(INPUTS_KEY) == inputs.encode())
     except (OSError, pa.ArrowInvalid):
         return False
+
+
+def partition_inputs(curated_dir: Path | str, dataset: str, period: str) -> str | None:
+    """The digest of what a partition was built from (its metadata), None if unknown or absent."""
+    target = partition_path(curated_dir, dataset, period)
+    try:
+        if isinstance(target, str):
+            fs, key = lake_fs(target)
+            with fs.open(key, "rb") as handle:
+                metadata = pq.read_schema(handle).metadata or {}
+        else:
+            finish_swap(curated_dir, period)
+            metadata = pq.read_schema(target).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return None
+    value = metadata.get(INPUTS_KEY)
+    return value.decode() if value else None
+
+
+def built_from(curated_dir: Path | str, datasets, period: str, inputs: str) -> bool:
+    """Every one of these partitions exists and was built from `inputs`."""
+    return all(partition_inputs(curated_dir, name, period) == inputs for name in datasets)
 
 
 def _journal(curated_dir: Path | str, period: str) -> Path:

@@ -5,32 +5,35 @@ reader: see tasks/intake/sandbox.py) is `rejected` here with a message for the c
 outcome and message are stored and later runs do not read the file again (`settled_read`); a
 readable file is `received` until the rules have spoken.
 
-Reads are incremental: each file's WorkbookRead is kept under `<home>/cache/reads/`, keyed by the
+Reads are done once per file: each file's read is stored as data (tasks/core/results.py, kind
+`reads`: one row per file with its unit, period, error and the tidy rows as JSON), keyed by the
 file's sha256, the reader's version (a hash of workbook.py, normalise.py and archive.py), the
-reference year's unit list and the size limit, so a rerun after a few late files reads only those.
-The rules are not cached: the check runs over the whole period in one batch (cheap), so a change
-to `expectations/*.json` rechecks every file.
+reference year's unit list, the file's suffix and the read limits; a rerun after a few late files
+reads only those. `PeriodReads` hands the period's reads to the steps that need them and loads a
+stored read only when a step asks for it (a rerun that changes nothing loads none).
 
 Reading is split so it can be mapped over workers: `read_jobs` turns files into WorkbookReads and
-touches neither the registry nor the cache (a pure function of the raw bytes, the reference and
-the settings); `read_period` loads the cached reads, hands only the uncached files to `read_many`
-(inline by default; the flow passes a mapper over its task runner, see tasks/runner.py), stores
-the new reads and applies what they say to the registry in one transaction.
+touches neither the registry nor the store (a pure function of the raw bytes, the reference and
+the settings); `period_reads` finds the stored reads, hands only the other files to `read_many`
+(inline by default; the flow passes a mapper over its task runner, see flows/runner.py), stores
+the new reads in one batch and applies what they say to the registry in one transaction.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import os
-import pickle
-import tempfile
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import pandas as pd
 
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.results import KEY, FileResults, digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.collect import read_raw
@@ -54,13 +57,10 @@ def reference_key(reference: Reference) -> str:
     return f"{reference.year}|{hashlib.sha256(units.encode()).hexdigest()}"  # short: hashed again per file
 
 
-def read_cache_path(settings: Settings, row: Submission, reference: Reference, ref_key: str | None = None) -> Path:
-    ref_key = reference_key(reference) if ref_key is None else ref_key
-    key = hashlib.sha256("|".join([row.sha256, reader_version(), ref_key,
-                                   Path(row.file_name).suffix.lower(), str(settings.max_file_bytes),
-                                   str(read_limits(settings))])
-                         .encode()).hexdigest()[:24]
-    return settings.home / "cache" / "reads" / row.sha256[:2] / f"{row.sha256}-{key}.pkl"
+def read_key(settings: Settings, row: Submission, ref_key: str) -> str:
+    """What a file's read depends on: its bytes, the reader, the reference's units, its suffix, the limits."""
+    return digest(row.sha256, reader_version(), ref_key, Path(row.file_name).suffix.lower(),
+                  settings.max_file_bytes, read_limits(settings))
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,6 @@ def read_jobs(settings: Settings, jobs: Sequence[ReadJob], reference: Reference)
 ReadMany = Callable[[list[ReadJob]], list[WorkbookRead]]
 
 
-def cached_read(settings: Settings, row: Submission, reference: Reference,
-                ref_key: str | None = None) -> WorkbookRead | None:
-    """The file's read from the cache when these bytes were read before with the same reader."""
-    try:
-        with read_cache_path(settings, row, reference, ref_key).open("rb") as handle:
-            return replace(pickle.load(handle), file_name=row.file_name)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-        return None
-
-
 def settled_read(row: Submission) -> WorkbookRead | None:
     """A file already found unreadable (H00) is settled: its stored message stands, it is not read again.
 
@@ -111,48 +101,108 @@ def settled_read(row: Submission) -> WorkbookRead | None:
     return None
 
 
-def _store(path: Path, read: WorkbookRead) -> None:
-    """Written aside then renamed: a reader never sees half a pickle."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(read, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+READ_COLUMNS = ["unit_code", "period", "error"]  # kept as columns beside the JSON, so the store can be queried
 
 
-def read_period(settings: Settings, db: Session, period: str, reference: Reference,
-                read_many: ReadMany | None = None) -> list[tuple[Submission, WorkbookRead]]:
+def payload(read: WorkbookRead) -> str:
+    """A read as JSON text (everything but the file name it arrived under and the derived frames)."""
+    fields = {f.name: getattr(read, f.name) for f in dataclasses.fields(read)
+              if f.name not in ("file_name", "_frames")}
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_payload(text: str, file_name: str) -> WorkbookRead:
+    return WorkbookRead(file_name=file_name, **json.loads(text))
+
+
+class PeriodReads(Sequence):
+    """The reads of a period's distinct files, in registry order, as (file_id, WorkbookRead).
+
+    A stored read is loaded from the store only when asked for (`subset`, or iterating over all);
+    `unit_codes` and `errors` are known without loading anything.
+    """
+
+    def __init__(self, store: FileResults, keys: dict[int, str], names: dict[int, str],
+                 unit_codes: dict[int, str | None], errors: dict[int, str | None], loaded: dict[int, WorkbookRead],
+                 fresh: set[int]):
+        self.store, self.keys, self.names = store, keys, names
+        self.unit_codes, self.errors, self.loaded = unit_codes, errors, loaded
+        self.fresh = fresh  # the files read in this run
+
+    @property
+    def file_ids(self) -> list[int]:
+        return list(self.keys)
+
+    def subset(self, file_ids) -> list[tuple[int, WorkbookRead]]:
+        """(file_id, read) of these files, in registry order, loading the stored ones in one pass."""
+        wanted = [fid for fid in self.keys if fid in set(file_ids)]
+        missing = [fid for fid in wanted if fid not in self.loaded]
+        if missing:
+            rows = self.store.load({self.keys[fid] for fid in missing}).set_index(KEY)["payload"]
+            for fid in missing:
+                self.loaded[fid] = from_payload(rows[self.keys[fid]], self.names[fid])
+        return [(fid, self.loaded[fid]) for fid in wanted]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        return self.subset(self.file_ids)[index]
+
+    def __iter__(self):
+        return iter(self.subset(self.file_ids))
+
+
+def period_reads(settings: Settings, db: Session, period: str, reference: Reference,
+                 read_many: ReadMany | None = None, *, from_scratch: bool = False) -> PeriodReads:
     """Read each distinct submission of the period (duplicates share their first arrival's read).
 
-    Cached reads are loaded here; the other files go to `read_many` in one batch (default: read
-    inline). The registry learns each file's unit and H00 rejections, committed once.
+    Stored reads are found by key (not loaded); the other files go to `read_many` in one batch
+    (default: read inline) and are stored. With `from_scratch` nothing stored is used. The registry
+    learns each file's unit and H00 rejections, committed once.
     """
     rows = submissions(db, period)
     firsts = [row for row in rows if row.outcome != "duplicate"]
+    store = FileResults(settings.home, "reads", period)
     ref_key = reference_key(reference)
-    found = {row.id: settled_read(row) or cached_read(settings, row, reference, ref_key) for row in firsts}
-    todo = [row for row in firsts if found[row.id] is None]
+    keys = {row.id: read_key(settings, row, ref_key) for row in firsts}
+    loaded = {row.id: read for row in firsts if (read := settled_read(row)) is not None}
+    stored = store.index(READ_COLUMNS) if not from_scratch else store.index([]).iloc[0:0]
+    todo = [row for row in firsts if row.id not in loaded and keys[row.id] not in stored.index]
     if todo:
         jobs = [ReadJob(row.raw_path, row.file_name) for row in todo]
         fresh = (read_many or (lambda batch: read_jobs(settings, batch, reference)))(jobs)
         if len(fresh) != len(todo):
             raise RuntimeError(f"读取结果数（{len(fresh)}）与待读文件数（{len(todo)}）不符")
-        for row, read in zip(todo, fresh):
-            _store(read_cache_path(settings, row, reference, ref_key), read)
-            found[row.id] = read
-    reads: list[tuple[Submission, WorkbookRead]] = []
-    by_id: dict[int, Submission] = {}
+        loaded.update({row.id: read for row, read in zip(todo, fresh)})
+        store.add(pd.DataFrame({KEY: [keys[row.id] for row in todo],
+                                "sha256": [row.sha256 for row in todo],
+                                "file_name": [row.file_name for row in todo],
+                                **{c: [getattr(read, c) for read in fresh] for c in READ_COLUMNS},
+                                "payload": [payload(read) for read in fresh]}))
+    unit_codes, errors = {}, {}
     for row in firsts:
-        read = found[row.id]
-        row.unit_code = read.unit_code
-        if read.error:
-            row.outcome, row.rules, row.messages = "rejected", ["H00"], [read.error]
-        by_id[row.id] = row
-        reads.append((row, read))
+        read = loaded.get(row.id)
+        unit_codes[row.id] = read.unit_code if read else _none(stored.at[keys[row.id], "unit_code"])
+        errors[row.id] = read.error if read else _none(stored.at[keys[row.id], "error"])
+        row.unit_code = unit_codes[row.id]
+        if errors[row.id]:
+            row.outcome, row.rules, row.messages = "rejected", ["H00"], [errors[row.id]]
     for row in rows:
-        if row.outcome == "duplicate" and row.duplicate_of in by_id:
-            row.unit_code = by_id[row.duplicate_of].unit_code
+        if row.outcome == "duplicate" and row.duplicate_of in unit_codes:
+            row.unit_code = unit_codes[row.duplicate_of]
     db.commit()
-    return reads
+    return PeriodReads(store, keys, {row.id: row.file_name for row in firsts}, unit_codes, errors, loaded,
+                       {row.id for row in todo})
+
+
+def _none(value):
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def read_period(settings: Settings, db: Session, period: str, reference: Reference,
+                read_many: ReadMany | None = None) -> list[tuple[Submission, WorkbookRead]]:
+    """Every distinct submission of the period with its read, all loaded (see `period_reads`)."""
+    reads = period_reads(settings, db, period, reference, read_many)
+    rows = {row.id: row for row in submissions(db, period)}
+    return [(rows[fid], read) for fid, read in reads]

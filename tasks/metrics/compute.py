@@ -10,14 +10,18 @@ growth targets (higher: growth â‰¥ target; a `lower` growth indicator: growth â‰
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from zhuanbao.tasks.core.periods import month_fraction, period_parts
 from zhuanbao.tasks.core.reference import Reference
+from zhuanbao.tasks.core.results import source_version
 from zhuanbao.tasks.metrics.frames import _typed
 from zhuanbao.tasks.metrics.scores import unit_scores
 
+CODE_VERSION = source_version(Path(__file__).parent)  # the metrics package: changed code recomputes the figures
 JUDGED = ["time_progress", "growth_pct", "completion", "on_track", "lagging", "double_half"]
 INDICATOR_COLUMNS = ["period", "unit_code", "unit_name", "indicator_code", "indicator_name",
                      "target_kind", "direction", "measure", "frequency", "target_value",
