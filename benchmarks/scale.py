@@ -1,16 +1,24 @@
-"""Province scale: per-file cost against the I/O floor, cold start, rerun, peak memory (issue 7).
+"""Province scale (issue 14): per-file cost against the I/O floor, cold start, reruns, peak memory.
 
-For each N (default 100 and 10,000 units cloned from the demo district, two months of
-workbooks), in the same run:
-  (a) the I/O floor — read every workbook of the month with python-calamine, write one parquet;
-  (b) the full monthly flow on the same files (a fresh process: Prefect's start is included);
-  (c) a rerun of the month after 1 % of units send late, corrected files.
-Month 1 (2020-03) is run first, untimed, so month 2 (2020-04) has last month's data like a real run.
-Prints one `key=value` line per figure (a stable format) and the summary ratios:
-  marginal = (b_N2 − b_N1) / (a_N2 − a_N1), fixed = b_N1, rerun = c/b at N2, peak RSS.
+For each N (default 100, 3,000 and 10,000 units cloned from the demo district, two months of
+workbooks), in the same run and on the same files:
+  floor     — read every workbook of the month with python-calamine and write one parquet (no checks);
+  full      — the monthly flow, `zhuanbao run` as the office runs it (a fresh process, Prefect's
+              temporary server included), after last month was run (untimed) so the checks compare;
+  nochange  — the same run again with nothing new (a scheduled rerun on a quiet day);
+  late      — a rerun after 1 % of units sent a corrected file late;
+  profile   — the full run again with `--from-scratch` under pyinstrument: its ten largest costs.
+For N = 100 also `cold_server`: the no-change rerun against a Prefect server already running.
 
-    python -m benchmarks.scale                 # N = 100 and 10,000 (≈ 25 min on 2 cores)
-    python -m benchmarks.scale --sizes 100 1000
+Printed (one `key=value` line per size, then the summary, a stable format):
+  marginal_<N1>_<N2> = (full_N2 − full_N1) / (floor_N2 − floor_N1)   target ≤ 2
+  cold_embedded_s    = wall seconds of the no-change rerun at N=100 (process start to exit)  ≤ 10
+  cold_server_s      = the same against a running server                                      ≤ 3
+  late_share_<N>     = (late − nochange) / full                                               ≤ 0.10
+  peak_rss_mb        = the largest resident set of any run                                    ≤ 2048
+
+    python -m benchmarks.scale                          # N = 100, 3,000 and 10,000 (≈ 30 min on 2 cores)
+    python -m benchmarks.scale --sizes 100 1000 --keep  # reuse the generated workbooks
 """
 from __future__ import annotations
 
@@ -18,6 +26,8 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +38,7 @@ from benchmarks.province import build_province
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD, BEFORE = "2020-04", "2020-03"
+STALE = ("zhuanbao.sqlite", "curated", "raw", "reports", "cache", ".prefect", "locks", "outbox", "floor.parquet")
 
 
 def io_floor(home: Path, period: str) -> float:
@@ -38,7 +49,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 t0 = time.perf_counter()
 files, sheets, rows, cells = [], [], [], []
-for path in sorted(Path({str(home / 'inbox' / period)!r}).iterdir()):
+for path in sorted(Path({str(home / 'inbox' / period)!r}).glob("*.xlsx")):
     book = CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
         for index, row in enumerate(book.get_sheet_by_name(name).to_python()):
@@ -51,44 +62,77 @@ print(time.perf_counter() - t0)
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def flow_run(home: Path, period: str, *, reason: str | None = None, as_of: str | None = None) -> dict:
-    """Run the monthly flow in a fresh process; wall seconds, the flow's own seconds and its peak RSS."""
-    args = {"period": period, "reason": reason, "as_of": as_of}
-    code = f"""
-import json, resource, time
+RUN = """
+import json, resource, sys, time
 t0 = time.perf_counter()
 from zhuanbao.flows.prefect_env import prepare_prefect
 from zhuanbao.tasks.core.settings import load_settings
 prepare_prefect(load_settings().home)
 from zhuanbao.flows.monthly import flow_for
-t1 = time.perf_counter()
-summary = flow_for()(**{args!r})  # what `zhuanbao run` calls
-t2 = time.perf_counter()
-print(json.dumps({{"import_s": t1 - t0, "flow_s": t2 - t1, "files": summary.get("files"),
-                  "self_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+args = json.loads(sys.argv[1])
+profile = args.pop("profile")
+if profile:
+    from pyinstrument import Profiler
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+summary = flow_for()(**args)  # what `zhuanbao run` calls
+if profile:
+    profiler.stop()
+    from benchmarks.scale import top_costs
+    print("PROFILE " + json.dumps(top_costs(profiler.last_session.root_frame())), flush=True)
+print(json.dumps({"files": summary.get("files"), "checked_now": summary.get("checked_now"),
+                  "rss_mb": max(resource.getrusage(who).ru_maxrss for who in
+                                (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024,
+                  "inside_s": time.perf_counter() - t0}))
 """
+
+
+def flow_run(home: Path, period: str, *, reason: str | None = None, as_of: str | None = None,
+             from_scratch: bool = False, profile: bool = False, api_url: str | None = None) -> dict:
+    """Run the monthly flow in a fresh process, as `zhuanbao run` does; its wall seconds and peak RSS."""
+    args = {"period": period, "reason": reason, "as_of": as_of, "from_scratch": from_scratch, "profile": profile}
     env = {**os.environ, "ZHUANBAO_HOME": str(home), "PREFECT_HOME": str(home / ".prefect"),
            "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("PREFECT_API_URL", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    out = subprocess.run([sys.executable, "-c", RUN, json.dumps(args)], capture_output=True, text=True, env=env,
+                         cwd=ROOT, check=False)
     wall = time.perf_counter() - t0
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    return {**result, "wall_s": wall}
+    lines = out.stdout.strip().splitlines()
+    result = {**json.loads(lines[-1]), "wall_s": wall}
+    for line in lines:
+        if line.startswith("PROFILE "):
+            result["profile"] = json.loads(line.removeprefix("PROFILE "))
+    return result
+
+
+def top_costs(root, count: int = 10) -> list[tuple[str, float]]:
+    """The functions with the most time spent in their own code (pyinstrument frames, summed by function)."""
+    own: dict[str, float] = {}
+    stack = [root]
+    while stack:
+        frame = stack.pop()
+        children = frame.children
+        spent = frame.time - sum(child.time for child in children)
+        where = f"{frame.function} ({Path(frame.file_path or '?').name}:{frame.line_no})"
+        own[where] = own.get(where, 0.0) + max(spent, 0.0)
+        stack.extend(children)
+    return sorted(own.items(), key=lambda item: -item[1])[:count]
 
 
 def send_late_files(home: Path, share: float = 0.01) -> int:
-    """1 % of units send a corrected workbook after the deadline (same figures, another note)."""
+    """1 % of units send a corrected workbook after the deadline (same figures, a note added)."""
+    from openpyxl import load_workbook
 
     inbox = home / "inbox" / PERIOD
     files = sorted(inbox.glob("*.xlsx"))
     late = files[:: max(1, round(1 / share))]
     arrival = time.mktime((2020, 5, 20, 10, 0, 0, 0, 0, -1))
     for path in late:
-        from openpyxl import load_workbook
-
         book = load_workbook(path)
         sheet = book.worksheets[-1]
         sheet.cell(row=sheet.max_row + 1, column=1, value="更正：补充说明")
@@ -98,49 +142,100 @@ def send_late_files(home: Path, share: float = 0.01) -> int:
     return len(late)
 
 
-def measure(n_units: int, root: Path, keep: bool) -> dict:
-    home = root / f"n{n_units}"
-    if not (keep and (home / "inbox" / PERIOD).is_dir()):
-        build_province(home, n_units, [BEFORE, PERIOD])
-    for stale in ("zhuanbao.sqlite", "curated", "raw", "reports", "cache", ".prefect", "locks"):
-        target = home / stale
+def clean(home: Path) -> None:
+    for name in STALE:
+        target = home / name
         if target.is_dir():
-            import shutil
-
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
     for late in (home / "inbox" / PERIOD).glob("*_更正.xlsx"):
         late.unlink()
-    figures = {"n": n_units}
-    figures["a_s"] = io_floor(home, PERIOD)
+
+
+def measure(n_units: int, root: Path, keep: bool, profile: bool) -> dict:
+    home = root / f"n{n_units}"
+    if not (keep and (home / "inbox" / PERIOD).is_dir()):
+        build_province(home, n_units, [BEFORE, PERIOD])
+    clean(home)
+    figures: dict = {"n": n_units}
+    figures["floor_s"] = io_floor(home, PERIOD)
     flow_run(home, BEFORE, as_of="2020-04-16T09:00:00+08:00")  # last month, untimed
     full = flow_run(home, PERIOD, as_of="2020-05-16T09:00:00+08:00")
-    figures.update({"b_s": full["wall_s"], "b_flow_s": full["flow_s"], "b_import_s": full["import_s"],
-                    "files": full["files"]})
+    nochange = flow_run(home, PERIOD, as_of="2020-05-16T09:00:00+08:00")
+    figures.update(files=full["files"], full_s=full["wall_s"], nochange_s=nochange["wall_s"],
+                   nochange_checked=nochange["checked_now"])
     figures["late_files"] = send_late_files(home)
-    rerun = flow_run(home, PERIOD, reason="1% 单位逾期更正")
-    figures.update({"c_s": rerun["wall_s"], "c_flow_s": rerun["flow_s"]})
-    import resource
-
-    figures["peak_rss_mb"] = max(full["self_rss_mb"], rerun["self_rss_mb"],
-                                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    late = flow_run(home, PERIOD, reason="1% 单位逾期更正")
+    figures.update(late_s=late["wall_s"], late_checked=late["checked_now"])
+    rss = [full["rss_mb"], nochange["rss_mb"], late["rss_mb"]]
+    if profile:
+        profiled = flow_run(home, PERIOD, reason="1% 单位逾期更正", from_scratch=True, profile=True)
+        figures["profile_s"] = profiled["wall_s"]
+        figures["profile"] = profiled["profile"]
+    figures["peak_rss_mb"] = max(rss)
     return figures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cold_with_server(home: Path) -> float:
+    """The no-change rerun's wall seconds when a Prefect server is already running."""
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home / ".prefect-server"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        import urllib.request
+
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        flow_run(home, PERIOD, api_url=api)  # the first run against a new server registers the flow
+        return flow_run(home, PERIOD, api_url=api)["wall_s"]
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs=2, default=[100, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 3_000, 10_000])
     parser.add_argument("--root", type=Path, default=Path("/tmp/zhuanbao-scale"))
     parser.add_argument("--keep", action="store_true", help="reuse generated workbooks")
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiled run")
     args = parser.parse_args()
-    print(f"date={date.today()} machine={platform.machine()} cores={os.cpu_count()} python={platform.python_version()}")
-    small, large = (measure(n, args.root, args.keep) for n in args.sizes)
-    for figures in (small, large):
-        print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
-    marginal = (large["b_s"] - small["b_s"]) / (large["a_s"] - small["a_s"])
-    print(f"marginal_ratio={marginal:.2f} fixed_cost_s={small['b_s']:.2f} "
-          f"rerun_ratio={large['c_s'] / large['b_s']:.3f} peak_rss_mb={max(small['peak_rss_mb'], large['peak_rss_mb']):.0f}")
+    print(f"date={date.today()} machine={platform.machine()} cores={os.cpu_count()} python={platform.python_version()}",
+          flush=True)
+    sizes = sorted(args.sizes)
+    results = []
+    for n in sizes:
+        figures = measure(n, args.root, args.keep, profile=not args.no_profile and n == sizes[-1])
+        results.append(figures)
+        print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+                       if k != "profile"), flush=True)
+    smallest = results[0]
+    cold_server = cold_with_server(args.root / f"n{smallest['n']}")
+    print(f"n={smallest['n']} cold_server_s={cold_server:.2f}", flush=True)
+    largest = results[-1]
+    if "profile" in largest:
+        print(f"profile of a from-scratch run at n={largest['n']} ({largest['profile_s']:.1f} s), own time:")
+        for where, seconds in largest["profile"]:
+            print(f"  {seconds:7.2f} s  {where}")
+    summary = [f"marginal_{a['n']}_{b['n']}={(b['full_s'] - a['full_s']) / (b['floor_s'] - a['floor_s']):.2f}"
+               for a, b in zip(results, results[1:])]
+    summary += [f"cold_embedded_s={smallest['nochange_s']:.2f}", f"cold_server_s={cold_server:.2f}"]
+    summary += [f"late_share_{r['n']}={(r['late_s'] - r['nochange_s']) / r['full_s']:.3f}" for r in results]
+    summary.append(f"peak_rss_mb={max(r['peak_rss_mb'] for r in results):.0f}")
+    print(" ".join(summary))
 
 
 if __name__ == "__main__":

@@ -105,10 +105,12 @@ def register(settings: Settings, db: Session, *, data: bytes, file_name: str, pe
 def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: str, period: str,
             received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
             refusal: str | None = None, arrival_note: str | None = None,
-            account_unit: str | None = None) -> Submission:
+            account_unit: str | None = None, flush: bool = True) -> Submission:
     """The registry row of an arrival whose bytes are kept (or, with `refusal`, refused unread).
 
     `seen` (from `first_arrivals`, kept up to date here) saves a query per file in a big inbox.
+    `flush=False` leaves the INSERT for the caller's one flush of the whole batch (`collect_inbox`):
+    the row has no id yet, and a duplicate of a row of the same batch is linked to it by `_link`.
     """
     seen = first_arrivals(db, period) if seen is None else seen
     first = None if refusal else seen.get(sha)
@@ -116,16 +118,27 @@ def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: 
                      received_at=utc(received_at), source=source,
                      raw_path="" if refusal else raw_key(sha, Path(file_name).suffix),
                      outcome="rejected" if refusal else "duplicate" if first else "received",
-                     duplicate_of=first.id if first else None,
+                     duplicate_of=first.id if first is not None else None,
                      unit_code=first.unit_code if first else None, rules=["H00"] if refusal else [],
                      messages=[refusal] if refusal else [f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first
                      else [], registered_at=utc(datetime.now(settings.tz)), arrival_note=arrival_note,
                      account_unit=account_unit)
     db.add(row)
-    db.flush()
+    if flush:
+        db.flush()
     if not refusal:
         seen.setdefault(sha, row)
     return row
+
+
+def _link(db: Session, rows: list[Submission], seen: dict[str, Submission]) -> None:
+    """Flush a batch of new rows in one go, then point duplicates at first arrivals of the same batch."""
+    db.flush()
+    pending = [row for row in rows if row.outcome == "duplicate" and row.duplicate_of is None]
+    for row in pending:
+        row.duplicate_of = seen[row.sha256].id
+    if pending:
+        db.flush()
 
 
 def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
@@ -214,6 +227,7 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
     unchanged = {(r.file_name, r.size, r.received_at) for r in rows}  # same name, size and time: not re-read
     seen = first_arrivals(db, period)
     now = datetime.now(settings.tz)
+    added: list[Submission] = []
     for path in inbox_files(settings, period):
         info = path.lstat()
         arrival, note = arrival_of(path, settings, now)
@@ -226,9 +240,10 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
             continue
         if refusal:
             row = _record(settings, db, sha=refused_key(path.name, info), size=size, file_name=path.name,
-                          period=period, received_at=arrival, source="inbox", refusal=refusal, arrival_note=note)
+                          period=period, received_at=arrival, source="inbox", refusal=refusal, arrival_note=note,
+                          flush=False)
             known.add((path.name, row.sha256))
-            result.registered.append(row.id)
+            added.append(row)
             continue
         try:
             sha, size = keep_file(settings, path, path.suffix)
@@ -238,8 +253,11 @@ def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime 
             result.already_known += 1
             continue
         row = _record(settings, db, sha=sha, size=size, file_name=path.name, period=period,
-                      received_at=arrival, source="inbox", seen=seen, arrival_note=note)
+                      received_at=arrival, source="inbox", seen=seen, arrival_note=note, flush=False)
         known.add((path.name, row.sha256))
+        added.append(row)
+    _link(db, added, seen)  # the registry rows of the whole inbox in one transaction
+    for row in added:
         (result.duplicates if row.outcome == "duplicate" else result.registered).append(row.id)
     db.commit()
     return result
