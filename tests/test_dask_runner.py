@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.same_results import curated_files, registry_outcomes
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.curated.consolidate import read_partition
 from zhuanbao.tasks.demo.scenario import prepare_demo_home
@@ -79,6 +80,13 @@ def test_the_flow_on_a_dask_local_cluster_gives_the_default_runners_data(tmp_pat
     assert got.keys() == expected.keys()
     for key, frame in expected.items():
         pd.testing.assert_frame_equal(got[key], frame, check_exact=True, obj=str(key))
+    # byte for byte: each home's runs are its runs 1 and 2, so even the run id in the files' metadata agrees
+    thread_files, dask_files = (curated_files(load_settings(home=tmp_path / name)) for name in ("thread", "dask"))
+    assert len(thread_files) == len(expected) and dask_files.keys() == thread_files.keys()
+    assert [path for path in thread_files if dask_files[path] != thread_files[path]] == []
+    outcomes = registry_outcomes(load_settings(home=tmp_path / "thread"))
+    assert {row[9] for row in outcomes} >= {"accepted", "rejected"}
+    assert registry_outcomes(load_settings(home=tmp_path / "dask")) == outcomes
     for period, _ in PERIODS:
         assert status(tmp_path / "dask", period) == status(tmp_path / "thread", period)
 
