@@ -170,18 +170,36 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
 
 
 def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
-    """Write the latest accepted submission of each unit to curated/<form>/period=…/ — unless the
-    partitions were built from exactly these accepted files already (then nothing is loaded)."""
+    """Write the latest accepted submission of each unit to curated/<form>/period=…/.
+
+    Nothing is loaded when the partitions were built from exactly these accepted files; when only
+    some units' accepted files changed, only those files' rows are loaded and merged with the other
+    units' rows already in the partitions (built on the same reader and code: `base`).
+    """
+    from zhuanbao.tasks.intake.read import read_limits, reader_version, reference_key
+
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
         accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
-    inputs = digest(curated.CODE_VERSION, accepted.to_csv(index=False),
-                    *(reads.keys[fid] for fid in accepted.file_id))
-    if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, FORMS, ctx.period, inputs):
-        return {form: str(curated.partition_path(ctx.settings.curated_dir, form, ctx.period)) for form in FORMS}
-    frames = tidy_frames(reads.subset(accepted.file_id))
-    out = {form: curated.curated_rows(form, frames[form], accepted, ctx.period) for form in FORMS}
-    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, out, ctx.run_id, inputs=inputs)
+    base = digest(curated.CODE_VERSION, reader_version(), reference_key(ctx.reference), read_limits(ctx.settings))
+    inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
+    folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
+    if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
+        return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
+    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period) for form in FORMS}
+    if old and all(t is not None and (curated.partition_inputs(folder, f, ctx.period) or "").startswith(f"{base}/")
+                   for f, t in old.items()):
+        known = set().union(*(curated.unit_sources(t, zone) for t in old.values()))
+        unchanged = {source[0] for source in curated.unit_sources(accepted, zone) & known}
+    else:
+        unchanged = set()
+    changed = accepted[~accepted.unit_code.isin(unchanged)]
+    frames = tidy_frames(reads.subset(changed.file_id))
+    out = {}
+    for form in FORMS:
+        fresh = curated.form_table(form, curated.curated_rows(form, frames[form], changed, ctx.period), zone)
+        out[form] = curated.merge_units(form, old[form], unchanged, fresh) if unchanged else fresh
+    written = curated.write_partitions(folder, ctx.period, out, ctx.run_id, inputs=inputs)
     return {form: str(path) for form, path in written.items()}
 
 

@@ -38,7 +38,7 @@ def run_month(settings, period, as_of, reason, *, from_scratch=False, report=Tru
         steps.metrics(ctx, status)
         if report:
             steps.report(ctx, status)
-    return {**counts, "fresh_reads": len(reads.fresh)}
+    return {**counts, "fresh_reads": len(reads.fresh), "loaded": len(reads.loaded)}
 
 
 def _arrive(src: Path, target: Path, moment: str) -> None:
@@ -121,6 +121,8 @@ def test_incremental_runs_give_the_answers_of_from_scratch_runs_and_do_only_new_
     late_rerun, may_rerun, nothing_new = counts[-3:]
     assert late_rerun["fresh_reads"] == 2  # the corrected and the late file (the duplicate is not read)
     assert late_rerun["checked_now"] == 2
+    assert late_rerun["loaded"] <= 3  # only those two (and any file settled as unreadable) are in memory:
+    # the other units' curated rows were kept, not rebuilt from their reads
     assert may_rerun["fresh_reads"] == 0
     assert may_rerun["checked_now"] == 1  # only T02's May file: its unit's April figures changed
     assert nothing_new["fresh_reads"] == 0 and nothing_new["checked_now"] == 0

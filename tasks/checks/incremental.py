@@ -96,7 +96,8 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
         markers = pd.DataFrame({"file_id": pd.Series(clean, dtype="int64")})
         rows = pd.concat([fresh, markers], ignore_index=True)
         store.add(rows.assign(**{KEY: rows.file_id.map(keys)}).drop(columns="file_id")[[KEY, *FINDINGS_COLUMNS[1:]]])
-    done = [fid for fid in reads.file_ids if fid not in set(todo)]
+    pending = set(todo)
+    done = [fid for fid in reads.file_ids if fid not in pending]
     if done:
         owners = pd.DataFrame({KEY: [keys[fid] for fid in done], "file_id": pd.Series(done, dtype="int64")})
         old = owners.merge(store.load(owners[KEY]), on=KEY, sort=False)

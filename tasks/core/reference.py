@@ -111,7 +111,8 @@ def decode_table(data: bytes) -> tuple[str, str]:
 def is_comment(frame: pd.DataFrame) -> pd.Series:
     """Rows whose first cell starts with `#` (the example rows `zhuanbao init` writes) or that are empty."""
     first = frame.iloc[:, 0].str.strip() if len(frame.columns) else pd.Series(dtype=str)
-    return first.str.startswith("#") | frame.apply(lambda r: all(not str(v).strip() for v in r), axis=1)
+    blank = frame.astype(str).apply(lambda column: column.str.strip() == "").all(axis=1)  # column-wise: fast
+    return first.str.startswith("#") | blank
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from zhuanbao.tasks.core.forms import NUMERIC
 from zhuanbao.tasks.core.results import source_version
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
 
@@ -45,6 +47,45 @@ def curated_rows(form: str, frame: pd.DataFrame, accepted: pd.DataFrame, period:
     return keep.sort_values(["unit_code", code], ignore_index=True)
 
 
+def form_table(form: str, rows: pd.DataFrame, timezone: str) -> pa.Table:
+    """A form's curated rows as a table of the contract's fixed types (numbers float64, text string,
+    `received_at` a timestamp in the office's zone), whatever pandas inferred, sorted by unit and code.
+
+    Fixed types make a partition built in pieces (`merge_units`) the same bytes as one built whole.
+    """
+    numeric = set(NUMERIC[form])
+    fields = _source_fields(timezone) + [pa.field(c, pa.float64() if c in numeric else pa.string())
+                                         for c in COLUMNS[form]]
+    frame = rows.drop(columns=["period"], errors="ignore")[[f.name for f in fields]]
+    table = pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
+    return _sorted(form, table.replace_schema_metadata(None))
+
+
+def _sorted(form: str, table: pa.Table) -> pa.Table:
+    return table.sort_by([("unit_code", "ascending"), (COLUMNS[form][0], "ascending")]).combine_chunks()
+
+
+def merge_units(form: str, old: pa.Table, keep_units: set[str], new: pa.Table) -> pa.Table:
+    """The old partition's rows of `keep_units` with the `new` rows (other units'), sorted as `form_table`."""
+    kept = old.replace_schema_metadata(None).filter(
+        pc.is_in(old["unit_code"], value_set=pa.array(sorted(keep_units), type=pa.string())))
+    return _sorted(form, pa.concat_tables([kept.cast(new.schema), new]))
+
+
+def _source_fields(timezone: str) -> list[pa.Field]:
+    return [pa.field("unit_code", pa.string()), pa.field("source_sha256", pa.string()),
+            pa.field("received_at", pa.timestamp("us", tz=timezone)), pa.field("on_time", pa.bool_())]
+
+
+def unit_sources(table: pa.Table | pd.DataFrame, timezone: str) -> set[tuple]:
+    """(unit_code, source_sha256, received_at, on_time) of each unit in a curated form table, or in the
+    accepted files (`outcomes.accepted_files`): a unit whose tuple is unchanged has the same rows."""
+    fields = _source_fields(timezone)
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table[[f.name for f in fields]], schema=pa.schema(fields), preserve_index=False)
+    return set(zip(*(table[f.name].to_pylist() for f in fields))) if table.num_rows else set()
+
+
 def partition_path(curated_dir: Path | str, dataset: str, period: str) -> Path | str:
     """The partition's file: a local Path, or a URL when `curated_dir` is a remote fsspec URL."""
     if is_remote_url(curated_dir):
@@ -52,8 +93,9 @@ def partition_path(curated_dir: Path | str, dataset: str, period: str) -> Path |
     return Path(local_path(curated_dir)) / dataset / f"period={period}" / "data.parquet"
 
 
-def _table(frame: pd.DataFrame, run_id: int | None, inputs: str | None = None) -> pa.Table:
-    table = pa.Table.from_pandas(frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
+def _table(frame: pd.DataFrame | pa.Table, run_id: int | None, inputs: str | None = None) -> pa.Table:
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
+        frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
     extra = {RUN_KEY: str(run_id).encode()} if run_id is not None else {}
     if inputs is not None:
         extra[INPUTS_KEY] = inputs.encode()
@@ -170,6 +212,12 @@ def partition_run(curated_dir: Path | str, dataset: str, period: str) -> int | N
 
 def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.DataFrame | None:
     """One period of a dataset with its `period` column, or None when it was never written."""
+    table = read_partition_table(curated_dir, dataset, period)
+    return None if table is None else table.to_pandas().assign(period=period)
+
+
+def read_partition_table(curated_dir: Path | str, dataset: str, period: str) -> pa.Table | None:
+    """One period of a dataset as stored (no `period` column), or None when it was never written."""
     target = partition_path(curated_dir, dataset, period)
     if isinstance(target, str):
         fs, key = lake_fs(target)
@@ -177,8 +225,8 @@ def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.Dat
             data = fs.cat_file(key)
         except FileNotFoundError:
             return None
-        return pq.read_table(pa.BufferReader(data)).to_pandas().assign(period=period)
+        return pq.read_table(pa.BufferReader(data))
     finish_swap(curated_dir, period)
     if not target.exists():
         return None
-    return pq.read_table(target).to_pandas().assign(period=period)
+    return pq.read_table(target)

@@ -135,7 +135,8 @@ class PeriodReads(Sequence):
 
     def subset(self, file_ids) -> list[tuple[int, WorkbookRead]]:
         """(file_id, read) of these files, in registry order, loading the stored ones in one pass."""
-        wanted = [fid for fid in self.keys if fid in set(file_ids)]
+        chosen = set(file_ids)
+        wanted = [fid for fid in self.keys if fid in chosen]
         missing = [fid for fid in wanted if fid not in self.loaded]
         if missing:
             rows = self.store.load({self.keys[fid] for fid in missing}).set_index(KEY)["payload"]
