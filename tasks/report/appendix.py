@@ -2,9 +2,9 @@
 
 `appendix_tables` turns the metrics frames (and the submission rows and 问题清单 the context
 already computed) into `{"sheets": [{"name", "columns", "rows"}]}` — plain JSON, kept in the
-report context under `appendix` so the issue's digest and its `.json` cover it. `write_appendix`
-writes it with openpyxl in write-only mode: Chinese headers, the header row frozen and
-filtered, column widths from the content. Each sheet starts with a title row naming the report and
+report context under `appendix` so the issue's digest covers it. `write_appendix` streams it
+(tasks/report/xlsx.py; openpyxl's cell object per value was most of a province's report step):
+Chinese headers, the header row frozen and filtered, column widths from the content. Each sheet starts with a title row naming the report and
 the month; every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
 万元 amounts with thousands separators and one decimal; counts whole); 报送时间 is a real date and
 time; a column holds one measure (增速目标 and 数量目标 apart).
@@ -130,6 +130,7 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
 
 
 DATE_COLUMNS = {"报送时间"}  # ISO strings in the JSON, real date-times in the workbook
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def number_format(column: str, values: list) -> str | None:
@@ -153,50 +154,35 @@ def _width(value) -> int:
 
 
 def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
-    """The 附表 workbook at `path` (write-only openpyxl: one pass, little memory); `title` heads each sheet."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """The 附表 workbook at `path`, streamed (tasks/report/xlsx.py: one pass, one string per cell);
+    `title` heads each sheet."""
+    from zhuanbao.tasks.report.xlsx import HEADER, TITLE, XlsxWriter
 
-    from zhuanbao.tasks.core.text import text_cell
-
-    book = Workbook(write_only=True)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    plans = []
     for sheet in appendix["sheets"]:
-        ws = book.create_sheet(sheet["name"])
         columns, rows = sheet["columns"], sheet["rows"]
-        formats = [("yyyy-mm-dd hh:mm" if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
+        formats = [(DATE_FORMAT if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
                    for i, c in enumerate(columns)]
-        for i, column in enumerate(columns):
-            widest = max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]), 16 if column in DATE_COLUMNS else 0])
-            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 8), MAX_WIDTH)
-        ws.freeze_panes = "A3"
-        if columns:
-            ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{len(rows) + 2}"
-        heading = text_cell(ws, f"{title}：{sheet['name']}" if title else sheet["name"])
-        heading.font = Font(bold=True, size=14)
-        ws.append([heading])
-        header = []
-        for column in columns:
-            cell = text_cell(ws, column)
-            cell.font, cell.fill, cell.alignment = bold, fill, middle
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            cells = []
-            for value, fmt in zip(row, formats):
-                if isinstance(value, str) and fmt == "yyyy-mm-dd hh:mm" and value:
-                    value = datetime.fromisoformat(value).replace(tzinfo=None)  # shown in the office's time zone
-                if isinstance(value, str):
-                    cells.append(text_cell(ws, value))  # unit text and file names stay text, never formulas
-                    continue
-                cell = WriteOnlyCell(ws, value=value)
-                if fmt and value is not None:
-                    cell.number_format = fmt
-                cells.append(cell)
-            ws.append(cells)
+        widths = [min(max(max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]),
+                               16 if column in DATE_COLUMNS else 0]) + 2, 8), MAX_WIDTH)
+                  for i, column in enumerate(columns)]
+        plans.append((sheet, formats, widths))
+    used = list(dict.fromkeys(f for _, formats, _ in plans for f in formats if f))
     path = Path(path)
-    book.save(path)
+    with XlsxWriter(path, used) as book:
+        for sheet, formats, widths in plans:
+            columns, rows = sheet["columns"], sheet["rows"]
+            styles = [book.style_of(f) for f in formats]
+            dates = [i for i, f in enumerate(formats) if f == DATE_FORMAT]
+            with book.sheet(sheet["name"], widths, frozen_rows=2, filter_row=2 if columns else None,
+                            rows=len(rows)) as ws:
+                ws.row([f"{title}：{sheet['name']}" if title else sheet["name"]], TITLE)
+                ws.row(list(columns), HEADER)
+                for row in rows:
+                    if dates:
+                        row = list(row)
+                        for i in dates:
+                            if isinstance(row[i], str) and row[i]:  # shown in the office's time zone
+                                row[i] = datetime.fromisoformat(row[i]).replace(tzinfo=None)
+                    ws.row(row, styles, text_style=0)
     return path

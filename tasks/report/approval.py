@@ -220,7 +220,7 @@ def _render_signed(settings: Settings, row: ReportIssue, signer: str, at: dateti
     for path in paths.values():
         if path.exists():  # a signing that failed half-way left files behind
             path.chmod(stat.S_IWUSR | stat.S_IRUSR)
-    write_documents(context, paths, settings)
+    write_documents(context, paths, settings, appendix_from=_paths(row)["xlsx"])
     for path in paths.values():
         os.chmod(path, 0o444)
     return paths

@@ -37,10 +37,33 @@ FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 
 
 def inputs_digest(context: dict) -> str:
-    """sha256 of the context without its issue fields (number, date, revision, notes)."""
+    """sha256 of the context without its issue fields (number, date, revision, notes).
+
+    A saved .json (`saved_context`) keeps the 附表's rows only in the workbook: its digest is the one
+    recorded beside them when it was written."""
+    if "inputs_digest" in context and not has_rows(context.get("appendix")):
+        return context["inputs_digest"]
     body = {key: value for key, value in context.items() if key != "issue"}
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def has_rows(appendix: dict | None) -> bool:
+    """The 附表's data itself (a context as built), not the summary a saved .json keeps."""
+    return bool(appendix) and all("rows" in sheet for sheet in appendix.get("sheets", []))
+
+
+def saved_context(context: dict, workbook: str, digest: str) -> dict:
+    """What the issue's .json keeps: the context with the 附表 as its sheets' names, columns and row
+    counts (the rows are in `workbook`: a province's rows would make the file, and every step that
+    reads it, grow with the number of units), without `revision_data` (kept in the registry with
+    the issue), and with the digest of the whole context."""
+    appendix = context.get("appendix") or {"sheets": []}
+    if has_rows(appendix):
+        appendix = {"workbook": workbook, "sheets": [{"name": s["name"], "columns": s["columns"],
+                                                      "row_count": len(s["rows"])} for s in appendix["sheets"]]}
+    kept = {key: value for key, value in context.items() if key != "revision_data"}
+    return {**kept, "appendix": appendix, "inputs_digest": digest}
 
 
 def file_stem(period: str, issue_no: int, revision: int) -> str:
@@ -95,7 +118,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
             full = {**context, "issue": draft_fields(settings, period, latest.issue_no, latest.revision, issued,
                                                      (latest.changes or {}).get("notes", []), latest.reason)}
-            write_documents(full, paths, settings)
+            write_documents(full, paths, settings, digest)
             return _result(latest, paths, True, digest)
         from zhuanbao.tasks.report.approval import never_signed, record_draft, record_redraft
 
@@ -113,7 +136,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                                                  changes.get("notes", []), reason)}
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
-        write_documents(full, paths, settings)
+        write_documents(full, paths, settings, digest)
         if replace:
             row = latest
             row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
@@ -131,10 +154,14 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         return _result(row, paths, True, digest)
 
 
-def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -> None:
+def write_documents(context: dict, paths: dict[str, Path], settings: Settings, digest: str | None = None, *,
+                    appendix_from: Path | None = None) -> None:
     """The three documents, the Excel 附表 and the context .json of one issue at `paths`: written under
     temporary names in a staging folder, then renamed into place (the .json last: it is what a later
-    publish compares with), so a full disk or a kill never leaves a half-written 专报 under its final name."""
+    publish compares with), so a full disk or a kill never leaves a half-written 专报 under its final name.
+
+    A context read back from a saved .json has no 附表 rows: its workbook is copied from `appendix_from`
+    (the 附表 does not depend on the issue fields)."""
     from zhuanbao.tasks.report.appendix import write_appendix
     from zhuanbao.tasks.report.render import render_all
 
@@ -146,10 +173,16 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings) -
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
         render_all(context, aside["json"].with_suffix(""), home=settings.home)
-        period = context.get("period") or {}
-        write_appendix(context.get("appendix") or {"sheets": []}, aside["xlsx"],
-                       title=f"{context.get('title', '')} {period.get('label', '')} 附表".strip())
-        aside["json"].write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+        period, appendix = context.get("period") or {}, context.get("appendix") or {"sheets": []}
+        if has_rows(appendix) or not appendix["sheets"]:
+            write_appendix(appendix, aside["xlsx"],
+                           title=f"{context.get('title', '')} {period.get('label', '')} 附表".strip())
+        elif appendix_from is not None and Path(appendix_from).exists():
+            shutil.copyfile(appendix_from, aside["xlsx"])
+        else:
+            raise FileNotFoundError(f"找不到附表 {appendix.get('workbook') or paths['xlsx'].name}：请重跑该月份重新生成草稿")
+        saved = saved_context(context, paths["xlsx"].name, digest or inputs_digest(context))
+        aside["json"].write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
         for fmt in sorted(paths, key=lambda f: f == "json"):
             os.replace(aside[fmt], paths[fmt])
     finally:

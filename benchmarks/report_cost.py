@@ -1,0 +1,137 @@
+"""The report step's cost at two province sizes, in one run (issue 14: it must not grow with N beyond the 附表).
+
+For each N (default 100 and 3,000 units, benchmarks/province.py), the monthly flow runs 2020-03 and
+2020-04 once, untimed (`--keep` reuses a province already run). Then, in a fresh process on a copy
+of that home, `steps.report` (tasks/steps.py, what the flow's 生成专报 step calls) is timed twice:
+  fresh     — the period's issue removed from the registry and reports/, so a whole draft is built
+              (context, HTML, PDF, Word, 附表, .json);
+  unchanged — the same step again with nothing changed: it must find the issue and build nothing.
+Prefect, WeasyPrint, docxtpl, openpyxl and matplotlib are imported before the clock starts (the flow
+has them loaded by then). Prints wall and CPU seconds (`process_time`: the machine is shared), the
+large/small ratios, and with `--profile` the largest costs of the fresh step from pyinstrument.
+
+    python -m benchmarks.report_cost                       # N = 100 and 3,000
+    python -m benchmarks.report_cost --sizes 100 1000 --keep --profile
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from benchmarks.province import build_province
+from benchmarks.scale import BEFORE, PERIOD, flow_run
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = {BEFORE: "2020-04-16T09:00:00+08:00", PERIOD: "2020-05-16T09:00:00+08:00"}
+
+MEASURE = r"""
+import json, os, shutil, sys, time
+from pathlib import Path
+
+home, profile = Path(sys.argv[1]), sys.argv[2] == "1"
+import prefect, weasyprint, docxtpl, openpyxl, matplotlib  # noqa: F401  (loaded in the flow before 生成专报)
+from sqlalchemy import delete
+
+from zhuanbao.tasks import steps
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.intake.registry import ReportIssue, session
+from zhuanbao.tasks.report.approval import ApprovalEvent
+import zhuanbao.tasks.report.render  # noqa: F401
+
+settings = load_settings(home=home)
+with session(settings.db_url) as db:  # no issue of the period yet: the step builds a whole draft
+    db.execute(delete(ApprovalEvent).where(ApprovalEvent.period == PERIOD))
+    db.execute(delete(ReportIssue).where(ReportIssue.period == PERIOD))
+    db.commit()
+shutil.rmtree(settings.reports_dir(PERIOD), ignore_errors=True)
+
+
+def timed(ctx, status, profiler=None):
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.start()
+    out = steps.report(ctx, status)
+    if profiler:
+        profiler.stop()
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+with steps.recorded_run(settings, PERIOD, as_of=AS_OF) as record:
+    ctx = record.context
+    status = steps.period_status(ctx)
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.002)
+    fresh, fresh_s, fresh_cpu = timed(ctx, status, profiler)
+    again, again_s, again_cpu = timed(ctx, status)
+assert fresh["created"] and not again["created"], (fresh["created"], again["created"])
+tree = profiler.output_text(unicode=True, color=False) if profiler else ""
+print(json.dumps({"fresh_s": fresh_s, "fresh_cpu_s": fresh_cpu, "unchanged_s": again_s, "unchanged_cpu_s": again_cpu,
+                  "xlsx_kb": Path(fresh["xlsx"]).stat().st_size / 1024,
+                  "json_kb": Path(fresh["json"]).stat().st_size / 1024, "tree": tree}))
+"""
+
+
+def prepare(n_units: int, root: Path, keep: bool) -> Path:
+    """A province of n_units with 2020-03 and 2020-04 run once through the monthly flow."""
+    home = root / f"n{n_units}"
+    if keep and (home / "reports" / PERIOD).is_dir():
+        return home
+    build_province(home, n_units, [BEFORE, PERIOD])
+    for period in (BEFORE, PERIOD):
+        flow_run(home, period, as_of=AS_OF[period])
+    return home
+
+
+def measure(home: Path, profile: bool) -> dict:
+    """steps.report fresh and unchanged, in a fresh process on a copy of `home`."""
+    work = home.with_name(home.name + "-report")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(home, work, ignore=shutil.ignore_patterns("inbox", ".prefect", "raw"))
+    code = f"PERIOD, AS_OF = {PERIOD!r}, {AS_OF[PERIOD]!r}\n" + MEASURE
+    env = {**os.environ, "ZHUANBAO_HOME": str(work), "PREFECT_HOME": str(work / ".prefect"),
+           "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("PREFECT_API_URL", None)
+    out = subprocess.run([sys.executable, "-c", code, str(work), "1" if profile else "0"], capture_output=True,
+                         text=True, env=env, cwd=ROOT, check=False)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    shutil.rmtree(work, ignore_errors=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs=2, default=[100, 3000])
+    parser.add_argument("--root", type=Path, default=Path("/tmp/zhuanbao-report-cost"))
+    parser.add_argument("--keep", action="store_true", help="reuse provinces already built and run")
+    parser.add_argument("--profile", action="store_true", help="print the largest costs of each fresh step")
+    parser.add_argument("--profile-lines", type=int, default=40)
+    args = parser.parse_args()
+    print(f"date={date.today()} machine={platform.machine()} cores={os.cpu_count()} python={platform.python_version()}")
+    results = {}
+    for n in args.sizes:
+        results[n] = measure(prepare(n, args.root, args.keep), args.profile)
+        r = results[n]
+        print(f"n={n} fresh_s={r['fresh_s']:.2f} fresh_cpu_s={r['fresh_cpu_s']:.2f} "
+              f"unchanged_s={r['unchanged_s']:.2f} unchanged_cpu_s={r['unchanged_cpu_s']:.2f} "
+              f"xlsx_kb={r['xlsx_kb']:.0f} json_kb={r['json_kb']:.0f}")
+        if args.profile:
+            print(f"  profile of the fresh step, n={n} (pyinstrument, largest costs):")
+            print("\n".join("    " + line for line in r["tree"].splitlines()[8:8 + args.profile_lines]))
+    small, large = (results[n] for n in args.sizes)
+    print(f"ratio_fresh_wall={large['fresh_s'] / small['fresh_s']:.2f} "
+          f"ratio_fresh_cpu={large['fresh_cpu_s'] / small['fresh_cpu_s']:.2f} "
+          f"ratio_unchanged_cpu={large['unchanged_cpu_s'] / max(small['unchanged_cpu_s'], 1e-3):.2f}")
+
+
+if __name__ == "__main__":
+    main()

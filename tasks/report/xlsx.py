@@ -1,0 +1,214 @@
+"""A streaming .xlsx writer for the 附表: one pass, one string per cell, straight into the zip.
+
+openpyxl (even write-only) builds a Python cell object with styles per value: at a province's
+size that was most of the report step. The 附表 needs little of Excel — text, numbers, date-times,
+a few fixed styles (title, header, one number format per column), column widths, a frozen header
+and an auto-filter — so each sheet is written here as SpreadsheetML text:
+
+- every string is a shared string (`t="s"`): shown as text, never a formula (no `<f>` is ever written),
+  and cleaned by tasks/core/text.clean_text like every string we write into a workbook;
+- numbers as `<v>`, non-finite ones left empty; `datetime` as Excel serial days with its format;
+- the zip's timestamps are fixed, so the same 附表 gives the same bytes.
+"""
+from __future__ import annotations
+
+import math
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from zhuanbao.tasks.core.text import clean_text
+
+TITLE, HEADER = 1, 2  # cellXfs of the title row and the header row; number formats follow from 3
+EPOCH = datetime(1899, 12, 30)
+_FIXED = (1980, 1, 1, 0, 0, 0)
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class SheetWriter:
+    """Rows of one sheet, streamed into its part of the zip (`XlsxWriter.sheet`)."""
+
+    def __init__(self, book: XlsxWriter, stream, columns: int):
+        self._book, self._stream, self._letters = book, stream, [column_letter(i + 1) for i in range(columns)]
+        self.rows = 0
+
+    def row(self, values: list, styles: list[int] | int = 0, text_style: int | None = None) -> None:
+        """One row: str → shared text, int/float → number, datetime → date-time, None or '' → empty cell.
+        `styles`: one style for the row or one per column; `text_style`, if given, for its strings."""
+        self.rows += 1
+        n, parts = self.rows, [f'<row r="{self.rows}">']
+        for i, value in enumerate(values):
+            if value is None or value == "":  # an empty cell, as openpyxl leaves an empty string
+                continue
+            style = styles if isinstance(styles, int) else styles[i]
+            ref, s = f"{self._letters[i]}{n}", f' s="{style}"' if style else ""
+            if isinstance(value, str):
+                s = f' s="{text_style}"' if text_style else "" if text_style is not None else s
+                parts.append(f'<c r="{ref}"{s} t="s"><v>{self._book.string(value)}</v></c>')
+            elif isinstance(value, datetime):
+                days = (value.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
+                parts.append(f'<c r="{ref}"{s}><v>{days!r}</v></c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, (int, float)) and math.isfinite(value):
+                parts.append(f'<c r="{ref}"{s}><v>{value!r}</v></c>')
+        parts.append("</row>")
+        self._stream.write("".join(parts).encode("utf-8"))
+
+
+class XlsxWriter:
+    """A workbook written sheet by sheet: `with XlsxWriter(path, formats) as book: with book.sheet(...)`.
+
+    `formats`: the number formats the sheets use; style id of format k is `3 + k` (`style_of`).
+    """
+
+    def __init__(self, path: Path, formats: list[str]):
+        self.path, self.formats = Path(path), list(formats)
+        self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        self._strings: dict[str, int] = {}
+        self._sheets: list[tuple[str, str | None]] = []  # name, auto-filter range
+
+    def style_of(self, number_format: str | None) -> int:
+        return 0 if number_format is None else 3 + self.formats.index(number_format)
+
+    def string(self, value: str) -> int:
+        text = clean_text(value)
+        index = self._strings.get(text)
+        if index is None:
+            index = self._strings[text] = len(self._strings)
+        return index
+
+    def _part(self, name: str, text: str) -> None:
+        self._zip.writestr(zipfile.ZipInfo(name, _FIXED), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+
+    def sheet(self, name: str, widths: list[float], frozen_rows: int = 0, filter_row: int | None = None,
+              rows: int = 0):
+        """Context manager yielding a SheetWriter; `filter_row` (1-based) heads an auto-filter over `rows` rows."""
+        book = self
+
+        class _Open:
+            def __enter__(self):
+                number = len(book._sheets) + 1
+                info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _FIXED)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                self.stream = book._zip.open(info, "w")
+                pane = (f'<pane ySplit="{frozen_rows}" topLeftCell="A{frozen_rows + 1}" activePane="bottomLeft" '
+                        f'state="frozen"/><selection pane="bottomLeft"/>' if frozen_rows else "")
+                cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                               for i, w in enumerate(widths, start=1))
+                self.stream.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_REL_NS}>'
+                                   f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+                                   f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "")
+                                   + "<sheetData>").encode("utf-8"))
+                self.writer = SheetWriter(book, self.stream, len(widths))
+                ref = (f"A{filter_row}:{column_letter(len(widths))}{filter_row + rows}"
+                       if filter_row and widths else None)
+                book._sheets.append((name, ref))
+                return self.writer
+
+            def __exit__(self, *exc):
+                ref = book._sheets[-1][1]
+                self.stream.write(("</sheetData>" + (f'<autoFilter ref="{ref}"/>' if ref else "")
+                                   + "</worksheet>").encode("utf-8"))
+                self.stream.close()
+                return False
+
+        return _Open()
+
+    def close(self) -> None:
+        n = len(self._sheets)
+        sheets = "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>'
+                         for i, (name, _) in enumerate(self._sheets, start=1))
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{escape(_quoted(name))}!{_absolute(ref)}</definedName>"
+            for i, (name, ref) in enumerate(self._sheets) if ref)
+        self._part("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   f'<workbook {_NS} {_REL_NS}><bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>'
+                   + (f"<definedNames>{names}</definedNames>" if names else "") + "</workbook>")
+        rels = "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+        rels += (f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                 f'relationships/styles" Target="styles.xml"/>'
+                 f'<Relationship Id="rId{n + 2}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                 f'relationships/sharedStrings" Target="sharedStrings.xml"/>')
+        self._part("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f"{rels}</Relationships>")
+        self._part("xl/styles.xml", self._styles())
+        strings = "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in self._strings)
+        self._part("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   f'<sst {_NS} count="{len(self._strings)}" uniqueCount="{len(self._strings)}">{strings}</sst>')
+        sheet_types = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(1, n + 1))
+        self._part("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                   '<Override PartName="/xl/styles.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                   '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                   f"{sheet_types}</Types>")
+        self._part("_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        self._zip.close()
+
+    def _styles(self) -> str:
+        formats = "".join(f'<numFmt numFmtId="{164 + k}" formatCode={quoteattr(f)}/>' for k, f in enumerate(self.formats))
+        xfs = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+               '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+               '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" '
+               'applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+               + "".join(f'<xf numFmtId="{164 + k}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+                         for k in range(len(self.formats))))
+        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<styleSheet {_NS}>'
+                + (f'<numFmts count="{len(self.formats)}">{formats}</numFmts>' if self.formats else "")
+                + '<fonts count="3"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+                  '<font><b/></font>'
+                  '<font><b/><sz val="14"/><name val="Calibri"/><family val="2"/></font></fonts>'
+                  '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+                  '<fill><patternFill patternType="gray125"/></fill>'
+                  '<fill><patternFill patternType="solid"><fgColor rgb="00DDEBF7"/></patternFill></fill></fills>'
+                  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                  f'<cellXfs count="{3 + len(self.formats)}">{xfs}</cellXfs>'
+                  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                  "</styleSheet>")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *exc):
+        if kind is None:
+            self.close()
+        else:
+            self._zip.close()
+        return False
+
+
+def _quoted(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    start, end = ref.split(":")
+    return ":".join("$" + "".join(c for c in part if c.isalpha()) + "$" + "".join(c for c in part if c.isdigit())
+                    for part in (start, end))
