@@ -147,9 +147,10 @@ def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame
     return out.reindex(columns=FLAG_COLUMNS).astype({"file_id": "int64"}).reset_index(drop=True)
 
 
-def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
-    """One receipt per file of the period (duplicates included), under reports/<period>/receipts/."""
-    from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_receipt
+def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
+    """One receipt per file of the period (duplicates included), under reports/<period>/receipts/;
+    only the receipts that say something new are written (returns how many)."""
+    from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_changed
     from zhuanbao.tasks.core.periods import due_at, resubmit_by
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
@@ -157,16 +158,18 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> None:
     closing = ctx.settings.deadline(ctx.period)
     run_at = due_at(ctx.period, tz=ctx.settings.tz)
     names = ctx.reference.item_names
+    receipts = []
     for row in rows:
         unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
-        write_receipt(folder, receipt_for(
+        receipts.append(receipt_for(
             row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
             file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
             outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone,
             notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
             resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at) if row.outcome == "rejected"
-            else None, item_names=names), home=ctx.settings.home)
+            else None, item_names=names))
+    return write_changed(folder, receipts, home=ctx.settings.home, force=ctx.from_scratch)
 
 
 def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:

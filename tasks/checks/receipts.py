@@ -7,6 +7,7 @@ Everything a unit typed is escaped (Jinja2 autoescape); a missing template value
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -86,6 +87,52 @@ def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = Non
     _write_aside(html_path, _template(tuple(template_dirs(home or Path('.')))).render(**view))
     _write_aside(json_path, text)
     return html_path, json_path
+
+
+MANIFEST = ".receipts-index"  # file id -> digest of the receipt last written, and the template's version
+
+
+def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | None = None, *,
+                  force: bool = False) -> int:
+    """Write the receipts that say something new (or whose files are gone); returns how many.
+
+    A receipt is a function of its facts (`receipt_for`), this module and the template, so a digest of
+    the facts, kept in `<folder>/.receipts-index` (JSON), tells which receipts are unchanged without rendering
+    or reading them — a rerun of 10,000 files rewrites only the receipts of its new files. `force`
+    (a `--from-scratch` run) ignores the manifest.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    version = _receipt_version(tuple(template_dirs(home or Path("."))))
+    if force or manifest.get("_version") != version:
+        manifest = {"_version": version}
+    written = 0
+    for receipt in receipts:
+        key = hashlib.sha256(json.dumps(receipt, ensure_ascii=False, sort_keys=True, default=str)
+                             .encode()).hexdigest()[:32]
+        fid = str(receipt.get("file_id", 0))
+        if manifest.get(fid) == key and receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])[0].exists():
+            continue
+        write_receipt(folder, receipt, home)
+        manifest[fid] = key
+        written += 1
+    if written or not manifest_path.exists():
+        _write_aside(manifest_path, json.dumps(manifest, ensure_ascii=False))
+    return written
+
+
+@lru_cache(maxsize=4)
+def _receipt_version(dirs: tuple[Path, ...]) -> str:
+    hashed = hashlib.sha256(Path(__file__).read_bytes())
+    template = next((Path(d) / "receipt.html.j2" for d in dirs if (Path(d) / "receipt.html.j2").exists()), None)
+    if template is not None:
+        hashed.update(template.read_bytes())
+    return hashed.hexdigest()[:32]
 
 
 def _write_aside(path: Path, text: str) -> None:

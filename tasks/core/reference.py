@@ -70,8 +70,18 @@ class Reference:
         text = text.strip()
         return text if text in self.unit_names else self._codes_by_name.get(text)
 
+    @cached_property
+    def _assignments(self) -> dict[bool, pd.DataFrame]:
+        return {}
+
     def assignments(self, period: str) -> pd.DataFrame:
-        """One row per (unit_code, form, code) that must be reported for `period`."""
+        """One row per (unit_code, form, code) that must be reported for `period` (a copy: callers may change it)."""
+        quarter_end = period_parts(period)[1] in QUARTER_ENDS
+        if quarter_end not in self._assignments:
+            self._assignments[quarter_end] = self._owed(period)
+        return self._assignments[quarter_end].copy()
+
+    def _owed(self, period: str) -> pd.DataFrame:
         _, month = period_parts(period)
         ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
         if month not in QUARTER_ENDS:

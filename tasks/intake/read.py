@@ -139,7 +139,7 @@ class PeriodReads(Sequence):
         wanted = [fid for fid in self.keys if fid in chosen]
         missing = [fid for fid in wanted if fid not in self.loaded]
         if missing:
-            rows = self.store.load({self.keys[fid] for fid in missing}).set_index(KEY)["payload"]
+            rows = self.store.load({self.keys[fid] for fid in missing}).set_index(KEY)["payload"].to_dict()
             for fid in missing:
                 self.loaded[fid] = from_payload(rows[self.keys[fid]], self.names[fid])
         return [(fid, self.loaded[fid]) for fid in wanted]
@@ -168,7 +168,9 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
     ref_key = reference_key(reference)
     keys = {row.id: read_key(settings, row, ref_key) for row in firsts}
     loaded = {row.id: read for row in firsts if (read := settled_read(row)) is not None}
-    stored = store.index(READ_COLUMNS) if not from_scratch else store.index([]).iloc[0:0]
+    stored = store.index(READ_COLUMNS)
+    if from_scratch:
+        stored = stored.iloc[0:0]
     todo = [row for row in firsts if row.id not in loaded and keys[row.id] not in stored.index]
     if todo:
         jobs = [ReadJob(row.raw_path, row.file_name) for row in todo]
@@ -182,10 +184,11 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
                                 **{c: [getattr(read, c) for read in fresh] for c in READ_COLUMNS},
                                 "payload": [payload(read) for read in fresh]}))
     unit_codes, errors = {}, {}
+    stored_units, stored_errors = stored["unit_code"].to_dict(), stored["error"].to_dict()
     for row in firsts:
         read = loaded.get(row.id)
-        unit_codes[row.id] = read.unit_code if read else _none(stored.at[keys[row.id], "unit_code"])
-        errors[row.id] = read.error if read else _none(stored.at[keys[row.id], "error"])
+        unit_codes[row.id] = read.unit_code if read else _none(stored_units[keys[row.id]])
+        errors[row.id] = read.error if read else _none(stored_errors[keys[row.id]])
         row.unit_code = unit_codes[row.id]
         if errors[row.id]:
             row.outcome, row.rules, row.messages = "rejected", ["H00"], [errors[row.id]]
