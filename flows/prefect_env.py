@@ -42,7 +42,9 @@ def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
     configured = configured_api_url()
     if configured:
         return f"Prefect 服务器 {configured}（Prefect 配置文件中设定）"
-    if start_server and "prefect" not in sys.modules:  # once imported, Prefect has read its settings
+    allowed = os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED",
+                             os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")).lower() not in ("false", "0")
+    if start_server and allowed and "prefect" not in sys.modules:  # once imported, Prefect has read its settings
         from zhuanbao.flows import temporary_server
 
         _temporary["server"] = temporary_server.start(Path(os.environ["PREFECT_HOME"]))

@@ -1,7 +1,7 @@
 """The temporary Prefect server of a CLI run, started before Prefect is imported.
 
 With no server configured, Prefect starts one itself on the first API call: it imports its whole
-server package (FastAPI, the ORM models, ~3 s of CPU) into the flow's own process just to find the
+server package (FastAPI, the ORM models: 3–5 s of CPU on a small PC) into the flow's own process just to find the
 class that starts it, then waits for a child process that imports the same package again. Here the
 CLI starts that same child (the command Prefect runs: uvicorn on `prefect.server.api.server:create_app`,
 ephemeral mode: no UI, only the ephemeral services) *first*, so it boots while the CLI imports Prefect,
