@@ -104,12 +104,14 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
 def flow_for(settings: Settings | None = None):
     """The monthly flow on the task runner and timeout the settings choose (thread by default, or Dask).
 
-    Also starts importing the rule engine in the background, while Prefect starts its server.
+    Returns once the temporary Prefect server `prepare_prefect(start_server=True)` started answers. The
+    rule engine (GX, ~4 s of imports) is not warmed up here: it is imported by the check step only when
+    there are files to check, so a run with nothing new to check never pays for it.
     """
-    from zhuanbao.tasks.checks.suites import warm_up
+    from zhuanbao.flows.prefect_env import prefect_ready
 
     settings = settings or load_settings()
-    warm_up()
+    prefect_ready()
     return monthly_consolidation.with_options(task_runner=task_runner_for(settings),
                                               timeout_seconds=settings.flow_timeout_minutes * 60)
 

@@ -4,16 +4,25 @@ Prefect keeps its state in PREFECT_HOME; a run without a server starts a tempora
 needs a longer start-up timeout on a small PC and no analytics (there is no network). When
 `zhuanbao serve` is running for this home (it records its address in `<home>/.prefect/serve.json`)
 and PREFECT_API_URL is not set, the CLI's runs go to that server instead: they show in its UI and
-skip the temporary server's start-up.
+skip the temporary server's start-up. Otherwise the CLI starts the temporary server itself, before
+importing Prefect, so that it boots while the flow's modules load (flows/temporary_server.py);
+`prefect_ready()` waits for it before the first API call.
 """
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
+_temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
-def prepare_prefect(home: Path) -> str:
-    """Defaults only: anything the office set explicitly wins. Returns which server runs will use."""
+
+def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
+    """Defaults only: anything the office set explicitly wins. Returns which server runs will use.
+
+    `start_server`: with no server configured or recorded, start the temporary one now (the CLI);
+    callers then call `prefect_ready()` before running a flow.
+    """
     if not os.environ.get("PREFECT_API_URL"):
         from zhuanbao.flows.serve import recorded_server
 
@@ -25,5 +34,53 @@ def prepare_prefect(home: Path) -> str:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
     os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "false")
+    if "server" in _temporary and os.environ.get("PREFECT_API_URL") == _temporary["server"].api_url:
+        return f"临时 Prefect 服务器 {_temporary['server'].url}（随本命令启动，命令结束时关闭）"
     url = os.environ.get("PREFECT_API_URL")
-    return f"Prefect 服务器 {url}" if url else "临时 Prefect 服务器（本进程内启动，首次约十余秒）"
+    if url:
+        return f"Prefect 服务器 {url}"
+    configured = configured_api_url()
+    if configured:
+        return f"Prefect 服务器 {configured}（Prefect 配置文件中设定）"
+    allowed = os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED",
+                             os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")).lower() not in ("false", "0")
+    if start_server and allowed and "prefect" not in sys.modules:  # once imported, Prefect has read its settings
+        from zhuanbao.flows import temporary_server
+
+        _temporary["server"] = temporary_server.start(Path(os.environ["PREFECT_HOME"]))
+        os.environ["PREFECT_API_URL"] = _temporary["server"].api_url
+        return f"临时 Prefect 服务器 {_temporary['server'].url}（随本命令启动，命令结束时关闭）"
+    return "临时 Prefect 服务器（由 Prefect 在首次调用时启动）"
+
+
+def prefect_ready() -> None:
+    """Wait until the temporary server `prepare_prefect(start_server=True)` started answers (no-op otherwise)."""
+    server = _temporary.get("server")
+    if server is None or _temporary.get("ready") is server:
+        return
+    server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")))
+    _temporary["ready"] = server
+
+
+def configured_api_url() -> str | None:
+    """An API address set where Prefect reads it besides the environment: the active profile
+    (PREFECT_HOME/profiles.toml), ./prefect.toml, ./.env. Then Prefect's own choice stands."""
+    import tomllib
+
+    def toml(path: Path) -> dict:
+        try:
+            return tomllib.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")))
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    url = ((profiles.get("profiles") or {}).get(active) or {}).get("PREFECT_API_URL")
+    url = url or (toml(Path("prefect.toml")).get("api") or {}).get("url")
+    if not url and Path(".env").is_file():
+        for line in Path(".env").read_text("utf-8", errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "PREFECT_API_URL" and value.strip():
+                url = value.strip().strip("'\"")
+    return url or None

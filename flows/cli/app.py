@@ -159,14 +159,15 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from zhuanbao.flows.prefect_env import prepare_prefect
 
-    console.print(f"[dim]使用{prepare_prefect(current_settings().home)}[/dim]")
+    # first: a temporary server (if one is needed) boots while Prefect and the flow's modules load
+    console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from zhuanbao.flows.monthly import STEP_NAMES, flow_for, listen
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
-        bar = progress.add_task(f"{period} 启动流程（首次启动 Prefect 需十余秒）…", total=len(STEP_NAMES))
+        bar = progress.add_task(f"{period} 启动流程…", total=len(STEP_NAMES))
         with refused_when_locked(), listen(lambda name: progress.update(bar, advance=1,
                                                                        description=f"{period} {name} 完成")):
             settings = current_settings()

@@ -90,12 +90,13 @@ def backfill(start: str = typer.Option(..., "--from", callback=_period, help="�
 def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
               no_check: bool = typer.Option(False, "--no-check", help="只收取和读取，不运行审核规则（更快）")) -> None:
     """催报名单：收取并审核已到文件，列出尚未报送或仅有被退回文件的单位（含联系人）。"""
-    from zhuanbao.flows.prefect_env import prepare_prefect
+    from zhuanbao.flows.prefect_env import prefect_ready, prepare_prefect
 
-    prepare_prefect(current_settings().home)
+    console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
     from zhuanbao.flows.reminders import submission_reminders
     from zhuanbao.tasks.intake.reminders import log_lines
 
+    prefect_ready()
     with refused_when_locked():
         result = submission_reminders(period=period, check=not no_check, home=flow_home(current_settings()))
     settings = current_settings()
