@@ -67,7 +67,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 from zhuanbao.flows.prefect_env import prepare_prefect
 from zhuanbao.tasks.core.settings import load_settings
-prepare_prefect(load_settings().home)
+prepare_prefect(load_settings().home, start_server=True)  # as `zhuanbao run`: a temporary server boots meanwhile
 from zhuanbao.flows.monthly import flow_for
 args = json.loads(sys.argv[1])
 profile = args.pop("profile")
