@@ -216,7 +216,9 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     assert not (rerun["global_concurrency_limit"] or {}).get("active_slots")
     again = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                        json={"parameters": {"period": "2020-03", "reason": "恢复后重跑"}})
-    assert office.finished(again["id"], 120)["state"]["type"] == "COMPLETED"
+    finished = office.finished(again["id"], 240)
+    assert finished and finished["state"]["type"] == "COMPLETED", (office.run(again["id"]),
+                                                                  office.logs[0].read_text(errors="replace")[-3000:])
 
 
 def test_prefect_cli_deploys_and_a_process_worker_runs_the_month_in_the_home(tmp_path):
