@@ -55,7 +55,7 @@ def read(ctx: steps.RunContext) -> list:
 
 
 collect = _step("收取文件", steps.collect, lambda r: f"新登记 {r['new_files']} 个文件，重复 {r['duplicates']} 个")
-read_files = _step("读取工作簿", read, lambda r: f"读取 {len(r)} 个文件")
+read_files = _step("读取工作簿", read, lambda r: f"文件 {len(r)} 个（本次新读取 {len(r.fresh)} 个）")
 check = _step("审核规则", steps.check, lambda r: f"文件 {r['files']} 个（本次新审核 {r['checked_now']} 个），"
                                                 f"受理 {r['accepted']}，退回 {r['rejected']}")
 consolidate = _step("汇总入库", steps.consolidate, lambda r: "；".join(f"{k} → {v}" for k, v in r.items()))
