@@ -15,14 +15,13 @@ rechecks exactly the files it touches. `--from-scratch` ignores the store.
 """
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, digest
+from zhuanbao.tasks.core.results import KEY, FileResults, digest, files_version
 from zhuanbao.tasks.intake.read import PeriodReads
 
 CODE_FILES = ("validate.py", "suites.py", "incremental.py")
@@ -31,12 +30,7 @@ CODE_FILES = ("validate.py", "suites.py", "incremental.py")
 @lru_cache(maxsize=8)
 def rules_version(suites_dir: Path) -> str:
     """The suites' text and the checking code: an edited rule or a changed checker rechecks every file."""
-    hashed = hashlib.sha256()
-    for path in sorted(Path(suites_dir).glob("*.json")):
-        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in CODE_FILES:
-        hashed.update((Path(__file__).parent / name).read_bytes())
-    return hashed.hexdigest()[:32]
+    return files_version([*sorted(Path(suites_dir).glob("*.json")), *(Path(__file__).parent / n for n in CODE_FILES)])
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:

@@ -128,11 +128,10 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
 
 @lru_cache(maxsize=4)
 def _receipt_version(dirs: tuple[Path, ...]) -> str:
-    hashed = hashlib.sha256(Path(__file__).read_bytes())
+    from zhuanbao.tasks.core.results import files_version
+
     template = next((Path(d) / "receipt.html.j2" for d in dirs if (Path(d) / "receipt.html.j2").exists()), None)
-    if template is not None:
-        hashed.update(template.read_bytes())
-    return hashed.hexdigest()[:32]
+    return files_version([Path(__file__), *([template] if template else [])])
 
 
 def _write_aside(path: Path, text: str) -> None:

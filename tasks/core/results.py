@@ -33,13 +33,17 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def source_version(folder: Path, *names: str) -> str:
-    """A digest of source files (every `*.py` of `folder` without names): results made by changed code are not reused."""
-    paths = [Path(folder) / n for n in names] if names else sorted(Path(folder).glob("*.py"))
+def files_version(paths: Iterable[Path]) -> str:
+    """A digest of files' names and bytes, in the order given: results made from changed files are not reused."""
     hashed = hashlib.sha256()
     for path in paths:
-        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
+        hashed.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
     return hashed.hexdigest()[:32]
+
+
+def source_version(folder: Path, *names: str) -> str:
+    """A digest of source files (every `*.py` of `folder` without names): results made by changed code are not reused."""
+    return files_version([Path(folder) / n for n in names] if names else sorted(Path(folder).glob("*.py")))
 
 
 class FileResults:

@@ -23,17 +23,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, digest
+from zhuanbao.tasks.core.results import KEY, FileResults, digest, source_version
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.collect import read_raw
@@ -44,11 +44,8 @@ from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 
 @lru_cache(maxsize=1)
 def reader_version() -> str:
-    """Changes whenever the reader's code changes, so old cached reads are never reused."""
-    digest = hashlib.sha256()
-    for name in ("workbook.py", "normalise.py", "archive.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
+    """Changes whenever the reader's code changes, so old stored reads are never reused."""
+    return source_version(Path(__file__).parent, "workbook.py", "normalise.py", "archive.py")
 
 
 def reference_key(reference: Reference) -> str:
@@ -201,7 +198,7 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
 
 
 def _none(value):
-    return None if value is None or (isinstance(value, float) and value != value) else value
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def read_period(settings: Settings, db: Session, period: str, reference: Reference,
