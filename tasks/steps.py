@@ -190,8 +190,7 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
     if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
         return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
     old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period) for form in FORMS}
-    if old and all(t is not None and (curated.partition_inputs(folder, f, ctx.period) or "").startswith(f"{base}/")
-                   for f, t in old.items()):
+    if old and all(t is not None and (curated.table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
         known = set().union(*(curated.unit_sources(t, zone) for t in old.values()))
         unchanged = {source[0] for source in curated.unit_sources(accepted, zone) & known}
     else:

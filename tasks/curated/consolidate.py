@@ -173,6 +173,15 @@ def partition_inputs(curated_dir: Path | str, dataset: str, period: str) -> str 
             metadata = pq.read_schema(target).metadata or {}
     except (OSError, pa.ArrowInvalid):
         return None
+    return _inputs(metadata)
+
+
+def table_inputs(table: pa.Table) -> str | None:
+    """The digest of what a partition already read (`read_partition_table`) was built from."""
+    return _inputs(table.schema.metadata or {})
+
+
+def _inputs(metadata: dict) -> str | None:
     value = metadata.get(INPUTS_KEY)
     return value.decode() if value else None
 
