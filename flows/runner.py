@@ -70,10 +70,12 @@ def reader_for(settings: Settings, reference: Reference) -> ReadMany:
     def read_many(jobs: list[ReadJob]) -> list[WorkbookRead]:
         context = FlowRunContext.get()
         runner = context.task_runner if context else None
-        batches = chunks(jobs, settings.read_chunk_files)
-        if not _is_dask(runner):  # threads on one machine: one forked reader per core, not one per chunk at once
-            batches = chunks(jobs, max(settings.read_chunk_files, -(-len(jobs) // (os.cpu_count() or 1))))
-        if _is_dask(runner):
+        on_dask = _is_dask(runner)
+        # threads on one machine: one forked reader per core, not one per chunk all at once
+        size = settings.read_chunk_files if on_dask else max(settings.read_chunk_files,
+                                                             -(-len(jobs) // (os.cpu_count() or 1)))
+        batches = chunks(jobs, size)
+        if on_dask:
             results = _on_dask(runner.client, settings, batches, reference)
         elif runner is None or len(batches) <= 1:
             results = [read_jobs(settings, batch, reference) for batch in batches]
