@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 from benchmarks.province import build_province
@@ -259,7 +260,7 @@ def main() -> None:
     if "profile" in largest:
         print_profile(largest)
     summary = [f"marginal_{a['n']}_{b['n']}={(b['full_s'] - a['full_s']) / (b['floor_s'] - a['floor_s']):.2f}"
-               for a, b in zip(results, results[1:])]
+               for a, b in pairwise(results)]
     summary += [f"cold_embedded_s={smallest['nochange_s']:.2f}", f"cold_server_s={cold_server:.2f}"]
     summary += [f"late_share_{r['n']}={(r['late_s'] - r['nochange_s']) / r['full_s']:.3f}" for r in results]
     summary.append(f"peak_rss_mb={max(r['peak_rss_mb'] for r in results):.0f}")
