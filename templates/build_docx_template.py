@@ -292,13 +292,26 @@ def body(doc) -> None:
         more_line(doc, loop + "_more")
 
 
-def appendix(doc) -> None:
+def page_setup(section, *, landscape: bool = False) -> None:
+    """A4 with the GB/T 9704 margins (top 37, right 26, bottom 35, left 28 mm), turned for landscape, on the grid."""
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    width, height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    section.page_width, section.page_height = width, height
+    margins = (Mm(28), Mm(37), Mm(26), Mm(35)) if landscape else (Mm(37), Mm(26), Mm(35), Mm(28))
+    section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = margins
+    docx_layout.document_grid(section)
+
+
+def new_page_section(doc, *, landscape: bool = False):
+    """A section starting on a new page, set up by `page_setup`."""
     para(doc, "", indent=False)  # the section break's own paragraph (docxtpl drops {%p %} paragraphs with it)
-    wide = doc.add_section(WD_SECTION.NEW_PAGE)
-    wide.orientation = WD_ORIENT.LANDSCAPE
-    wide.page_width, wide.page_height = Mm(297), Mm(210)
-    wide.top_margin, wide.right_margin, wide.bottom_margin, wide.left_margin = Mm(28), Mm(37), Mm(26), Mm(35)
-    docx_layout.document_grid(wide)
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    page_setup(section, landscape=landscape)
+    return section
+
+
+def appendix(doc) -> None:
+    new_page_section(doc, landscape=True)
     total = docx_layout.BLOCK_MM["landscape"]
     heading(doc, "h_appendix1", 1)
     loop_table(doc, "th_appendix1", ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
@@ -322,12 +335,7 @@ def appendix(doc) -> None:
 
 def banji(doc) -> None:
     """The 版记 alone on a last portrait page, at the bottom, between bold rules, without a page number."""
-    para(doc, "", indent=False)  # the section break's own paragraph (docxtpl drops {%p %} paragraphs with it)
-    last = doc.add_section(WD_SECTION.NEW_PAGE)
-    last.orientation = WD_ORIENT.PORTRAIT
-    last.page_width, last.page_height = Mm(210), Mm(297)
-    last.top_margin, last.right_margin, last.bottom_margin, last.left_margin = Mm(37), Mm(26), Mm(35), Mm(28)
-    docx_layout.document_grid(last)
+    last = new_page_section(doc)
     docx_layout.no_page_numbers(last)
     docx_layout.bottom_aligned(last)
     docx_layout.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
@@ -340,10 +348,8 @@ def build(out: Path = OUT) -> Path:
     styles(doc)
     docx_layout.font_table(doc)
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = Mm(37), Mm(26), Mm(35), Mm(28)
+    page_setup(sec)
     sec.footer_distance = Mm(28)  # the number's line about 7 mm under the text block
-    docx_layout.document_grid(sec)
     docx_layout.page_numbers(doc, sec)
     masthead(doc)
     body(doc)
