@@ -119,9 +119,13 @@ class Office:
     def run(self, run_id: str) -> dict | None:
         return self.get(f"/flow_runs/{run_id}")
 
+    def state(self, run_id: str) -> str | None:
+        """The run's state type; None while Prefect has not given the new run a state yet."""
+        return ((self.run(run_id) or {}).get("state") or {}).get("type")
+
     def finished(self, run_id: str, timeout: float) -> dict:
         return wait_for(f"flow run {run_id} to finish",
-                        lambda: (r := self.run(run_id)) and r["state"]["type"] in TERMINAL and r, timeout, self.logs)
+                        lambda: self.state(run_id) in TERMINAL and self.run(run_id), timeout, self.logs)
 
     def close(self) -> None:
         if self.process and self.process.poll() is None:
@@ -200,8 +204,7 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     rerun = office.deployment("rerun")
     created = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                          json={"parameters": {"period": "2020-03", "reason": "断电测试"}})
-    wait_for("the rerun to be running", lambda: (r := office.run(created["id"])) and
-             r["state"]["type"] == "RUNNING", 60, office.logs)
+    wait_for("the rerun to be running", lambda: office.state(created["id"]) == "RUNNING", 60, office.logs)
     time.sleep(2)
     office.kill_everything()
     office.start()
@@ -216,7 +219,7 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     assert not (rerun["global_concurrency_limit"] or {}).get("active_slots")
     again = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                        json={"parameters": {"period": "2020-03", "reason": "恢复后重跑"}})
-    finished = office.finished(again["id"], 240)
+    finished = office.finished(again["id"], 120)
     assert finished and finished["state"]["type"] == "COMPLETED", (office.run(again["id"]),
                                                                   office.logs[0].read_text(errors="replace")[-3000:])
 
