@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.settings import Settings, lake_fs
+from zhuanbao.tasks.core.text import SUFFIX_BYTES
 from zhuanbao.tasks.intake.registry import Submission, utc
 
 IGNORED_PREFIXES = ("~$", ".", "Thumbs.db", "desktop.ini")
@@ -47,8 +48,10 @@ def sha256_of(data: bytes) -> str:
 
 
 def raw_key(sha256: str, suffix: str) -> str:
-    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix>."""
-    return f"raw/{sha256[:2]}/{sha256}{suffix.lower()}"
+    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix> (a suffix longer than
+    SUFFIX_BYTES is part of the name, not an extension, and is left out: the name stays short)."""
+    suffix = suffix.lower() if len(suffix.encode("utf-8")) <= SUFFIX_BYTES else ""
+    return f"raw/{sha256[:2]}/{sha256}{suffix}"
 
 
 def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path | str:
@@ -105,6 +108,19 @@ def first_of(seen: dict[tuple[str, str], Submission], sha: str, account_unit: st
     """The arrival a new one duplicates: the same identity's, else (for a unit) the office's own copy."""
     mine = seen.get((identity(account_unit), sha))
     return mine if mine is not None or not account_unit else seen.get(("", sha))
+
+
+def quota_problem(settings: Settings, db: Session, period: str, account_unit: str, sha: str, size: int) -> str | None:
+    """Why a unit's new file is not kept: its period's raw storage (its distinct files) would pass
+    ZHUANBAO_UNIT_QUOTA_MB. Bytes the unit already sent take no new space. None when it fits."""
+    rows = db.execute(select(Submission.sha256, Submission.size).where(
+        Submission.period == period, Submission.account_unit == account_unit, Submission.outcome != "duplicate"))
+    kept = dict(rows.all())
+    if sha in kept or sum(kept.values()) + size <= settings.unit_quota_bytes:
+        return None
+    mb = 1024 * 1024
+    return (f"本单位 {period} 已上传 {sum(kept.values()) / mb:.1f} MB，加上本文件（{size / mb:.1f} MB）将超过每期 "
+            f"{settings.unit_quota_bytes / mb:g} MB 的存储限额，文件未保存；请只上传本期报表，如确需更多空间请联系统计办")
 
 
 def register(settings: Settings, db: Session, *, data: bytes, file_name: str, period: str,
