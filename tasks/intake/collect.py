@@ -2,8 +2,14 @@
 
 Arrival time of an inbox file is its modification time (what the mail gateway or upload sets);
 a file handed to `zhuanbao submit` arrives when it is submitted unless told otherwise. The same
-bytes arriving again for a period are a `duplicate`; collecting the same inbox twice changes
-nothing; the inbox itself is never modified.
+bytes arriving again for a period from the same sender are a `duplicate`; collecting the same inbox
+twice changes nothing; the inbox itself is never modified.
+
+Identity is (sender, bytes), not bytes alone: the sender is the uploading unit's account, or the
+office (inbox, `zhuanbao submit`, an office account). A workbook another unit uploaded by mistake
+(rejected, H09) never stands in for the unit it names: that unit's own upload of the same bytes is
+checked on its own. A unit's upload of bytes the office already has is a duplicate of the office's copy.
+A unique index (registry.py) keeps one first arrival per (period, sender, sha256) under concurrency.
 
 Hostile or clumsy inboxes: an entry that is not a regular file (a symlink, a directory, a device)
 is registered as `rejected` (H00) and never followed or copied; a file over the size limit is
