@@ -198,3 +198,34 @@ def test_json_columns_keep_chinese_text_on_postgres(pg_settings):
         assert back.counts == counts and back.reason == "补报后重新汇总（修订版）"
         stored = db.execute(text("SELECT counts::text FROM runs WHERE id = :id"), {"id": run_id}).scalar_one()
     assert "河坝镇" in stored  # stored readable, not \u-escaped
+
+
+@pytest.mark.slow
+def test_identical_uploads_at_the_same_moment_are_one_row_on_postgres(pg_settings, samples):
+    import threading
+
+    path = samples / "2020-04-messy" / "D05_2020-04.xlsx"
+    barrier, errors = threading.Barrier(3), []
+
+    def send():
+        try:
+            with session(pg_settings.db_url) as db:
+                barrier.wait(timeout=10)
+                submit_file(pg_settings, db, path, "2020-04", account_unit="D05")
+        except Exception as exc:  # noqa: BLE001 - any failure in a thread is reported below
+            errors.append(exc)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=send) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not errors
+    with session(pg_settings.db_url) as db:
+        rows = db.query(Submission).order_by(Submission.id).all()
+    firsts = [r for r in rows if r.outcome != "duplicate"]
+    assert len(rows) == 9 and len(firsts) == 1
+    assert {r.duplicate_of for r in rows if r.outcome == "duplicate"} == {firsts[0].id}
+    indexes = {i["name"] for i in inspect(engine_for(pg_settings.db_url)).get_indexes("submissions")}
+    assert "uq_submissions_first_arrival" in indexes

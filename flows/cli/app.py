@@ -15,8 +15,10 @@ from pathlib import Path
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
+from zhuanbao.flows.cli.usage import USAGE_ERRORS, is_usage_error, usage_message
 from zhuanbao.tasks.core.periods import normalise_period
 from zhuanbao.tasks.core.settings import Settings, load_settings
 
@@ -45,16 +47,37 @@ def user_message(exc: BaseException) -> str | None:
     return None
 
 
+def _usage_exit(exc: BaseException):
+    """A usage error (missing, unknown or malformed option or command): one Chinese line on stderr, exit code 2."""
+    Console(stderr=True).print(f"[red]{escape(usage_message(exc))}[/red]", soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
 class _Group(TyperGroup):
-    """The command group: every error of a command becomes one line and an exit code (tracebacks with --debug)."""
+    """The command group: every error of a command becomes one line and an exit code (tracebacks with --debug);
+    usage errors of the group's own options and of every command's too (flows/cli/usage.py)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except USAGE_ERRORS as exc:
+            if not is_usage_error(exc) or _given.get("debug") or "--debug" in args:
+                raise
+            _usage_exit(exc)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except USAGE_ERRORS as exc:
+            if not is_usage_error(exc) or _given.get("debug"):
+                raise
+            _usage_exit(exc)
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
         except Exception as exc:
+            if type(exc).__module__.startswith("typer._click"):  # typer's own Exit/Abort/ClickException
+                raise
             if _given.get("debug"):
                 raise
             message = user_message(exc)

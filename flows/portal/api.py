@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from zhuanbao.flows.portal.security import client_address
 from zhuanbao.flows.portal.uploads import (
@@ -53,10 +54,12 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 @router.post("/periods/{period}/submissions", status_code=201, openapi_extra=UPLOAD_BODY,
              summary="上传一份工作簿，立即返回回执",
-             responses={**UNAUTHORIZED, 413: {"description": "超过 ZHUANBAO_MAX_FILE_MB"},
+             responses={**UNAUTHORIZED, 202: {"description": "已收到，报告期正在汇总：稍后自动审核（outcome=received）"},
+                        413: {"description": "超过 ZHUANBAO_MAX_FILE_MB，或本单位本期超过 ZHUANBAO_UNIT_QUOTA_MB"},
                         422: {"description": "报告期无效或没有文件"}})
-async def upload(request: Request, period: str) -> dict:
-    """登记（raw/ 按 sha256 存档，到达时间 = 服务器收到的时间）、读取并审核该报告期，返回回执 JSON：
+async def upload(request: Request, period: str):
+    """登记（raw/ 按 sha256 存档，到达时间 = 服务器收到的时间）、读取并审核该报告期，返回回执 JSON（201）；
+    报告期正在汇总时短暂等待后返回 202（outcome=received，稍后自动审核，可用 GET /submissions/{file_id} 查看）：
     今日回执 JSON 的全部键，另加 `file_id`、`unit_code`、`period`、`outcome`、`on_time`，
     `findings[]` 每条含 `rule`、`severity`、`sheet`、`row`、`column`、`message`。"""
     account = bearer_account(request, "unit", "office")
@@ -68,7 +71,10 @@ async def upload(request: Request, period: str) -> dict:
     with session(settings.db_url) as db:
         audit.record(settings, db, account.login, "upload", client_address(request), file_id=file_id,
                      period=period, file=name, size=len(data), via="api")
-    return receipt_of(settings, own_submission(settings, account, file_id))
+    receipt = receipt_of(settings, own_submission(settings, account, file_id))
+    if receipt["outcome"] == "received":  # the period is busy: checked as soon as it frees (GET the receipt later)
+        return JSONResponse(receipt, status_code=202)
+    return receipt
 
 
 @router.get("/periods/{period}/submissions", summary="本单位（统计员：全部单位）该报告期的报送",

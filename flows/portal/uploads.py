@@ -3,8 +3,10 @@ the server's time of receipt; same bytes again = duplicate), then the period is 
 under the period lock exactly as `zhuanbao validate` does, and the receipt comes from
 reports/<period>/receipts/. The uploading account's unit is recorded with the file (rule H09).
 
-When the period is locked by a long run the file is still kept and registered; its receipt then
-says 已收到，待审核 and the run that holds the lock checks it.
+When the period is locked by a long run the file is still kept and registered; after a short wait
+(ZHUANBAO_UPLOAD_LOCK_WAIT_SECONDS) its receipt says 已收到，正在汇总，稍后自动审核 (the API answers 202) and
+it is checked as soon as the lock frees (pending.py). A unit's uploads in one period are capped
+(ZHUANBAO_UNIT_QUOTA_MB): beyond it an upload is answered 413 and not kept.
 """
 from __future__ import annotations
 
@@ -23,20 +25,18 @@ from zhuanbao.tasks.access.models import Account
 from zhuanbao.tasks.checks.receipts import receipt_view
 from zhuanbao.tasks.core.periods import period_of, period_parts
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.core.text import cap_name
 from zhuanbao.tasks.intake.registry import Submission, session
-
-LOCK_WAIT_SECONDS = 30
-MAX_NAME = 120
 
 
 def safe_name(raw: str | None) -> str:
-    """The client's file name as a plain base name: no folders (`../`), no control characters, NFC."""
+    """The client's file name as a plain base name: no folders (`../`), no control characters, NFC, at most
+    NAME_BYTES bytes of UTF-8 (tasks/core/text.py), the suffix kept."""
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".").strip()
     stem, suffix = os.path.splitext(name)
     suffix = suffix if len(suffix) <= 6 else ""
-    stem = stem[:MAX_NAME].strip()
-    return f"{stem or '上传文件'}{suffix.lower() or '.xlsx'}"
+    return cap_name(f"{stem.strip() or '上传文件'}{suffix.lower() or '.xlsx'}")
 
 
 def checked_period(settings: Settings, period: str) -> str:
@@ -67,25 +67,28 @@ async def read_upload(request: Request, settings: Settings):
 
 
 def check_upload(settings: Settings, account: Account, period: str, name: str, data: bytes) -> int:
-    """Register the bytes, then read and check the period; the new submission's id."""
-    from zhuanbao.tasks import steps
-    from zhuanbao.tasks.intake.collect import submit_file
-    from zhuanbao.tasks.intake.lock import PeriodLocked, period_lock
+    """Register the bytes, then read and check the period; the new submission's id.
 
+    A unit's upload that would pass its period's storage quota is answered 413 and not kept. When the
+    period stays locked for ZHUANBAO_UPLOAD_LOCK_WAIT_SECONDS the file is kept and registered (`received`)
+    and checked as soon as the lock frees (flows/portal/pending.py)."""
+    from zhuanbao.flows.portal.pending import check_period, check_when_free
+    from zhuanbao.tasks.intake.collect import quota_problem, sha256_of, submit_file
+    from zhuanbao.tasks.intake.lock import PeriodLocked
+
+    unit = account.unit_code if account.role == "unit" else None
     with tempfile.TemporaryDirectory(prefix="zhuanbao-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
         with session(settings.db_url) as db:
-            row = submit_file(settings, db, path, period, source="portal",
-                              account_unit=account.unit_code if account.role == "unit" else None)
-            file_id = row.id
+            if unit and (problem := quota_problem(settings, db, period, unit, sha256_of(data), len(data))):
+                raise HTTPException(413, problem)
+            file_id = submit_file(settings, db, path, period, source="portal", account_unit=unit).id
     try:
-        with period_lock(settings, period, who=f"填报门户上传（{account.login}）", wait_seconds=LOCK_WAIT_SECONDS), \
-                steps.recorded_run(settings, period, kind="upload", reason=f"门户上传 {name}") as record:
-            counts = steps.check(record.context, steps.read(record.context))
-            record.counts.update({**counts, "file_id": file_id})
+        check_period(settings, period, who=f"填报门户上传（{account.login}）", reason=f"门户上传 {name}",
+                     wait_seconds=settings.upload_lock_wait_seconds)
     except PeriodLocked:
-        pass  # kept and registered; the run holding the lock checks it
+        check_when_free(settings, period)
     return file_id
 
 

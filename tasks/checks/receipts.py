@@ -22,7 +22,7 @@ import pandas as pd
 from zhuanbao.tasks.core.resources import template_dirs
 
 OUTCOME_TEXT = {"accepted": "已受理", "rejected": "退回", "duplicate": "重复报送（与已收文件内容相同）",
-                "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，待审核"}
+                "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，正在汇总，稍后自动审核"}
 SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 
 
@@ -190,6 +190,9 @@ def next_steps(outcome: str, findings: list[dict[str, Any]], resubmit_by: str = 
         return steps
     if outcome == "duplicate":
         return ["本文件与此前报送的文件内容完全相同，按一次报送处理，无需再做处理。"]
+    if outcome == "received":
+        return ["文件已收到并保存，尚未审核：本报告期正在汇总，汇总结束后将自动审核本文件，无需重新上传。",
+                "请稍后刷新本回执查看审核结果（已受理或退回）。"]
     if unexplained:
         return ["数据已受理并纳入汇总。",
                 (f"有 {len(unexplained)} 处核实性问题尚未说明：请核实数据，如无误，请在该行「说明」栏"

@@ -179,8 +179,10 @@ def _form_batch(frame: pd.DataFrame, form: str, meta: dict, assignments: pd.Data
     code = meta["code"]
     mine = assignments.loc[assignments.form == form, ["unit_code", "code"]].rename(columns={"code": code})
     out = frame.merge(mine.assign(assigned=True), on=["unit_code", code], how="left")
-    out["assigned"] = out.assigned.fillna(False).astype(bool)
-    out["duplicate_code"] = out.duplicated(["file_id", code], keep=False)
+    given = out[code].fillna("").astype(str) != ""
+    out["code_given"] = given  # an empty code is its own H03 finding (指标代码为空), not "not assigned"
+    out["assigned"] = out.assigned.fillna(False).astype(bool).astype(object).where(given, None)
+    out["duplicate_code"] = out.duplicated(["file_id", code], keep=False) & given
     out = _lookup(out, code, meta.get("lookup"), reference)
     out = _previous(out, code, meta.get("previous") or {}, previous, first_month)
     for name, expression in (meta.get("derive") or {}).items():

@@ -35,6 +35,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     deadline_overrides: dict[str, int] = field(default_factory=dict)
     max_file_bytes: int = 20 * 1024 * 1024
+    unit_quota_bytes: int = 200 * 1024 * 1024  # raw storage one unit's uploads may take in one period
     max_rows: int = 2000  # per sheet; a workbook declaring or holding more is rejected unread (H00)
     max_columns: int = 200
     max_inflated_bytes: int = 50 * 1024 * 1024  # an .xlsx's parts, unzipped
@@ -55,6 +56,7 @@ class Settings:
     dask_workers: int = 2  # worker processes of that LocalCluster
     read_chunk_files: int = 100  # files per read task (amortises the per-task overhead)
     lock_wait_seconds: float = 600  # how long a second writer of a period waits for the first
+    upload_lock_wait_seconds: float = 5  # how long an upload waits for a busy period before answering 已收到
     flow_timeout_minutes: float = 120  # a run longer than this is stopped (and releases the period's lock)
     smtp_host: str | None = None  # notices by e-mail; without a host they go to <home>/outbox/ as .eml
     smtp_port: int = 25
@@ -134,6 +136,7 @@ class _Sources(BaseSettings):
     timezone: str = "Asia/Shanghai"
     deadline_overrides: dict[str, int] = {}
     max_file_mb: float = Field(20, gt=0)
+    unit_quota_mb: float = Field(200, gt=0)
     max_rows: int = Field(2000, ge=10)
     max_columns: int = Field(200, ge=10)
     max_inflated_mb: float = Field(50, gt=0)
@@ -151,6 +154,7 @@ class _Sources(BaseSettings):
     dask_workers: int = Field(2, ge=1)
     read_chunk: int = Field(100, ge=1)
     lock_wait_seconds: float = Field(600, ge=0)
+    upload_lock_wait_seconds: float = Field(5, ge=0)
     flow_timeout_minutes: float = Field(120, gt=0)
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -206,6 +210,7 @@ def load_settings(**overrides) -> Settings:
         "home": home, "db_url": db_url, "lake": lake, "deadline_day": parsed.deadline_day,
         "timezone": parsed.timezone, "deadline_overrides": parsed.deadline_overrides,
         "max_file_bytes": int(parsed.max_file_mb * 1024 * 1024), "issuing_office": parsed.office,
+        "unit_quota_bytes": int(parsed.unit_quota_mb * 1024 * 1024),
         "district": parsed.district, "form_prefix": parsed.form_prefix, "form_approval": parsed.form_approval,
         "send_to": parsed.send_to,
         "max_rows": parsed.max_rows, "max_columns": parsed.max_columns,
@@ -215,6 +220,7 @@ def load_settings(**overrides) -> Settings:
         "task_runner": parsed.task_runner.strip().lower() or "thread",
         "dask_address": (parsed.dask_address or "").strip() or None, "dask_workers": parsed.dask_workers,
         "read_chunk_files": parsed.read_chunk, "lock_wait_seconds": parsed.lock_wait_seconds,
+        "upload_lock_wait_seconds": parsed.upload_lock_wait_seconds,
         "flow_timeout_minutes": parsed.flow_timeout_minutes, "smtp_host": parsed.smtp_host or None,
         "smtp_port": parsed.smtp_port, "smtp_starttls": parsed.smtp_starttls, "smtp_user": parsed.smtp_user,
         "smtp_password": parsed.smtp_password, "smtp_sender": parsed.smtp_sender,

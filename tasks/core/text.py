@@ -6,6 +6,9 @@
   (`data_type = "s"`), so `=HYPERLINK(…)` or `=cmd|' /C calc'!A0` is shown as text, never evaluated.
 - `safe_stem`: a file name as part of an output name — no separators or control characters,
   capped in bytes, so no unit's file name can make an output name illegal or too long.
+- `cap_bytes` / `cap_name`: the one rule for the length of a stored name: at most N bytes of UTF-8
+  (file systems count bytes: 255 bytes are 85 Chinese characters), never half a character, and
+  `cap_name` keeps the suffix (`.xlsx`).
 - `sane_number`: finite and within ±MAX_ABS (a figure beyond it is an error, not a figure).
 """
 from __future__ import annotations
@@ -19,6 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uff
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 MAX_ABS = 1e15  # larger than any district figure in 万元 or 元; beyond it doubles stop being exact
 STEM_BYTES = 80
+NAME_BYTES = 200  # a stored file name (raw uploads, the registry): under the 255 bytes of a file system's name
+SUFFIX_BYTES = 16  # a longer "suffix" is part of the name (`报表.2020年4月河坝镇`), not an extension
 
 
 def _decode_escape(match: re.Match) -> str:
@@ -37,11 +42,25 @@ def sane_number(value: float) -> bool:
     return math.isfinite(value) and abs(value) <= MAX_ABS
 
 
+def cap_bytes(text: str, max_bytes: int) -> str:
+    """`text` cut to at most `max_bytes` bytes of UTF-8, at a character boundary (never half a 汉字)."""
+    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", errors="ignore")
+
+
+def cap_name(name: str, max_bytes: int = NAME_BYTES) -> str:
+    """A file name of at most `max_bytes` UTF-8 bytes: the stem is shortened, the suffix (`.xlsx`) kept."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    dot = name.rfind(".")
+    suffix = name[dot:] if dot > 0 and len(name[dot:].encode("utf-8")) <= SUFFIX_BYTES else ""
+    stem = name[:len(name) - len(suffix)]
+    return cap_bytes(stem, max_bytes - len(suffix.encode("utf-8"))).rstrip(" .") + suffix
+
+
 def safe_stem(name: str, max_bytes: int = STEM_BYTES) -> str:
     """A readable, harmless piece of an output name from an input file name (capped in UTF-8 bytes)."""
     stem = _UNSAFE_NAME.sub("_", clean_text(name)).strip(" ._") or "file"
-    encoded = stem.encode("utf-8")[:max_bytes]
-    return encoded.decode("utf-8", errors="ignore").rstrip(" .") or "file"
+    return cap_bytes(stem, max_bytes).rstrip(" .") or "file"
 
 
 def text_cell(ws, value):

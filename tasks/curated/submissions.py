@@ -38,10 +38,13 @@ class UnitStanding:
 
 
 def standings(settings: Settings, period: str, rows: list[Submission], reference: Reference) -> list[UnitStanding]:
-    """One standing per unit that must report, in the order of units.csv (linear in units + files)."""
+    """One standing per unit that must report, in the order of units.csv (linear in units + files).
+
+    A unit's standing changes only through its own files: a workbook that names one unit but was uploaded
+    by another unit's account (rejected, H09) counts for the uploader, never for the unit it names."""
     by_unit: dict[str | None, list[Submission]] = {}
     for row in rows:
-        by_unit.setdefault(row.unit_code, []).append(row)
+        by_unit.setdefault(row.account_unit or row.unit_code, []).append(row)
     out = []
     for code in reference.required_units(period):
         own = by_unit.get(code, [])

@@ -2,8 +2,14 @@
 
 Arrival time of an inbox file is its modification time (what the mail gateway or upload sets);
 a file handed to `zhuanbao submit` arrives when it is submitted unless told otherwise. The same
-bytes arriving again for a period are a `duplicate`; collecting the same inbox twice changes
-nothing; the inbox itself is never modified.
+bytes arriving again for a period from the same sender are a `duplicate`; collecting the same inbox
+twice changes nothing; the inbox itself is never modified.
+
+Identity is (sender, bytes), not bytes alone: the sender is the uploading unit's account, or the
+office (inbox, `zhuanbao submit`, an office account). A workbook another unit uploaded by mistake
+(rejected, H09) never stands in for the unit it names: that unit's own upload of the same bytes is
+checked on its own. A unit's upload of bytes the office already has is a duplicate of the office's copy.
+A unique index (registry.py) keeps one first arrival per (period, sender, sha256) under concurrency.
 
 Hostile or clumsy inboxes: an entry that is not a regular file (a symlink, a directory, a device)
 is registered as `rejected` (H00) and never followed or copied; a file over the size limit is
@@ -23,12 +29,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.settings import Settings, lake_fs
+from zhuanbao.tasks.core.text import SUFFIX_BYTES
 from zhuanbao.tasks.intake.registry import Submission, utc
 
 IGNORED_PREFIXES = ("~$", ".", "Thumbs.db", "desktop.ini")
+INSERT_ATTEMPTS = 3  # a lost race for the first arrival is retried as a duplicate of the winner
 
 
 @dataclass
@@ -45,8 +54,10 @@ def sha256_of(data: bytes) -> str:
 
 
 def raw_key(sha256: str, suffix: str) -> str:
-    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix>."""
-    return f"raw/{sha256[:2]}/{sha256}{suffix.lower()}"
+    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix> (a suffix longer than
+    SUFFIX_BYTES is part of the name, not an extension, and is left out: the name stays short)."""
+    suffix = suffix.lower() if len(suffix.encode("utf-8")) <= SUFFIX_BYTES else ""
+    return f"raw/{sha256[:2]}/{sha256}{suffix}"
 
 
 def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path | str:
@@ -85,15 +96,41 @@ def read_raw(settings: Settings, raw_path: str) -> bytes:
     return fs.cat_file(key)
 
 
-def first_arrivals(db: Session, period: str) -> dict[str, Submission]:
-    """sha256 -> the first (non-duplicate) arrival of those bytes in the period."""
+def identity(account_unit: str | None) -> str:
+    """Whose copy of some bytes an arrival is: the uploading unit's code, or "" for the office (inbox,
+    `zhuanbao submit`, an office account). The same bytes from two identities are two files, each checked
+    on its own, so a file another unit sent by mistake never stands in for the unit it names."""
+    return account_unit or ""
+
+
+def first_arrivals(db: Session, period: str) -> dict[tuple[str, str], Submission]:
+    """(identity, sha256) -> the first (non-duplicate) arrival of those bytes from that identity in the period."""
     rows = db.scalars(select(Submission).where(Submission.period == period, Submission.outcome != "duplicate")
                       .order_by(Submission.id.desc()))
-    return {row.sha256: row for row in rows}
+    return {(identity(row.account_unit), row.sha256): row for row in rows}
+
+
+def first_of(seen: dict[tuple[str, str], Submission], sha: str, account_unit: str | None) -> Submission | None:
+    """The arrival a new one duplicates: the same identity's, else (for a unit) the office's own copy."""
+    mine = seen.get((identity(account_unit), sha))
+    return mine if mine is not None or not account_unit else seen.get(("", sha))
+
+
+def quota_problem(settings: Settings, db: Session, period: str, account_unit: str, sha: str, size: int) -> str | None:
+    """Why a unit's new file is not kept: its period's raw storage (its distinct files) would pass
+    ZHUANBAO_UNIT_QUOTA_MB. Bytes the unit already sent take no new space. None when it fits."""
+    rows = db.execute(select(Submission.sha256, Submission.size).where(
+        Submission.period == period, Submission.account_unit == account_unit, Submission.outcome != "duplicate"))
+    kept = dict(rows.all())
+    if sha in kept or sum(kept.values()) + size <= settings.unit_quota_bytes:
+        return None
+    mb = 1024 * 1024
+    return (f"本单位 {period} 已上传 {sum(kept.values()) / mb:.1f} MB，加上本文件（{size / mb:.1f} MB）将超过每期 "
+            f"{settings.unit_quota_bytes / mb:g} MB 的存储限额，文件未保存；请只上传本期报表，如确需更多空间请联系统计办")
 
 
 def register(settings: Settings, db: Session, *, data: bytes, file_name: str, period: str,
-             received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
+             received_at: datetime, source: str, seen: dict[tuple[str, str], Submission] | None = None,
              account_unit: str | None = None) -> Submission:
     """Register one arrival given as bytes (the caller commits). Same bytes already in the period -> duplicate."""
     sha = sha256_of(data)
@@ -103,17 +140,19 @@ def register(settings: Settings, db: Session, *, data: bytes, file_name: str, pe
 
 
 def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: str, period: str,
-            received_at: datetime, source: str, seen: dict[str, Submission] | None = None,
+            received_at: datetime, source: str, seen: dict[tuple[str, str], Submission] | None = None,
             refusal: str | None = None, arrival_note: str | None = None,
             account_unit: str | None = None, flush: bool = True) -> Submission:
     """The registry row of an arrival whose bytes are kept (or, with `refusal`, refused unread).
 
+    An arrival duplicates the first arrival of the same bytes from the same identity (`first_of`); the
+    registry's unique index (registry.py) makes that hold under concurrent uploads too (`submit_file`).
     `seen` (from `first_arrivals`, kept up to date here) saves a query per file in a big inbox.
     `flush=False` leaves the INSERT for the caller's one flush of the whole batch (`collect_inbox`):
     the row has no id yet, and a duplicate of a row of the same batch is linked to it by `_link`.
     """
     seen = first_arrivals(db, period) if seen is None else seen
-    first = None if refusal else seen.get(sha)
+    first = None if refusal else first_of(seen, sha, account_unit)
     row = Submission(period=period, file_name=file_name, sha256=sha, size=size,
                      received_at=utc(received_at), source=source,
                      raw_path="" if refusal else raw_key(sha, Path(file_name).suffix),
@@ -127,16 +166,16 @@ def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: 
     if flush:
         db.flush()
     if not refusal:
-        seen.setdefault(sha, row)
+        seen.setdefault((identity(account_unit), sha), row)
     return row
 
 
-def _link(db: Session, rows: list[Submission], seen: dict[str, Submission]) -> None:
+def _link(db: Session, rows: list[Submission], seen: dict[tuple[str, str], Submission]) -> None:
     """Flush a batch of new rows in one go, then point duplicates at first arrivals of the same batch."""
     db.flush()
     pending = [row for row in rows if row.outcome == "duplicate" and row.duplicate_of is None]
     for row in pending:
-        row.duplicate_of = seen[row.sha256].id
+        row.duplicate_of = first_of(seen, row.sha256, row.account_unit).id
     if pending:
         db.flush()
 
@@ -219,8 +258,20 @@ def arrival_of(path: Path, settings: Settings, now: datetime | None = None) -> t
 def collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime | None = None) -> CollectResult:
     """Register every inbox entry of the period not registered before (same name and bytes).
 
-    With `as_of`, files that arrived later are left for a later run (a run "as of" the 16th).
+    With `as_of`, files that arrived later are left for a later run (a run "as of" the 16th). An office
+    upload of the same bytes registered at the same moment (the first-arrival index) makes it start again once.
     """
+    for attempt in range(INSERT_ATTEMPTS):
+        try:
+            return _collect_inbox(settings, db, period, as_of)
+        except IntegrityError:
+            db.rollback()
+            if attempt == INSERT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime | None) -> CollectResult:
     result = CollectResult()
     rows = list(db.scalars(select(Submission).where(Submission.period == period, Submission.source == "inbox")))
     known = {(r.file_name, r.sha256) for r in rows}
@@ -280,12 +331,20 @@ def submit_file(settings: Settings, db: Session, path: Path, period: str,
     if refusal:
         row = _record(settings, db, sha=refused_key(path.name, info), size=info.st_size, file_name=path.name,
                       period=period, received_at=moment, source=source, refusal=refusal, account_unit=account_unit)
-    else:
-        sha, size = keep_file(settings, path, path.suffix)
+        db.commit()
+        return row
+    sha, size = keep_file(settings, path, path.suffix)
+    for attempt in range(INSERT_ATTEMPTS):
         row = _record(settings, db, sha=sha, size=size, file_name=path.name, period=period,
-                      received_at=moment, source=source, account_unit=account_unit)
-    db.commit()
-    return row
+                      received_at=moment, source=source, account_unit=account_unit, flush=False)
+        try:
+            db.commit()
+            return row
+        except IntegrityError:  # the same bytes from the same identity registered at this moment by another upload
+            db.rollback()
+            if attempt == INSERT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def copy_into_inbox(src: Path, settings: Settings, period: str, arrival: datetime) -> Path:

@@ -118,6 +118,37 @@ def _create_schema(engine: Engine) -> None:
     except (IntegrityError, ProgrammingError):
         Base.metadata.create_all(engine)  # the other process won; now every table exists
     _add_missing_columns(engine)
+    _add_first_arrival_index(engine)
+
+
+# One first arrival per (period, identity, sha256): the same bytes from the same unit (or from the office,
+# account_unit NULL) are registered once; concurrent uploads that lose the race become duplicates
+# (collect.submit_file catches the IntegrityError). Partial and on an expression, which SQLite (≥ 3.9) and
+# PostgreSQL both support; IF NOT EXISTS so that a registry made by an earlier version gains it in place.
+FIRST_ARRIVAL_INDEX = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS uq_submissions_first_arrival "
+    "ON submissions (period, COALESCE(account_unit, ''), sha256) WHERE outcome <> 'duplicate'")
+
+
+def _add_first_arrival_index(engine: Engine) -> None:
+    """Add the first-arrival index; an old registry whose rows already break it (three rows registered by the
+    race this index prevents) keeps working without it, with a warning naming the fix."""
+    import logging
+
+    from sqlalchemy import text
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(FIRST_ARRIVAL_INDEX))
+    except IntegrityError as exc:
+        if "pg_class" in str(exc):  # PostgreSQL: another process created it at the same moment
+            return
+        logging.getLogger(__name__).warning(
+            "登记库中已有同一单位同一内容的多条首次报送记录，未能建立唯一索引 uq_submissions_first_arrival；"
+            "请将多余记录的 outcome 改为 duplicate 后重新打开登记库")
+    except ProgrammingError as exc:  # another process created it at the same moment (PostgreSQL)
+        if "exist" not in str(exc).lower() and "duplicate" not in str(exc).lower():
+            raise
 
 
 def _add_missing_columns(engine: Engine) -> None:

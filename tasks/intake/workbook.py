@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from zhuanbao.tasks.core.forms import (  # SHEETS, HEADERS, … also importable from here, as before
+    CODE_FIELD,
     HEADERS,
     MARKER_SHEET,
     NUMERIC,
@@ -213,8 +214,32 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
             continue
         if any(mark in nfc(c) for c in row[:3] for mark in FOOTER_MARKS):
             break
-        records.append(_tidy_row(form, cells, sheet, index + 1, result.unit_code))
+        record = _tidy_row(form, cells, sheet, index + 1, result.unit_code)
+        if records and _is_note_row(form, record):
+            _append_note(records[-1], record)
+            continue
+        records.append(record)
     result.records[form] = records
+
+
+NOTE_FIELDS = ("note", "problems", "coordination")  # 说明, 存在问题, 需协调事项: free text a unit may continue
+
+
+def _is_note_row(form: str, record: dict) -> bool:
+    """A row that only continues the text of the row above: no code, no figure, text only in note columns."""
+    notes = [f for f in NOTE_FIELDS if f in HEADERS[form]]
+    if not notes or record[CODE_FIELD[form]] or not any(record[f] for f in notes):
+        return False
+    if any(record[f] is not None or record[f"{f}_unparsed"] is not None for f in NUMERIC[form]):
+        return False
+    return not any(record[f] for f in HEADERS[form] if f not in notes and f not in NUMERIC[form])
+
+
+def _append_note(above: dict, note: dict) -> None:
+    """Keep a note row's text as part of the row above it (a new line in the same column)."""
+    for fld in NOTE_FIELDS:
+        if note.get(fld):
+            above[fld] = f"{above[fld]}\n{note[fld]}" if above.get(fld) else note[fld]
 
 
 def _frame(form: str, records: list[dict]) -> pd.DataFrame:
