@@ -3,8 +3,8 @@
 Layers, outermost first: Guard (security headers on every response, the streaming size limit),
 TrustedHost (`portal_allowed_hosts`), the session (signed cookie, renewed on each answer), then the
 routes: pages.py (login, password, the unit's pages), office.py (the board, units, 专报, audit,
-the API docs), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The GX context is warmed once per process at
-start-up so the first upload is checked as fast as the later ones.
+the API docs), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The
+GX context is warmed once per process at start-up so the first upload is checked as fast as the later ones.
 """
 from __future__ import annotations
 

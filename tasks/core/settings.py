@@ -69,7 +69,7 @@ class Settings:
     portal_session_minutes: float = 30  # idle time after which a portal login expires
     portal_trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-For/-Proto the portal believes
     token_days: int = 180  # an API token expires this many days after it was issued
-    login_delay_max_seconds: float = 30  # the longest a login waits after repeated failures (1 s, 2 s, 4 s … up to this)
+    login_delay_max_seconds: float = 30  # longest wait of a login after repeated failures (1 s, 2 s, 4 s … this)
 
     @property
     def lake_url(self) -> str:
