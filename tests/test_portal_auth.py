@@ -179,6 +179,20 @@ def test_an_expired_token_answers_401(portal):
     assert_refused(api(client, token))
 
 
+def test_the_token_lifetime_and_the_longest_login_wait_are_settings(home, monkeypatch):
+    from zhuanbao.tasks.core.settings import load_settings
+
+    monkeypatch.setenv("ZHUANBAO_TOKEN_DAYS", "7")
+    monkeypatch.setenv("ZHUANBAO_LOGIN_DELAY_MAX_SECONDS", "3")
+    settings = load_settings(home=home)
+    assert (settings.token_days, settings.login_delay_max_seconds) == (7, 3)
+    account(settings, "t01")
+    with session(settings.db_url) as db:
+        issue_token(settings, db, "t01")
+        row = db.scalar(select(ApiToken))
+    assert row.expires_at - row.created_at == timedelta(days=7)
+
+
 def test_tokens_are_listed_without_their_secret_and_revoked_one_by_one(home, monkeypatch):
     from zhuanbao.flows.cli import app as cli
 

@@ -74,5 +74,6 @@ def ensure_tables(db_url: str) -> None:
     tables = [Account.__table__, ApiToken.__table__, AuditEvent.__table__]
     engine = engine_for(db_url)
     Base.metadata.create_all(engine, tables=tables)
-    _add_missing_columns(engine)  # a registry of an earlier version: portal_tokens gains expires_at, last_used_at
+    _add_missing_columns(engine)  # a registry of an earlier version: portal_tokens gains expires_at and
+    # last_used_at (engine_for does this only when the engine is first made, maybe before this module loaded)
     _READY.add(db_url)
