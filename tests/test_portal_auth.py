@@ -4,6 +4,7 @@ expired, revoked and reset tokens, weak passwords, and broken or hostile request
 answered in Chinese with the security headers."""
 from __future__ import annotations
 
+import asyncio
 import statistics
 import threading
 import time
@@ -82,6 +83,31 @@ def test_the_login_delay_doubles_up_to_its_cap_and_counts_per_address(home):
         assert audit.login_delay(settings, db, "someone-else", "10.0.0.3") == 0
 
 
+def test_guesses_sent_all_at_once_are_delayed_one_after_another(portal):
+    settings, client = portal
+    account(settings, "t01")
+    for _ in range(5):
+        try_login(client, "t01", "wrong password")
+    waited = []
+
+    async def sleep(seconds: float):  # long enough for every parallel guess to be in before the first is checked
+        waited.append(seconds)
+        await asyncio.sleep(0.05)
+
+    client.app.state.login_sleep = sleep
+    with TestClient(client.app) as shared:  # one event loop for the four threads, as in uvicorn
+        cookie = {"zb_session": shared.app.state.signer.dumps({"csrf": "c" * 32, "iat": time.time()})}
+        guesses = [threading.Thread(target=shared.post, args=("/login",),
+                                    kwargs={"cookies": cookie, "data": {"login": "t01", "password": f"guess {n}",
+                                                                        "csrf_token": "c" * 32}})
+                   for n in range(4)]
+        for guess in guesses:
+            guess.start()
+        for guess in guesses:
+            guess.join()
+    assert sorted(waited) == [1, 2, 4, 8]  # not four guesses for the price of one delay
+
+
 def test_unknown_and_disabled_logins_take_as_long_as_a_wrong_password(portal):
     settings, client = portal
     settings = portal_settings(settings.home, login_delay_max_seconds=0)  # measure the check, not the delay
@@ -106,18 +132,20 @@ def test_unknown_and_disabled_logins_take_as_long_as_a_wrong_password(portal):
 
 def test_healthz_stays_fast_while_many_logins_are_checked(portal):
     settings, _ = portal
-    account(settings, "t01")
+    for n in range(4):
+        account(settings, f"t0{n}")  # half known, half unknown logins
     with TestClient(portal[1].app) as client:  # one event loop answers every thread's requests, as in uvicorn
         cookie = {"zb_session": client.app.state.signer.dumps({"csrf": "c" * 32, "iat": time.time()})}
         logins_took = []
 
-        def log_in_once():
+        def log_in_once(login: str):
             started = time.perf_counter()
-            answer = client.post("/login", cookies=cookie, data={"login": "t01", "password": "wrong password",
+            answer = client.post("/login", cookies=cookie, data={"login": login, "password": "wrong password",
                                                                  "csrf_token": "c" * 32})
             logins_took.append((answer.status_code, time.perf_counter() - started))
 
-        threads = [threading.Thread(target=log_in_once) for _ in range(8)]
+        # eight different logins: checked side by side (one login's attempts from one address queue up)
+        threads = [threading.Thread(target=log_in_once, args=(f"t0{n}",)) for n in range(8)]
         for thread in threads:
             thread.start()
         waits = []
@@ -130,7 +158,10 @@ def test_healthz_stays_fast_while_many_logins_are_checked(portal):
     assert [status for status, _ in logins_took] == [401] * 8
     slowest_login = max(took for _, took in logins_took)
     # eight argon2 checks on the event loop would hold /healthz for seconds; off the loop it answers at once
-    assert len(waits) >= 3 and max(waits) < 0.5 and max(waits) < slowest_login / 2, (waits, logins_took)
+    # (the 90th percentile, not the maximum: the machine is shared, one answer may be late for other reasons)
+    waits.sort()
+    assert len(waits) >= 20 and waits[len(waits) // 2] < 0.1, (waits, logins_took)
+    assert waits[int(len(waits) * 0.9)] < min(0.3, slowest_login / 4), (waits, logins_took)
 
 
 # --- passwords ------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ GX context is warmed once per process at start-up so the first upload is checked
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -34,6 +36,7 @@ from zhuanbao.tasks.core.resources import TEMPLATES_DIR
 from zhuanbao.tasks.core.settings import Settings
 
 STATIC_DIR = TEMPLATES_DIR / "portal" / "static"
+HASHING_AT_ONCE = max(1, (os.cpu_count() or 1) // 4)  # argon2 runs 4 lanes: more at once only starves the rest
 
 
 def portal_templates(settings: Settings) -> Jinja2Templates:
@@ -64,6 +67,8 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app.state.signer = serializer(settings)
     app.state.templates = portal_templates(settings)
     app.state.login_sleep = asyncio.sleep  # the wait after failed logins (tests put a recorder here)
+    app.state.hashing = anyio.CapacityLimiter(HASHING_AT_ONCE)  # password checks off the loop, a few at a time
+    app.state.login_queues = {}  # (login, address) -> [lock, attempts]: pages.one_at_a_time
     app.include_router(pages.router)
     app.include_router(office.router)
     app.include_router(api.router)
