@@ -1,4 +1,6 @@
-"""Account commands of the 填报门户: `zhuanbao accounts add|token|reset|disable|issue|list`."""
+"""Account commands of the 填报门户: `zhuanbao accounts add|token|tokens|revoke|reset|disable|enable|issue|list`.
+
+Each command's action is written to the portal's audit log (tasks/access/accounts.py does it)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +9,7 @@ import typer
 
 from zhuanbao.flows.cli.app import app, console, current_settings
 
-accounts_app = typer.Typer(help="填报门户的账号：新建、令牌、重置密码、停用、为每个单位批量开户。", no_args_is_help=True)
+accounts_app = typer.Typer(help="填报门户的账号：新建、令牌（签发、列出、吊销）、重置密码、停用、启用、为每个单位批量开户。", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 
 
@@ -72,19 +74,63 @@ def token(login: str = typer.Argument(..., help="登录名")) -> None:
             value = issue_token(settings, db, login)
         except AccountError as exc:
             _fail(exc)
-    console.print(f"账号 {login} 的 API 令牌（请求头 Authorization: Bearer <令牌>；只显示这一次）：")
+    console.print(f"账号 {login} 的 API 令牌（请求头 Authorization: Bearer <令牌>；{settings.token_days} 天后过期；"
+                  "只显示这一次）：")
     typer.echo(value)
+
+
+@accounts_app.command("tokens")
+def tokens(login: str = typer.Argument(..., help="登录名")) -> None:
+    """列出账号的 API 令牌：编号、签发时间、过期时间、最近使用时间、状态（不显示令牌本身）。"""
+    from datetime import datetime
+
+    from zhuanbao.tasks.access.accounts import AccountError, token_expiry, tokens_of
+    from zhuanbao.tasks.intake.registry import local, utc
+
+    settings, db = _db()
+    with db:
+        try:
+            rows = tokens_of(db, login)
+        except AccountError as exc:
+            _fail(exc)
+    if not rows:
+        console.print(f"账号 {login} 没有 API 令牌。")
+        return
+    now = utc(datetime.now(settings.tz))
+
+    def shown(moment):
+        return local(moment, settings.tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    typer.echo("编号\t签发\t过期\t最近使用\t状态")
+    for row in rows:
+        expires = token_expiry(settings, row)
+        state = "已吊销" if row.revoked else "已过期" if expires <= now else "有效"
+        typer.echo(f"{row.id}\t{shown(row.created_at)}\t{shown(expires)}\t{shown(row.last_used_at)}\t{state}")
+
+
+@accounts_app.command("revoke")
+def revoke(token_id: int = typer.Argument(..., help="令牌编号（accounts tokens 登录名 列出）")) -> None:
+    """吊销一个 API 令牌：立即失效，该账号的其他令牌不受影响。"""
+    from zhuanbao.tasks.access.accounts import AccountError, revoke_token
+
+    settings, db = _db()
+    with db:
+        try:
+            revoke_token(settings, db, token_id)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"已吊销令牌 {token_id}。")
 
 
 @accounts_app.command("reset")
 def reset(login: str = typer.Argument(..., help="登录名")) -> None:
-    """重置密码：打印新的一次性密码，该账号已登录的会话全部失效。"""
+    """重置密码：打印新的一次性密码，该账号已登录的会话和 API 令牌全部失效（已停用的账号重新启用）。"""
     from zhuanbao.tasks.access.accounts import AccountError, reset_password
 
-    _, db = _db()
+    settings, db = _db()
     with db:
         try:
-            password = reset_password(db, login)
+            password = reset_password(settings, db, login)
         except AccountError as exc:
             _fail(exc)
     console.print(f"已重置 {login} 的密码（首次登录须修改）：")
@@ -93,17 +139,32 @@ def reset(login: str = typer.Argument(..., help="登录名")) -> None:
 
 @accounts_app.command("disable")
 def disable(login: str = typer.Argument(..., help="登录名")) -> None:
-    """停用账号：不能再登录，会话和 API 令牌全部失效（accounts reset 可重新启用）。"""
+    """停用账号：不能再登录，会话和 API 令牌全部失效（accounts enable 或 reset 可重新启用）。"""
     from zhuanbao.tasks.access.accounts import AccountError
     from zhuanbao.tasks.access.accounts import disable as disable_account
 
-    _, db = _db()
+    settings, db = _db()
     with db:
         try:
-            disable_account(db, login)
+            disable_account(settings, db, login)
         except AccountError as exc:
             _fail(exc)
     console.print(f"已停用账号 {login}。")
+
+
+@accounts_app.command("enable")
+def enable(login: str = typer.Argument(..., help="登录名")) -> None:
+    """重新启用停用的账号（原密码可用；停用时吊销的令牌仍然无效）。"""
+    from zhuanbao.tasks.access.accounts import AccountError
+    from zhuanbao.tasks.access.accounts import enable as enable_account
+
+    settings, db = _db()
+    with db:
+        try:
+            enable_account(settings, db, login)
+        except AccountError as exc:
+            _fail(exc)
+    console.print(f"已重新启用账号 {login}。")
 
 
 @accounts_app.command("issue")

@@ -37,10 +37,11 @@ def bearer_account(request: Request, *roles: str) -> Account:
     scheme, _, token = header.partition(" ")
     account = None
     if scheme.lower() == "bearer" and token.strip():
-        with session(request.app.state.settings.db_url) as db:
-            account = accounts.account_for_token(db, token.strip())
+        settings = request.app.state.settings
+        with session(settings.db_url) as db:
+            account = accounts.account_for_token(settings, db, token.strip())
     if account is None:
-        raise HTTPException(401, "缺少或无效的令牌（Authorization: Bearer <令牌>）",
+        raise HTTPException(401, "缺少、无效、已过期或已吊销的令牌（Authorization: Bearer <令牌>）",
                             headers={"WWW-Authenticate": "Bearer"})
     if roles and account.role not in roles:
         raise HTTPException(403, "此令牌的账号无权进行此操作")

@@ -3,24 +3,25 @@
 Layers, outermost first: Guard (security headers on every response, the streaming size limit),
 TrustedHost (`portal_allowed_hosts`), the session (signed cookie, renewed on each answer), then the
 routes: pages.py (login, password, the unit's pages), office.py (the board, units, 专报, audit,
-the API docs), api.py (the JSON API, bearer tokens). The GX context is warmed once per process at
-start-up so the first upload is checked as fast as the later ones.
+the API docs), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The
+GX context is warmed once per process at start-up so the first upload is checked as fast as the later ones.
 """
 from __future__ import annotations
 
+import asyncio
+import os
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+import anyio
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from zhuanbao.flows.portal.guard import Guard
+from zhuanbao.flows.portal import errors
+from zhuanbao.flows.portal.guard import Guard, TrustedHost
 from zhuanbao.flows.portal.security import (
     CsrfFailed,
     Forbidden,
@@ -35,6 +36,7 @@ from zhuanbao.tasks.core.resources import TEMPLATES_DIR
 from zhuanbao.tasks.core.settings import Settings
 
 STATIC_DIR = TEMPLATES_DIR / "portal" / "static"
+HASHING_AT_ONCE = max(1, (os.cpu_count() or 1) // 4)  # argon2 runs 4 lanes: more at once only starves the rest
 
 
 def portal_templates(settings: Settings) -> Jinja2Templates:
@@ -64,6 +66,9 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.signer = serializer(settings)
     app.state.templates = portal_templates(settings)
+    app.state.login_sleep = asyncio.sleep  # the wait after failed logins (tests put a recorder here)
+    app.state.hashing = anyio.CapacityLimiter(HASHING_AT_ONCE)  # password checks off the loop, a few at a time
+    app.state.login_queues = {}  # (login, address) -> [lock, attempts]: pages.one_at_a_time
     app.include_router(pages.router)
     app.include_router(office.router)
     app.include_router(api.router)
@@ -78,7 +83,7 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
             save_session(request, response)
         return response
 
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.portal_allowed_hosts) or ["127.0.0.1"])
+    app.add_middleware(TrustedHost, allowed_hosts=list(settings.portal_allowed_hosts) or ["127.0.0.1"])
     app.add_middleware(Guard, file_limit=settings.max_file_bytes)
     _handlers(app)
     return app
@@ -108,14 +113,4 @@ def _handlers(app: FastAPI) -> None:
     async def csrf_failed(request: Request, exc: CsrfFailed):
         return page(request, 403, "请求无效", "表单已过期或来源不明（CSRF 校验未通过）：请返回上一页刷新后重试。")
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return page(request, exc.status_code, "出错了", str(exc.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "请求参数无效"}, status_code=422)
-        return page(request, 422, "请求无效", "请求参数无效。")
+    errors.install(app)  # 400/404/405/413/422 and the catch-all 500: Chinese, with the security headers

@@ -1,4 +1,5 @@
-"""The outermost layer of the portal: security headers on every response, and the upload size limit.
+"""The outermost layer of the portal: security headers on every response, the upload size limit, and
+the Chinese 500 for an unhandled exception (with the headers: Starlette's own 500 has neither).
 
 A request body larger than the limit is refused with 413 *while it streams*: a Content-Length over
 the limit is refused before a byte is read, and a body without one (chunked) is counted as it
@@ -8,9 +9,15 @@ limit afterwards (uploads.py).
 """
 from __future__ import annotations
 
-import json
+import logging
 
+from starlette.datastructures import Headers
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from zhuanbao.flows.portal.errors import STATUS_TEXT, body_for
 from zhuanbao.flows.portal.security import HEADERS
+
+log = logging.getLogger("zhuanbao.portal")
 
 ENVELOPE = 64 * 1024  # multipart boundaries, the CSRF field, the file name
 
@@ -19,8 +26,8 @@ class BodyTooLarge(Exception):
     pass
 
 
-def too_large_message(limit: int) -> bytes:
-    return f"文件超过大小限制（{limit / 1024 / 1024:g} MB），未保存；请压缩图片或删除无关工作表后重新上传".encode()
+def too_large_message(limit: int) -> str:
+    return f"文件超过大小限制（{limit / 1024 / 1024:g} MB），未保存；请压缩图片或删除无关工作表后重新上传"
 
 
 class Guard:
@@ -47,10 +54,10 @@ class Guard:
                 return
             await send(message)
 
-        api = scope.get("path", "").startswith("/api/")
+        path = scope.get("path", "")
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            return await self._refuse(send_with_headers, api)
+            return await self._refuse(send_with_headers, path)
 
         async def counted_receive():
             message = await receive()
@@ -65,17 +72,36 @@ class Guard:
             await self.app(scope, counted_receive, send_with_headers)
         except Exception:  # BodyTooLarge, possibly wrapped (an ExceptionGroup from a middleware's task group)
             if not state["overflow"]:
+                if not state["started"]:  # answer in Chinese with the headers, then let the server log it
+                    await self._send(send_with_headers, path, 500, STATUS_TEXT[500][1])
                 raise
         if state["overflow"] and not state["started"]:
             state["overflow"] = False
-            await self._refuse(send_with_headers, api)
+            await self._refuse(send_with_headers, path)
 
-    async def _refuse(self, send, api: bool):
-        body = too_large_message(self.file_limit)
-        kind = b"text/plain; charset=utf-8"
-        if api:
-            body, kind = json.dumps({"detail": body.decode()}, ensure_ascii=False).encode(), b"application/json"
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", kind), (b"connection", b"close"),
-                                (b"content-length", str(len(body)).encode())]})
+    async def _refuse(self, send, path: str):
+        await self._send(send, path, 413, too_large_message(self.file_limit), close=True)
+
+    @staticmethod
+    async def _send(send, path: str, status: int, message: str, close: bool = False):
+        body, kind = body_for(path, status, message)
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": headers + ([(b"connection", b"close")] if close else [])})
         await send({"type": "http.response.body", "body": body})
+
+
+class TrustedHost(TrustedHostMiddleware):
+    """Starlette's Host check (no www. redirect), answering a foreign Host with a Chinese 400."""
+
+    def __init__(self, app, allowed_hosts):
+        super().__init__(app, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not self.allow_any:
+            raw = Headers(scope=scope).get("host", "")
+            host = raw.rsplit(":", 1)[0] if not raw.endswith("]") else raw
+            host = host.strip("[]").lower()
+            if not any(host == p or (p.startswith("*") and host.endswith(p[1:])) for p in self.allowed_hosts):
+                return await Guard._send(send, scope.get("path", ""), 400, "请求的主机名（Host）不在允许之列。")
+        await self.app(scope, receive, send)

@@ -3,6 +3,10 @@ with its deadline, the workbook to download, the upload (file input or drag and 
 at once, the history of versions and receipts, previous periods."""
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
+
+import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
@@ -62,23 +66,61 @@ def login_form(request: Request, next: str = "/", expired: int = 0):
     return render(request, "login", next=safe_next(next), error="登录已过期，请重新登录。" if expired else "")
 
 
+async def hashing(request: Request, work, *args):
+    """Run password work (argon2: ~0.1–0.3 s of CPU) in a worker thread, a few at a time, never on the
+    event loop: /healthz and every other page keep answering while units log in together."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=request.app.state.hashing)
+
+
+def _login_attempt(settings, login_name: str, password: str, address: str) -> Account | None:
+    """Check the password (one argon2 verification, also for unknown and disabled logins) and log it."""
+    with session(settings.db_url) as db:
+        account = accounts.check_login(db, login_name, password)
+        audit.record(settings, db, login_name, "login" if account else "login_failed", address)
+    return account
+
+
+def _login_delay(settings, login_name: str, address: str) -> float:
+    with session(settings.db_url) as db:
+        delay = audit.login_delay(settings, db, login_name, address)
+        if delay:
+            audit.record(settings, db, login_name, "login_delayed", address, seconds=delay)
+    return delay
+
+
+@asynccontextmanager
+async def one_at_a_time(request: Request, key: tuple[str, str]):
+    """Attempts on one login from one address wait their turn (in this process): many guesses sent at
+    once are delayed one after another instead of all together; other addresses are not held up."""
+    queues = request.app.state.login_queues
+    entry = queues.setdefault(key, [asyncio.Lock(), 0])
+    entry[1] += 1
+    try:
+        async with entry[0]:
+            yield
+    finally:
+        entry[1] -= 1
+        if not entry[1]:
+            queues.pop(key, None)
+
+
 @router.post("/login")
 async def login(request: Request):
+    """After repeated failures the attempt waits (audit.login_delay) and is then checked as usual:
+    slowed, never refused. The waiting and the hashing happen off the event loop."""
     form = await request.form(max_files=0, max_fields=8)
     check_csrf(request, form)
     settings = request.app.state.settings
     login_name, password = str(form.get("login", "")).strip()[:64], str(form.get("password", ""))
     address, target = client_address(request), safe_next(str(form.get("next", "/")))
-    with session(settings.db_url) as db:
-        if audit.login_throttled(settings, db, login_name, address):
-            audit.record(settings, db, login_name, "login_throttled", address)
-            return render(request, "login", 429, next=target,
-                          error=f"登录失败次数过多，请 {audit.LOCK_MINUTES} 分钟后再试，或请统计员重置密码。")
-        account = accounts.find(db, login_name)
-        if account is None or account.disabled or not accounts.password_matches(account, password):
-            audit.record(settings, db, login_name, "login_failed", address)
-            return render(request, "login", 401, next=target, error="登录名或密码不正确。")
-        audit.record(settings, db, login_name, "login", address)
+    async with one_at_a_time(request, (login_name, address)):
+        delay = await run_in_threadpool(_login_delay, settings, login_name, address)
+        if delay:
+            await request.app.state.login_sleep(delay)
+        account = await hashing(request, _login_attempt, settings, login_name, password, address)
+    if account is None:
+        return render(request, "login", 401, next=target, error="登录名或密码不正确。" + (
+            "多次登录失败后每次尝试都会等待更长时间；忘记密码请联系统计员重置。" if delay else ""))
     start_session(request, account)
     return RedirectResponse("/password" if account.must_change_password else target, status_code=303)
 
@@ -114,16 +156,25 @@ async def change_password(request: Request):
     problem = ("两次输入的新密码不一致" if new != again else "新密码不能与原密码相同" if new == current
                else accounts.password_problem(new, account.login))
     settings = request.app.state.settings
+    address = client_address(request)
+    live, problem = await hashing(request, _change_password, settings, account.id, current, new, problem, address)
+    if problem:
+        return render(request, "password", 422, first=live.must_change_password, error=problem)
+    start_session(request, live)
+    return RedirectResponse("/", status_code=303)
+
+
+def _change_password(settings, account_id: int, current: str, new: str, problem: str | None, address: str):
+    """(account, why refused or None): verify the current password, hash and store the new one (blocking)."""
     with session(settings.db_url) as db:
-        live = db.get(Account, account.id)
+        live = db.get(Account, account_id)
         if not accounts.password_matches(live, current):
             problem = "原密码不正确"
         if problem:
-            return render(request, "password", 422, first=live.must_change_password, error=problem)
+            return live, problem
         accounts.change_password(db, live, new)
-        audit.record(settings, db, live.login, "password_changed", client_address(request))
-        start_session(request, live)
-    return RedirectResponse("/", status_code=303)
+        audit.record(settings, db, live.login, "password_changed", address)
+    return live, None
 
 
 @router.get("/")

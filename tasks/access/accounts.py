@@ -1,15 +1,19 @@
 """Accounts of the 填报门户: add, reset, disable, passwords, API tokens, one account per unit.
 
-Initial passwords are random and must be changed at first login; a reset does the same. Every
-function takes an open registry session and commits what it changed.
+Initial passwords are random and must be changed at first login; a reset does the same and revokes
+the account's API tokens. Every function takes an open registry session, commits what it changed and
+writes the action to the audit log (`by`: who did it — the CLI's operating-system user by default).
+A login costs one argon2 verification whether the login exists, is disabled or not (`check_login`).
+API tokens expire `token_days` after they are issued and can be listed and revoked one by one.
 """
 from __future__ import annotations
 
 import csv
+import getpass
 import hashlib
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -17,11 +21,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhuanbao.tasks.access import audit
 from zhuanbao.tasks.access.models import ROLES, Account, ApiToken, ensure_tables
+from zhuanbao.tasks.access.passwords import MIN_PASSWORD, password_problem  # noqa: F401 — re-exported
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import session, utc
 
-MIN_PASSWORD = 12
 _HASHER = PasswordHasher()
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I: read over the phone
 _DUMMY_HASH = _HASHER.hash("timing equaliser")
@@ -39,22 +44,31 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(unicodedata.normalize("NFC", password))
 
 
-def password_matches(account: Account | None, password: str) -> bool:
-    """Verify in constant-ish time; an unknown login costs the same as a wrong password."""
+CLI = "命令行"  # the audit log's address of an action taken with `zhuanbao accounts`
+
+
+def cli_user() -> str:
     try:
-        return _HASHER.verify(account.password_hash if account else _DUMMY_HASH,
-                              unicodedata.normalize("NFC", password)) and account is not None
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a container without /etc/passwd entry
+        return "?"
+
+
+def password_matches(account: Account | None, password: str) -> bool:
+    """One argon2 verification whatever happens: an unknown or disabled login is checked against a
+    dummy hash, so it costs the same time as a wrong password (no timing oracle for logins)."""
+    usable = account is not None and not account.disabled
+    try:
+        return _HASHER.verify(account.password_hash if usable else _DUMMY_HASH,
+                              unicodedata.normalize("NFC", password)) and usable
     except (VerificationError, InvalidHashError):
         return False
 
 
-def password_problem(password: str, login: str) -> str | None:
-    """Why a new password is refused, or None."""
-    if len(password) < MIN_PASSWORD:
-        return f"新密码至少 {MIN_PASSWORD} 个字符"
-    if login.lower() in password.lower():
-        return "新密码不能包含登录名"
-    return None
+def check_login(db: Session, login: str, password: str) -> Account | None:
+    """The live account when the password is right, else None (blocking: run it in a thread)."""
+    account = find(db, login)
+    return account if password_matches(account, password) else None
 
 
 def find(db: Session, login: str) -> Account | None:
@@ -82,7 +96,7 @@ def add_account(settings: Settings, db: Session, login: str, *, name: str, role:
                       password_hash=hash_password(password), must_change_password=True, disabled=False,
                       session_epoch=0, created_at=utc(datetime.now(settings.tz)))
     db.add(account)
-    db.commit()
+    audit.record(settings, db, login, "account_created", CLI, role=role, unit=unit_code, by=cli_user())
     return account, password
 
 
@@ -93,24 +107,43 @@ def _existing(db: Session, login: str) -> Account:
     return account
 
 
-def reset_password(db: Session, login: str) -> str:
-    """A new one-time password; the account's sessions end and it must change the password at login."""
+def _revoke_all(db: Session, account: Account) -> list[int]:
+    revoked = []
+    for token in db.scalars(select(ApiToken).where(ApiToken.account_id == account.id, ApiToken.revoked.is_(False))):
+        token.revoked = True
+        revoked.append(token.id)
+    return revoked
+
+
+def reset_password(settings: Settings, db: Session, login: str) -> str:
+    """A new one-time password (the account is enabled again); its sessions end, its API tokens are
+    revoked (whoever had the old password may have made one) and it must change the password at login."""
     account = _existing(db, login)
+    was_disabled = account.disabled
     password = new_password()
     account.password_hash, account.must_change_password, account.disabled = hash_password(password), True, False
     account.session_epoch += 1
-    db.commit()
+    revoked = _revoke_all(db, account)
+    audit.record(settings, db, login, "account_reset", CLI, tokens_revoked=revoked, enabled=was_disabled,
+                 by=cli_user())
     return password
 
 
-def disable(db: Session, login: str) -> Account:
+def disable(settings: Settings, db: Session, login: str) -> Account:
     """No more logins or API calls: its sessions end and its tokens are revoked."""
     account = _existing(db, login)
     account.disabled = True
     account.session_epoch += 1
-    for token in db.scalars(select(ApiToken).where(ApiToken.account_id == account.id)):
-        token.revoked = True
-    db.commit()
+    revoked = _revoke_all(db, account)
+    audit.record(settings, db, login, "account_disabled", CLI, tokens_revoked=revoked, by=cli_user())
+    return account
+
+
+def enable(settings: Settings, db: Session, login: str) -> Account:
+    """A disabled account may log in again with its password (its revoked tokens stay revoked)."""
+    account = _existing(db, login)
+    account.disabled = False
+    audit.record(settings, db, login, "account_enabled", CLI, by=cli_user())
     return account
 
 
@@ -121,26 +154,60 @@ def change_password(db: Session, account: Account, new: str) -> None:
 
 
 def issue_token(settings: Settings, db: Session, login: str) -> str:
-    """A new API token for the account (shown once; only its hash is kept)."""
+    """A new API token for the account, valid `token_days` (shown once; only its hash is kept)."""
     account = _existing(db, login)
     if account.disabled:
         raise AccountError(f"账号 {login} 已停用，不能签发令牌")
     token = "zb_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(account_id=account.id, token_sha256=token_digest(token), revoked=False,
-                    created_at=utc(datetime.now(settings.tz))))
-    db.commit()
+    now = utc(datetime.now(settings.tz))
+    row = ApiToken(account_id=account.id, token_sha256=token_digest(token), revoked=False, created_at=now,
+                   expires_at=now + timedelta(days=settings.token_days))
+    db.add(row)
+    db.flush()
+    audit.record(settings, db, login, "token_created", CLI, token_id=row.id,
+                 expires=row.expires_at.isoformat(timespec="seconds"), by=cli_user())
     return token
+
+
+def token_expiry(settings: Settings, row: ApiToken) -> datetime:
+    """When the token expires (UTC, naive); a token from before expiry existed: `token_days` after its creation."""
+    return row.expires_at or row.created_at + timedelta(days=settings.token_days)
+
+
+def tokens_of(db: Session, login: str) -> list[ApiToken]:
+    """The account's tokens, newest first (revoked and expired ones included)."""
+    account = _existing(db, login)
+    return list(db.scalars(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(settings: Settings, db: Session, token_id: int) -> ApiToken:
+    """One token no longer works (the others of its account still do)."""
+    row = db.get(ApiToken, token_id)
+    if row is None:
+        raise AccountError(f"没有编号为 {token_id} 的令牌（accounts tokens 登录名 可列出）")
+    owner = db.get(Account, row.account_id)
+    row.revoked = True
+    audit.record(settings, db, owner.login if owner else "?", "token_revoked", CLI, token_id=token_id, by=cli_user())
+    return row
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def account_for_token(db: Session, token: str) -> Account | None:
-    """The live account a bearer token belongs to, or None."""
+def account_for_token(settings: Settings, db: Session, token: str) -> Account | None:
+    """The live account a bearer token belongs to, or None (unknown, revoked, expired, account disabled)."""
     row = db.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token), ApiToken.revoked.is_(False)))
-    account = db.get(Account, row.account_id) if row else None
-    return account if account is not None and not account.disabled else None
+    now = utc(datetime.now(settings.tz))
+    if row is None or token_expiry(settings, row) <= now:
+        return None
+    account = db.get(Account, row.account_id)
+    if account is None or account.disabled:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):  # one write a minute at most
+        row.last_used_at = now
+        db.commit()
+    return account
 
 
 def issue_unit_accounts(settings: Settings, db: Session, units: list[tuple[str, str]], out: Path) -> int:

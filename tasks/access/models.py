@@ -35,7 +35,10 @@ class Account(Base):
 
 
 class ApiToken(Base):
-    """An API token of an account (scripted upload); only its sha256 is kept."""
+    """An API token of an account (scripted upload); only its sha256 is kept.
+
+    `expires_at` is NULL on rows made before tokens expired: such a token expires `token_days`
+    after its `created_at` (accounts.token_expiry)."""
 
     __tablename__ = "portal_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,6 +46,8 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # UTC, naive
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditEvent(Base):
@@ -64,8 +69,11 @@ def ensure_tables(db_url: str) -> None:
     """Create the access tables in a registry made before this module was imported (once per URL)."""
     if db_url in _READY:
         return
-    from zhuanbao.tasks.intake.registry import engine_for
+    from zhuanbao.tasks.intake.registry import _add_missing_columns, engine_for
 
     tables = [Account.__table__, ApiToken.__table__, AuditEvent.__table__]
-    Base.metadata.create_all(engine_for(db_url), tables=tables)
+    engine = engine_for(db_url)
+    Base.metadata.create_all(engine, tables=tables)
+    _add_missing_columns(engine)  # a registry of an earlier version: portal_tokens gains expires_at and
+    # last_used_at (engine_for does this only when the engine is first made, maybe before this module loaded)
     _READY.add(db_url)

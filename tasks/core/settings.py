@@ -70,6 +70,8 @@ class Settings:
     portal_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the portal answers
     portal_session_minutes: float = 30  # idle time after which a portal login expires
     portal_trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-For/-Proto the portal believes
+    token_days: int = 180  # an API token expires this many days after it was issued
+    login_delay_max_seconds: float = 30  # longest wait of a login after repeated failures (1 s, 2 s, 4 s … this)
 
     @property
     def lake_url(self) -> str:
@@ -168,6 +170,8 @@ class _Sources(BaseSettings):
     portal_allowed_hosts: str = "127.0.0.1,localhost"
     portal_session_minutes: float = Field(30, gt=0)
     portal_trusted_proxies: str = "127.0.0.1"
+    token_days: int = Field(180, ge=1)
+    login_delay_max_seconds: float = Field(30, ge=0)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -229,6 +233,7 @@ def load_settings(**overrides) -> Settings:
         "portal_allowed_hosts": tuple(h.strip() for h in parsed.portal_allowed_hosts.split(",") if h.strip()),
         "portal_session_minutes": parsed.portal_session_minutes,
         "portal_trusted_proxies": parsed.portal_trusted_proxies,
+        "token_days": parsed.token_days, "login_delay_max_seconds": parsed.login_delay_max_seconds,
     }
     try:
         ZoneInfo(values["timezone"])
