@@ -69,6 +69,26 @@ def test_an_upload_into_a_busy_period_answers_honestly_and_is_checked_when_the_l
     assert any((settings.reports_dir(PERIOD) / "receipts").glob(f"{body['file_id']}_*.json"))
 
 
+def test_a_file_left_unchecked_when_the_portal_stopped_is_checked_when_it_starts_again(home, tmp_path, monkeypatch):
+    from zhuanbao.flows.portal import pending
+
+    settings = portal_settings(home, upload_lock_wait_seconds=0.3)
+    account(settings, "t01")
+    token = _token(settings, "t01")
+    with monkeypatch.context() as stopped:  # the portal stops before its waiting thread could check the file
+        stopped.setattr(pending, "check_when_free", lambda *_: None)
+        with period_lock(settings, PERIOD, who="测试：月度运行"):
+            body = api_upload(TestClient(create_app(settings, warm=False)), token,
+                              workbook(tmp_path, settings)).json()
+    assert body["outcome"] == "received"
+    with TestClient(create_app(settings, warm=False)) as restarted:  # its start-up looks for received files
+        receipt = wait_for("the file kept before the restart to be checked", lambda: (
+            (r := restarted.get(f"/api/v1/submissions/{body['file_id']}",
+                                headers={"Authorization": f"Bearer {token}"}).json())["outcome"] != "received"
+            and r), timeout=60, every=0.2)
+    assert receipt["outcome"] == "accepted"
+
+
 def test_a_units_uploads_beyond_its_monthly_quota_are_refused_and_not_kept(home, tmp_path):
     first = workbook(tmp_path, portal_settings(home))
     settings = portal_settings(home, unit_quota_bytes=int(first.stat().st_size * 1.5))

@@ -59,6 +59,9 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
             from zhuanbao.tasks.checks.suites import warm_up
 
             warm_up()
+        from zhuanbao.flows.portal.pending import resume
+
+        resume(settings)  # files kept while their period was busy and not checked before the portal stopped
         yield
 
     app = FastAPI(title="zhuanbao 填报门户 API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -64,3 +64,17 @@ def _rounds(settings: Settings, period: str, key: tuple[str, str]) -> None:
             except Exception:
                 log.exception("报告期 %s 待审文件的审核失败", period)
                 break
+
+
+def resume(settings: Settings) -> list[str]:
+    """At start-up: have every period that still holds a `received` file checked (a file kept while its period
+    was busy, when the portal stopped before checking it); the periods asked for."""
+    from sqlalchemy import select
+
+    from zhuanbao.tasks.intake.registry import Submission, session
+
+    with session(settings.db_url) as db:
+        periods = sorted(set(db.scalars(select(Submission.period).where(Submission.outcome == "received"))))
+    for period in periods:
+        check_when_free(settings, period)
+    return periods
