@@ -138,7 +138,8 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     totals = (pd.concat([sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]])
               .merge(counts.reset_index(), on="indicator_code").merge(catalog, on="indicator_code"))
     totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
-    totals = totals.astype({"units_assigned": "int64", "units_reported": "int64", "unit_code": "str"})
+    # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
+    totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
     totals = _judge(totals.reset_index(drop=True), period_parts(period)[1])
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 
