@@ -193,7 +193,8 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
     folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
     if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
         return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
-    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period) for form in FORMS}
+    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period,
+                                                                          set_aside_damaged=True) for form in FORMS}
     if old and all(t is not None and (curated.table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
         known = set().union(*(curated.unit_sources(t, zone) for t in old.values()))
         unchanged = {source[0] for source in curated.unit_sources(accepted, zone) & known}

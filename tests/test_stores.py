@@ -229,3 +229,23 @@ def test_the_code_version_names_the_installed_release(monkeypatch):
         assert results.code_version().startswith("99.0+") and results.code_version() != now
     finally:
         results.code_version.cache_clear()
+
+
+def test_a_damaged_curated_partition_is_set_aside_and_built_again_by_the_next_run(tmp_path, caplog):
+    from tests.test_incremental import run_month
+    from zhuanbao.tasks.core.settings import load_settings
+    from zhuanbao.tasks.demo.scenario import prepare_demo_home
+
+    home = tmp_path / "home"
+    prepare_demo_home(home)
+    settings = load_settings(home=home)
+    run_month(settings, "2020-03", "2020-04-16T09:00:00+08:00", None, report=False)
+    partition = home / "curated" / "indicators" / "period=2020-03" / "data.parquet"
+    before = pq.read_table(partition).replace_schema_metadata(None)
+    partition.write_bytes(partition.read_bytes()[: len(partition.read_bytes()) // 2])
+    with caplog.at_level(logging.WARNING, logger="zhuanbao.stores"):
+        counts = run_month(settings, "2020-03", "2020-04-16T09:00:00+08:00", "数据文件损坏后重跑", report=False)
+    assert counts["fresh_reads"] == 0  # the files' stored reads rebuilt it
+    assert pq.read_table(partition).replace_schema_metadata(None).equals(before)
+    assert list(partition.parent.glob("data.parquet.damaged-*"))
+    assert any("indicators" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)

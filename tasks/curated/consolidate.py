@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from zhuanbao.tasks.core.forms import FORM_SPECS
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
-from zhuanbao.tasks.core.tables import TEXT, inferred, plain, to_contract
+from zhuanbao.tasks.core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
 
 RUN_KEY = b"zhuanbao.run_id"
 INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)
@@ -236,8 +236,13 @@ def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.Dat
     return None if table is None else table.to_pandas().assign(period=period)
 
 
-def read_partition_table(curated_dir: Path | str, dataset: str, period: str) -> pa.Table | None:
-    """One period of a dataset as stored (no `period` column), or None when it was never written."""
+def read_partition_table(curated_dir: Path | str, dataset: str, period: str, *,
+                         set_aside_damaged: bool = False) -> pa.Table | None:
+    """One period of a dataset as stored (no `period` column), or None when it was never written.
+
+    A local partition that cannot be read raises, or with `set_aside_damaged` (its writer is about to
+    build it again) is set aside as `data.parquet.damaged-<time>`, logged, and counts as never written.
+    """
     target = partition_path(curated_dir, dataset, period)
     if isinstance(target, str):
         fs, key = lake_fs(target)
@@ -249,4 +254,10 @@ def read_partition_table(curated_dir: Path | str, dataset: str, period: str) -> 
     finish_swap(curated_dir, period)
     if not target.exists():
         return None
-    return plain(pq.read_table(target))
+    try:
+        return plain(pq.read_table(target))
+    except Exception as exc:
+        if not (set_aside_damaged and unreadable(exc)):
+            raise
+        set_aside(target, exc)
+        return None
