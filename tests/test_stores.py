@@ -249,3 +249,15 @@ def test_a_damaged_curated_partition_is_set_aside_and_built_again_by_the_next_ru
     assert pq.read_table(partition).replace_schema_metadata(None).equals(before)
     assert list(partition.parent.glob("data.parquet.damaged-*"))
     assert any("indicators" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
+
+
+def test_a_batch_merged_away_by_another_process_while_reading_is_no_damage(tmp_path, monkeypatch, caplog):
+    store = FileResults(tmp_path, "reads", "2020-04", READS)
+    store.add(reads_rows(["a"], "first"))
+    store.add(reads_rows(["b"], "second"))
+    listed = store._batches()
+    listed[0].unlink()  # another process merged it after this one listed the folder
+    monkeypatch.setattr(store, "_batches", lambda: listed)
+    with caplog.at_level(logging.WARNING, logger="zhuanbao.stores"):
+        assert list(store.index(["unit_code"]).index) == ["b"]
+    assert caplog.records == [] and not list(store.folder.glob("*.damaged-*"))

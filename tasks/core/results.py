@@ -92,11 +92,12 @@ class FileResults:
         """One batch in the declared schema; None when it is gone (merged meanwhile) or damaged (set aside)."""
         try:
             return conform(pq.read_table(path, columns=columns), self.schema, columns)
+        except FileNotFoundError:
+            return None  # merged into a newer batch by another process meanwhile
         except Exception as exc:
             if not unreadable(exc):
                 raise
-            if not isinstance(exc, FileNotFoundError):
-                set_aside(path, exc)  # only lost work: its files' results are computed again
+            set_aside(path, exc)  # only lost work: its files' results are computed again
             return None
 
     def _table(self, columns: list[str] | None = None, keys: Iterable[str] | None = None) -> pa.Table | None:
