@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
-from zhuanbao.tasks.core.results import digest
+from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.curated import consolidate as curated
 from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
 from zhuanbao.tasks.intake.collect import collect_inbox
@@ -34,6 +36,7 @@ from zhuanbao.tasks.intake.workbook import tidy_frames
 
 FLAGS = "flags"  # curated/flags/: the soft findings on each unit's accepted file (metrics and the 专报 read it)
 FLAG_COLUMNS = ["unit_code", "file_id", "sheet", "row", "column", "rule_id", "code", "message", "explained"]
+FLAGS_SCHEMA = columns_contract(FLAG_COLUMNS, {"file_id": pa.int64(), "row": pa.int64(), "explained": pa.bool_()})
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",
            "task_summary", "unit_scores"]
 
@@ -133,7 +136,8 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
         db.commit()
         write_receipts(ctx, list(rows.values()), findings)
         accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
-    curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id)
+    curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id,
+                            schema=FLAGS_SCHEMA)
     return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
             "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
 
@@ -179,17 +183,18 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
     some units' accepted files changed, only those files' rows are loaded and merged with the other
     units' rows already in the partitions (built on the same reader and code: `base`).
     """
-    from zhuanbao.tasks.intake.read import read_limits, reader_version, reference_key
+    from zhuanbao.tasks.intake.read import read_limits, reference_key
 
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
         accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
-    base = digest(curated.CODE_VERSION, reader_version(), reference_key(ctx.reference), read_limits(ctx.settings))
+    base = digest(code_version(), reference_key(ctx.reference), read_limits(ctx.settings))
     inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
     folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
     if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
         return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
-    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period) for form in FORMS}
+    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period,
+                                                                          set_aside_damaged=True) for form in FORMS}
     if old and all(t is not None and (curated.table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
         known = set().union(*(curated.unit_sources(t, zone) for t in old.values()))
         unchanged = {source[0] for source in curated.unit_sources(accepted, zone) & known}
@@ -224,7 +229,6 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     """Every derived figure of the period, written as curated/metrics_<name>/ datasets — unless they
     were computed from the same curated data, flags, standings, reference and weights already."""
     from zhuanbao.tasks.checks.incremental import reference_version
-    from zhuanbao.tasks.metrics.compute import CODE_VERSION
 
     status = status or period_status(ctx)
     standing = standing_frame(status["units"])
@@ -232,19 +236,20 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     forms = {form: curated.partition_inputs(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
     if any(v is None for v in forms.values()):
         forms = {form: _need(ctx, form, "汇总入库").to_csv(index=False) for form in FORMS}
-    inputs = digest(CODE_VERSION, *forms.values(), flags.to_csv(index=False), standing.to_csv(index=False),
+    inputs = digest(code_version(), *forms.values(), flags.to_csv(index=False), standing.to_csv(index=False),
                     reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
     names = [f"metrics_{name}" for name in METRICS]
     if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
         return {name: str(curated.partition_path(ctx.settings.curated_dir, f"metrics_{name}", ctx.period))
                 for name in METRICS}
-    from zhuanbao.tasks.metrics.compute import compute_metrics
+    from zhuanbao.tasks.metrics.compute import STORED, compute_metrics
 
     frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
     result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
                              standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
     frames = {f"metrics_{name}": frame for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
-    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id, inputs=inputs)
+    written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id, inputs=inputs,
+                                       schemas={f"metrics_{name}": schema for name, schema in STORED.items()})
     return {name.removeprefix("metrics_"): str(path) for name, path in written.items()}
 
 

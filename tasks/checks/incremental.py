@@ -4,12 +4,12 @@ Every rule in `expectations/` judges one file at a time (its rows, its unit's as
 reference, the unit's accepted figures of last month, the period, the uploading account): no rule
 compares two units' files. So a file's findings are a function of a key (`check_key`) made of
 
-    the file's read key (its bytes, the reader), the name it arrived under, the period,
-    the uploading account's unit, the rule suites and the checking code, the whole reference,
+    the file's read key (its bytes, the code), the name it arrived under, the period,
+    the uploading account's unit, the rule suites and the code (`code_version`), the whole reference,
     and last month's curated rows of the file's unit,
 
 and are stored as data (tasks/core/results.py, kind `checks`: one row per finding, and one row
-with no rule for a file with none). A run checks only the files whose key is not stored — a late
+with no rule for a file with none; columns `CHECKS`). A run checks only the files whose key is not stored — a late
 file costs its own check, and a change to a rule, the reference or last month's data of a unit
 rechecks exactly the files it touches. `--from-scratch` ignores the store.
 """
@@ -19,18 +19,26 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
+from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS
 from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, digest, files_version
+from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest, files_version
+from zhuanbao.tasks.core.tables import TEXT, contract
 from zhuanbao.tasks.intake.read import PeriodReads
 
-CODE_FILES = ("validate.py", "suites.py", "incremental.py")
+FINDING_TYPES = {"row": pa.int64(), "explained": pa.bool_()}  # the other columns are text
+CHECKS = contract((KEY, TEXT), *((name, FINDING_TYPES.get(name, TEXT)) for name in FINDINGS_COLUMNS[1:]))
 
 
 @lru_cache(maxsize=8)
+def _suites_version(suites_dir: Path) -> str:
+    return files_version(sorted(Path(suites_dir).glob("*.json")))
+
+
 def rules_version(suites_dir: Path) -> str:
-    """The suites' text and the checking code: an edited rule or a changed checker rechecks every file."""
-    return files_version([*sorted(Path(suites_dir).glob("*.json")), *(Path(__file__).parent / n for n in CODE_FILES)])
+    """The suites' text and the code: an edited rule or changed code rechecks every file."""
+    return digest(_suites_version(Path(suites_dir)), code_version())
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:
@@ -73,9 +81,9 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
                     account_units: dict[int, str], *, from_scratch: bool = False) -> tuple[pd.DataFrame, int]:
     """The findings of every file of the period (ordered as `check_period` orders them) and how many
     files were checked now; the others' findings come from the store."""
-    from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS, empty_findings, ordered_findings
+    from zhuanbao.tasks.checks.validate import empty_findings, ordered_findings
 
-    store = FileResults(home, "checks", period)
+    store = FileResults(home, "checks", period, CHECKS)
     keys = check_keys(period, reads, reference, previous, suites_dir, account_units)
     stored = set() if from_scratch else set(store.index([]).index)
     todo = [fid for fid in reads.file_ids if keys[fid] not in stored]

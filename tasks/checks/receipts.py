@@ -96,7 +96,7 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
                   force: bool = False) -> int:
     """Write the receipts that say something new (or whose files are gone); returns how many.
 
-    A receipt is a function of its facts (`receipt_for`), this module and the template, so a digest of
+    A receipt is a function of its facts (`receipt_for`), the code (`code_version`) and the template, so a digest of
     the facts, kept in `<folder>/.receipts-index` (JSON), tells which receipts are unchanged without rendering
     or reading them — a rerun of 10,000 files rewrites only the receipts of its new files. `force`
     (a `--from-scratch` run) ignores the manifest.
@@ -126,12 +126,19 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
     return written
 
 
-@lru_cache(maxsize=4)
 def _receipt_version(dirs: tuple[Path, ...]) -> str:
+    """The code (every module of zhuanbao.tasks, and the installed version) and the receipt template in use."""
+    from zhuanbao.tasks.core.results import code_version, digest
+
+    return digest(code_version(), _template_version(dirs))
+
+
+@lru_cache(maxsize=4)
+def _template_version(dirs: tuple[Path, ...]) -> str:
     from zhuanbao.tasks.core.results import files_version
 
     template = next((Path(d) / "receipt.html.j2" for d in dirs if (Path(d) / "receipt.html.j2").exists()), None)
-    return files_version([Path(__file__), *([template] if template else [])])
+    return files_version([template] if template else [])
 
 
 def _write_aside(path: Path, text: str) -> None:

@@ -7,7 +7,11 @@ partitions one step writes for a run are swapped in together (`write_partitions`
 `curated_dir` may also be an fsspec URL (`s3://bucket/zhuanbao/curated`): there the parquet bytes
 are built in memory and stored with one `pipe_file` — a single PUT of a complete object, which
 object stores make visible atomically (there is no rename on S3).
-The column contract is in the README; keep it stable.
+The column contract is in the README; keep it stable. The forms' columns come from tasks/core/forms.py
+(`form_schema`); every other dataset is written in the schema its writer declares (`write_partitions`'
+`schemas`: the flags in tasks/steps.py, the metrics in tasks/metrics/compute.py), cast on write without
+pandas' metadata, so a partition's bytes do not depend on the pandas that made it (tasks/core/tables.py).
+Partitions written by earlier versions (`large_string` text, pandas metadata) still read (`plain`).
 """
 from __future__ import annotations
 
@@ -20,20 +24,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from zhuanbao.tasks.core.forms import NUMERIC
-from zhuanbao.tasks.core.results import source_version
+from zhuanbao.tasks.core.forms import FORM_SPECS
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
+from zhuanbao.tasks.core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
 
 RUN_KEY = b"zhuanbao.run_id"
 INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)
-CODE_VERSION = source_version(Path(__file__).parent)
 COMMON = ["period", "unit_code", "source_sha256", "received_at", "on_time"]
-COLUMNS: dict[str, list[str]] = {
-    "indicators": ["indicator_code", "month_value", "cumulative", "last_year_cumulative", "reported_growth", "note"],
-    "projects": ["project_code", "annual_plan", "month_investment", "cumulative_investment", "status",
-                 "progress_text", "problems", "coordination"],
-    "tasks": ["task_code", "progress_pct", "progress_text", "problems", "note"],
-}
+# a form's columns as the unit fills them (its code first); names and measures come from the reference
+COLUMNS: dict[str, list[str]] = {form: [c.field for c in spec.columns if c.kind not in ("name", "measure")]
+                                 for form, spec in FORM_SPECS.items()}
 
 
 def curated_rows(form: str, frame: pd.DataFrame, accepted: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -53,12 +53,14 @@ def form_table(form: str, rows: pd.DataFrame, timezone: str) -> pa.Table:
 
     Fixed types make a partition built in pieces (`merge_units`) the same bytes as one built whole.
     """
-    numeric = set(NUMERIC[form])
-    fields = _source_fields(timezone) + [pa.field(c, pa.float64() if c in numeric else pa.string())
-                                         for c in COLUMNS[form]]
-    frame = rows.drop(columns=["period"], errors="ignore")[[f.name for f in fields]]
-    table = pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
-    return _sorted(form, table.replace_schema_metadata(None))
+    return _sorted(form, to_contract(rows, form_schema(form, timezone)))
+
+
+def form_schema(form: str, timezone: str) -> pa.Schema:
+    """A form's curated partition: the source columns, then the form's (numbers float64, the rest text)."""
+    spec = FORM_SPECS[form]
+    return pa.schema(_source_fields(timezone) + [pa.field(c, pa.float64() if spec.column(c).numeric else TEXT)
+                                                 for c in COLUMNS[form]])
 
 
 def _sorted(form: str, table: pa.Table) -> pa.Table:
@@ -82,7 +84,7 @@ def unit_sources(table: pa.Table | pd.DataFrame, timezone: str) -> set[tuple]:
     accepted files (`outcomes.accepted_files`): a unit whose tuple is unchanged has the same rows."""
     fields = _source_fields(timezone)
     if isinstance(table, pd.DataFrame):
-        table = pa.Table.from_pandas(table[[f.name for f in fields]], schema=pa.schema(fields), preserve_index=False)
+        table = to_contract(table, pa.schema(fields))
     return set(zip(*(table[f.name].to_pylist() for f in fields))) if table.num_rows else set()
 
 
@@ -93,24 +95,33 @@ def partition_path(curated_dir: Path | str, dataset: str, period: str) -> Path |
     return Path(local_path(curated_dir)) / dataset / f"period={period}" / "data.parquet"
 
 
-def _table(frame: pd.DataFrame | pa.Table, run_id: int | None, inputs: str | None = None) -> pa.Table:
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
-        frame.drop(columns=["period"], errors="ignore"), preserve_index=False)
+def _table(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None, run_id: int | None,
+           inputs: str | None = None) -> pa.Table:
+    """The partition as written: in `schema` (a table's own, else one inferred with text as `string`), the
+    `period` column left to the folder name, the run id and inputs digest as the only metadata."""
+    if isinstance(frame, pd.DataFrame):
+        frame = frame.drop(columns=["period"], errors="ignore")
+    schema = schema or (frame.schema if isinstance(frame, pa.Table) else inferred(frame))
     extra = {RUN_KEY: str(run_id).encode()} if run_id is not None else {}
     if inputs is not None:
         extra[INPUTS_KEY] = inputs.encode()
-    return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}) if extra else table
+    return to_contract(frame, schema, extra)
 
 
 def write_partition(curated_dir: Path | str, dataset: str, period: str, frame: pd.DataFrame,
-                    run_id: int | None = None) -> Path | str:
+                    run_id: int | None = None, schema: pa.Schema | None = None) -> Path | str:
     """Replace one period of a dataset atomically; `period` lives in the folder name, not the file."""
-    return write_partitions(curated_dir, period, {dataset: frame}, run_id)[dataset]
+    return write_partitions(curated_dir, period, {dataset: frame}, run_id,
+                            schemas={dataset: schema} if schema is not None else None)[dataset]
 
 
-def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.DataFrame],
-                     run_id: int | None = None, inputs: str | None = None) -> dict[str, Path | str]:
+def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.DataFrame | pa.Table],
+                     run_id: int | None = None, inputs: str | None = None,
+                     schemas: dict[str, pa.Schema] | None = None) -> dict[str, Path | str]:
     """Publish one run's partitions of a period together: all written aside, then swapped in.
+
+    Each frame is written in its dataset's declared schema (`schemas`; a pyarrow table in its own); a frame
+    without one in a schema inferred with text as `string` (tasks/core/tables.py).
 
     The swap is journalled (`curated/.swap-<period>.json` lists the files written aside): a run killed
     during the swap is finished by the next reader or writer of the period (`finish_swap`), so the
@@ -120,15 +131,15 @@ def write_partitions(curated_dir: Path | str, period: str, frames: dict[str, pd.
     built from) is kept in each file's metadata: `built_from` lets the next run skip the work.
     """
     targets = {name: partition_path(curated_dir, name, period) for name in frames}
+    tables = {name: _table(frame, (schemas or {}).get(name), run_id, inputs) for name, frame in frames.items()}
     if is_remote_url(curated_dir):  # one PUT per object; object stores have no rename
-        for name, frame in frames.items():
+        for name, table in tables.items():
             fs, key = lake_fs(targets[name])
             sink = pa.BufferOutputStream()
-            pq.write_table(_table(frame, run_id, inputs), sink)
+            pq.write_table(table, sink)
             fs.pipe_file(key, sink.getvalue().to_pybytes())
         return targets
     finish_swap(curated_dir, period)
-    tables = {name: _table(frame, run_id, inputs) for name, frame in frames.items()}
     if all(_same(targets[name], table, inputs) for name, table in tables.items()):
         return targets  # nothing changed: the files (and the run that wrote them) stay as they are
     pairs = []
@@ -225,8 +236,13 @@ def read_partition(curated_dir: Path | str, dataset: str, period: str) -> pd.Dat
     return None if table is None else table.to_pandas().assign(period=period)
 
 
-def read_partition_table(curated_dir: Path | str, dataset: str, period: str) -> pa.Table | None:
-    """One period of a dataset as stored (no `period` column), or None when it was never written."""
+def read_partition_table(curated_dir: Path | str, dataset: str, period: str, *,
+                         set_aside_damaged: bool = False) -> pa.Table | None:
+    """One period of a dataset as stored (no `period` column), or None when it was never written.
+
+    A local partition that cannot be read raises, or with `set_aside_damaged` (its writer is about to
+    build it again) is set aside as `data.parquet.damaged-<time>`, logged, and counts as never written.
+    """
     target = partition_path(curated_dir, dataset, period)
     if isinstance(target, str):
         fs, key = lake_fs(target)
@@ -234,8 +250,14 @@ def read_partition_table(curated_dir: Path | str, dataset: str, period: str) -> 
             data = fs.cat_file(key)
         except FileNotFoundError:
             return None
-        return pq.read_table(pa.BufferReader(data))
+        return plain(pq.read_table(pa.BufferReader(data)))
     finish_swap(curated_dir, period)
     if not target.exists():
         return None
-    return pq.read_table(target)
+    try:
+        return plain(pq.read_table(target))
+    except Exception as exc:
+        if not (set_aside_damaged and unreadable(exc)):
+            raise
+        set_aside(target, exc)
+        return None

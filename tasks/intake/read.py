@@ -7,9 +7,10 @@ readable file is `received` until the rules have spoken.
 
 Reads are done once per file: each file's read is stored as data (tasks/core/results.py, kind
 `reads`: one row per file with its unit, period, error and the tidy rows as JSON), keyed by the
-file's sha256, the reader's version (a hash of workbook.py, normalise.py and archive.py), the
+file's sha256, the code's version (`code_version`: the installed version and every module of
+zhuanbao.tasks — the reader follows the form contract and text rules of tasks/core too), the
 reference year's unit list, the file's suffix and the read limits; a rerun after a few late files
-reads only those. `PeriodReads` hands the period's reads to the steps that need them and loads a
+reads only those. The store's columns are `READS` (text, whatever pandas wrote them). `PeriodReads` hands the period's reads to the steps that need them and loads a
 stored read only when a step asks for it (a rerun that changes nothing loads none).
 
 Reading is split so it can be mapped over workers: `read_jobs` turns files into WorkbookReads and
@@ -26,15 +27,15 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, digest, source_version
+from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.core.tables import TEXT, contract
 from zhuanbao.tasks.intake.archive import ReadLimits
 from zhuanbao.tasks.intake.collect import read_raw
 from zhuanbao.tasks.intake.registry import Submission, submissions
@@ -42,10 +43,10 @@ from zhuanbao.tasks.intake.sandbox import read_sandboxed
 from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
 
 
-@lru_cache(maxsize=1)
 def reader_version() -> str:
-    """Changes whenever the reader's code changes, so old stored reads are never reused."""
-    return source_version(Path(__file__).parent, "workbook.py", "normalise.py", "archive.py")
+    """Changes whenever the code changes (any module of zhuanbao.tasks, or the installed version), so old
+    stored reads are never reused."""
+    return code_version()
 
 
 def reference_key(reference: Reference) -> str:
@@ -99,6 +100,7 @@ def settled_read(row: Submission) -> WorkbookRead | None:
 
 
 READ_COLUMNS = ["unit_code", "period", "error"]  # kept as columns beside the JSON, so the store can be queried
+READS = contract(*((name, TEXT) for name in (KEY, "sha256", "file_name", *READ_COLUMNS, "payload")))
 
 
 def payload(read: WorkbookRead) -> str:
@@ -161,7 +163,7 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
     """
     rows = submissions(db, period)
     firsts = [row for row in rows if row.outcome != "duplicate"]
-    store = FileResults(settings.home, "reads", period)
+    store = FileResults(settings.home, "reads", period, READS)
     ref_key = reference_key(reference)
     keys = {row.id: read_key(settings, row, ref_key) for row in firsts}
     loaded = {row.id: read for row in firsts if (read := settled_read(row)) is not None}

@@ -10,18 +10,16 @@ growth targets (higher: growth â‰¥ target; a `lower` growth indicator: growth â‰
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from zhuanbao.tasks.core.periods import month_fraction, period_parts
 from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.results import source_version
+from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.metrics.frames import _typed
-from zhuanbao.tasks.metrics.scores import unit_scores
+from zhuanbao.tasks.metrics.scores import SCORE_COLUMNS, unit_scores
 
-CODE_VERSION = source_version(Path(__file__).parent)  # the metrics package: changed code recomputes the figures
 JUDGED = ["time_progress", "growth_pct", "completion", "on_track", "lagging", "double_half"]
 INDICATOR_COLUMNS = ["period", "unit_code", "unit_name", "indicator_code", "indicator_name",
                      "target_kind", "direction", "measure", "frequency", "target_value",
@@ -37,6 +35,37 @@ PROJECT_COLUMNS = ["period", "project_code", "project_name", "batch", "unit_code
                    "coordination"]
 TASK_COLUMNS = ["period", "task_code", "task_area", "task_name", "unit_code", "role", "reported",
                 "progress_pct", "time_progress", "on_track", "progress_text", "problems", "note"]
+BATCH_COLUMNS = ["batch", "projects", "reported", "on_track", "completed", "started", "annual_plan",
+                 "month_investment", "cumulative_investment", "completion"]
+TASK_SUMMARY_COLUMNS = ["task_code", "task_area", "task_name", "units_assigned", "units_reported", "mean_progress_pct",
+                        "lead_unit", "lead_progress_pct"]
+
+_F, _I, _B = pa.float64(), pa.int64(), pa.bool_()
+_JUDGED_TYPES = {"time_progress": _F, "growth_pct": _F, "completion": _F, "on_track": _B, "lagging": _B,
+                 "double_half": _B, **dict.fromkeys(SUMMED, _F)}
+
+
+def _stored(columns: list[str], types: dict[str, pa.DataType]) -> pa.Schema:
+    return columns_contract([c for c in columns if c != "period"], types)  # the period is the partition's folder
+
+
+# curated/metrics_<name>/: each table's schema (text where no type is given), whatever pandas computed it with
+STORED: dict[str, pa.Schema] = {
+    "indicator_metrics": _stored(INDICATOR_COLUMNS, _JUDGED_TYPES),
+    "district_totals": _stored(TOTAL_COLUMNS, {**_JUDGED_TYPES, "units_assigned": _I, "units_reported": _I}),
+    "project_metrics": _stored(PROJECT_COLUMNS, {
+        **dict.fromkeys(["annual_plan", "month_investment", "cumulative_investment", "completion",
+                         "required_investment"], _F), "reported": _B, "on_track": _B}),
+    "task_metrics": _stored(TASK_COLUMNS, {"reported": _B, "progress_pct": _F, "time_progress": _F, "on_track": _B}),
+    "batch_summary": _stored(BATCH_COLUMNS, {
+        **dict.fromkeys(["projects", "reported", "on_track", "completed", "started"], _I),
+        **dict.fromkeys(["annual_plan", "month_investment", "cumulative_investment", "completion"], _F)}),
+    "task_summary": _stored(TASK_SUMMARY_COLUMNS, {"units_assigned": _I, "units_reported": _I,
+                                                   "mean_progress_pct": _F, "lead_progress_pct": _F}),
+    "unit_scores": _stored(SCORE_COLUMNS, {
+        **dict.fromkeys(["items_assigned", "items_on_track", "flags_total", "flags_explained", "rank"], _I),
+        **dict.fromkeys(["share_on_track", "on_time", "explained_share", "score"], _F)}),
+}
 
 
 def _judge(rows: pd.DataFrame, month: int) -> pd.DataFrame:
@@ -109,7 +138,8 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     totals = (pd.concat([sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]])
               .merge(counts.reset_index(), on="indicator_code").merge(catalog, on="indicator_code"))
     totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
-    totals = totals.astype({"units_assigned": "int64", "units_reported": "int64", "unit_code": "str"})
+    # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
+    totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
     totals = _judge(totals.reset_index(drop=True), period_parts(period)[1])
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 

@@ -15,6 +15,10 @@ from zhuanbao.tasks.metrics.frames import _typed
 
 SCORE_PARTS = ("on_track", "on_time", "explained")
 
+SCORE_COLUMNS = ["period", "unit_code", "unit_name", "short_name", "unit_kind", "status", "items_assigned",
+                 "items_on_track", "share_on_track", "on_time", "flags_total", "flags_explained", "explained_share",
+                 "score", "rank"]
+
 
 def default_weights() -> dict[str, float]:
     """The score weights of `Settings` (spec §8 default: 0.7 / 0.2 / 0.1)."""
@@ -83,7 +87,4 @@ def unit_scores(period: str, reference: Reference, submissions: pd.DataFrame | N
     kind_order = {k: i for i, k in enumerate(reference.units["unit_kind"].drop_duplicates())}
     out = out.assign(period=period, kind_order=out["unit_kind"].map(kind_order))
     out = out.sort_values(["kind_order", "rank", "unit_code"], ignore_index=True)
-    return out[["period", "unit_code", "unit_name", "short_name", "unit_kind", "status",
-                "items_assigned", "items_on_track", "share_on_track", "on_time", "flags_total",
-                "flags_explained",
-                "explained_share", "score", "rank"]]
+    return out[SCORE_COLUMNS]
