@@ -145,12 +145,12 @@ def site_config(source: Path, target: Path, folder: Path) -> Path:
 
 def build_site(target: Path, *, suites_dir: Path | None = None, strict: bool = False) -> Path:
     """Build the guides into `target` (replaced); returns target/index.html. Needs the `docs` extra."""
-    try:
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
-    except ImportError:
-        raise RuntimeError("未安装手册生成工具：请运行 pip install \"zhuanbao[docs]\"（scripts/setup.sh 会安装）") from None
-    import jieba
+    from zhuanbao.tasks.core.extras import require
+
+    purpose = "生成使用手册用到 MkDocs；scripts/setup.sh 会安装"
+    build = require("mkdocs.commands.build", "docs", purpose).build
+    load_config = require("mkdocs.config", "docs", purpose).load_config
+    jieba = require("jieba", "docs", purpose)
 
     jieba.setLogLevel(logging.WARNING)
     target = Path(target)

@@ -43,8 +43,9 @@ def task_runner_for(settings: Settings, *, processes: bool = True) -> TaskRunner
         raise ValueError(f"ZHUANBAO_TASK_RUNNER 应为 {' 或 '.join(RUNNERS)}，收到“{settings.task_runner}”")
     import logging
 
-    from prefect_dask import DaskTaskRunner
+    from zhuanbao.tasks.core.extras import DASK, require
 
+    DaskTaskRunner = require(*DASK).DaskTaskRunner
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines would drown the run's log
     if settings.dask_address:
         return DaskTaskRunner(address=settings.dask_address)

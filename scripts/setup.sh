@@ -11,4 +11,6 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-python -m pip install -q --disable-pip-version-check -e ".[dev,postgres,docs]"
+# constraints.txt: versions known to work together (refresh: bash scripts/lock.sh); dev brings the opt-in extras
+# the tests run (scale, s3, sql)
+python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,postgres,docs]"

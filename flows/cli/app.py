@@ -86,7 +86,7 @@ class _Group(TyperGroup):
                 console.print(f"[red]内部错误：{type(exc).__name__}: {first}（加 --debug 查看详情并报告给维护人员）[/red]",
                               soft_wrap=True)
                 raise typer.Exit(1) from None
-            console.print(f"[red]{message}[/red]", soft_wrap=True)
+            console.print(f"[red]{escape(message)}[/red]", soft_wrap=True)  # escape: keeps 'zhuanbao[s3]' whole
             raise typer.Exit(2) from None
 
 
@@ -181,7 +181,10 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
                from_scratch: bool = False) -> dict:
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from zhuanbao.flows.prefect_env import prepare_prefect
+    from zhuanbao.tasks.core.extras import DASK, require_installed
 
+    if current_settings().task_runner == "dask":
+        require_installed(*DASK)  # say so before a temporary server starts, not after
     # first: a temporary server (if one is needed) boots while Prefect and the flow's modules load
     console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -262,7 +262,12 @@ def lake_fs(url: str | Path):
     """(fsspec filesystem, path inside it) for a local path or an fsspec URL."""
     from fsspec.core import url_to_fs
 
-    return url_to_fs(str(url))
+    try:
+        return url_to_fs(str(url))
+    except ImportError as exc:  # s3:// without s3fs: name the extra, not a traceback
+        from zhuanbao.tasks.core.extras import lake_protocol_missing
+
+        raise lake_protocol_missing(str(url), exc) from None
 
 
 def is_local_fs(fs) -> bool:
