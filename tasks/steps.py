@@ -19,24 +19,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-import pyarrow as pa
 
 from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
 from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.curated import consolidate as curated
+from zhuanbao.tasks.curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
 from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import PeriodReads, period_reads
 from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
 from zhuanbao.tasks.intake.workbook import tidy_frames
 
-FLAGS = "flags"  # curated/flags/: the soft findings on each unit's accepted file (metrics and the 专报 read it)
-FLAG_COLUMNS = ["unit_code", "file_id", "sheet", "row", "column", "rule_id", "code", "message", "explained"]
-FLAGS_SCHEMA = columns_contract(FLAG_COLUMNS, {"file_id": pa.int64(), "row": pa.int64(), "explained": pa.bool_()})
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",
            "task_summary", "unit_scores"]
 
@@ -140,15 +136,6 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
                             schema=FLAGS_SCHEMA)
     return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
             "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
-
-
-def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame:
-    """The soft findings on accepted files, with the unit: what the unit had to explain, and whether it did."""
-    soft = findings[(findings.severity == "soft") & findings.file_id.isin(list(accepted))]
-    out = soft.assign(unit_code=soft.file_id.map(accepted))
-    out = out.assign(sheet=out.sheet.astype("string"), column=out.column.astype("string"),
-                     code=out.code.astype("string"), explained=out.explained.fillna(False).astype(bool))
-    return out.reindex(columns=FLAG_COLUMNS).astype({"file_id": "int64"}).reset_index(drop=True)
 
 
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:

@@ -9,7 +9,7 @@ are built in memory and stored with one `pipe_file` — a single PUT of a comple
 object stores make visible atomically (there is no rename on S3).
 The column contract is in the README; keep it stable. The forms' columns come from tasks/core/forms.py
 (`form_schema`); every other dataset is written in the schema its writer declares (`write_partitions`'
-`schemas`: the flags in tasks/steps.py, the metrics in tasks/metrics/compute.py), cast on write without
+`schemas`: the flags in tasks/curated/flags.py, the metrics in tasks/metrics/compute.py), cast on write without
 pandas' metadata, so a partition's bytes do not depend on the pandas that made it (tasks/core/tables.py).
 Partitions written by earlier versions (`large_string` text, pandas metadata) still read (`plain`).
 """
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from zhuanbao.tasks.core.forms import FORM_SPECS
+from zhuanbao.tasks.core.forms import FORM_SPECS, curated_fields
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
 from zhuanbao.tasks.core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
 
@@ -32,8 +32,7 @@ RUN_KEY = b"zhuanbao.run_id"
 INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)
 COMMON = ["period", "unit_code", "source_sha256", "received_at", "on_time"]
 # a form's columns as the unit fills them (its code first); names and measures come from the reference
-COLUMNS: dict[str, list[str]] = {form: [c.field for c in spec.columns if c.kind not in ("name", "measure")]
-                                 for form, spec in FORM_SPECS.items()}
+COLUMNS: dict[str, list[str]] = {form: curated_fields(form) for form in FORM_SPECS}
 
 
 def curated_rows(form: str, frame: pd.DataFrame, accepted: pd.DataFrame, period: str) -> pd.DataFrame:
