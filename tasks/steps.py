@@ -179,6 +179,7 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
     inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
     folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
     if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
+        check_written(ctx, "consolidate")
         return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
     old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period,
                                                                           set_aside_damaged=True) for form in FORMS}
@@ -194,7 +195,19 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
         fresh = curated.form_table(form, curated.curated_rows(form, frames[form], changed, ctx.period), zone)
         out[form] = curated.merge_units(form, old[form], unchanged, fresh) if unchanged else fresh
     written = curated.write_partitions(folder, ctx.period, out, ctx.run_id, inputs=inputs)
+    check_written(ctx, "consolidate")
     return {form: str(path) for form, path in written.items()}
+
+
+def check_written(ctx: RunContext, step: str) -> None:
+    """Run the output suites of `step` (tasks/checks/outputs.py) over the partitions it wrote for the period;
+    raises OutputCheckError (the run fails before the 专报, the data stays) when a rule fails."""
+    from zhuanbao.tasks.checks.outputs import check_outputs, output_suites
+
+    suites = output_suites(ctx.settings.expectations_dir, step)
+    names = set(suites) | {s.meta["sum_of"]["dataset"] for s in suites.values() if "sum_of" in s.meta}
+    frames = {name: curated.read_partition(ctx.settings.curated_dir, name, ctx.period) for name in sorted(names)}
+    check_outputs(ctx.period, ctx.reference, {k: v for k, v in frames.items() if v is not None}, suites)
 
 
 def period_status(ctx: RunContext) -> dict:
@@ -227,6 +240,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
                     reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
     names = [f"metrics_{name}" for name in METRICS]
     if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
+        check_written(ctx, "metrics")
         return {name: str(curated.partition_path(ctx.settings.curated_dir, f"metrics_{name}", ctx.period))
                 for name in METRICS}
     from zhuanbao.tasks.metrics.compute import STORED, compute_metrics
@@ -237,6 +251,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     frames = {f"metrics_{name}": frame for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
     written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id, inputs=inputs,
                                        schemas={f"metrics_{name}": schema for name, schema in STORED.items()})
+    check_written(ctx, "metrics")
     return {name.removeprefix("metrics_"): str(path) for name, path in written.items()}
 
 
