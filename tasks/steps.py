@@ -147,7 +147,7 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
     by_file = findings_by_file(findings)
     closing = ctx.settings.deadline(ctx.period)
-    run_at = due_at(ctx.period, tz=ctx.settings.tz)
+    run_at = due_at(ctx.period, tz=ctx.settings.tz, home=ctx.settings.home)
     names = ctx.reference.item_names
     receipts = []
     for row in rows:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.periods import month_fraction, period_parts
+from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.metrics.frames import _typed
@@ -68,12 +68,13 @@ STORED: dict[str, pa.Schema] = {
 }
 
 
-def _judge(rows: pd.DataFrame, month: int) -> pd.DataFrame:
-    """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows."""
+def _judge(rows: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows (a quarterly
+    indicator's time progress runs to the end of its quarter)."""
+    month = period_parts(period)[1]
     kind, higher = rows["target_kind"], rows["direction"] == "higher"
     cum, target, half = rows["cumulative"], rows["target_value"], rows["half_year_value"]
-    quarter_end = -(-month // 3) * 3
-    time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end, month) / 12,
+    time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end_month(period), month) / 12,
                               index=rows.index, dtype="float64")
     growth = (cum / rows["last_year_cumulative"].where(rows["last_year_cumulative"] != 0) - 1) * 100
     completion = (cum / target.where(target != 0)).where(kind == "amount")
@@ -107,7 +108,7 @@ def indicator_metrics(period: str, reference: Reference, indicators: pd.DataFram
     """One row per (unit_code, indicator_code) assigned for `period` and reported (spec §7)."""
     reported = _typed(indicators, "indicators", period).drop(columns=["reported_growth", "note"])
     rows = _assigned_indicators(period, reference).merge(reported, on=["unit_code", "indicator_code"])
-    rows = _judge(rows.assign(period=period), period_parts(period)[1])
+    rows = _judge(rows.assign(period=period), period)
     return rows[INDICATOR_COLUMNS].sort_values(["indicator_code", "unit_code"], ignore_index=True)
 
 
@@ -140,7 +141,7 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
     # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
     totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
-    totals = _judge(totals.reset_index(drop=True), period_parts(period)[1])
+    totals = _judge(totals.reset_index(drop=True), period)
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 
 
