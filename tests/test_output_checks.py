@@ -102,11 +102,16 @@ def test_a_due_unit_left_out_of_the_scores_fails(reference, suites):
     assert "规则 O04" in message and f"unit_code={scores.iloc[0].unit_code}" in message
 
 
-def test_the_step_stops_and_the_written_partition_stays(reference, settings):
+def test_the_step_stops_the_written_partition_stays_and_a_pass_is_remembered(reference, settings):
     frames = outputs(reference)
+    ctx = SimpleNamespace(settings=settings, period=PERIOD, reference=reference, from_scratch=False)
     broken = pd.concat([frames["projects"], frames["projects"].iloc[[0]]], ignore_index=True)
     written = curated.write_partition(settings.curated_dir, "projects", PERIOD, broken)
-    ctx = SimpleNamespace(settings=settings, period=PERIOD, reference=reference)
     with pytest.raises(OutputCheckError, match="数据集 projects，规则 O01"):
-        check_written(ctx, "consolidate")
+        check_written(ctx, "consolidate", "built-from-1")
     assert written.exists()
+    with pytest.raises(OutputCheckError):  # a failure is not remembered: the same inputs fail again
+        check_written(ctx, "consolidate", "built-from-1")
+    curated.write_partition(settings.curated_dir, "projects", PERIOD, frames["projects"])
+    check_written(ctx, "consolidate", "built-from-2")
+    assert (settings.home / "cache" / "outputs" / f"period={PERIOD}" / "consolidate.passed").is_file()

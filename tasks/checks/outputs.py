@@ -12,6 +12,9 @@ Rules: O01 keys unique, O02 additive district totals equal the sum of the units,
 O04 every due unit present once. A failure raises `OutputCheckError` naming the dataset, the rule and the
 offending keys; the data written stays where it is (the run fails before the 专报).
 An office's `<home>/expectations/outputs/` replaces these suites as a whole, like the input suites.
+
+A pass is remembered (`<home>/cache/outputs/period=<P>/<step>.passed`: a digest of what the partitions were built
+from and of the suites), so a run whose partitions are unchanged does not check them again — nor import GX.
 """
 from __future__ import annotations
 
@@ -39,6 +42,24 @@ def output_suites(expectations_dir: Path = EXPECTATIONS_DIR, step: str | None = 
         folder = EXPECTATIONS_DIR / OUTPUTS
     suites = {s.meta["dataset"]: s for s in load_suites(folder).values()}
     return {name: s for name, s in suites.items() if step is None or s.meta.get("step") == step}
+
+
+def passed_before(home: Path, period: str, step: str, stamp: str) -> bool:
+    """These partitions (built from `stamp`'s inputs) passed these suites already."""
+    try:
+        return _pass_file(home, period, step).read_text(encoding="utf-8") == stamp
+    except OSError:
+        return False
+
+
+def record_pass(home: Path, period: str, step: str, stamp: str) -> None:
+    path = _pass_file(home, period, step)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(stamp, encoding="utf-8")
+
+
+def _pass_file(home: Path, period: str, step: str) -> Path:
+    return Path(home) / "cache" / OUTPUTS / f"period={period}" / f"{step}.passed"
 
 
 def check_outputs(period: str, reference: Reference, frames: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +77,35 @@ def merge_units(form: str, old: pa.Table, keep_units: set[str], new: pa.Table) -
 def _source_fields(timezone: str) -> list[pa.Field]:
     return [pa.field("unit_code", pa.string()), pa.field("source_sha256", pa.string()),
             pa.field("received_at", pa.timestamp("us", tz=timezone)), pa.field("on_time", pa.bool_())]
+
+
+def consolidate_period(folder: Path | str, period: str, accepted: pd.DataFrame,
+                       load_rows: Callable[[pd.Series], dict[str, pd.DataFrame]], *, base: str, inputs: str,
+                       timezone: str, run_id: int | None = None, from_scratch: bool = False) -> dict[str, Path | str]:
+    """Write the latest accepted submission of each unit (`accepted`, one row per unit) as the period's form
+    partitions, built from `inputs` (`base/…`: the accepted files on a reader, reference and code `base`).
+
+    Nothing is loaded when the partitions were built from exactly these inputs; when only some units' accepted
+    files changed, only those files' rows are loaded (`load_rows(file_ids)` → tidy frames by form) and merged
+    with the other units' rows already in the partitions (when these were built on the same `base`).
+    """
+    forms = list(FORM_SPECS)
+    if not from_scratch and built_from(folder, forms, period, inputs):
+        return {form: partition_path(folder, form, period) for form in forms}
+    old = {} if from_scratch else {form: read_partition_table(folder, form, period, set_aside_damaged=True)
+                                   for form in forms}
+    if old and all(t is not None and (table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
+        known = set().union(*(unit_sources(t, timezone) for t in old.values()))
+        unchanged = {source[0] for source in unit_sources(accepted, timezone) & known}
+    else:
+        unchanged = set()
+    changed = accepted[~accepted.unit_code.isin(unchanged)]
+    frames = load_rows(changed.file_id)
+    out = {}
+    for form in forms:
+        fresh = form_table(form, curated_rows(form, frames[form], changed, period), timezone)
+        out[form] = merge_units(form, old[form], unchanged, fresh) if unchanged else fresh
+    return write_partitions(folder, period, out, run_id, inputs=inputs)
 
 
 def unit_sources(table: pa.Table | pd.DataFrame, timezone: str) -> set[tuple]:

@@ -244,12 +244,12 @@ def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_
     }
 
 
-def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
-                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
-                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
-                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
-    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
-    out: dict[str, pd.DataFrame | dict] = {
+def metric_frames(period: str, reference: Reference, indicators: pd.DataFrame | None,
+                  projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
+                  submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
+                  weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """Every derived table of `period` by name (what is stored as curated/metrics_<name>/)."""
+    out = {
         "indicator_metrics": indicator_metrics(period, reference, indicators),
         "district_totals": district_totals(period, reference, indicators),
         "project_metrics": project_metrics(period, reference, projects),
@@ -259,6 +259,19 @@ def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame 
     out["task_summary"] = task_summary(out["task_metrics"])
     out["unit_scores"] = unit_scores(period, reference, submissions, flags, out["indicator_metrics"],
                                      out["project_metrics"], out["task_metrics"], weights)
-    out["headline"] = headline(period, reference, out["unit_scores"], out["indicator_metrics"],
-                               out["district_totals"], out["project_metrics"])
     return out
+
+
+def with_headline(period: str, reference: Reference, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | dict]:
+    """The tables plus 'headline' (a dict), computed from them (stored or just computed: the same figures)."""
+    return {**frames, "headline": headline(period, reference, frames["unit_scores"], frames["indicator_metrics"],
+                                           frames["district_totals"], frames["project_metrics"])}
+
+
+def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
+                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
+                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
+                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
+    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
+    frames = metric_frames(period, reference, indicators, projects, tasks, submissions, flags, weights)
+    return with_headline(period, reference, frames)
