@@ -10,8 +10,9 @@
   (the server's leases also survive restarts: serve keeps them on disk, see flows/serve.py).
 - A period lock's holder file whose process is gone is removed (the OS lock itself died with it).
 
-`missed_monthly_periods()` finds the months whose scheduled monthly run (16th, 09:00) has passed
-without a completed monthly run in the registry and without a run planned or under way in Prefect;
+`missed_monthly_periods()` finds the months whose scheduled monthly run (`periods.due_at`: prefect.yaml's
+monthly cron, the 16th 09:00) has passed without a completed monthly run in the registry and without a run
+planned or under way in Prefect;
 `catch_up()` starts each of them once, logging why.
 """
 from __future__ import annotations
@@ -155,7 +156,7 @@ def missed_monthly_periods(settings: Settings, now: datetime | None = None, mont
     now = now or datetime.now(settings.tz)
     this_month = period_of(now, settings.timezone)
     candidates = [shift(this_month, -k) for k in range(1, months_back + 1)]
-    due = [p for p in candidates if due_at(p, tz=settings.tz) <= now
+    due = [p for p in candidates if due_at(p, tz=settings.tz, home=settings.home) <= now
            and settings.reference_dir(int(p[:4])).is_dir()]
     if not due:
         return []

@@ -25,23 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from zhuanbao.tasks.core.resources import PREFECT_YAML
+from zhuanbao.tasks.core.schedule import deployment_specs, deployments_file
 
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
-
-
-def deployments_file(home: Path) -> Path:
-    """The office's `<home>/prefect.yaml` when it has one, else the packaged prefect.yaml."""
-    own = Path(home) / "prefect.yaml"
-    return own if own.is_file() else PREFECT_YAML
-
-
-def deployment_specs(path: Path = PREFECT_YAML) -> list[dict]:
-    """The `deployments:` entries of prefect.yaml."""
-    return yaml.safe_load(Path(path).read_text("utf-8"))["deployments"]
 
 
 def load_entrypoint(entrypoint: str):

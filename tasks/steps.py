@@ -19,24 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-import pyarrow as pa
 
 from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
+from zhuanbao.tasks.checks.receipts import write_period_receipts
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
 from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.curated import consolidate as curated
-from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
+from zhuanbao.tasks.curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
+from zhuanbao.tasks.curated.submissions import standing_frame
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import PeriodReads, period_reads
-from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
+from zhuanbao.tasks.intake.registry import Run, session, submissions, utc
 from zhuanbao.tasks.intake.workbook import tidy_frames
 
-FLAGS = "flags"  # curated/flags/: the soft findings on each unit's accepted file (metrics and the 专报 read it)
-FLAG_COLUMNS = ["unit_code", "file_id", "sheet", "row", "column", "rule_id", "code", "message", "explained"]
-FLAGS_SCHEMA = columns_contract(FLAG_COLUMNS, {"file_id": pa.int64(), "row": pa.int64(), "explained": pa.bool_()})
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",
            "task_summary", "unit_scores"]
 
@@ -134,7 +131,8 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
         pairs = [(rows[fid], reads.errors[fid]) for fid in reads.file_ids]
         settle_outcomes(pairs, findings)
         db.commit()
-        write_receipts(ctx, list(rows.values()), findings)
+        write_period_receipts(ctx.settings, ctx.period, ctx.reference, list(rows.values()), findings,
+                              force=ctx.from_scratch)
         accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
     curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id,
                             schema=FLAGS_SCHEMA)
@@ -142,46 +140,11 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
             "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
 
 
-def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame:
-    """The soft findings on accepted files, with the unit: what the unit had to explain, and whether it did."""
-    soft = findings[(findings.severity == "soft") & findings.file_id.isin(list(accepted))]
-    out = soft.assign(unit_code=soft.file_id.map(accepted))
-    out = out.assign(sheet=out.sheet.astype("string"), column=out.column.astype("string"),
-                     code=out.code.astype("string"), explained=out.explained.fillna(False).astype(bool))
-    return out.reindex(columns=FLAG_COLUMNS).astype({"file_id": "int64"}).reset_index(drop=True)
-
-
-def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
-    """One receipt per file of the period (duplicates included), under reports/<period>/receipts/;
-    only the receipts that say something new are written (returns how many)."""
-    from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_changed
-    from zhuanbao.tasks.core.periods import due_at, resubmit_by
-
-    folder = ctx.settings.reports_dir(ctx.period) / "receipts"
-    by_file = findings_by_file(findings)
-    closing = ctx.settings.deadline(ctx.period)
-    run_at = due_at(ctx.period, tz=ctx.settings.tz)
-    names = ctx.reference.item_names
-    receipts = []
-    for row in rows:
-        unit_name = ctx.reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）"
-        receipts.append(receipt_for(
-            row.id, by_file.get(row.id, []), period=ctx.period, unit_code=row.unit_code, unit_name=unit_name,
-            file_name=row.file_name, sha256=row.sha256, received_at=local(row.received_at, ctx.settings.tz),
-            on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
-            outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone,
-            notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
-            resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at) if row.outcome == "rejected"
-            else None, item_names=names))
-    return write_changed(folder, receipts, home=ctx.settings.home, force=ctx.from_scratch)
-
-
 def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
-    """Write the latest accepted submission of each unit to curated/<form>/period=…/.
+    """Write the latest accepted submission of each unit to curated/<form>/period=…/ (the merge policy is
+    `curated.consolidate_period`'s: what was built from what) and check them; returns {form: partition}.
 
-    Nothing is loaded when the partitions were built from exactly these accepted files; when only
-    some units' accepted files changed, only those files' rows are loaded and merged with the other
-    units' rows already in the partitions (built on the same reader and code: `base`).
+    The inputs are the accepted files and what they were read with: `base` (reader limits, reference, code).
     """
     from zhuanbao.tasks.intake.read import read_limits, reference_key
 
@@ -190,24 +153,27 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
         accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
     base = digest(code_version(), reference_key(ctx.reference), read_limits(ctx.settings))
     inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
-    folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
-    if not ctx.from_scratch and curated.built_from(folder, FORMS, ctx.period, inputs):
-        return {form: str(curated.partition_path(folder, form, ctx.period)) for form in FORMS}
-    old = {} if ctx.from_scratch else {form: curated.read_partition_table(folder, form, ctx.period,
-                                                                          set_aside_damaged=True) for form in FORMS}
-    if old and all(t is not None and (curated.table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
-        known = set().union(*(curated.unit_sources(t, zone) for t in old.values()))
-        unchanged = {source[0] for source in curated.unit_sources(accepted, zone) & known}
-    else:
-        unchanged = set()
-    changed = accepted[~accepted.unit_code.isin(unchanged)]
-    frames = tidy_frames(reads.subset(changed.file_id))
-    out = {}
-    for form in FORMS:
-        fresh = curated.form_table(form, curated.curated_rows(form, frames[form], changed, ctx.period), zone)
-        out[form] = curated.merge_units(form, old[form], unchanged, fresh) if unchanged else fresh
-    written = curated.write_partitions(folder, ctx.period, out, ctx.run_id, inputs=inputs)
+    written = curated.consolidate_period(
+        ctx.settings.curated_dir, ctx.period, accepted, lambda file_ids: tidy_frames(reads.subset(file_ids)),
+        base=base, inputs=inputs, timezone=ctx.settings.timezone, run_id=ctx.run_id, from_scratch=ctx.from_scratch)
+    check_written(ctx, "consolidate", inputs)
     return {form: str(path) for form, path in written.items()}
+
+
+def check_written(ctx: RunContext, step: str, inputs: str) -> None:
+    """Run the output suites of `step` (tasks/checks/outputs.py) over the partitions it wrote for the period, built
+    from `inputs`, unless they passed before; raises OutputCheckError (the run fails before the 专报, the data
+    stays) when a rule fails."""
+    from zhuanbao.tasks.checks import outputs
+
+    suites = outputs.output_suites(ctx.settings.expectations_dir, step)
+    stamp = digest(inputs, *(f"{name}:{suite.digest}" for name, suite in sorted(suites.items())))
+    if not ctx.from_scratch and outputs.passed_before(ctx.settings.home, ctx.period, step, stamp):
+        return
+    names = set(suites) | {s.meta["sum_of"]["dataset"] for s in suites.values() if "sum_of" in s.meta}
+    frames = {name: curated.read_partition(ctx.settings.curated_dir, name, ctx.period) for name in sorted(names)}
+    outputs.check_outputs(ctx.period, ctx.reference, {k: v for k, v in frames.items() if v is not None}, suites)
+    outputs.record_pass(ctx.settings.home, ctx.period, step, stamp)
 
 
 def period_status(ctx: RunContext) -> dict:
@@ -240,27 +206,28 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
                     reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
     names = [f"metrics_{name}" for name in METRICS]
     if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
+        check_written(ctx, "metrics", inputs)
         return {name: str(curated.partition_path(ctx.settings.curated_dir, f"metrics_{name}", ctx.period))
                 for name in METRICS}
-    from zhuanbao.tasks.metrics.compute import STORED, compute_metrics
+    from zhuanbao.tasks.metrics.compute import STORED, metric_frames
 
     frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
-    result = compute_metrics(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
-                             standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
-    frames = {f"metrics_{name}": frame for name, frame in result.items() if isinstance(frame, pd.DataFrame)}
+    result = metric_frames(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
+                           standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
+    frames = {f"metrics_{name}": frame for name, frame in result.items()}
     written = curated.write_partitions(ctx.settings.curated_dir, ctx.period, frames, ctx.run_id, inputs=inputs,
                                        schemas={f"metrics_{name}": schema for name, schema in STORED.items()})
+    check_written(ctx, "metrics", inputs)
     return {name.removeprefix("metrics_"): str(path) for name, path in written.items()}
 
 
 def load_metrics(ctx: RunContext) -> dict:
-    """The period's metrics as compute_metrics returns them, read back from curated/metrics_*."""
-    from zhuanbao.tasks.metrics.compute import headline
+    """The period's metrics as compute_metrics returns them: the tables read back from curated/metrics_* (as
+    checked), and the headline computed once, from them (the metrics step computes none)."""
+    from zhuanbao.tasks.metrics.compute import with_headline
 
-    out: dict = {name: _need(ctx, f"metrics_{name}", "计算指标") for name in METRICS}
-    out["headline"] = headline(ctx.period, ctx.reference, out["unit_scores"], out["indicator_metrics"],
-                               out["district_totals"], out["project_metrics"])
-    return out
+    return with_headline(ctx.period, ctx.reference, {name: _need(ctx, f"metrics_{name}", "计算指标")
+                                                     for name in METRICS})
 
 
 def report(ctx: RunContext, status: dict | None = None) -> dict:

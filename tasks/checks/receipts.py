@@ -14,12 +14,19 @@ import os
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from zhuanbao.tasks.core.periods import due_at, resubmit_by
 from zhuanbao.tasks.core.resources import template_dirs
+from zhuanbao.tasks.curated.submissions import arrived_on_time
+from zhuanbao.tasks.intake.registry import local
+
+if TYPE_CHECKING:
+    from zhuanbao.tasks.core.reference import Reference
+    from zhuanbao.tasks.core.settings import Settings
 
 OUTCOME_TEXT = {"accepted": "已受理", "rejected": "退回", "duplicate": "重复报送（与已收文件内容相同）",
                 "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，正在汇总，稍后自动审核"}
@@ -90,6 +97,29 @@ def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = Non
 
 
 MANIFEST = ".receipts-index"  # file id -> digest of the receipt last written, and the template's version
+
+
+def write_period_receipts(settings: Settings, period: str, reference: Reference, rows: list, findings: pd.DataFrame,
+                          *, force: bool = False) -> int:
+    """One receipt per file of the period (registry rows, duplicates included), under reports/<period>/receipts/;
+    only the receipts that say something new are written (returns how many). A rejected file's receipt says by
+    when a correction counts: the deadline while it is ahead, else the scheduled run (`periods.resubmit_by`)."""
+    by_file = findings_by_file(findings)
+    closing = settings.deadline(period)
+    run_at = due_at(period, tz=settings.tz, home=settings.home)
+    receipts = []
+    for row in rows:
+        arrived = local(row.received_at, settings.tz)
+        receipts.append(receipt_for(
+            row.id, by_file.get(row.id, []), period=period, unit_code=row.unit_code,
+            unit_name=reference.unit_name(row.unit_code) if row.unit_code else "（未识别的单位）",
+            file_name=row.file_name, sha256=row.sha256, received_at=arrived,
+            on_time=arrived_on_time(settings, period, row.received_at), outcome=row.outcome,
+            office=settings.issuing_office, timezone=settings.timezone,
+            notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
+            resubmit_by=resubmit_by(arrived, closing, run_at) if row.outcome == "rejected" else None,
+            item_names=reference.item_names))
+    return write_changed(settings.reports_dir(period) / "receipts", receipts, home=settings.home, force=force)
 
 
 def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | None = None, *,

@@ -1,7 +1,9 @@
 """The three forms' contract (spec §4): sheet names, titles, column headers and what each column holds.
 
 One owner for what a 表1/表2/表3 looks like: the reader (tasks/intake/workbook.py), the demo writer
-(tasks/demo/generate.py) and the form generator (tasks/forms/) all read it. A column is `code` (the
+(tasks/demo/generate.py) and the form generator (tasks/forms/) all read it, and so do the stores: the
+curated partitions' columns and types (`curated_fields`, tasks/curated/consolidate.py) and the frames the
+metrics read (`unit_fields`, tasks/metrics/frames.py) are derived here, never listed again. A column is `code` (the
 form's key, first), `name`/`measure` (pre-filled), `number` or `text`; `office` marks a column the
 office pre-fills (locked on a generated form); `choices` makes a list input.
 
@@ -93,6 +95,17 @@ NUMERIC: dict[str, tuple[str, ...]] = {f: tuple(c.field for c in s.columns if c.
 REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {f: tuple(c.field for c in s.columns if c.required)
                                                 for f, s in FORM_SPECS.items()}
 CODE_FIELD: dict[str, str] = {f: s.code_field for f, s in FORM_SPECS.items()}
+
+
+def curated_fields(form: str) -> list[str]:
+    """A form's columns in `curated/<form>/`, code first: what the unit fills and the office pre-fills (names
+    and measures come from the reference, so they are not stored)."""
+    return [c.field for c in FORM_SPECS[form].columns if c.kind not in ("name", "measure")]
+
+
+def unit_fields(form: str) -> list[str]:
+    """A form's columns as the unit reported them (code first): the curated columns but the office's."""
+    return [field for field in curated_fields(form) if not FORM_SPECS[form].column(field).office]
 
 
 def marker_text(form: str) -> str:

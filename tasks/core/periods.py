@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from zhuanbao.tasks.core.schedule import DEFAULT_TIMEZONE, monthly_schedule
 
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -52,9 +55,14 @@ def months_between(start: str, end: str) -> list[str]:
     return out
 
 
+def quarter_end_month(period: str) -> int:
+    """The last month of `period`'s quarter: 3, 6, 9 or 12."""
+    return -(-period_parts(period)[1] // 3) * 3
+
+
 def is_quarter_end(period: str) -> bool:
     """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2)."""
-    return period_parts(period)[1] % 3 == 0
+    return quarter_end_month(period) == period_parts(period)[1]
 
 
 def deadline(period: str, day: int, tz: ZoneInfo, overrides: dict[str, int] | None = None) -> datetime:
@@ -74,19 +82,13 @@ def deadline(period: str, day: int, tz: ZoneInfo, overrides: dict[str, int] | No
     return datetime.combine(closing, time(23, 59, 59, 999999), tzinfo=tz)
 
 
-def window_opens(period: str, tz: ZoneInfo) -> datetime:
-    """The 1st of the month after `period`, 00:00 in the office's time zone."""
-    year, month = period_parts(shift(period, 1))
-    return datetime(year, month, 1, tzinfo=tz)
-
-
-def period_of(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
+def period_of(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The calendar month `moment` falls in, in the office's time zone."""
     local = moment.astimezone(ZoneInfo(timezone)) if moment.tzinfo else moment
     return f"{local.year}-{local.month:02d}"
 
 
-def period_before(moment: datetime, timezone: str = "Asia/Shanghai") -> str:
+def period_before(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The calendar month before `moment`'s month, in the office's time zone: 2020-05-16 -> '2020-04'."""
     return shift(period_of(moment, timezone), -1)
 
@@ -96,13 +98,17 @@ def month_fraction(period: str) -> float:
     return period_parts(period)[1] / 12
 
 
-def due_at(period: str, day: int = 16, hour: int = 9, tz: ZoneInfo | None = None) -> datetime:
-    """When the scheduled monthly run of `period` is planned: the 16th of the next month, 09:00."""
+def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None) -> datetime:
+    """When the scheduled monthly run of `period` is planned: the next month's day and time of the monthly
+    deployment in prefect.yaml (the 16th, 09:00 Asia/Shanghai; the home's prefect.yaml when it has one),
+    expressed in `tz` when given."""
+    schedule = monthly_schedule(home)
     year, month = period_parts(shift(period, 1))
-    return datetime(year, month, day, hour, tzinfo=tz or ZoneInfo("Asia/Shanghai"))
+    planned = datetime(year, month, schedule.day, schedule.hour, schedule.minute, tzinfo=ZoneInfo(schedule.timezone))
+    return planned.astimezone(tz) if tz is not None else planned
 
 
-def scheduled_period(timezone: str = "Asia/Shanghai") -> str:
+def scheduled_period(timezone: str = DEFAULT_TIMEZONE) -> str:
     """The period of the current flow run: the month before its scheduled start.
 
     Outside a flow run (or for a run without a scheduled time) Prefect falls back to its start
@@ -114,11 +120,6 @@ def scheduled_period(timezone: str = "Asia/Shanghai") -> str:
     if moment is None:
         raise RuntimeError("没有指定报告期，且当前不在计划运行中，无法推算报告期；请用 --period 指定")
     return period_before(moment, timezone)
-
-
-def late_by(arrival: datetime, closing: datetime) -> timedelta | None:
-    """How late a file is (None when on time); the one comparison of arrival and deadline."""
-    return arrival - closing if arrival > closing else None
 
 
 def resubmit_by(arrival: datetime, closing: datetime, run_at: datetime) -> datetime | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
 from zhuanbao.tasks.core.settings import Settings
 
 COLUMNS: dict[str, list[str]] = {
@@ -26,7 +26,6 @@ COLUMNS: dict[str, list[str]] = {
 }
 UNIT_KINDS = {"township", "park", "department", "enterprise"}
 TARGET_KINDS = {"growth", "amount", "level"}
-QUARTER_ENDS = {3, 6, 9, 12}
 FORMS = ("indicators", "projects", "tasks")
 
 
@@ -76,15 +75,14 @@ class Reference:
 
     def assignments(self, period: str) -> pd.DataFrame:
         """One row per (unit_code, form, code) that must be reported for `period` (a copy: callers may change it)."""
-        quarter_end = period_parts(period)[1] in QUARTER_ENDS
+        quarter_end = is_quarter_end(period)
         if quarter_end not in self._assignments:
             self._assignments[quarter_end] = self._owed(period)
         return self._assignments[quarter_end].copy()
 
     def _owed(self, period: str) -> pd.DataFrame:
-        _, month = period_parts(period)
         ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
-        if month not in QUARTER_ENDS:
+        if not is_quarter_end(period):
             ind = ind[ind.frequency != "Q"]
         task_rows = [(r.lead_unit, r.task_code) for r in self.tasks.itertuples()]
         task_rows += [(u.strip(), r.task_code) for r in self.tasks.itertuples()

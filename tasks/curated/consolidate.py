@@ -9,7 +9,7 @@ are built in memory and stored with one `pipe_file` — a single PUT of a comple
 object stores make visible atomically (there is no rename on S3).
 The column contract is in the README; keep it stable. The forms' columns come from tasks/core/forms.py
 (`form_schema`); every other dataset is written in the schema its writer declares (`write_partitions`'
-`schemas`: the flags in tasks/steps.py, the metrics in tasks/metrics/compute.py), cast on write without
+`schemas`: the flags in tasks/curated/flags.py, the metrics in tasks/metrics/compute.py), cast on write without
 pandas' metadata, so a partition's bytes do not depend on the pandas that made it (tasks/core/tables.py).
 Partitions written by earlier versions (`large_string` text, pandas metadata) still read (`plain`).
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from zhuanbao.tasks.core.forms import FORM_SPECS
+from zhuanbao.tasks.core.forms import FORM_SPECS, curated_fields
 from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
 from zhuanbao.tasks.core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
 
@@ -32,8 +33,7 @@ RUN_KEY = b"zhuanbao.run_id"
 INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)
 COMMON = ["period", "unit_code", "source_sha256", "received_at", "on_time"]
 # a form's columns as the unit fills them (its code first); names and measures come from the reference
-COLUMNS: dict[str, list[str]] = {form: [c.field for c in spec.columns if c.kind not in ("name", "measure")]
-                                 for form, spec in FORM_SPECS.items()}
+COLUMNS: dict[str, list[str]] = {form: curated_fields(form) for form in FORM_SPECS}
 
 
 def curated_rows(form: str, frame: pd.DataFrame, accepted: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -77,6 +77,35 @@ def merge_units(form: str, old: pa.Table, keep_units: set[str], new: pa.Table) -
 def _source_fields(timezone: str) -> list[pa.Field]:
     return [pa.field("unit_code", pa.string()), pa.field("source_sha256", pa.string()),
             pa.field("received_at", pa.timestamp("us", tz=timezone)), pa.field("on_time", pa.bool_())]
+
+
+def consolidate_period(folder: Path | str, period: str, accepted: pd.DataFrame,
+                       load_rows: Callable[[pd.Series], dict[str, pd.DataFrame]], *, base: str, inputs: str,
+                       timezone: str, run_id: int | None = None, from_scratch: bool = False) -> dict[str, Path | str]:
+    """Write the latest accepted submission of each unit (`accepted`, one row per unit) as the period's form
+    partitions, built from `inputs` (`base/…`: the accepted files on a reader, reference and code `base`).
+
+    Nothing is loaded when the partitions were built from exactly these inputs; when only some units' accepted
+    files changed, only those files' rows are loaded (`load_rows(file_ids)` → tidy frames by form) and merged
+    with the other units' rows already in the partitions (when these were built on the same `base`).
+    """
+    forms = list(FORM_SPECS)
+    if not from_scratch and built_from(folder, forms, period, inputs):
+        return {form: partition_path(folder, form, period) for form in forms}
+    old = {} if from_scratch else {form: read_partition_table(folder, form, period, set_aside_damaged=True)
+                                   for form in forms}
+    if old and all(t is not None and (table_inputs(t) or "").startswith(f"{base}/") for t in old.values()):
+        known = set().union(*(unit_sources(t, timezone) for t in old.values()))
+        unchanged = {source[0] for source in unit_sources(accepted, timezone) & known}
+    else:
+        unchanged = set()
+    changed = accepted[~accepted.unit_code.isin(unchanged)]
+    frames = load_rows(changed.file_id)
+    out = {}
+    for form in forms:
+        fresh = form_table(form, curated_rows(form, frames[form], changed, period), timezone)
+        out[form] = merge_units(form, old[form], unchanged, fresh) if unchanged else fresh
+    return write_partitions(folder, period, out, run_id, inputs=inputs)
 
 
 def unit_sources(table: pa.Table | pd.DataFrame, timezone: str) -> set[tuple]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.periods import month_fraction, period_parts
+from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.metrics.frames import _typed
@@ -68,12 +68,13 @@ STORED: dict[str, pa.Schema] = {
 }
 
 
-def _judge(rows: pd.DataFrame, month: int) -> pd.DataFrame:
-    """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows."""
+def _judge(rows: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows (a quarterly
+    indicator's time progress runs to the end of its quarter)."""
+    month = period_parts(period)[1]
     kind, higher = rows["target_kind"], rows["direction"] == "higher"
     cum, target, half = rows["cumulative"], rows["target_value"], rows["half_year_value"]
-    quarter_end = -(-month // 3) * 3
-    time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end, month) / 12,
+    time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end_month(period), month) / 12,
                               index=rows.index, dtype="float64")
     growth = (cum / rows["last_year_cumulative"].where(rows["last_year_cumulative"] != 0) - 1) * 100
     completion = (cum / target.where(target != 0)).where(kind == "amount")
@@ -107,7 +108,7 @@ def indicator_metrics(period: str, reference: Reference, indicators: pd.DataFram
     """One row per (unit_code, indicator_code) assigned for `period` and reported (spec §7)."""
     reported = _typed(indicators, "indicators", period).drop(columns=["reported_growth", "note"])
     rows = _assigned_indicators(period, reference).merge(reported, on=["unit_code", "indicator_code"])
-    rows = _judge(rows.assign(period=period), period_parts(period)[1])
+    rows = _judge(rows.assign(period=period), period)
     return rows[INDICATOR_COLUMNS].sort_values(["indicator_code", "unit_code"], ignore_index=True)
 
 
@@ -140,7 +141,7 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
     # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
     totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
-    totals = _judge(totals.reset_index(drop=True), period_parts(period)[1])
+    totals = _judge(totals.reset_index(drop=True), period)
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 
 
@@ -243,12 +244,12 @@ def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_
     }
 
 
-def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
-                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
-                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
-                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
-    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
-    out: dict[str, pd.DataFrame | dict] = {
+def metric_frames(period: str, reference: Reference, indicators: pd.DataFrame | None,
+                  projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
+                  submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
+                  weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """Every derived table of `period` by name (what is stored as curated/metrics_<name>/)."""
+    out = {
         "indicator_metrics": indicator_metrics(period, reference, indicators),
         "district_totals": district_totals(period, reference, indicators),
         "project_metrics": project_metrics(period, reference, projects),
@@ -258,6 +259,19 @@ def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame 
     out["task_summary"] = task_summary(out["task_metrics"])
     out["unit_scores"] = unit_scores(period, reference, submissions, flags, out["indicator_metrics"],
                                      out["project_metrics"], out["task_metrics"], weights)
-    out["headline"] = headline(period, reference, out["unit_scores"], out["indicator_metrics"],
-                               out["district_totals"], out["project_metrics"])
     return out
+
+
+def with_headline(period: str, reference: Reference, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | dict]:
+    """The tables plus 'headline' (a dict), computed from them (stored or just computed: the same figures)."""
+    return {**frames, "headline": headline(period, reference, frames["unit_scores"], frames["indicator_metrics"],
+                                           frames["district_totals"], frames["project_metrics"])}
+
+
+def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
+                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
+                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
+                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
+    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
+    frames = metric_frames(period, reference, indicators, projects, tasks, submissions, flags, weights)
+    return with_headline(period, reference, frames)

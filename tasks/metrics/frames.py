@@ -1,19 +1,27 @@
-"""The curated frames the metrics read, with exactly the columns and dtypes each computation expects."""
+"""The curated frames the metrics read, with exactly the columns and dtypes each computation expects.
+
+Nothing is listed here: a form's columns and types come from its contract (tasks/core/forms.py, the columns
+the unit reports), the flags' from their schema (tasks/curated/flags.py), the standing's from
+tasks/curated/submissions.py's frame (`status`, `on_time`).
+"""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+
+from zhuanbao.tasks.core.forms import FORM_SPECS, unit_fields
+from zhuanbao.tasks.curated.flags import FLAGS_SCHEMA
+
+
+def _dtype(kind: pa.DataType) -> str:
+    return "boolean" if pa.types.is_boolean(kind) else "float64" if pa.types.is_floating(kind) else "str"
+
 
 CURATED: dict[str, dict[str, str]] = {
-    "indicators": {"unit_code": "str", "indicator_code": "str", "month_value": "float64",
-                   "cumulative": "float64", "last_year_cumulative": "float64",
-                   "reported_growth": "float64", "note": "str"},
-    "projects": {"unit_code": "str", "project_code": "str", "month_investment": "float64",
-                 "cumulative_investment": "float64", "status": "str", "progress_text": "str",
-                 "problems": "str", "coordination": "str"},
-    "tasks": {"unit_code": "str", "task_code": "str", "progress_pct": "float64",
-              "progress_text": "str", "problems": "str", "note": "str"},
+    **{form: {"unit_code": "str", **{field: "float64" if spec.column(field).numeric else "str"
+                                     for field in unit_fields(form)}} for form, spec in FORM_SPECS.items()},
     "submissions": {"unit_code": "str", "status": "str", "on_time": "boolean"},
-    "flags": {"unit_code": "str", "rule_id": "str", "explained": "boolean"},
+    "flags": {name: _dtype(FLAGS_SCHEMA.field(name).type) for name in ("unit_code", "rule_id", "explained")},
 }
 
 
