@@ -96,6 +96,9 @@ def test_roll_copies_a_year_and_never_overwrites(tables):
     result = runner.invoke(app, ["--home", str(home), "reference", "roll", "--from", "2020", "--to", "2021"])
     assert result.exit_code == 0, result.output
     assert (home / "reference" / "2021" / "targets.csv").read_bytes() == (tables / "targets.csv").read_bytes()
-    assert found(home / "reference" / "2021") == []
+    assert found(home / "reference" / "2021") == [  # the plan's days are last year's: said, not refused
+        "warning: plan.toml 第10行 键 campaign.start：日期 2020-03-22 不在参考表年度 2021 年内",
+        "warning: plan.toml 第11行 键 campaign.end：日期 2020-06-30 不在参考表年度 2021 年内",
+        "warning: plan.toml 第15行 键 milestones.date：日期 2020-06-30 不在参考表年度 2021 年内"]
     again = runner.invoke(app, ["--home", str(home), "reference", "roll", "--from", "2020", "--to", "2021"])
     assert again.exit_code == 2 and "已存在" in again.output

@@ -37,8 +37,10 @@ def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help
 
 @app.command()
 def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数据目录（会被重建）"),
-         keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录")) -> None:
-    """演示：为大通湖区生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
+         keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录"),
+         district: str | None = typer.Option(None, "--district",
+                                             help="用示例区演示，如 donghu-2022、haizhou-2019（默认：大通湖区 2020）")) -> None:
+    """演示：为大通湖区（或 --district 指定的示例区）生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
     import shutil
 
     from zhuanbao.tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
@@ -47,6 +49,9 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     if home.exists() and not keep:
         shutil.rmtree(home)
     use_home(home)
+    if district:
+        _district_demo(home, district)
+        return
     manifest = prepare_demo_home(home)
     console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
     for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS, DEMO_APPROVALS, strict=True):
@@ -59,6 +64,22 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
 
     for line in portal_lines(current_settings()):
         console.print(line)
+
+
+def _district_demo(home: Path, name: str) -> None:
+    """`demo --district NAME`: the example district's home, workbooks and runs (tasks/demo/districts.py)."""
+    from zhuanbao.tasks.demo.districts import approve_district_run, prepare_district_home
+
+    try:
+        manifest, script = prepare_district_home(home, name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--district") from None
+    console.print(f"演示目录：{home}（示例区 {name}，{len(manifest)} 个报送文件）")
+    for step in script:
+        print_outputs(run_period(step["period"], reason=step["reason"], as_of=step["as_of"]))
+        signed = approve_district_run(current_settings(), name, step["period"], step["reviewed_at"], step["signed_at"])
+        console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
+    status(period=script[-1]["period"], as_json=False)
 
 
 def _months(start: str, end: str) -> list[str]:

@@ -9,11 +9,15 @@ import io
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
 from zhuanbao.tasks.core.settings import Settings
+
+if TYPE_CHECKING:
+    from zhuanbao.tasks.core.plan import Kinds, Plan
 
 COLUMNS: dict[str, list[str]] = {
     "units": ["unit_code", "unit_name", "unit_kind", "short_name"],
@@ -24,6 +28,8 @@ COLUMNS: dict[str, list[str]] = {
                  "half_year_task"],
     "tasks": ["task_code", "task_area", "task_name", "lead_unit", "co_units"],
 }
+# Columns a table may lack (folders made before them keep loading): filled with their blank value.
+OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {"tasks": {"leaders": ""}, "targets": {"tolerance": ""}}
 UNIT_KINDS = {"township", "park", "department", "enterprise"}
 TARGET_KINDS = {"growth", "amount", "level"}
 FORMS = ("indicators", "projects", "tasks")
@@ -42,7 +48,22 @@ class Reference:
     indicators: pd.DataFrame
     targets: pd.DataFrame
     projects: pd.DataFrame
-    tasks: pd.DataFrame
+    tasks: pd.DataFrame  # lead_unit = the first (牵头) of lead_units ("D01;D02"); leaders "张三;李四" or ""
+    plan: Plan | None = None  # plan.toml (or its defaults); None only for a Reference built by hand
+    kinds: Kinds | None = None  # kinds.csv (or the four kinds of today)
+
+    @cached_property
+    def task_leads(self) -> dict[str, list[str]]:
+        """task_code -> its lead units, the 牵头 one first (all answer for the task)."""
+        column = "lead_units" if "lead_units" in self.tasks.columns else "lead_unit"
+        return {code: split_codes(units) for code, units in zip(self.tasks.task_code, self.tasks[column])}
+
+    @cached_property
+    def task_leaders(self) -> dict[str, list[str]]:
+        """task_code -> its 牵头区领导 (empty when none is declared)."""
+        if "leaders" not in self.tasks.columns:
+            return {code: [] for code in self.tasks.task_code}
+        return {code: split_codes(names) for code, names in zip(self.tasks.task_code, self.tasks.leaders)}
 
     @cached_property
     def unit_names(self) -> dict[str, str]:
@@ -84,7 +105,7 @@ class Reference:
         ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
         if not is_quarter_end(period):
             ind = ind[ind.frequency != "Q"]
-        task_rows = [(r.lead_unit, r.task_code) for r in self.tasks.itertuples()]
+        task_rows = [(unit, code) for code, units in self.task_leads.items() for unit in units]
         task_rows += [(u.strip(), r.task_code) for r in self.tasks.itertuples()
                       for u in str(r.co_units or "").split(";") if u.strip()]
         frames = [
@@ -100,6 +121,11 @@ class Reference:
         """Units that must report in `period`, in the order of units.csv."""
         owing = set(self.assignments(period).unit_code)
         return [u for u in self.units.unit_code if u in owing]
+
+
+def split_codes(text: object) -> list[str]:
+    """"D01;D02" (also with a Chinese ；) -> ["D01", "D02"]; blanks dropped, order kept."""
+    return [part.strip() for part in str(text or "").replace("；", ";").split(";") if part.strip()]
 
 
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GBK"))  # Excel saves "CSV" as GBK on a Chinese Windows
@@ -139,7 +165,9 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS[name] if c not in frame.columns]
     if missing:
         raise ReferenceError(f"参考表 {path} 缺少列：{', '.join(missing)}")
-    return frame[COLUMNS[name]].apply(lambda s: s.str.strip())
+    optional = OPTIONAL_COLUMNS.get(name, {})
+    frame = frame.assign(**{c: blank for c, blank in optional.items() if c not in frame.columns})
+    return frame[COLUMNS[name] + list(optional)].apply(lambda s: s.str.strip())
 
 
 def _check_values(path: Path, frame: pd.DataFrame, column: str, allowed: set[str]) -> None:
@@ -177,12 +205,16 @@ def _check_unique(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) -> 
 
 def load_reference(settings: Settings, year: int) -> Reference:
     """Load and check `<home>/reference/<year>/`."""
+    from zhuanbao.tasks.core.plan import load_kinds, load_plan
+
     folder = settings.reference_dir(year)
     tables = {name: _read_table(folder / f"{name}.csv", name) for name in COLUMNS}
+    plan = load_plan(folder, district=settings.district, office=settings.issuing_office)
+    kinds = load_kinds(folder)
     for name, columns in KEYS.items():
         if name in tables:
             _check_unique(folder / f"{name}.csv", tables[name], columns)
-    _check_values(folder / "units.csv", tables["units"], "unit_kind", UNIT_KINDS)
+    _check_values(folder / "units.csv", tables["units"], "unit_kind", set(kinds.codes))
     _check_values(folder / "indicators.csv", tables["indicators"], "target_kind", TARGET_KINDS)
     _check_values(folder / "indicators.csv", tables["indicators"], "frequency", {"M", "Q"})
     _check_values(folder / "indicators.csv", tables["indicators"], "direction", {"higher", "lower"})
@@ -191,13 +223,25 @@ def load_reference(settings: Settings, year: int) -> Reference:
     targets = tables["targets"]
     targets["target_value"] = _check_numbers(folder / "targets.csv", targets, "target_value", optional=False)
     targets["half_year_value"] = _check_numbers(folder / "targets.csv", targets, "half_year_value", optional=True)
+    targets["tolerance"] = _check_numbers(folder / "targets.csv", targets, "tolerance", optional=True).fillna(0.0)
+    if (targets["tolerance"] < 0).any():
+        row = int(targets.index[targets["tolerance"] < 0][0]) + 2
+        raise ReferenceError(f"参考表 {folder / 'targets.csv'} 第{row}行 列 tolerance：允许偏差不能为负数")
+    tasks = tables["tasks"]
+    leads = tasks["lead_unit"].map(split_codes)
+    tasks["lead_units"] = leads.map(";".join)
+    tasks["lead_unit"] = leads.map(lambda units: units[0] if units else "")
+    tasks["leaders"] = tasks["leaders"].map(lambda names: ";".join(split_codes(names)))
     projects = tables["projects"]
     projects["annual_plan_wan"] = _check_numbers(folder / "projects.csv", projects, "annual_plan_wan", optional=False)
     known = set(tables["units"].unit_code)
-    for name, column in (("targets", "unit_code"), ("projects", "unit_code"), ("tasks", "lead_unit")):
+    for name, column in (("targets", "unit_code"), ("projects", "unit_code")):
         _check_values(folder / f"{name}.csv", tables[name], column, known)
+    every_lead = leads.map(lambda units: units or [""]).explode()
+    _check_values(folder / "tasks.csv", every_lead.to_frame("lead_unit"), "lead_unit", known)
     _check_values(folder / "targets.csv", targets, "indicator_code", set(tables["indicators"].indicator_code))
-    return Reference(year=year, **{name: table.reset_index(drop=True) for name, table in tables.items()})
+    return Reference(year=year, **{name: table.reset_index(drop=True) for name, table in tables.items()},
+                     plan=plan, kinds=kinds)
 
 
 def reference_for(settings: Settings, period: str) -> Reference:

@@ -14,10 +14,18 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanbao.tasks.core.reference import COLUMNS, TARGET_KINDS, UNIT_KINDS, ReferenceError, decode_table
+from zhuanbao.tasks.core.plan import Kinds, plan_problems
+from zhuanbao.tasks.core.reference import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    TARGET_KINDS,
+    ReferenceError,
+    decode_table,
+    split_codes,
+)
 
-ENUMS: dict[tuple[str, str], set[str]] = {
-    ("units", "unit_kind"): UNIT_KINDS, ("indicators", "target_kind"): TARGET_KINDS,
+ENUMS: dict[tuple[str, str], set[str]] = {  # units.unit_kind: the kinds of kinds.csv (see _kinds)
+    ("indicators", "target_kind"): TARGET_KINDS,
     ("indicators", "direction"): {"higher", "lower"}, ("indicators", "frequency"): {"M", "Q"},
     ("indicators", "additive"): {"true", "false"}, ("projects", "batch"): {"竣工完工", "复工推进", "新开工"},
 }
@@ -28,7 +36,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "projects": ("project_code", "project_name", "batch", "annual_plan_wan", "unit_code"),
     "tasks": ("task_code", "task_name", "lead_unit"),
 }
-NUMBERS = {("targets", "target_value"), ("targets", "half_year_value"), ("projects", "annual_plan_wan")}
+NUMBERS = {("targets", "target_value"), ("targets", "half_year_value"), ("targets", "tolerance"),
+           ("projects", "annual_plan_wan")}
 KEYS = {"units": ("unit_code",), "indicators": ("indicator_code",), "targets": ("unit_code", "indicator_code"),
         "projects": ("project_code",), "tasks": ("task_code",)}
 
@@ -42,7 +51,8 @@ class Problem:
     severity: str = "error"  # error | warning
 
     def __str__(self) -> str:
-        where = self.file + (f" 第{self.row}行" if self.row else "") + (f" 列 {self.column}" if self.column else "")
+        label = "键" if self.file.endswith(".toml") else "列"
+        where = self.file + (f" 第{self.row}行" if self.row else "") + (f" {label} {self.column}" if self.column else "")
         return f"{where}：{self.message}"
 
 
@@ -78,10 +88,11 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> Table | None:
         problems.append(Problem(file, 1, f"第{len(header) + 1}～{width}列" if width - len(header) > 1
                                 else f"第{width}列", f"表头后有 {width - len(header)} 个空列（Excel 另存时多出的逗号），"
                                 "已忽略；请删除这些列后重新保存", "warning"))
+    known = COLUMNS[name] + list(OPTIONAL_COLUMNS.get(name, {}))
     for position, column in enumerate(header, start=1):
-        if column not in COLUMNS[name]:
+        if column not in known:
             problems.append(Problem(file, 1, column or f"第{position}列",
-                                    f"未知的列（应为 {', '.join(COLUMNS[name])}），已忽略", "warning"))
+                                    f"未知的列（应为 {', '.join(known)}），已忽略", "warning"))
     for column in COLUMNS[name]:
         if column not in header:
             problems.append(Problem(file, 1, column, f"缺少列“{column}”（列应为 {', '.join(COLUMNS[name])}）"))
@@ -112,9 +123,12 @@ def _values(table: Table, problems: list[Problem]) -> None:
         for name, column in NUMBERS:
             if name == table.name and row.get(column):
                 try:
-                    float(row[column])
+                    number = float(row[column])
                 except ValueError:
                     problems.append(Problem(file, line, column, f"“{row[column]}”不是数值"))
+                    continue
+                if column == "tolerance" and not number >= 0:
+                    problems.append(Problem(file, line, column, f"“{row[column]}”：允许偏差应为不小于 0 的数（空白即 0）"))
         key = tuple(row.get(k, "") for k in KEYS[table.name])
         if all(key) and key in seen:
             problems.append(Problem(file, line, "、".join(KEYS[table.name]),
@@ -140,7 +154,11 @@ def _links(tables: dict[str, Table], problems: list[Problem]) -> None:
     for line, row in tables["projects"].rows if "projects" in tables else ():
         unknown_unit("projects.csv", line, "unit_code", row.get("unit_code", ""))
     for line, row in tables["tasks"].rows if "tasks" in tables else ():
-        unknown_unit("tasks.csv", line, "lead_unit", row.get("lead_unit", ""))
+        for code in split_codes(row.get("lead_unit", "")) or [""]:
+            unknown_unit("tasks.csv", line, "lead_unit", code)
+        for column in ("lead_unit", "leaders"):
+            if "；" in row.get(column, "") or "," in row.get(column, "") or "、" in row.get(column, ""):
+                problems.append(Problem("tasks.csv", line, column, "多个值请用英文分号 ; 分隔", "warning"))
         co_units = [u.strip() for u in row.get("co_units", "").replace("；", ";").split(";") if u.strip()]
         for code in co_units:
             unknown_unit("tasks.csv", line, "co_units", code)
@@ -158,8 +176,18 @@ def _links(tables: dict[str, Table], problems: list[Problem]) -> None:
                                                                    "项目或任务（不会被催报，也不参加排名）", "warning"))
 
 
+def _kinds(units: Table | None, kinds: Kinds, problems: list[Problem]) -> None:
+    """units.csv `unit_kind` must be a kind of kinds.csv (or, without it, one of the four kinds of today)."""
+    where = "kinds.csv 的 kind 列" if kinds.declared else "默认的单位类别（如需其他类别，请建立 kinds.csv）"
+    for line, row in units.rows if units is not None else ():
+        if row.get("unit_kind") and row["unit_kind"] not in kinds:
+            problems.append(Problem("units.csv", line, "unit_kind",
+                                    f"“{row['unit_kind']}”不在{where} {kinds.codes} 中"))
+
+
 def check_reference(folder: Path) -> list[Problem]:
-    """Every problem of the five tables in `folder`, in file order (units, indicators, targets, projects, tasks)."""
+    """Every problem of the five tables, plan.toml and kinds.csv in `folder`, in file order (units, indicators,
+    targets, projects, tasks, then plan.toml and kinds.csv)."""
     folder = Path(folder)
     if not folder.is_dir():
         return [Problem(str(folder), None, None, "参考表目录不存在：请先运行 zhuanbao init 或 zhuanbao reference roll")]
@@ -171,6 +199,9 @@ def check_reference(folder: Path) -> list[Problem]:
             _values(table, problems)
             tables[name] = table
     _links(tables, problems)
+    kinds, plan_found = plan_problems(folder)
+    problems.extend(Problem(*p) for p in plan_found)
+    _kinds(tables.get("units"), kinds, problems)
     if not any(p.severity == "error" for p in problems):  # the loader agrees, or says what was missed
         from zhuanbao.tasks.core.reference import load_reference
         from zhuanbao.tasks.core.settings import Settings
@@ -179,5 +210,5 @@ def check_reference(folder: Path) -> list[Problem]:
             load_reference(Settings(home=folder.parent.parent, db_url="sqlite://"), int(folder.name))
         except (ReferenceError, ValueError) as exc:
             problems.append(Problem(folder.name, None, None, str(exc)))
-    order = list(COLUMNS)
-    return sorted(problems, key=lambda p: (order.index(p.file[:-4]) if p.file[:-4] in order else 9, p.row or 0))
+    order = [*COLUMNS, "plan", "kinds"]
+    return sorted(problems, key=lambda p: (order.index(Path(p.file).stem) if Path(p.file).stem in order else 9, p.row or 0))

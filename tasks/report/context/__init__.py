@@ -60,7 +60,7 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
     problems = ordered_problems(problems, list(reference.units["unit_code"]))
     units = submission_rows(settings, status, names)
     return {
-        "title": report_title(settings),
+        "title": report_title(settings, reference.plan),
         "issue": issue_placeholder(settings, period, moment),
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
                    "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from zhuanbao.tasks.core.periods import period_parts
+from zhuanbao.tasks.core.plan import Plan, default_plan
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.report.formatting import cn_date
 
@@ -31,12 +32,9 @@ def issue_placeholder(settings: Settings, period: str, issued: datetime) -> dict
     return issue_fields(settings, period, None, 0, issued, [], None)
 
 
-def report_title(settings: Settings) -> str:
-    office = settings.issuing_office
-    for tail in ("领导小组办公室", "办公室", "领导小组"):
-        if office.endswith(tail) and len(office) > len(tail):
-            return office[: -len(tail)] + "工作专报"
-    return "工作专报"
+def report_title(settings: Settings, plan: Plan | None = None) -> str:
+    """The masthead: plan.toml's `[report] title` exactly; without a plan, "<district>工作专报"."""
+    return (plan or default_plan(settings.district, settings.issuing_office)).title
 
 
 def report_moment(settings: Settings, status: dict, as_of: datetime | str | None) -> datetime:
