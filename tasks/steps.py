@@ -21,14 +21,14 @@ from datetime import datetime
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
+from zhuanbao.tasks.checks.outcomes import Outcome, settle_outcomes
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
 from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.core.tables import columns_contract
 from zhuanbao.tasks.curated import consolidate as curated
-from zhuanbao.tasks.curated.submissions import arrived_on_time, standing_frame
+from zhuanbao.tasks.curated.submissions import accepted_files, arrived_on_time, standing_frame, tally
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import PeriodReads, period_reads
 from zhuanbao.tasks.intake.registry import Run, local, session, submissions, utc
@@ -135,11 +135,11 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
         settle_outcomes(pairs, findings)
         db.commit()
         write_receipts(ctx, list(rows.values()), findings)
-        accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
+        accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == Outcome.ACCEPTED}
     curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id,
                             schema=FLAGS_SCHEMA)
-    return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
-            "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
+    return {"files": len(pairs), "accepted": sum(r.outcome == Outcome.ACCEPTED for r, _ in pairs),
+            "rejected": sum(r.outcome == Outcome.REJECTED for r, _ in pairs), "checked_now": checked}
 
 
 def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame:
@@ -154,7 +154,8 @@ def soft_flags(findings: pd.DataFrame, accepted: dict[int, str]) -> pd.DataFrame
 def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
     """One receipt per file of the period (duplicates included), under reports/<period>/receipts/;
     only the receipts that say something new are written (returns how many)."""
-    from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_changed
+    from zhuanbao.tasks.checks.receipts import receipt_for, write_changed
+    from zhuanbao.tasks.checks.validate import findings_by_file
     from zhuanbao.tasks.core.periods import due_at, resubmit_by
 
     folder = ctx.settings.reports_dir(ctx.period) / "receipts"
@@ -171,8 +172,8 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
             on_time=arrived_on_time(ctx.settings, ctx.period, row.received_at),
             outcome=row.outcome, office=ctx.settings.issuing_office, timezone=ctx.settings.timezone,
             notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
-            resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at) if row.outcome == "rejected"
-            else None, item_names=names))
+            resubmit_by=resubmit_by(local(row.received_at, ctx.settings.tz), closing, run_at)
+            if row.outcome == Outcome.REJECTED else None, item_names=names))
     return write_changed(folder, receipts, home=ctx.settings.home, force=ctx.from_scratch)
 
 
@@ -187,7 +188,7 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
 
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
-        accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
+        accepted = accepted_files(ctx.settings, ctx.period, [rows[fid] for fid in reads.file_ids])
     base = digest(code_version(), reference_key(ctx.reference), read_limits(ctx.settings))
     inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
     folder, zone = ctx.settings.curated_dir, ctx.settings.timezone
@@ -279,10 +280,10 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
 
 
 def settled_counts(status: dict) -> dict:
-    """Late and missing units of a settled period (from its status: the one place they are derived)."""
-    units = standing_frame(status["units"])
-    return {"late": int((units.on_time == False).sum()),
-            "missing": int((units.status != "accepted").sum())}
+    """Late and 未报 units of a settled period, as the run's log line and registry row give them
+    (`missing` is 未报: rejected-only units included, tasks/curated/submissions.py)."""
+    counted = tally(status["units"])
+    return {"late": len(counted.late), "missing": len(counted.unreported)}
 
 
 def summary_line(summary: dict) -> str:
