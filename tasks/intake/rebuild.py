@@ -63,7 +63,8 @@ def rebuild_registry(settings: Settings) -> dict:
         existing = {(r.period, r.file_name, r.sha256) for r in db.scalars(select(Submission))}
         ids = set(db.scalars(select(Submission.id)))
         firsts: dict[tuple[str, str], Submission] = {
-            (r.period, r.sha256): r for r in db.scalars(select(Submission).where(Submission.outcome != Outcome.DUPLICATE))}
+            (r.period, r.sha256): r
+            for r in db.scalars(select(Submission).where(Submission.outcome != Outcome.DUPLICATE))}
         attributed = set()
         for receipt in _receipts(settings):
             period, name, sha = receipt["period"], receipt["file_name"], receipt["sha256"]
