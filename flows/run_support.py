@@ -91,10 +91,10 @@ def summary_markdown(summary: dict, status: dict) -> str:
         f"# {summary['period']} 月度汇总", "",
         "| 项目 | 数值 |", "| --- | --- |",
         f"| 应报单位 | {len(counted.required)} |", f"| 已报送（受理） | {counted.reported} |", f"| 报送率 | {rate} |",
-        f"| 逾期报送 | {len(counted.late)} |", f"| 未报 | {len(counted.unreported)} |",
+        f"| 逾期报送 | {len(counted.late)} |", f"| 未报送 | {len(counted.unreported)} |",
         f"| 收到文件 | {summary.get('files', 0)} |", f"| 退回文件 | {summary.get('rejected', 0)} |", "",
         f"- 逾期报送：{listed(counted.late)}",
-        f"- 未报：{listed(counted.unreported)}",
+        f"- 未报送：{listed(counted.unreported)}",
         f"  - 其中退回（仅有被退回的文件）：{listed(counted.rejected)}",
         f"- 专报：{outputs.get('pdf') or '—'}", ""])
 

@@ -59,7 +59,7 @@ def test_the_unreported_count_is_the_same_in_the_log_artifact_status_report_remi
     log_line = steps.summary_line(summary)
     assert "逾期 1，未报 2" in log_line, log_line
     artifact = summary_markdown(summary, status)
-    assert "| 未报 | 2 |" in artifact and "区科技工信局（D02）" in artifact.split("- 未报：")[1].split("\n")[0], artifact
+    assert "| 未报送 | 2 |" in artifact and "区科技工信局（D02）" in artifact.split("- 未报送：")[1].split("\n")[0], artifact
 
     cli = CliRunner().invoke(app, ["--home", str(settings.home), "status", "-p", PERIOD, "--json"])
     assert cli.exit_code == 0, cli.output
