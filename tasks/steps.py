@@ -280,8 +280,7 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
 
 
 def settled_counts(status: dict) -> dict:
-    """Late and 未报 units of a settled period, as the run's log line and registry row give them
-    (`missing` is 未报: rejected-only units included, tasks/curated/submissions.py)."""
+    """The log line's and the run row's late and 未报 (`missing`: rejected-only units included) counts."""
     counted = tally(status["units"])
     return {"late": len(counted.late), "missing": len(counted.unreported)}
 
