@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from zhuanbao.tasks.core.settings import Settings, load_settings
+from zhuanbao.tasks.curated.submissions import tally
 
 
 def _period_of_current_run() -> str | None:
@@ -76,28 +77,25 @@ def describe_report(outputs: dict) -> str:
 
 
 def summary_markdown(summary: dict, status: dict) -> str:
-    """The run's summary artifact: 报送率, rejected, late, missing, and where the 专报 is."""
-    units = status["units"]
-    names = {u["unit_code"]: u["unit_name"] for u in units}
-    required = len(units)
-    reported = sum(u["status"] in ("accepted", "received") for u in units)
-    rate = f"{reported / required:.1%}" if required else "—"
+    """The run's summary artifact: 报送率, late and 未报 units (tasks/curated/submissions.py counts them,
+    as for the log line), rejected files, and where the 专报 is."""
+    names = {u["unit_code"]: u["unit_name"] for u in status["units"]}
+    counted = tally(status["units"])
+    rate = f"{counted.submission_rate:.1%}" if counted.required else "—"
 
     def listed(codes: list[str]) -> str:
         return "、".join(f"{names.get(c, c)}（{c}）" for c in codes) or "无"
 
-    rejected = [u["unit_code"] for u in units if u["status"] == "rejected"]
-    late = [u["unit_code"] for u in units if u["on_time"] is False]
-    missing = [u["unit_code"] for u in units if u["status"] == "missing"]
     outputs = summary.get("outputs") or {}
     return "\n".join([
         f"# {summary['period']} 月度汇总", "",
         "| 项目 | 数值 |", "| --- | --- |",
-        f"| 应报单位 | {required} |", f"| 已报送（受理） | {reported} |", f"| 报送率 | {rate} |",
+        f"| 应报单位 | {len(counted.required)} |", f"| 已报送（受理） | {counted.reported} |", f"| 报送率 | {rate} |",
+        f"| 逾期报送 | {len(counted.late)} |", f"| 未报送 | {len(counted.unreported)} |",
         f"| 收到文件 | {summary.get('files', 0)} |", f"| 退回文件 | {summary.get('rejected', 0)} |", "",
-        f"- 退回（仅有被退回的文件）：{listed(rejected)}",
-        f"- 逾期报送：{listed(late)}",
-        f"- 未报送：{listed(missing)}",
+        f"- 逾期报送：{listed(counted.late)}",
+        f"- 未报送：{listed(counted.unreported)}",
+        f"  - 其中退回（仅有被退回的文件）：{listed(counted.rejected)}",
         f"- 专报：{outputs.get('pdf') or '—'}", ""])
 
 

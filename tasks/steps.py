@@ -20,7 +20,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
+from zhuanbao.tasks.checks.outcomes import Outcome, settle_outcomes
 from zhuanbao.tasks.checks.receipts import write_period_receipts
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
@@ -28,7 +28,7 @@ from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated import consolidate as curated
 from zhuanbao.tasks.curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
-from zhuanbao.tasks.curated.submissions import standing_frame
+from zhuanbao.tasks.curated.submissions import accepted_files, standing_frame, tally
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import PeriodReads, period_reads
 from zhuanbao.tasks.intake.registry import Run, session, submissions, utc
@@ -133,11 +133,11 @@ def check(ctx: RunContext, reads: PeriodReads) -> dict:
         db.commit()
         write_period_receipts(ctx.settings, ctx.period, ctx.reference, list(rows.values()), findings,
                               force=ctx.from_scratch)
-        accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == "accepted"}
+        accepted = {row.id: row.unit_code for row, _ in pairs if row.outcome == Outcome.ACCEPTED}
     curated.write_partition(ctx.settings.curated_dir, FLAGS, ctx.period, soft_flags(findings, accepted), ctx.run_id,
                             schema=FLAGS_SCHEMA)
-    return {"files": len(pairs), "accepted": sum(r.outcome == "accepted" for r, _ in pairs),
-            "rejected": sum(r.outcome == "rejected" for r, _ in pairs), "checked_now": checked}
+    return {"files": len(pairs), "accepted": sum(r.outcome == Outcome.ACCEPTED for r, _ in pairs),
+            "rejected": sum(r.outcome == Outcome.REJECTED for r, _ in pairs), "checked_now": checked}
 
 
 def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
@@ -150,7 +150,7 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
 
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
-        accepted = accepted_files(ctx.settings, ctx.period, [(rows[fid], None) for fid in reads.file_ids])
+        accepted = accepted_files(ctx.settings, ctx.period, [rows[fid] for fid in reads.file_ids])
     base = digest(code_version(), reference_key(ctx.reference), read_limits(ctx.settings))
     inputs = f"{base}/" + digest(accepted.to_csv(index=False), *(reads.keys[fid] for fid in accepted.file_id))
     written = curated.consolidate_period(
@@ -246,10 +246,9 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
 
 
 def settled_counts(status: dict) -> dict:
-    """Late and missing units of a settled period (from its status: the one place they are derived)."""
-    units = standing_frame(status["units"])
-    return {"late": int((units.on_time == False).sum()),
-            "missing": int((units.status != "accepted").sum())}
+    """The log line's and the run row's late and 未报 (`missing`: rejected-only units included) counts."""
+    counted = tally(status["units"])
+    return {"late": len(counted.late), "missing": len(counted.unreported)}
 
 
 def summary_line(summary: dict) -> str:

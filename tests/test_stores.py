@@ -170,8 +170,8 @@ def test_curated_partitions_are_the_same_bytes_whatever_the_pandas_string_mode(t
     from tests.test_incremental import run_month
     from zhuanbao.tasks.core.settings import load_settings
     from zhuanbao.tasks.curated.consolidate import write_partition
-    from zhuanbao.tasks.demo.scenario import prepare_demo_home
     from zhuanbao.tasks.curated.flags import FLAGS_SCHEMA, soft_flags
+    from zhuanbao.tasks.demo.scenario import prepare_demo_home
 
     def curated(on: bool) -> dict[str, bytes]:
         home = tmp_path / ("on" if on else "off")

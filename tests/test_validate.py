@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 
 import pandas as pd
 import pytest
 
+from zhuanbao.tasks.checks.outcomes import checked_outcome, settle_outcomes
 from zhuanbao.tasks.checks.suites import rules_table_markdown
-from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS, check_period, file_outcomes, soft_flags
+from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS, check_period
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from zhuanbao.tasks.intake.registry import Submission
 from zhuanbao.tasks.intake.workbook import SHEETS, WorkbookRead, empty_frame
+from zhuanbao.tasks.steps import soft_flags
 
 
 def _table(columns: str, *rows: str) -> pd.DataFrame:
@@ -92,10 +96,15 @@ def rules(findings: pd.DataFrame) -> list[str]:
     return sorted(findings.rule_id)
 
 
+def outcome(findings: pd.DataFrame, file_id: int = 1) -> str:
+    """The file's outcome once checked (tasks/checks/outcomes.py)."""
+    return checked_outcome(None, findings.severity[findings.file_id == file_id])
+
+
 def test_clean_file_has_no_findings(ref):
     found = check(ref, workbook(), previous=PREVIOUS())
     assert list(found.columns) == FINDINGS_COLUMNS and found.empty
-    assert file_outcomes(found, [1]).outcome.tolist() == ["accepted"]
+    assert outcome(found) == "accepted"
 
 
 def test_text_in_numeric_cell_is_rejected_naming_sheet_row_column(ref):
@@ -233,11 +242,12 @@ def test_soft_flags_explained_or_not_and_hard_outweighs_soft(ref):
     unexplained = workbook(forms=edited({"tasks": {"K01": {"progress_pct": 20.0}}}))
     mixed = workbook(forms=edited({"tasks": {"K01": {"progress_pct": 20.0}}, "indicators": {"I15": {"cumulative": -1.0}}}))
     found = check(ref, explained, unexplained, mixed, previous=PREVIOUS())
-    outcomes = file_outcomes(found, [1, 2, 3])
-    assert outcomes.outcome.tolist() == ["accepted", "accepted", "rejected"]
-    assert outcomes.unexplained.tolist() == [0, 1, 1]
-    flags = soft_flags(found, outcomes)
-    assert flags[["file_id", "flag"]].values.tolist() == [[1, "explained"], [2, "needs_explanation"]]
+    files = [Submission(id=i, unit_code=f"U{i}", received_at=datetime(2020, 5, i)) for i in (1, 2, 3)]
+    settle_outcomes([(row, None) for row in files], found)
+    assert [row.outcome for row in files] == ["accepted", "accepted", "rejected"]
+    flags = soft_flags(found, {row.id: row.unit_code for row in files if row.outcome == "accepted"})
+    assert flags[["file_id", "unit_code", "rule_id", "explained"]].values.tolist() == [
+        [1, "U1", "S06", True], [2, "U2", "S06", False]]  # the rejected file's flag is not the unit's to explain
 
 
 def test_editing_a_suite_file_changes_threshold_and_severity(ref, tmp_path):
@@ -252,7 +262,7 @@ def test_editing_a_suite_file_changes_threshold_and_severity(ref, tmp_path):
     read = workbook(forms=edited({"projects": {"X01": {"cumulative_investment": 1300.0}}}))
     assert check(ref, read).empty
     found = check(ref, read, suites_dir=suites)
-    assert rules(found) == ["S04"] and file_outcomes(found, [1]).outcome.tolist() == ["rejected"]
+    assert rules(found) == ["S04"] and outcome(found) == "rejected"
 
 
 def test_rules_table_lists_every_rule():
@@ -267,8 +277,7 @@ def test_messy_samples(samples, reference):
     paths = sorted((samples / "2020-04-messy").glob("*.xlsx"))
     reads = [(i, read_workbook(p, reference)) for i, p in enumerate(paths, 1)]
     found = check_period("2020-04", reads, reference)
-    outcomes = file_outcomes(found, [i for i, _ in reads]).set_index("file_id").outcome
-    by_unit = {path.name[:3]: outcomes[i] for i, path in enumerate(paths, 1)}
+    by_unit = {path.name[:3]: outcome(found, i) for i, path in enumerate(paths, 1)}
     assert by_unit["D02"] == "rejected" and by_unit["D05"] == "accepted"
     assert by_unit.get("T01", "accepted") == "accepted"
     d02 = found[found.file_id == next(i for i, p in enumerate(paths, 1) if p.name.startswith("D02"))]

@@ -93,8 +93,6 @@ class _Group(TyperGroup):
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
                   pretty_exceptions_enable=False, cls=_Group)
 console = Console()
-STATUS_ZH = {"received": "已接收", "accepted": "已受理", "rejected": "退回", "missing": "未报",
-             "superseded": "已被更正版替代", "duplicate": "重复报送"}
 PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
 
 

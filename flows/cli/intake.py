@@ -9,7 +9,6 @@ from rich.table import Table
 
 from zhuanbao.flows.cli.app import (
     PERIOD_HELP,
-    STATUS_ZH,
     _context,
     _period,
     app,
@@ -38,6 +37,7 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="�
            period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
            received_at: str | None = typer.Option(None, "--received-at", help="到达时间 ISO8601，默认现在")) -> None:
     """登记一份直接交来的文件（上传、邮件），并读取。"""
+    from zhuanbao.tasks.checks.outcomes import LABELS
     from zhuanbao.tasks.intake.collect import submit_file
     from zhuanbao.tasks.intake.read import read_period
 
@@ -45,7 +45,7 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="�
     moment = parse_moment(received_at, settings)
     row = submit_file(settings, db, file, period, moment)
     read_period(settings, db, period, reference)
-    console.print(f"已登记 {row.file_name}（sha256 {row.sha256[:12]}…）：{STATUS_ZH.get(row.outcome, row.outcome)}")
+    console.print(f"已登记 {row.file_name}（sha256 {row.sha256[:12]}…）：{LABELS.get(row.outcome, row.outcome)}")
     for message in row.messages:
         console.print(f"  · {message}")
 
@@ -65,22 +65,27 @@ def status(period: str = typer.Option(..., "--period", "-p", callback=_period, h
 
 
 def print_status(report: dict) -> None:
+    from zhuanbao.tasks.checks.outcomes import LABELS
+
     table = Table(title=f"{report['period']} 报送情况（截止 {report['deadline'][:10]}）")
     for column in ("单位代码", "单位", "状态", "按时", "版本数", "规则"):
         table.add_column(column)
     colours = {"accepted": "green", "received": "cyan", "rejected": "red", "missing": "yellow"}
     for unit in report["units"]:
         on_time = {True: "按时", False: "逾期", None: "—"}[unit["on_time"]]
-        state = f"[{colours[unit['status']]}]{STATUS_ZH[unit['status']]}[/]"
+        state = f"[{colours[unit['status']]}]{LABELS[unit['status']]}[/]"
         table.add_row(unit["unit_code"], unit["unit_name"], state, on_time, str(unit["versions"]),
                       " ".join(unit["rules"]))
     console.print(table)
+    counts = report["counts"]
+    console.print(f"应报 {counts['required']} 个单位：已报送 {counts['reported']}（按时 {counts['on_time']}，"
+                  f"逾期 {counts['late']}），未报 {counts['unreported']}（其中退回 {counts['rejected']}）")
     files = Table(title="收到的文件")
     for column in ("文件", "到达时间", "单位", "结果", "说明"):
         files.add_column(column)
     for entry in report["files"]:
         files.add_row(entry["file"], entry["received_at"].replace("T", " ")[:16], entry["unit_code"] or "—",
-                      STATUS_ZH.get(entry["outcome"], entry["outcome"]), "；".join(entry["messages"])[:80])
+                      LABELS.get(entry["outcome"], entry["outcome"]), "；".join(entry["messages"])[:80])
     console.print(files)
 
 

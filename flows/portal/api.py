@@ -22,6 +22,7 @@ from zhuanbao.flows.portal.uploads import (
 )
 from zhuanbao.tasks.access import accounts, audit
 from zhuanbao.tasks.access.models import Account
+from zhuanbao.tasks.checks.outcomes import Outcome
 from zhuanbao.tasks.curated.submissions import arrived_on_time
 from zhuanbao.tasks.intake.registry import local, session
 
@@ -73,7 +74,7 @@ async def upload(request: Request, period: str):
         audit.record(settings, db, account.login, "upload", client_address(request), file_id=file_id,
                      period=period, file=name, size=len(data), via="api")
     receipt = receipt_of(settings, own_submission(settings, account, file_id))
-    if receipt["outcome"] == "received":  # the period is busy: checked as soon as it frees (GET the receipt later)
+    if receipt["outcome"] == Outcome.RECEIVED:  # the period is busy: checked as soon as it frees (GET the receipt later)
         return JSONResponse(receipt, status_code=202)
     return receipt
 

@@ -71,10 +71,11 @@ def resume(settings: Settings) -> list[str]:
     was busy, when the portal stopped before checking it); the periods asked for."""
     from sqlalchemy import select
 
+    from zhuanbao.tasks.checks.outcomes import Outcome
     from zhuanbao.tasks.intake.registry import Submission, session
 
     with session(settings.db_url) as db:
-        periods = sorted(set(db.scalars(select(Submission.period).where(Submission.outcome == "received"))))
+        periods = sorted(set(db.scalars(select(Submission.period).where(Submission.outcome == Outcome.RECEIVED))))
     for period in periods:
         check_when_free(settings, period)
     return periods

@@ -1,4 +1,9 @@
-"""What the portal's pages show, computed from the registry and the receipts (no HTML here).
+"""What the portal's pages show, computed from the registry (no HTML here).
+
+Each unit's standing and the board's counts come from tasks/curated/submissions.py (`standings`, `tally`),
+the one place on time / late / 未报 are derived: the board's 未报 is the 专报's and the 催报 list's (rejected-only
+units included, 退回 a part of it). 待说明 counts each unit's unexplained soft flags of the period
+(`curated/flags`, written by the check step).
 
 The current period is the month before today (units report last month's figures) when its year's
 reference tables exist, else the latest period in the registry (a demo home of 2020).
@@ -9,17 +14,21 @@ from datetime import datetime
 
 from sqlalchemy import distinct, select
 
-from zhuanbao.flows.portal.uploads import receipt_of, rows_for, visible_to
+from zhuanbao.flows.portal.uploads import rows_for, visible_to
 from zhuanbao.tasks.access.models import Account
-from zhuanbao.tasks.checks.receipts import OUTCOME_TEXT, chinese_time
+from zhuanbao.tasks.checks.outcomes import LABELS, MISSING, RECEIPT_LABELS, Outcome
+from zhuanbao.tasks.checks.receipts import chinese_time
 from zhuanbao.tasks.core.periods import period_before, period_parts
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import arrived_on_time, standings
+from zhuanbao.tasks.curated.consolidate import read_partition
+from zhuanbao.tasks.curated.submissions import Standing, arrived_on_time, standings, tally
 from zhuanbao.tasks.intake.registry import Submission, local, session, submissions
+from zhuanbao.tasks.steps import FLAGS
 
-STATUS_TEXT = {"accepted": "已受理", "received": "已收到，待审核", "rejected": "退回", "missing": "未报"}
 FILTERS = {"on_time": "按时", "late": "逾期", "missing": "未报", "rejected": "退回", "needs_explanation": "待说明"}
+TAGS = {Standing.ON_TIME: {"on_time"}, Standing.LATE: {"late"}, Standing.REJECTED: {"missing", "rejected"},
+        Standing.MISSING: {"missing"}}  # the board's filters of each standing: 退回 is part of 未报
 
 
 def known_periods(settings: Settings, account: Account) -> list[str]:
@@ -51,7 +60,7 @@ def file_entries(settings: Settings, rows: list[Submission]) -> list[dict]:
     return [{"id": r.id, "file_name": r.file_name, "period": r.period,
              "received": chinese_time(local(r.received_at, settings.tz)),
              "on_time": arrived_on_time(settings, r.period, r.received_at), "outcome": r.outcome,
-             "outcome_text": OUTCOME_TEXT.get(r.outcome, r.outcome), "rules": " ".join(r.rules or []),
+             "outcome_text": RECEIPT_LABELS.get(r.outcome, r.outcome), "rules": " ".join(r.rules or []),
              "unit_code": r.unit_code or "", "source": r.source} for r in rows]
 
 
@@ -64,11 +73,19 @@ def unit_view(settings: Settings, account: Account, period: str) -> dict:
                     None)
     mine = rows_for(settings, account, period)
     return {"period": period, "unit_name": reference.unit_name(account.unit_code),
-            "owes": standing is not None, "status": standing.status if standing else "missing",
-            "status_text": STATUS_TEXT.get(standing.status if standing else "missing", ""),
+            "owes": standing is not None, "status": standing.status if standing else MISSING,
+            "status_text": LABELS[standing.status if standing else MISSING],
             "on_time": standing.on_time if standing else None, "countdown": countdown(settings, period),
             "files": file_entries(settings, mine),
             "periods": sorted(set(known_periods(settings, account)) | {period}, reverse=True)}
+
+
+def unexplained_flags(settings: Settings, period: str) -> dict[str, int]:
+    """unit_code -> soft flags on its accepted file not yet explained (none before the period is checked)."""
+    flags = read_partition(settings.curated_dir, FLAGS, period)
+    if flags is None or flags.empty:
+        return {}
+    return flags.loc[~flags["explained"].fillna(False).astype(bool)].groupby("unit_code").size().to_dict()
 
 
 def board(settings: Settings, period: str, show: str | None = None) -> dict:
@@ -76,24 +93,20 @@ def board(settings: Settings, period: str, show: str | None = None) -> dict:
     reference = reference_for(settings, period)
     with session(settings.db_url) as db:
         rows = submissions(db, period)
+    found = standings(settings, period, rows, reference)
+    waiting = unexplained_flags(settings, period)
     units = []
-    for s in standings(settings, period, rows, reference):
-        unexplained = 0
-        if s.current is not None and s.status == "accepted":
-            receipt = receipt_of(settings, s.current)
-            unexplained = sum(f["severity"] == "soft" and not f.get("explained") for f in receipt["findings"])
-        tags = {"missing"} if s.status == "missing" else {"rejected"} if s.status == "rejected" else set()
-        if s.on_time is True:
-            tags.add("on_time")
-        if s.on_time is False:
-            tags.add("late")
-        if unexplained:
-            tags.add("needs_explanation")
+    for s in found:
+        unexplained = int(waiting.get(s.unit_code, 0)) if s.status == Outcome.ACCEPTED else 0
+        tags = TAGS[s.standing] | ({"needs_explanation"} if unexplained else set())
         units.append({"unit_code": s.unit_code, "unit_name": reference.unit_name(s.unit_code), "status": s.status,
-                      "status_text": STATUS_TEXT.get(s.status, s.status), "on_time": s.on_time,
+                      "status_text": LABELS.get(s.status, s.status), "on_time": s.on_time,
                       "versions": s.versions, "unexplained": unexplained, "tags": sorted(tags),
                       "latest": file_entries(settings, [s.current])[0] if s.current else None})
-    counts = {key: sum(key in u["tags"] for u in units) for key in FILTERS}
+    counted = tally({"unit_code": s.unit_code, "status": s.status, "on_time": s.on_time} for s in found)
+    counts = {"on_time": len(counted.on_time), "late": len(counted.late), "missing": len(counted.unreported),
+              "rejected": len(counted.rejected),
+              "needs_explanation": sum("needs_explanation" in u["tags"] for u in units)}
     return {"period": period, "countdown": countdown(settings, period), "total": len(units), "counts": counts,
             "units": [u for u in units if not show or show in u["tags"]], "show": show or "",
-            "chase": [u for u in units if u["status"] in ("missing", "rejected")]}
+            "chase": [u for u in units if "missing" in u["tags"]]}

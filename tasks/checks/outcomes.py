@@ -1,22 +1,76 @@
-"""Outcomes of a period's files from the findings: accepted, rejected, superseded (spec §5, §6).
+"""The one state machine of a file's outcome (spec §5, §6): its states, its transitions and their Chinese names.
 
-Any hard finding rejects a file. The latest accepted file of a unit supersedes its earlier
-accepted files; history stays in the registry. `accepted_files` is the one row per unit that the
-consolidation reads.
+    arrival ──▶ received ──checked──▶ accepted ──a later accepted file of the unit──▶ superseded
+       │                   └─────────▶ rejected   (unreadable, or any hard finding)
+       ├──▶ duplicate   (the same bytes as an earlier arrival from the same sender: one submission)
+       └──▶ rejected    (refused unread: H00, e.g. over the size limit)
+
+The stored values (`Outcome`) are the strings the registry, the receipts and `status --json` have always
+held. `arrival_outcome` is an arrival's first outcome, `checked_outcome` a read file's once checked, and
+`settle_outcomes` applies both checking and superseding to a period's files. Labels: `LABELS` is the one
+Chinese name of each state (and of a unit with no file, `MISSING`); the receipt and the 专报 word some of
+them their own way (`RECEIPT_LABELS`, `REPORT_LABELS`, `OWING_LABELS`), declared here beside it.
+Which file counts for a unit, and whether on time, is tasks/curated/submissions.py.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from zhuanbao.tasks.checks.receipts import findings_by_file
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import arrived_on_time
-from zhuanbao.tasks.intake.registry import Submission, local
+from zhuanbao.tasks.checks.validate import findings_by_file
 from zhuanbao.tasks.intake.workbook import WorkbookRead
+
+if TYPE_CHECKING:
+    from zhuanbao.tasks.intake.registry import Submission
+
+
+class Outcome(StrEnum):
+    """A file's outcome as stored in the registry (`submissions.outcome`) and written in receipts."""
+
+    RECEIVED = "received"  # kept and registered, not yet checked
+    ACCEPTED = "accepted"  # checked, no hard finding: its rows are merged
+    REJECTED = "rejected"  # refused unread, unreadable, or a hard finding: nothing of it is merged
+    SUPERSEDED = "superseded"  # accepted, then replaced by a later accepted file of the same unit
+    DUPLICATE = "duplicate"  # the same bytes as an earlier arrival: one submission, not two
+
+
+MISSING = "missing"  # a unit's status when nothing of it arrived (a unit's status, never a file's outcome)
+UNREADABLE_RULE = "H00"  # the rule of a file refused unread or that cannot be opened
+
+LABELS: dict[str, str] = {
+    Outcome.RECEIVED: "已收到，待审核", Outcome.ACCEPTED: "已受理", Outcome.REJECTED: "退回",
+    Outcome.SUPERSEDED: "已被更正版替代", Outcome.DUPLICATE: "重复报送", MISSING: "未报",
+}
+# a receipt is read by the unit on its own: each state says what it means for that file
+RECEIPT_LABELS: dict[str, str] = {
+    **LABELS, Outcome.RECEIVED: "已收到，正在汇总，稍后自动审核",
+    Outcome.SUPERSEDED: "已受理（已被本单位更新的报送替代）", Outcome.DUPLICATE: "重复报送（与已收文件内容相同）",
+}
+# the 专报 is a formal document: its tables use the words of its sentences (未报送, 退回待更正)
+REPORT_LABELS: dict[str, str] = {**LABELS, Outcome.REJECTED: "退回待更正", MISSING: "未报送"}
+# the 催报 list tells the clerk who phones what the unit still has to do
+OWING_LABELS: dict[str, str] = {MISSING: "未报送", Outcome.REJECTED: "已报送但被退回，需更正后重报"}
+
+
+def arrival_outcome(*, refused: bool, duplicates: bool) -> Outcome:
+    """An arrival's first outcome: refused unread → rejected (H00); the same bytes as an earlier arrival of
+    the same sender → duplicate; else received (read and checked later)."""
+    if refused:
+        return Outcome.REJECTED
+    return Outcome.DUPLICATE if duplicates else Outcome.RECEIVED
+
+
+def checked_outcome(error: str | None, severities: Iterable[str]) -> Outcome:
+    """A read file's outcome once checked: rejected when it could not be read or on any hard finding."""
+    return Outcome.REJECTED if error or any(s == "hard" for s in severities) else Outcome.ACCEPTED
 
 
 def settle_outcomes(reads: list[tuple[Submission, WorkbookRead | str | None]], findings: pd.DataFrame) -> None:
-    """Set outcome, rules and messages of every read file from its findings (the caller commits).
+    """Set outcome, rules and messages of every read file from its findings (the caller commits), then let
+    the latest accepted file of each unit supersede its earlier accepted ones.
 
     Each file comes with its read, or only with its read's error (None when it could be read)."""
     by_file = findings_by_file(findings[["file_id", "rule_id", "message", "severity"]])
@@ -25,22 +79,10 @@ def settle_outcomes(reads: list[tuple[Submission, WorkbookRead | str | None]], f
         row.rules = sorted({f["rule_id"] for f in mine})
         row.messages = [f["message"] for f in mine]
         error = read.error if isinstance(read, WorkbookRead) else read
-        row.outcome = "rejected" if error or any(f["severity"] == "hard" for f in mine) else "accepted"
+        row.outcome = checked_outcome(error, (f["severity"] for f in mine))
     latest: dict[str, Submission] = {}
     for row, _ in sorted(reads, key=lambda pair: (pair[0].received_at, pair[0].id)):
-        if row.outcome == "accepted" and row.unit_code:
+        if row.outcome == Outcome.ACCEPTED and row.unit_code:
             if row.unit_code in latest:
-                latest[row.unit_code].outcome = "superseded"
+                latest[row.unit_code].outcome = Outcome.SUPERSEDED
             latest[row.unit_code] = row
-
-
-def accepted_files(settings: Settings, period: str, reads: list[tuple[Submission, WorkbookRead]]) -> pd.DataFrame:
-    """One row per unit with an accepted file: file_id, unit_code, source_sha256, received_at, on_time."""
-    rows = [{"file_id": row.id, "unit_code": row.unit_code, "source_sha256": row.sha256,
-             "received_at": local(row.received_at, settings.tz),
-             "on_time": arrived_on_time(settings, period, row.received_at)}
-            for row, _ in reads if row.outcome == "accepted"]
-    frame = pd.DataFrame(rows, columns=["file_id", "unit_code", "source_sha256", "received_at", "on_time"])
-    frame["received_at"] = pd.to_datetime(frame["received_at"]).dt.tz_convert(settings.timezone) if len(frame) else \
-        pd.Series(dtype=f"datetime64[us, {settings.timezone}]")
-    return frame.astype({"file_id": "int64", "on_time": "bool"})

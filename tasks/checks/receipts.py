@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from zhuanbao.tasks.checks.outcomes import RECEIPT_LABELS, Outcome
 from zhuanbao.tasks.core.periods import due_at, resubmit_by
 from zhuanbao.tasks.core.resources import template_dirs
 from zhuanbao.tasks.curated.submissions import arrived_on_time
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from zhuanbao.tasks.core.reference import Reference
     from zhuanbao.tasks.core.settings import Settings
 
-OUTCOME_TEXT = {"accepted": "已受理", "rejected": "退回", "duplicate": "重复报送（与已收文件内容相同）",
-                "superseded": "已受理（已被本单位更新的报送替代）", "received": "已收到，正在汇总，稍后自动审核"}
 SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 
 
@@ -56,17 +55,9 @@ def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: st
     return {"file_id": int(file_id), "period": period, "unit_code": unit_code or "", "unit_name": unit_name,
             "file_name": file_name, "notes": list(notes or []),
             "sha256": sha256, "received_at": _aware(received_at).isoformat(), "on_time": bool(on_time),
-            "outcome": outcome, "office": office, "timezone": timezone, "findings": rows,
+            "outcome": str(outcome), "office": office, "timezone": timezone, "findings": rows,
             "deadline": _aware(deadline).isoformat() if deadline else "",
             "resubmit_by": _aware(resubmit_by).isoformat() if resubmit_by else ""}
-
-
-def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
-    """The period's findings as records per file, built in one pass."""
-    out: dict[int, list[dict]] = {}
-    for record in findings.to_dict("records"):
-        out.setdefault(int(record["file_id"]), []).append(record)
-    return out
 
 
 def receipt_paths(folder: Path, file_id: int, file_name: str) -> tuple[Path, Path]:
@@ -104,6 +95,8 @@ def write_period_receipts(settings: Settings, period: str, reference: Reference,
     """One receipt per file of the period (registry rows, duplicates included), under reports/<period>/receipts/;
     only the receipts that say something new are written (returns how many). A rejected file's receipt says by
     when a correction counts: the deadline while it is ahead, else the scheduled run (`periods.resubmit_by`)."""
+    from zhuanbao.tasks.checks.validate import findings_by_file  # the findings' owner (it imports the rule engine)
+
     by_file = findings_by_file(findings)
     closing = settings.deadline(period)
     run_at = due_at(period, tz=settings.tz, home=settings.home)
@@ -117,7 +110,7 @@ def write_period_receipts(settings: Settings, period: str, reference: Reference,
             on_time=arrived_on_time(settings, period, row.received_at), outcome=row.outcome,
             office=settings.issuing_office, timezone=settings.timezone,
             notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
-            resubmit_by=resubmit_by(arrived, closing, run_at) if row.outcome == "rejected" else None,
+            resubmit_by=resubmit_by(arrived, closing, run_at) if row.outcome == Outcome.REJECTED else None,
             item_names=reference.item_names))
     return write_changed(settings.reports_dir(period) / "receipts", receipts, home=settings.home, force=force)
 
@@ -181,9 +174,9 @@ def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
     """The receipt plus the sentences a clerk reads: arrival, 按时/逾期, outcome, next steps."""
     findings = [_finding_view(f, receipt["outcome"]) for f in receipt["findings"]]
     unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
-    outcome_text = OUTCOME_TEXT.get(receipt["outcome"], receipt["outcome"])
+    outcome_text = RECEIPT_LABELS.get(receipt["outcome"], receipt["outcome"])
     zone = receipt.get("timezone", "Asia/Shanghai")
-    if receipt["outcome"] == "accepted" and unexplained:
+    if receipt["outcome"] == Outcome.ACCEPTED and unexplained:
         outcome_text = f"已受理（有 {len(unexplained)} 处待说明）"
     return {**receipt, "notes": receipt.get("notes") or [], "findings": findings, "outcome_text": outcome_text,
             "arrival_text": chinese_time(_aware(receipt["received_at"]), zone),
@@ -218,16 +211,16 @@ def next_steps(outcome: str, findings: list[dict[str, Any]], resubmit_by: str = 
                timezone: str = "Asia/Shanghai") -> list[str]:
     hard = [f for f in findings if f["severity"] == "hard"]
     unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
-    if outcome == "rejected":
+    if outcome == Outcome.REJECTED:
         by = f"，请于{chinese_time(_aware(resubmit_by), timezone)}前" if resubmit_by else "，请尽快"
         steps = ["本次报送未通过强制性审核，数据未被采用。",
                  f"请按下表逐条修改（共 {len(hard)} 处强制性问题）{by}重新报送同一报告期的报表；重新报送将替代本次报送。"]
         if unexplained:
             steps.append("表中的核实性问题请一并核实，如数据无误，请在该行「说明」栏写明原因。")
         return steps
-    if outcome == "duplicate":
+    if outcome == Outcome.DUPLICATE:
         return ["本文件与此前报送的文件内容完全相同，按一次报送处理，无需再做处理。"]
-    if outcome == "received":
+    if outcome == Outcome.RECEIVED:
         return ["文件已收到并保存，尚未审核：本报告期正在汇总，汇总结束后将自动审核本文件，无需重新上传。",
                 "请稍后刷新本回执查看审核结果（已受理或退回）。"]
     if unexplained:
@@ -248,7 +241,7 @@ def _finding_view(finding: dict[str, Any], outcome: str) -> dict[str, Any]:
     severity = finding["severity"]
     explained = bool(finding.get("explained"))
     action = ("修改后重报" if severity == "hard" else "已说明" if explained
-              else "请在「说明」栏说明原因" if outcome != "rejected" else "请核实，必要时说明")
+              else "请在「说明」栏说明原因" if outcome != Outcome.REJECTED else "请核实，必要时说明")
     row = finding.get("row")
     return {**finding, "row": row, "row_text": "" if row is None else f"第{row}行", "explained": explained,
             "severity_text": SEVERITY_TEXT.get(severity, severity), "action": action}

@@ -62,24 +62,12 @@ def empty_findings() -> pd.DataFrame:
                          for c in FINDINGS_COLUMNS}).astype({"file_id": "int64"})
 
 
-def file_outcomes(findings: pd.DataFrame, file_ids: list[int]) -> pd.DataFrame:
-    """Per file: `rejected` on any hard finding, else `accepted`; counts of hard, soft, unexplained."""
-    soft = findings.severity == "soft"
-    counts = pd.DataFrame({
-        "hard": (findings.severity == "hard").groupby(findings.file_id).sum(),
-        "soft": soft.groupby(findings.file_id).sum(),
-        "unexplained": (soft & ~findings.explained.fillna(False).astype(bool)).groupby(findings.file_id).sum(),
-    }).reindex(pd.Index(file_ids, name="file_id"), fill_value=0).astype("int64")
-    counts.insert(0, "outcome", np.where(counts.hard > 0, "rejected", "accepted"))
-    return counts.reset_index()
-
-
-def soft_flags(findings: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Soft findings of accepted files, with `flag` = explained | needs_explanation."""
-    accepted = outcomes.loc[outcomes.outcome == "accepted", "file_id"]
-    flags = findings[(findings.severity == "soft") & findings.file_id.isin(accepted)].copy()
-    flags["flag"] = np.where(flags.explained.fillna(False).astype(bool), "explained", "needs_explanation")
-    return flags.reset_index(drop=True)
+def findings_by_file(findings: pd.DataFrame) -> dict[int, list[dict]]:
+    """The period's findings as records per file, built in one pass."""
+    out: dict[int, list[dict]] = {}
+    for record in findings.to_dict("records"):
+        out.setdefault(int(record["file_id"]), []).append(record)
+    return out
 
 
 # ---- batches: one frame per suite, all files of the period, context as columns -------------

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
 from zhuanbao.tasks.core.settings import Settings, lake_fs
 from zhuanbao.tasks.core.text import SUFFIX_BYTES
 from zhuanbao.tasks.intake.registry import Submission, utc
@@ -105,7 +106,7 @@ def identity(account_unit: str | None) -> str:
 
 def first_arrivals(db: Session, period: str) -> dict[tuple[str, str], Submission]:
     """(identity, sha256) -> the first (non-duplicate) arrival of those bytes from that identity in the period."""
-    rows = db.scalars(select(Submission).where(Submission.period == period, Submission.outcome != "duplicate")
+    rows = db.scalars(select(Submission).where(Submission.period == period, Submission.outcome != Outcome.DUPLICATE)
                       .order_by(Submission.id.desc()))
     return {(identity(row.account_unit), row.sha256): row for row in rows}
 
@@ -120,7 +121,7 @@ def quota_problem(settings: Settings, db: Session, period: str, account_unit: st
     """Why a unit's new file is not kept: its period's raw storage (its distinct files) would pass
     ZHUANBAO_UNIT_QUOTA_MB. Bytes the unit already sent take no new space. None when it fits."""
     rows = db.execute(select(Submission.sha256, Submission.size).where(
-        Submission.period == period, Submission.account_unit == account_unit, Submission.outcome != "duplicate"))
+        Submission.period == period, Submission.account_unit == account_unit, Submission.outcome != Outcome.DUPLICATE))
     kept = dict(rows.all())
     if sha in kept or sum(kept.values()) + size <= settings.unit_quota_bytes:
         return None
@@ -156,9 +157,9 @@ def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: 
     row = Submission(period=period, file_name=file_name, sha256=sha, size=size,
                      received_at=utc(received_at), source=source,
                      raw_path="" if refusal else raw_key(sha, Path(file_name).suffix),
-                     outcome="rejected" if refusal else "duplicate" if first else "received",
+                     outcome=arrival_outcome(refused=bool(refusal), duplicates=first is not None),
                      duplicate_of=first.id if first is not None else None,
-                     unit_code=first.unit_code if first else None, rules=["H00"] if refusal else [],
+                     unit_code=first.unit_code if first else None, rules=[UNREADABLE_RULE] if refusal else [],
                      messages=[refusal] if refusal else [f"与 {first.file_name} 内容完全相同，按同一份报送处理"] if first
                      else [], registered_at=utc(datetime.now(settings.tz)), arrival_note=arrival_note,
                      account_unit=account_unit)
@@ -173,7 +174,7 @@ def _record(settings: Settings, db: Session, *, sha: str, size: int, file_name: 
 def _link(db: Session, rows: list[Submission], seen: dict[tuple[str, str], Submission]) -> None:
     """Flush a batch of new rows in one go, then point duplicates at first arrivals of the same batch."""
     db.flush()
-    pending = [row for row in rows if row.outcome == "duplicate" and row.duplicate_of is None]
+    pending = [row for row in rows if row.outcome == Outcome.DUPLICATE and row.duplicate_of is None]
     for row in pending:
         row.duplicate_of = first_of(seen, row.sha256, row.account_unit).id
     if pending:
@@ -309,7 +310,7 @@ def _collect_inbox(settings: Settings, db: Session, period: str, as_of: datetime
         added.append(row)
     _link(db, added, seen)  # the registry rows of the whole inbox in one transaction
     for row in added:
-        (result.duplicates if row.outcome == "duplicate" else result.registered).append(row.id)
+        (result.duplicates if row.outcome == Outcome.DUPLICATE else result.registered).append(row.id)
     db.commit()
     return result
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest
 from zhuanbao.tasks.core.settings import Settings
@@ -94,7 +95,7 @@ def settled_read(row: Submission) -> WorkbookRead | None:
 
     (A file that broke the reader would break it again; removing it is never needed to unblock a period.)
     """
-    if row.outcome == "rejected" and row.rules == ["H00"] and row.messages:
+    if row.outcome == Outcome.REJECTED and row.rules == [UNREADABLE_RULE] and row.messages:
         return WorkbookRead(file_name=row.file_name, error=row.messages[0])
     return None
 
@@ -162,7 +163,7 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
     learns each file's unit and H00 rejections, committed once.
     """
     rows = submissions(db, period)
-    firsts = [row for row in rows if row.outcome != "duplicate"]
+    firsts = [row for row in rows if row.outcome != Outcome.DUPLICATE]
     store = FileResults(settings.home, "reads", period, READS)
     ref_key = reference_key(reference)
     keys = {row.id: read_key(settings, row, ref_key) for row in firsts}
@@ -190,9 +191,9 @@ def period_reads(settings: Settings, db: Session, period: str, reference: Refere
         errors[row.id] = read.error if read else _none(stored_errors[keys[row.id]])
         row.unit_code = unit_codes[row.id]
         if errors[row.id]:
-            row.outcome, row.rules, row.messages = "rejected", ["H00"], [errors[row.id]]
+            row.outcome, row.rules, row.messages = Outcome.REJECTED, [UNREADABLE_RULE], [errors[row.id]]
     for row in rows:
-        if row.outcome == "duplicate" and row.duplicate_of in unit_codes:
+        if row.outcome == Outcome.DUPLICATE and row.duplicate_of in unit_codes:
             row.unit_code = unit_codes[row.duplicate_of]
     db.commit()
     return PeriodReads(store, keys, {row.id: row.file_name for row in firsts}, unit_codes, errors, loaded,

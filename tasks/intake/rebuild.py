@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
 from zhuanbao.tasks.core.periods import normalise_period, period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.collect import raw_key
@@ -40,7 +41,7 @@ def _receipts(settings: Settings) -> list[dict]:
 
 def _h00(receipt: dict) -> str | None:
     for finding in receipt.get("findings") or []:
-        if finding.get("rule_id") == "H00":
+        if finding.get("rule_id") == UNREADABLE_RULE:
             return finding.get("message") or "文件无法读取"
     return None
 
@@ -62,7 +63,8 @@ def rebuild_registry(settings: Settings) -> dict:
         existing = {(r.period, r.file_name, r.sha256) for r in db.scalars(select(Submission))}
         ids = set(db.scalars(select(Submission.id)))
         firsts: dict[tuple[str, str], Submission] = {
-            (r.period, r.sha256): r for r in db.scalars(select(Submission).where(Submission.outcome != "duplicate"))}
+            (r.period, r.sha256): r
+            for r in db.scalars(select(Submission).where(Submission.outcome != Outcome.DUPLICATE))}
         attributed = set()
         for receipt in _receipts(settings):
             period, name, sha = receipt["period"], receipt["file_name"], receipt["sha256"]
@@ -78,9 +80,9 @@ def rebuild_registry(settings: Settings) -> dict:
             first = None if refused else firsts.get((period, sha))
             row = Submission(period=period, file_name=name, sha256=sha, size=0, received_at=utc(receipt["received_at"]),
                              source="inbox", raw_path=key if _raw_exists(settings, key) else "",
-                             outcome="rejected" if refused else "duplicate" if first else "received",
+                             outcome=arrival_outcome(refused=bool(refused), duplicates=first is not None),
                              duplicate_of=first.id if first else None, unit_code=receipt.get("unit_code") or None,
-                             rules=["H00"] if refused else [], messages=[refused] if refused else [],
+                             rules=[UNREADABLE_RULE] if refused else [], messages=[refused] if refused else [],
                              registered_at=now)
             if receipt.get("file_id") and int(receipt["file_id"]) not in ids:
                 row.id = int(receipt["file_id"])  # the receipts keep their names

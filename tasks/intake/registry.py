@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-OUTCOMES = ("received", "accepted", "rejected", "superseded", "duplicate")
 # modules that declare their own tables on `Base`: imported before the schema is created, so every
 # table exists whichever module opened the registry first
 TABLE_MODULES = ("zhuanbao.tasks.report.approval", "zhuanbao.tasks.notices")

@@ -1,7 +1,8 @@
 """The 催报 list: units that still owe the period's report, with whom to call.
 
-A unit owes the report when it has sent nothing (`missing`) or only files that were rejected
-(`rejected`); a unit whose file is accepted or still being checked owes nothing. The list is
+A unit owes the report when it is 未报 (tasks/curated/submissions.py): it has sent nothing (`missing`)
+or only files that were rejected (`rejected`); a unit whose file is accepted or still being checked owes
+nothing. The list is
 written to `reports/<period>/催报名单.md` (for the clerk who phones) and `.json` (for scripts).
 
 Contacts are optional: `contacts.csv` (unit_code, contact, phone) in `reference/<year>/` or, for
@@ -16,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from zhuanbao.tasks.checks.outcomes import OWING_LABELS, Outcome
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.curated.submissions import standing_of
 
-OWING = {"missing": "未报送", "rejected": "已报送但被退回，需更正后重报"}
 CONTACT_COLUMNS = ["unit_code", "contact", "phone"]
 
 
@@ -48,16 +50,16 @@ def owing_units(status: dict, contacts: dict[str, dict]) -> list[dict]:
     """From a period_status dict: one entry per unit still owing, in the order of units.csv."""
     last_file: dict[str, dict] = {}
     for entry in status["files"]:  # grouped once: linear in units + files
-        if entry["outcome"] != "duplicate" and entry["unit_code"]:
+        if entry["outcome"] != Outcome.DUPLICATE and entry["unit_code"]:
             last_file[entry["unit_code"]] = entry
     entries = []
     for unit in status["units"]:
-        if unit["status"] not in OWING:
+        if standing_of(unit["status"], unit.get("on_time")).reported:
             continue
         last = last_file.get(unit["unit_code"])
         who = contacts.get(unit["unit_code"], {})
         entries.append({"unit_code": unit["unit_code"], "unit_name": unit["unit_name"], "status": unit["status"],
-                        "situation": OWING[unit["status"]], "rules": unit["rules"],
+                        "situation": OWING_LABELS[unit["status"]], "rules": unit["rules"],
                         "last_file": last["file"] if last else None,
                         "last_received_at": last["received_at"] if last else None,
                         "last_messages": last["messages"] if last else [],

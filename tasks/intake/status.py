@@ -2,7 +2,8 @@
 
 `period_status` builds the dictionary behind `zhuanbao status --json` (a contract for scripts,
 documented in the README): units are `received|accepted|rejected|missing`, files carry their
-outcome, rule ids and messages.
+outcome, rule ids and messages, `counts` the period's units by standing (tasks/curated/submissions.py
+`tally`: `unreported` is 未报, rejected-only units included — the 专报's and the 催报 list's count).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import UnitStanding, standings
+from zhuanbao.tasks.curated.submissions import UnitStanding, standings, tally
 from zhuanbao.tasks.intake.registry import Submission, local, submissions
 
 
@@ -24,7 +25,7 @@ def _unit_entry(reference: Reference, standing: UnitStanding) -> dict:
 def _file_entry(settings: Settings, row: Submission) -> dict:
     return {"file": row.file_name, "sha256": row.sha256,
             "received_at": local(row.received_at, settings.tz).isoformat(timespec="seconds"),
-            "unit_code": row.unit_code, "outcome": row.outcome, "rules": list(row.rules),
+            "unit_code": row.unit_code, "outcome": str(row.outcome), "rules": list(row.rules),
             "messages": list(row.messages)}
 
 
@@ -33,4 +34,4 @@ def period_status(settings: Settings, db: Session, period: str, reference: Refer
     rows = submissions(db, period)
     units = [_unit_entry(reference, s) for s in standings(settings, period, rows, reference)]
     return {"period": period, "deadline": settings.deadline(period).isoformat(timespec="seconds"),
-            "units": units, "files": [_file_entry(settings, r) for r in rows]}
+            "units": units, "counts": tally(units).counts(), "files": [_file_entry(settings, r) for r in rows]}

@@ -17,6 +17,7 @@ import pyarrow as pa
 from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.tables import columns_contract
+from zhuanbao.tasks.curated.submissions import tally
 from zhuanbao.tasks.metrics.frames import _typed
 from zhuanbao.tasks.metrics.scores import SCORE_COLUMNS, unit_scores
 
@@ -217,11 +218,9 @@ def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_
              totals: pd.DataFrame, project_rows: pd.DataFrame) -> dict:
     """Scalar facts for 一、总体情况 and 七、报送情况. Rates are over the units required (None
     when none); the district has 双过半 when time progress ≥ 50 % and every amount/growth
-    indicator assigned in the period has a district figure passing its 双过半 check."""
-    required = len(scores)
-    accepted = scores["status"] == "accepted"
-    on_time = accepted & (scores["on_time"] == 1)
-    late, missing = accepted & ~on_time, ~accepted
+    indicator assigned in the period has a district figure passing its 双过半 check. Units are counted by
+    their standing (tasks/curated/submissions.py): `units_missing` is 未报, rejected-only units included."""
+    counted = tally(scores[["unit_code", "status", "on_time"]].to_dict("records"))
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
     assigned = _assigned_indicators(period, reference)
     needed = set(assigned.loc[assigned["target_kind"].isin(["amount", "growth"]), "indicator_code"])
@@ -229,13 +228,11 @@ def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_
     lagging = indicator_rows.loc[indicator_rows["lagging"], ["unit_code", "indicator_code"]]
     return {
         "period": period, "time_progress": time_progress,
-        "units_required": required, "units_accepted": int(accepted.sum()),
-        "units_on_time": int(on_time.sum()), "units_late": int(late.sum()),
-        "units_missing": int(missing.sum()), "units_rejected": int((scores["status"] == "rejected").sum()),
-        "late_units": scores.loc[late, "unit_code"].sort_values().tolist(),
-        "missing_units": scores.loc[missing, "unit_code"].sort_values().tolist(),
-        "submission_rate": float(accepted.sum() / required) if required else None,
-        "on_time_rate": float(on_time.sum() / required) if required else None,
+        "units_required": len(counted.required), "units_accepted": counted.reported,
+        "units_on_time": len(counted.on_time), "units_late": len(counted.late),
+        "units_missing": len(counted.unreported), "units_rejected": len(counted.rejected),
+        "late_units": sorted(counted.late), "missing_units": sorted(counted.unreported),
+        "submission_rate": counted.submission_rate, "on_time_rate": counted.on_time_rate,
         "indicators_total": len(indicator_rows), "indicators_on_track": int(indicator_rows["on_track"].sum()),
         "lagging": list(lagging.itertuples(index=False, name=None)),
         "projects_total": len(project_rows), "projects_on_track": int(project_rows["on_track"].sum()),

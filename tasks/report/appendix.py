@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.report.formatting import KIND_LABELS, STATUS_LABELS, TARGET_KIND_LABELS
+from zhuanbao.tasks.checks.outcomes import REPORT_LABELS
+from zhuanbao.tasks.report.formatting import KIND_LABELS, TARGET_KIND_LABELS
 
 SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
           "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
@@ -110,7 +111,7 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
         "承担事项": scores["items_assigned"], "按进度事项": scores["items_on_track"],
         "按进度占比（%）": _percent(scores["share_on_track"]),
         "按时报送": _yes_no(scores["on_time"] == 1), "预警事项": scores["flags_total"],
-        "已说明预警": scores["flags_explained"], "报送状态": scores["status"].map(lambda s: STATUS_LABELS.get(s, s))})
+        "已说明预警": scores["flags_explained"], "报送状态": scores["status"].map(lambda s: REPORT_LABELS.get(s, s))})
 
     problem_sheet = pd.DataFrame({
         "序号": range(1, len(problems) + 1), "单位代码": problems["unit_code"].to_numpy(),

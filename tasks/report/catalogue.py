@@ -92,7 +92,7 @@ VARIABLES: dict[str, str] = {
     "submissions.sentence": "报送情况概述句", "submissions.deadline": "报送截止日期",
     "submissions.late": "逾期报送单位（列表）", "submissions.late[].unit": "单位名称",
     "submissions.late[].received_at": "实际报送时间",
-    "submissions.missing": "未报送单位（列表）", "submissions.missing[].unit": "单位名称",
+    "submissions.missing": "未报送且没有任何文件的单位（列表；被退回未更正的见 rejected）", "submissions.missing[].unit": "单位名称",
     "submissions.rejected": "被退回未更正单位（列表）", "submissions.rejected[].unit": "单位名称",
     "submissions.rejected[].file": "被退回的文件名", "submissions.rejected[].reason": "退回原因（校验信息）",
     "submissions.late_more": "未列出的逾期报送单位数说明；全部列出时为空",

@@ -13,10 +13,11 @@ import math
 
 import pandas as pd
 
+from zhuanbao.tasks.checks.outcomes import MISSING, Outcome
+from zhuanbao.tasks.curated.submissions import USABLE
 from zhuanbao.tasks.report.formatting import cap_names, num, pct
 
 MAX_FIGURES = 8  # figure changes spelt out in the 修订说明; the rest are counted
-OK = ("accepted", "received")
 
 
 def _float(value) -> float | None:
@@ -115,9 +116,9 @@ def describe_changes(before: dict, after: dict, reason: str | None, limit: int =
     """The 修订说明 of a revision: units added or now accepted, figures and ranks that changed, the reason."""
     old_units, new_units = before.get("units", {}), after.get("units", {})
     added = [u["name"] for c, u in new_units.items()
-             if u["status"] in OK and old_units.get(c, {}).get("status", "missing") == "missing"]
+             if u["status"] in USABLE and old_units.get(c, {}).get("status", MISSING) == MISSING]
     accepted = [u["name"] for c, u in new_units.items()
-                if u["status"] in OK and old_units.get(c, {}).get("status") == "rejected"]
+                if u["status"] in USABLE and old_units.get(c, {}).get("status") == Outcome.REJECTED]
     figures = figure_changes(before, after) if before else []
     ranks = rank_changes(before, after) if before else []
     notes = []

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from zhuanbao.tasks.checks.outcomes import REPORT_LABELS
 from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.formatting import DASH, KIND_LABELS, STATUS_LABELS, join_names, more_text, num, pct
+from zhuanbao.tasks.report.formatting import DASH, KIND_LABELS, join_names, more_text, num, pct
 
 WEIGHT_LABELS = {"on_track": "承担事项按序时进度推进占比", "on_time": "按时报送", "explained": "预警事项已作说明"}
 
@@ -12,7 +13,7 @@ WEIGHT_LABELS = {"on_track": "承担事项按序时进度推进占比", "on_time
 def _row(r, alone: bool) -> dict:
     return {"rank": DASH if alone else str(r.rank), "unit": r.unit_name, "score": num(r.score, 1),
             "on_track": f"{r.items_on_track}/{r.items_assigned}", "share": pct(r.share_on_track),
-            "on_time": "是" if r.on_time == 1 else "否", "status": STATUS_LABELS.get(r.status, r.status)}
+            "on_time": "是" if r.on_time == 1 else "否", "status": REPORT_LABELS.get(r.status, r.status)}
 
 
 def kind_sentence(label: str, group: pd.DataFrame) -> str:

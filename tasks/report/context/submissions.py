@@ -1,11 +1,19 @@
-"""七、报送情况: every required unit's submission (late, missing, rejected), from the period's status."""
+"""七、报送情况: every required unit's submission (late, missing, rejected), from the period's status.
+
+Each unit's standing comes from tasks/curated/submissions.py: the sentence's 未报送 units are every unit
+without a usable file (spec §8), those whose files were all rejected named again as 退回未更正."""
 from __future__ import annotations
 
 from datetime import datetime
 
+from zhuanbao.tasks.checks.outcomes import REPORT_LABELS, Outcome
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.curated.submissions import USABLE, Standing, standing_of
 from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.formatting import DASH, STATUS_LABELS, cap_names, cn_date, cn_datetime, more_text
+from zhuanbao.tasks.report.formatting import DASH, cap_names, cn_date, cn_datetime, more_text
+
+NOTES = {Standing.LATE: "逾期，{when}报送", Standing.REJECTED: "报送文件未通过校验，已退回",
+         Standing.MISSING: "截至出刊未报送", Standing.ON_TIME: ""}
 
 
 def submission_rows(settings: Settings, status: dict, names: dict) -> list[dict]:
@@ -15,27 +23,22 @@ def submission_rows(settings: Settings, status: dict, names: dict) -> list[dict]
     """
     files: dict[str, list[dict]] = {}
     for f in status.get("files", []):
-        if f.get("outcome") != "duplicate":
+        if f.get("outcome") != Outcome.DUPLICATE:
             files.setdefault(f.get("unit_code"), []).append(f)
     out = []
     for u in status.get("units", []):
         code = u["unit_code"]
         mine = files.get(code, [])
-        current = [f for f in mine if f.get("outcome") in ("accepted", "received")]
+        current = [f for f in mine if f.get("outcome") in USABLE]
         when = (cn_datetime(datetime.fromisoformat(current[-1]["received_at"]).astimezone(settings.tz))
                 if current else "")
-        bad = [f for f in mine if f.get("outcome") == "rejected"]
-        if u["status"] in ("accepted", "received") and u.get("on_time") is False:
-            kind, note = "late", f"逾期，{when}报送"
-        elif u["status"] == "rejected":
-            kind, note = "rejected", "报送文件未通过校验，已退回"
-        elif u["status"] == "missing":
-            kind, note = "missing", "截至出刊未报送"
-        else:
-            kind, note = "", ""
+        bad = [f for f in mine if f.get("outcome") == Outcome.REJECTED]
+        standing = standing_of(u["status"], u.get("on_time"))
+        kind = "" if standing == Standing.ON_TIME else str(standing)
+        note = NOTES[standing].format(when=when)
         reason = "；".join(str(m) for m in (bad[-1].get("messages") or [])) if bad else ""
         out.append({"unit_code": code, "unit": names.get(code, u.get("unit_name") or code), "status_code": u["status"],
-                    "status": STATUS_LABELS.get(u["status"], u["status"]), "received_at": when,
+                    "status": REPORT_LABELS.get(u["status"], u["status"]), "received_at": when,
                     "received_iso": (datetime.fromisoformat(current[-1]["received_at"]).astimezone(settings.tz)
                                      .isoformat(timespec="seconds") if current else ""), "kind": kind,
                     "on_time": {True: "按时", False: "逾期"}.get(u.get("on_time"), DASH), "note": note,
@@ -44,18 +47,20 @@ def submission_rows(settings: Settings, status: dict, names: dict) -> list[dict]
 
 
 def submissions(settings: Settings, status: dict, units: list[dict], limit: int) -> dict:
-    late = [{"unit": u["unit"], "received_at": u["received_at"]} for u in units if u["kind"] == "late"]
-    missing = [{"unit": u["unit"]} for u in units if u["kind"] == "missing"]
-    rejected = [{"unit": u["unit"], "file": u["file"], "reason": u["reason"]} for u in units if u["kind"] == "rejected"]
+    late = [{"unit": u["unit"], "received_at": u["received_at"]} for u in units if u["kind"] == Standing.LATE]
+    missing = [{"unit": u["unit"]} for u in units if u["kind"] == Standing.MISSING]
+    rejected = [{"unit": u["unit"], "file": u["file"], "reason": u["reason"]} for u in units
+                if u["kind"] == Standing.REJECTED]
+    unreported = [u["unit"] for u in units if u["kind"] in (Standing.MISSING, Standing.REJECTED)]  # 未报 (spec §8)
     parts = [f"本期应报单位{len(units)}个。"]
     parts.append(f"逾期报送单位：{cap_names([x['unit'] for x in late], limit)}；" if late else "无逾期报送单位；")
-    parts.append(f"未报送单位：{cap_names([x['unit'] for x in missing], limit)}；" if missing else "无未报送单位；")
-    parts.append(f"报送文件被退回、尚未更正的单位：{cap_names([x['unit'] for x in rejected], limit)}。" if rejected
+    parts.append(f"未报送单位：{cap_names(unreported, limit)}；" if unreported else "无未报送单位；")
+    parts.append(f"其中报送文件被退回、尚未更正的单位：{cap_names([x['unit'] for x in rejected], limit)}。" if rejected
                  else "无被退回未更正的单位。")
     deadline = datetime.fromisoformat(status["deadline"]) if status.get("deadline") else None
     shown = units
     if len(units) > limit:  # missing, rejected and late units first
-        first = {"missing": 0, "rejected": 1, "late": 2}
+        first = {Standing.MISSING: 0, Standing.REJECTED: 1, Standing.LATE: 2}
         shown = sorted(units, key=lambda u: first.get(u["kind"], 3))[:limit]
     rows = [{"unit_code": u["unit_code"], "unit": u["unit"], "status_code": u["status_code"], "status": u["status"],
              "received_at": u["received_at"] or DASH, "on_time": u["on_time"], "note": u["note"]} for u in shown]
