@@ -14,11 +14,9 @@ app.add_typer(accounts_app, name="accounts")
 
 
 def _db():
-    from zhuanbao.tasks.access.models import ensure_tables
     from zhuanbao.tasks.intake.registry import session
 
     settings = current_settings()
-    ensure_tables(settings.db_url)
     return settings, session(settings.db_url)
 
 
