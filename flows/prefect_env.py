@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
+
 _temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
 
@@ -29,7 +31,7 @@ def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
         running = recorded_server(home)
         if running:
             os.environ["PREFECT_API_URL"] = running["api_url"]
-    os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
+    os.environ.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import PREFECT_YAML
 
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
@@ -35,7 +36,7 @@ LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
 
 def deployments_file(home: Path) -> Path:
     """The office's `<home>/prefect.yaml` when it has one, else the packaged prefect.yaml."""
-    own = Path(home) / "prefect.yaml"
+    own = catalog.prefect_yaml(home)
     return own if own.is_file() else PREFECT_YAML
 
 
@@ -108,7 +109,7 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     """The environment for the server and the served flows: state in <home>/.prefect, no analytics,
     concurrency leases kept on disk (a slot held by a run survives a server restart and then expires)."""
     env = dict(os.environ)
-    env.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
+    env.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
     env["ZHUANBAO_HOME"] = str(home)
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env.setdefault("PREFECT_UI_ENABLED", "true")
@@ -226,7 +227,7 @@ def start_serving(home: Path, api_url: str, *, log: Path | None = None,
 
 def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url: str) -> Path:
     """Write `<home>/.prefect/serve.json`: where the running server is (for doctor and the CLI)."""
-    path = Path(home) / ".prefect" / "serve.json"
+    path = catalog.serve_json(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"api_url": server.api_url, "ui_url": ui_url, "server_pid": server.process.pid,
                                 "serve_pid": served.pid, "host": socket.gethostname(),
@@ -237,7 +238,7 @@ def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url:
 
 def recorded_server(home: Path) -> dict | None:
     """The server `zhuanbao serve` recorded in this home, if it still answers."""
-    path = Path(home) / ".prefect" / "serve.json"
+    path = catalog.serve_json(home)
     try:
         record = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from zhuanbao.tasks.checks.outcomes import accepted_files, settle_outcomes
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import previous_period
 from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
 from zhuanbao.tasks.core.results import code_version, digest
@@ -157,7 +158,7 @@ def write_receipts(ctx: RunContext, rows: list, findings: pd.DataFrame) -> int:
     from zhuanbao.tasks.checks.receipts import findings_by_file, receipt_for, write_changed
     from zhuanbao.tasks.core.periods import due_at, resubmit_by
 
-    folder = ctx.settings.reports_dir(ctx.period) / "receipts"
+    folder = catalog.receipts_dir(ctx.settings.home, ctx.period)
     by_file = findings_by_file(findings)
     closing = ctx.settings.deadline(ctx.period)
     run_at = due_at(ctx.period, tz=ctx.settings.tz)

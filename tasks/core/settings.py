@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
-from zhuanbao.tasks.core import periods
+from zhuanbao.tasks.core import catalog, periods
+from zhuanbao.tasks.core.catalog import is_remote_url, local_path
 
 MIB = 1024 * 1024
 # settings whose variable and zhuanbao.toml key differ from the attribute: key -> (attribute, factor)
@@ -95,7 +96,7 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
         home = init_settings.init_kwargs.get("home") or os.environ.get("ZHUANBAO_HOME") or "data_lake"
-        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, Path(home) / "zhuanbao.toml")
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, catalog.settings_file(home))
 
     @model_validator(mode="before")
     @classmethod
@@ -114,7 +115,7 @@ class Settings(BaseSettings):
                     raise ValueError(f"ZHUANBAO_{key.upper()} 应大于 0（兆字节）")
                 values[attribute] = int(megabytes * factor)
         if not values.get("db_url"):
-            values["db_url"] = f"sqlite:///{Path(values.get('home') or 'data_lake') / 'zhuanbao.sqlite'}"
+            values["db_url"] = f"sqlite:///{catalog.registry_file(values.get('home') or 'data_lake')}"
         return values
 
     @field_validator("notify_to", "portal_allowed_hosts", mode="before")
@@ -156,20 +157,20 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def reference_dir(self, year: int) -> Path:
-        return self.home / "reference" / str(year)
+        return catalog.reference_dir(self.home, year)
 
     def inbox_dir(self, period: str) -> Path:
-        return self.home / "inbox" / period
+        return catalog.inbox_dir(self.home, period)
 
     @property
     def raw_dir(self) -> Path | str:
         """raw/ in the lake: a local Path, or a URL string when the lake is remote."""
-        return self.home / "raw" if self.lake is None else f"{self.lake.rstrip('/')}/raw"
+        return catalog.raw_dir(self.lake_url)
 
     @property
     def curated_dir(self) -> Path | str:
         """curated/ in the lake: a local Path, or a URL string when the lake is remote."""
-        return self.home / "curated" if self.lake is None else f"{self.lake.rstrip('/')}/curated"
+        return catalog.curated_dir(self.lake_url)
 
     @property
     def expectations_dir(self) -> Path:
@@ -186,7 +187,7 @@ class Settings(BaseSettings):
         return template_dirs(self.home)
 
     def reports_dir(self, period: str) -> Path:
-        return self.home / "reports" / period
+        return catalog.reports_dir(self.home, period)
 
     def deadline(self, period: str) -> datetime:
         """The last instant a file for `period` counts as on time (spec §2; tasks/core/periods.py)."""
@@ -238,21 +239,6 @@ def load_settings(**overrides) -> Settings:
         raise SettingsError(f"设置有误（环境变量或 {home / 'zhuanbao.toml'}）：{problems}") from None
     except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise SettingsError(f"设置文件 {home / 'zhuanbao.toml'} 格式有误：{str(exc).splitlines()[0]}") from None
-
-
-def _protocol(url: str | Path) -> str | None:
-    text = str(url)
-    return text.split("::")[0].split("://")[0].lower() if "://" in text else None
-
-
-def is_remote_url(url: str | Path) -> bool:
-    """True for an fsspec URL that is not the local file system (`s3://…`, `memory://…`)."""
-    return isinstance(url, str) and _protocol(url) not in (None, "file", "local")
-
-
-def local_path(url: str | Path) -> str | Path:
-    """`file:///x` -> `/x`; a plain path unchanged."""
-    return str(url).split("://", 1)[1] if _protocol(url) in ("file", "local") else url
 
 
 def lake_fs(url: str | Path):

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings, lake_fs
 from zhuanbao.tasks.core.text import SUFFIX_BYTES
 from zhuanbao.tasks.intake.registry import Submission, utc
@@ -192,7 +193,7 @@ def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
             store_raw(settings, data, sha, suffix)
             return sha, len(data)
         digest, size = hashlib.sha256(), 0
-        staging = settings.home / "raw" / ".incoming"
+        staging = catalog.raw_incoming(settings.home)
         staging.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=staging, delete=False) as handle:
             while chunk := source.read(1 << 20):
