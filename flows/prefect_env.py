@@ -75,8 +75,8 @@ def configured_api_url() -> str | None:
         except (OSError, ValueError):
             return {}
 
-    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")))
+    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")))
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
     url = ((profiles.get("profiles") or {}).get(active) or {}).get("PREFECT_API_URL")
     url = url or (toml(Path("prefect.toml")).get("api") or {}).get("url")

@@ -236,9 +236,9 @@ def load_settings(**overrides) -> Settings:
         return Settings(home=home, **overrides)
     except ValidationError as exc:
         problems = "；".join(_problem(e) for e in exc.errors())
-        raise SettingsError(f"设置有误（环境变量或 {home / 'zhuanbao.toml'}）：{problems}") from None
+        raise SettingsError(f"设置有误（环境变量或 {catalog.settings_file(home)}）：{problems}") from None
     except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-        raise SettingsError(f"设置文件 {home / 'zhuanbao.toml'} 格式有误：{str(exc).splitlines()[0]}") from None
+        raise SettingsError(f"设置文件 {catalog.settings_file(home)} 格式有误：{str(exc).splitlines()[0]}") from None
 
 
 def lake_fs(url: str | Path):
