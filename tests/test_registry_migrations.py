@@ -152,3 +152,11 @@ def test_openers_of_a_fresh_registry_at_the_same_moment_all_succeed(tmp_path):
     results = [opener.communicate(timeout=120) for opener in openers]
     assert [opener.returncode for opener in openers] == [0, 0, 0], [err for _out, err in results]
     assert [out.strip() for out, _err in results] == [migrate.HEAD] * 3
+
+
+def test_a_registry_at_head_opens_without_loading_alembic(tmp_path, opened):
+    url = f"sqlite:///{tmp_path / 'zhuanbao.sqlite'}"
+    opened(url)
+    probe = OPEN + "print('alembic' in sys.modules)\n"
+    done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [migrate.HEAD, "False"]

@@ -4,7 +4,8 @@ The migrations are package data (`tasks/intake/migrations/`: env.py and versions
 with a Config built here (no alembic.ini). A registry made before Alembic has no alembic_version table:
 revision 0001 keeps the tables it holds and creates the missing ones, 0002 adds the columns and the index
 older homes lack. Openers of one registry take turns: a file lock beside a SQLite file, an advisory
-lock inside PostgreSQL's transaction. A registry already at `HEAD` costs one SELECT and no Alembic import.
+lock inside PostgreSQL's transaction. A migration is one transaction, DDL included, on SQLite too. A
+registry already at `HEAD` costs one SELECT and no Alembic import.
 """
 from __future__ import annotations
 
@@ -32,15 +33,37 @@ def upgrade(engine: Engine) -> None:
     """Migrate the registry to HEAD unless it is there already (the other openers wait their turn)."""
     if current_revision(engine) == HEAD:
         return
-    if engine.dialect.name == "sqlite":
-        database = engine.url.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            from filelock import FileLock
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        _upgrade_locked(engine)
+        return
+    from filelock import FileLock
 
-            with FileLock(f"{database}.migrate.lock"):
-                _upgrade_locked(engine)
-            return
-    _upgrade_locked(engine)
+    with FileLock(f"{database}.migrate.lock"):
+        migrating = _sqlite_transactional(engine)
+        try:
+            _upgrade_locked(migrating)
+        finally:
+            migrating.dispose()
+
+
+def _sqlite_transactional(engine: Engine) -> Engine:
+    """An engine on the same SQLite file whose transactions include DDL (pysqlite commits before each CREATE
+    on its own): the whole migration is one `BEGIN IMMEDIATE` … COMMIT, one write to disk, all or nothing."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    migrating = create_engine(engine.url, poolclass=NullPool)
+
+    @event.listens_for(migrating, "connect")
+    def _driver_autocommit(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # no implicit BEGIN/COMMIT from pysqlite: ours below
+
+    @event.listens_for(migrating, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
 
 
 def _upgrade_locked(engine: Engine) -> None:
