@@ -18,6 +18,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR, packaged
 
 log = logging.getLogger("zhuanbao.docs_site")
@@ -166,7 +167,7 @@ def build_site(target: Path, *, suites_dir: Path | None = None, strict: bool = F
 
 def site_for(settings, *, rebuild: bool = False) -> Path:
     """The home's built guide (`<home>/.site/`), built on first use with the home's rule suites."""
-    target = Path(settings.home) / ".site"
+    target = catalog.site_dir(settings.home)
     if rebuild or not (target / "index.html").is_file():
         build_site(target, suites_dir=settings.expectations_dir)
     return target

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 
 SCHEDULER_ERROR = re.compile(r"(scheduler|Scheduler).*(Error|Traceback|Exception)|InvalidRequestError")
@@ -76,7 +77,7 @@ def api_url(settings: Settings) -> str | None:
 
 
 def check_scheduler_log(settings: Settings) -> Check:
-    log = settings.home / "logs" / "prefect-server.log"
+    log = catalog.logs_dir(settings.home) / "prefect-server.log"
     if not log.is_file():
         return Check("调度服务日志", True, "暂无日志（服务器未由 zhuanbao serve 启动）")
     tail = log.read_bytes()[-200_000:].decode("utf-8", "replace").splitlines()
@@ -134,7 +135,7 @@ def stale_checks(settings: Settings) -> list[Check]:
     import socket
 
     dead = [r for r in running if r.host == socket.gethostname() and not pid_alive(r.pid)]
-    locks = settings.home / "locks"
+    locks = catalog.locks_dir(settings.home)
     stale = []
     for holder in sorted(locks.glob("*.holder.json")) if locks.is_dir() else []:
         import json
@@ -175,5 +176,5 @@ def run_checks(settings: Settings, now: datetime | None = None) -> list[Check]:
 
 
 def log_files(settings: Settings) -> list[Path]:
-    folder = settings.home / "logs"
+    folder = catalog.logs_dir(settings.home)
     return sorted(folder.glob("*.log*")) if folder.is_dir() else []

@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
+
 _temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
 
@@ -29,7 +31,7 @@ def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
         running = recorded_server(home)
         if running:
             os.environ["PREFECT_API_URL"] = running["api_url"]
-    os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
+    os.environ.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
@@ -73,8 +75,8 @@ def configured_api_url() -> str | None:
         except (OSError, ValueError):
             return {}
 
-    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")))
+    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")))
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
     url = ((profiles.get("profiles") or {}).get(active) or {}).get("PREFECT_API_URL")
     url = url or (toml(Path("prefect.toml")).get("api") or {}).get("url")

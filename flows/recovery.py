@@ -23,6 +23,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 
 log = logging.getLogger("zhuanbao.recovery")
@@ -124,7 +125,7 @@ def recover_registry(settings: Settings) -> list[str]:
 def recover_locks(settings: Settings) -> list[str]:
     """Remove holder files of period locks whose process is gone (the OS released the lock itself)."""
     done = []
-    folder = settings.home / "locks"
+    folder = catalog.locks_dir(settings.home)
     for holder_file in sorted(folder.glob("*.holder.json")) if folder.is_dir() else []:
         try:
             holder = json.loads(holder_file.read_text("utf-8"))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import PREFECT_YAML
 from zhuanbao.tasks.core.schedule import deployment_specs, deployments_file
 
@@ -96,7 +97,7 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     """The environment for the server and the served flows: state in <home>/.prefect, no analytics,
     concurrency leases kept on disk (a slot held by a run survives a server restart and then expires)."""
     env = dict(os.environ)
-    env.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
+    env.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
     env["ZHUANBAO_HOME"] = str(home)
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env.setdefault("PREFECT_UI_ENABLED", "true")
@@ -214,7 +215,7 @@ def start_serving(home: Path, api_url: str, *, log: Path | None = None,
 
 def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url: str) -> Path:
     """Write `<home>/.prefect/serve.json`: where the running server is (for doctor and the CLI)."""
-    path = Path(home) / ".prefect" / "serve.json"
+    path = catalog.serve_json(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"api_url": server.api_url, "ui_url": ui_url, "server_pid": server.process.pid,
                                 "serve_pid": served.pid, "host": socket.gethostname(),
@@ -225,7 +226,7 @@ def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url:
 
 def recorded_server(home: Path) -> dict | None:
     """The server `zhuanbao serve` recorded in this home, if it still answers."""
-    path = Path(home) / ".prefect" / "serve.json"
+    path = catalog.serve_json(home)
     try:
         record = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):

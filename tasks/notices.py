@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import Base, session, utc
 
@@ -110,7 +111,7 @@ def compose(settings: Settings, subject: str, body: str, to: list[str] | None = 
 
 
 def write_outbox(settings: Settings, message: EmailMessage, kind: str) -> Path:
-    folder = settings.home / "outbox"
+    folder = catalog.outbox_dir(settings.home)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(settings.tz).strftime("%Y%m%d-%H%M%S-%f")
     path = folder / f"{stamp}-{re.sub(r'[^A-Za-z0-9_-]', '', kind)[:40] or 'notice'}.eml"

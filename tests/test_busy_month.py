@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.access.accounts import add_account, issue_token
-from zhuanbao.tasks.access.models import ensure_tables
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.demo.generate import generate_month, write_workbook
-from zhuanbao.tasks.intake.registry import Submission, session
+from zhuanbao.tasks.intake.registry import Submission, engine_for, session
 
 PERIOD = "2020-04"
 pytestmark = pytest.mark.slow
@@ -66,7 +65,7 @@ def _plan(tmp_path: Path, settings, units: list[str]) -> list[list[tuple[str, st
 
 def test_a_hundred_uploads_into_one_period_leave_it_working(home, tmp_path):
     settings = load_settings(home=home, portal_allowed_hosts=("testserver",))
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)
     units = [u.unit_code for u in reference_for(settings, PERIOD).units.itertuples()]
     tokens = {}
     with session(settings.db_url) as db:

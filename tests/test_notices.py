@@ -1,7 +1,6 @@
 """Notices: recipients per role, drafts waiting, failures and the deadline — through a real SMTP server."""
 from __future__ import annotations
 
-import dataclasses
 import socket
 from datetime import date
 from email import message_from_bytes, policy
@@ -41,8 +40,8 @@ def smtp(settings):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield inbox, dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port,
-                                         smtp_sender="zhuanbao@datonghu.example")
+        yield inbox, settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                                 "smtp_sender": "zhuanbao@datonghu.example"})
     finally:
         controller.stop()
 
@@ -97,7 +96,7 @@ def test_deadline_three_days_away_sends_the_owing_units_to_the_office(smtp):
 
 
 def test_recipients_are_per_role_and_fall_back_to_notify_to(settings):
-    fallback = dataclasses.replace(settings, notify_to=("all@datonghu.example",))
+    fallback = settings.model_copy(update={"notify_to": ("all@datonghu.example",)})
     assert notices.recipients(fallback, "leader") == ["all@datonghu.example"]
     assert notices.add_recipient(settings, "leader", "leader@datonghu.example", "王明")
     assert not notices.add_recipient(settings, "leader", "leader@datonghu.example")

@@ -14,11 +14,10 @@ from typer.testing import CliRunner
 
 from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.access.accounts import add_account, issue_token
-from zhuanbao.tasks.access.models import ensure_tables
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.demo.generate import generate_month, write_workbook
-from zhuanbao.tasks.intake.registry import Submission, session
+from zhuanbao.tasks.intake.registry import Submission, engine_for, session
 
 PERIOD = "2020-04"
 NEW_PASSWORD = "河坝镇-填报-2020-ok"
@@ -29,7 +28,7 @@ def portal_settings(home: Path, **overrides):
 
 
 def account(settings, login: str, *, unit: str | None = "T01", role: str = "unit", name: str = "张三") -> str:
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)
     with session(settings.db_url) as db:
         return add_account(settings, db, login, name=name, role=role, unit_code=unit)[1]
 

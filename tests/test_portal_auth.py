@@ -19,9 +19,9 @@ from tests.test_portal import NEW_PASSWORD, PERIOD, account, csrf_of, log_in, po
 from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.access import audit
 from zhuanbao.tasks.access.accounts import issue_token
-from zhuanbao.tasks.access.models import ApiToken, AuditEvent, ensure_tables
+from zhuanbao.tasks.access.models import ApiToken, AuditEvent
 from zhuanbao.tasks.access.passwords import password_problem
-from zhuanbao.tasks.intake.registry import session, utc
+from zhuanbao.tasks.intake.registry import engine_for, session, utc
 
 
 class Sleeps(list):
@@ -70,7 +70,7 @@ def test_the_right_password_after_five_wrong_ones_gets_in_after_a_delay(portal):
 
 def test_the_login_delay_doubles_up_to_its_cap_and_counts_per_address(home):
     settings = portal_settings(home, login_delay_max_seconds=5)
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)
     with session(settings.db_url) as db:
         delays = []
         for _ in range(9):

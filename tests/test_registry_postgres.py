@@ -229,3 +229,58 @@ def test_identical_uploads_at_the_same_moment_are_one_row_on_postgres(pg_setting
     assert {r.duplicate_of for r in rows if r.outcome == "duplicate"} == {firsts[0].id}
     indexes = {i["name"] for i in inspect(engine_for(pg_settings.db_url)).get_indexes("submissions")}
     assert "uq_submissions_first_arrival" in indexes
+
+
+# --- the schema by Alembic on PostgreSQL -------------------------------------------------------------------
+
+def _new_database(postgres_url: str, name: str) -> str:
+    """Another empty database on the same throwaway server."""
+    import psycopg
+
+    port = int(postgres_url.rsplit(":", 1)[1].split("/")[0])
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_openers_of_a_fresh_postgres_registry_at_once_all_reach_head(postgres_url):
+    import sys
+
+    from tests.test_registry_migrations import OPEN, differences
+    from zhuanbao.tasks.intake import migrate
+
+    url = _new_database(postgres_url, "openers")
+    openers = [subprocess.Popen([sys.executable, "-c", OPEN, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(3)]
+    results = [opener.communicate(timeout=120) for opener in openers]
+    assert [out.strip() for out, _err in results] == [migrate.HEAD] * 3, [err for _out, err in results]
+    changes = [c for c in differences(url) if "uq_submissions_first_arrival" not in str(c)]  # declared in 0001 only
+    assert changes == []
+
+
+def test_a_postgres_registry_made_before_alembic_keeps_its_rows_and_gains_the_index(postgres_url):
+    from sqlalchemy import create_engine
+
+    from tests.test_registry_migrations import _all_models
+    from zhuanbao.tasks.intake import migrate
+    from zhuanbao.tasks.intake.registry import _ENGINES, Base
+
+    url = _new_database(postgres_url, "landed")
+    _all_models()
+    old = create_engine(url)
+    Base.metadata.create_all(old)  # the landed version: create_all, without the index or alembic_version
+    with old.begin() as db:
+        db.execute(text("ALTER TABLE portal_tokens DROP COLUMN expires_at, DROP COLUMN last_used_at"))
+        db.execute(text("INSERT INTO runs (period, started_at, status, counts) "
+                        "VALUES ('2020-04', '2020-05-16 01:00', 'completed', '{}')"))
+    old.dispose()
+    try:
+        engine = engine_for(url)
+        assert migrate.current_revision(engine) == migrate.HEAD
+        tables = inspect(engine)
+        assert {"expires_at", "last_used_at"} <= {c["name"] for c in tables.get_columns("portal_tokens")}
+        assert "uq_submissions_first_arrival" in {i["name"] for i in tables.get_indexes("submissions")}
+        with engine.connect() as db:
+            assert db.execute(text("SELECT period, status FROM runs")).all() == [("2020-04", "completed")]
+    finally:
+        _ENGINES.pop(url).dispose()

@@ -11,7 +11,7 @@ from zhuanbao.flows.cli import app
 from zhuanbao.tasks.core.reference import load_reference
 from zhuanbao.tasks.core.reference_check import check_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
-from zhuanbao.tasks.core.settings import _Sources, load_settings
+from zhuanbao.tasks.core.settings import SETTING_KEYS, load_settings
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def test_init_writes_a_home_whose_settings_and_example_rows_the_system_reads(tmp
     assert result.exit_code == 0, result.output
     settings = load_settings(home=home)
     assert (settings.issuing_office, settings.district, settings.form_prefix) == ("沙河区统计局", "沙河区", "沙河调")
-    assert set(tomllib.loads((home / "zhuanbao.toml").read_text("utf-8"))) <= set(_Sources.model_fields)
+    assert set(tomllib.loads((home / "zhuanbao.toml").read_text("utf-8"))) <= SETTING_KEYS
     assert {p.name for p in (home / "reference" / "2021").iterdir()} == {
         "units.csv", "indicators.csv", "targets.csv", "projects.csv", "tasks.csv"}
     assert (home / "inbox").is_dir() and (home / "forms").is_dir()

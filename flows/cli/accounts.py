@@ -8,17 +8,16 @@ from pathlib import Path
 import typer
 
 from zhuanbao.flows.cli.app import app, console, current_settings
+from zhuanbao.tasks.core import catalog
 
 accounts_app = typer.Typer(help="填报门户的账号：新建、令牌（签发、列出、吊销）、重置密码、停用、启用、为每个单位批量开户。", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 
 
 def _db():
-    from zhuanbao.tasks.access.models import ensure_tables
     from zhuanbao.tasks.intake.registry import session
 
     settings = current_settings()
-    ensure_tables(settings.db_url)
     return settings, session(settings.db_url)
 
 
@@ -26,9 +25,10 @@ def _units(settings) -> list[tuple[str, str]]:
     """(unit_code, name) of the latest reference year in the home."""
     from zhuanbao.tasks.core.reference import ReferenceError, load_reference
 
-    years = sorted(int(p.name) for p in (settings.home / "reference").glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
+    tables = catalog.reference_root(settings.home)
+    years = sorted(int(p.name) for p in tables.glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
     if not years:
-        console.print(f"[red]{settings.home / 'reference'} 下没有参考表：请先配置单位名录[/red]")
+        console.print(f"[red]{tables} 下没有参考表：请先配置单位名录[/red]")
         raise typer.Exit(2)
     try:
         reference = load_reference(settings, years[-1])

@@ -19,6 +19,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from zhuanbao.flows.cli.usage import USAGE_ERRORS, is_usage_error, usage_message
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import normalise_period
 from zhuanbao.tasks.core.settings import Settings, load_settings
 
@@ -204,7 +205,7 @@ def print_outputs(summary: dict) -> None:
 
     settings = current_settings()
     console.print(f"[bold]{steps.summary_line(summary)}[/bold]")
-    console.print(f"  回执：{settings.reports_dir(summary['period']) / 'receipts'}")
+    console.print(f"  回执：{catalog.receipts_dir(settings.home, summary['period'])}")
     console.print(f"  汇总数据：{settings.curated_dir}")
     outputs = summary.get("outputs") or {}
     if outputs.get("issue_label"):

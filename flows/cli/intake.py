@@ -17,6 +17,7 @@ from zhuanbao.flows.cli.app import (
     parse_moment,
     refused_when_locked,
 )
+from zhuanbao.tasks.core import catalog
 
 
 @app.command()
@@ -102,4 +103,4 @@ def validate(period: str = typer.Option(..., "--period", "-p", callback=_period,
         counts = steps.check(record.context, steps.read(record.context))
         record.counts.update(counts)
     console.print(f"{period}：文件 {counts['files']} 个，受理 {counts['accepted']}，退回 {counts['rejected']}。"
-                  f"回执在 {settings.reports_dir(period) / 'receipts'}")
+                  f"回执在 {catalog.receipts_dir(settings.home, period)}")

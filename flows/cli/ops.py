@@ -6,6 +6,7 @@ import time
 import typer
 
 from zhuanbao.flows.cli.app import app, console, current_settings
+from zhuanbao.tasks.core import catalog
 
 
 @app.command()
@@ -21,7 +22,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     from zhuanbao.flows.serve import advertised_url, record_serving, start_server, start_serving, stop_process
 
     settings = current_settings()
-    logs = settings.home / "logs"
+    logs = catalog.logs_dir(settings.home)
     logs.mkdir(parents=True, exist_ok=True)
     console.print("正在启动 Prefect 服务器（约 10–20 秒）…")
     try:

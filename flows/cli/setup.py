@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from zhuanbao.flows.cli.app import app, console, current_settings
+from zhuanbao.tasks.core import catalog
 
 reference_app = typer.Typer(help="参考表（单位、指标、目标、项目、任务）：检查、滚动到新的一年。", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
@@ -62,7 +63,7 @@ def reference_roll(source: int = typer.Option(..., "--from", help="复制哪一�
 
     settings = current_settings()
     try:
-        copied = roll_reference(settings.home / "reference", source, target)
+        copied = roll_reference(catalog.reference_root(settings.home), source, target)
     except (HomeExists, FileNotFoundError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

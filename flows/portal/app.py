@@ -31,9 +31,9 @@ from zhuanbao.flows.portal.security import (
     save_session,
     serializer,
 )
-from zhuanbao.tasks.access.models import ensure_tables
 from zhuanbao.tasks.core.resources import TEMPLATES_DIR
 from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.registry import engine_for
 
 STATIC_DIR = TEMPLATES_DIR / "portal" / "static"
 HASHING_AT_ONCE = max(1, (os.cpu_count() or 1) // 4)  # argon2 runs 4 lanes: more at once only starves the rest
@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     from zhuanbao.flows.portal import api, office, pages
     from zhuanbao.flows.portal import help as help_pages
 
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)  # the registry migrated before the first request
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from pathlib import Path
 
 from fastapi import Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from zhuanbao.tasks.access.models import Account
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import session as registry_session
 
@@ -54,7 +54,7 @@ def secret_key(settings: Settings) -> str:
     """ZHUANBAO_PORTAL_SECRET_KEY, else a random key kept in <home>/portal.secret (0600) across restarts."""
     if settings.portal_secret_key:
         return settings.portal_secret_key
-    path = Path(settings.home) / "portal.secret"
+    path = catalog.portal_secret(settings.home)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 
 from zhuanbao.tasks.access.models import Account
 from zhuanbao.tasks.checks.receipts import receipt_view
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import period_of, period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.core.text import cap_name
@@ -110,7 +111,7 @@ def receipt_of(settings: Settings, row: Submission) -> dict:
     """The receipt of a file as the API gives it: the receipt JSON's keys plus file_id and each finding's `rule`."""
     from zhuanbao.tasks.checks.receipts import receipt_paths
 
-    _, path = receipt_paths(settings.reports_dir(row.period) / "receipts", row.id, row.file_name)
+    _, path = receipt_paths(catalog.receipts_dir(settings.home, row.period), row.id, row.file_name)
     stored = json.loads(path.read_text("utf-8")) if path.exists() else None
     if stored is None or stored.get("outcome") != row.outcome:  # not checked yet, or a later run changed it
         from zhuanbao.tasks.core.reference import ReferenceError, reference_for

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import Settings
 
@@ -34,5 +35,5 @@ def blank_workbook(settings: Settings, period: str, unit_code: str) -> Path:
         lookup = table.drop_duplicates(key).set_index(key)[wanted]
         rows[form] = [{key: code, **{c: lookup.at[code, c] for c in wanted if code in lookup.index}}
                       for code in mine.loc[mine.form == form, "code"]]
-    target = settings.home / "cache" / "portal" / period / f"{unit_code}_{period}_填报模板.xlsx"
+    target = catalog.portal_forms_dir(settings.home, period) / f"{unit_code}_{period}_填报模板.xlsx"
     return write_workbook(target, reference=reference, unit_code=unit_code, period=period, **rows)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.access import audit
-from zhuanbao.tasks.access.models import ROLES, Account, ApiToken, ensure_tables
+from zhuanbao.tasks.access.models import ROLES, Account, ApiToken
 from zhuanbao.tasks.access.passwords import MIN_PASSWORD, password_problem  # noqa: F401 — re-exported
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import session, utc
@@ -234,7 +234,6 @@ DEMO_ACCOUNTS = (("demo-t01", "unit", "T01"), ("demo-office", "office", None))
 def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
     """A ready unit (T01) and office account on the demo home: (login, password, role), passwords reset."""
     out = []
-    ensure_tables(settings.db_url)
     with session(settings.db_url) as db:
         for login, role, unit in DEMO_ACCOUNTS:
             if find(db, login) is None:

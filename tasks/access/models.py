@@ -1,4 +1,4 @@
-"""The access tables, declared on the registry's Base: accounts, API tokens, the audit log.
+"""The access tables, declared on the registry's Base (made by its migrations): accounts, API tokens, the audit log.
 
 Passwords are argon2 hashes; tokens are stored as their sha256 (a token is 256 random bits, so a
 fast hash is enough and lets a request find its token by index). `session_epoch` grows whenever a
@@ -60,20 +60,3 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     address: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-_READY: set[str] = set()
-
-
-def ensure_tables(db_url: str) -> None:
-    """Create the access tables in a registry made before this module was imported (once per URL)."""
-    if db_url in _READY:
-        return
-    from zhuanbao.tasks.intake.registry import _add_missing_columns, engine_for
-
-    tables = [Account.__table__, ApiToken.__table__, AuditEvent.__table__]
-    engine = engine_for(db_url)
-    Base.metadata.create_all(engine, tables=tables)
-    _add_missing_columns(engine)  # a registry of an earlier version: portal_tokens gains expires_at and
-    # last_used_at (engine_for does this only when the engine is first made, maybe before this module loaded)
-    _READY.add(db_url)

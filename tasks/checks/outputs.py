@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from zhuanbao.tasks.checks.suites import ROW_ID, Suite, load_suites, run_suite
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
 
@@ -59,7 +60,7 @@ def record_pass(home: Path, period: str, step: str, stamp: str) -> None:
 
 
 def _pass_file(home: Path, period: str, step: str) -> Path:
-    return Path(home) / "cache" / OUTPUTS / f"period={period}" / f"{step}.passed"
+    return catalog.cache_dir(home, OUTPUTS, period) / f"{step}.passed"
 
 
 def check_outputs(period: str, reference: Reference, frames: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from zhuanbao.tasks.checks.outcomes import RECEIPT_LABELS, Outcome
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import due_at, resubmit_by
 from zhuanbao.tasks.core.resources import template_dirs
 from zhuanbao.tasks.curated.submissions import arrived_on_time
@@ -112,7 +113,7 @@ def write_period_receipts(settings: Settings, period: str, reference: Reference,
             notes=[row.arrival_note] if row.arrival_note else [], deadline=closing,
             resubmit_by=resubmit_by(arrived, closing, run_at) if row.outcome == Outcome.REJECTED else None,
             item_names=reference.item_names))
-    return write_changed(settings.reports_dir(period) / "receipts", receipts, home=settings.home, force=force)
+    return write_changed(catalog.receipts_dir(settings.home, period), receipts, home=settings.home, force=force)
 
 
 def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | None = None, *,

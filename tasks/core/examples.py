@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import packaged
 
 
@@ -23,7 +24,7 @@ def example_names() -> list[str]:
 def example_home(name: str) -> Path:
     """The folder of example `name`; ValueError naming the known ones when there is none."""
     home = examples_dir() / name
-    if not (home / "reference").is_dir():
+    if not catalog.reference_root(home).is_dir():
         raise ValueError(f"没有示例区“{name}”（可用：{'、'.join(example_names())}）")
     return home
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
 from zhuanbao.tasks.core.settings import Settings
 
@@ -152,7 +153,7 @@ def is_comment(frame: pd.DataFrame) -> pd.Series:
 def _read_table(path: Path, name: str) -> pd.DataFrame:
     if not path.exists():
         home = path.parent.parent.parent
-        if not (home / "reference").exists():
+        if not catalog.reference_root(home).exists():
             raise ReferenceError(f"数据目录 {home} 不存在或没有参考表（reference/）：请用 --home 或 ZHUANBAO_HOME "
                                  "指定数据目录（试用可先运行 zhuanbao demo）")
         raise ReferenceError(f"参考表缺失：{path}（请放入该年度的参考表）")

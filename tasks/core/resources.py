@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
+
 
 def packaged(name: str) -> Path:
     """The folder of the packaged data `zhuanbao.<name>` (expectations, templates, fonts, demo_reference, flows)."""
@@ -25,13 +27,13 @@ PREFECT_YAML = packaged("flows") / "prefect.yaml"
 
 def expectations_dir(home: Path) -> Path:
     """The suites a run uses: the home's `expectations/` when it holds any suite, else the packaged ones."""
-    own = Path(home) / "expectations"
+    own = catalog.expectations_dir(home)
     return own if own.is_dir() and any(own.glob("*.json")) else EXPECTATIONS_DIR
 
 
 def template_dirs(home: Path) -> list[Path]:
     """Where templates are looked up, first match wins: the home's `templates/`, then the packaged ones."""
-    own = Path(home) / "templates"
+    own = catalog.templates_dir(home)
     return [own, TEMPLATES_DIR] if own.is_dir() else [TEMPLATES_DIR]
 
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.tables import conform, set_aside, to_contract, unreadable
 
 KEY = "key"
@@ -80,7 +81,7 @@ class FileResults:
     """The stored results of one kind (`reads`, `checks`) for one period, every batch in `schema` (`key` first)."""
 
     def __init__(self, home: Path, kind: str, period: str, schema: pa.Schema):
-        self.folder = Path(home) / "cache" / kind / f"period={period}"
+        self.folder = catalog.cache_dir(home, kind, period)
         if schema.names[0] != KEY:
             raise ValueError(f"a store's schema starts with {KEY!r}: {schema.names}")
         self.schema = schema

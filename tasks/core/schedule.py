@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import PREFECT_YAML
 
 MONTHLY = "monthly"  # the deployment of the monthly run
@@ -36,7 +37,7 @@ class MonthlySchedule:
 
 def deployments_file(home: Path | str | None = None) -> Path:
     """The office's `<home>/prefect.yaml` when it has one, else the packaged prefect.yaml."""
-    own = Path(home) / "prefect.yaml" if home is not None else None
+    own = catalog.prefect_yaml(home) if home is not None else None
     return own if own is not None and own.is_file() else PREFECT_YAML
 
 

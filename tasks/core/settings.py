@@ -14,64 +14,133 @@ tables, reports, locks, the read cache, a SQLite registry) lives in `ZHUANBAO_LO
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
-from zhuanbao.tasks.core import periods
+from zhuanbao.tasks.core import catalog, periods
+from zhuanbao.tasks.core.catalog import is_remote_url, local_path
+
+MIB = 1024 * 1024
+# settings whose variable and zhuanbao.toml key differ from the attribute: key -> (attribute, factor)
+_RENAMED = {"max_file_mb": ("max_file_bytes", MIB), "unit_quota_mb": ("unit_quota_bytes", MIB),
+            "max_inflated_mb": ("max_inflated_bytes", MIB), "office": ("issuing_office", None),
+            "read_chunk": ("read_chunk_files", None)}
+_KEY = {attribute: key for key, (attribute, _factor) in _RENAMED.items()}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What a run needs to know about its surroundings."""
+def _key(name: str) -> Any:
+    """The zhuanbao.toml key (ZHUANBAO_ + it in capitals: the variable) of an attribute named otherwise."""
+    return AliasChoices(_KEY[name], name)
 
-    home: Path
-    db_url: str
-    deadline_day: int = 15
+
+Names = Annotated[tuple[str, ...], NoDecode]  # "a,b" in the variable or the toml file: a comma-separated list
+
+
+class Settings(BaseSettings):
+    """What a run needs to know about its surroundings: keyword overrides > ZHUANBAO_* > zhuanbao.toml > defaults.
+
+    The variable of a setting is ZHUANBAO_ + its zhuanbao.toml key in capitals; the key is the attribute's
+    name except for the five in `_RENAMED` (megabytes read into bytes, `office`, `read_chunk`)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHUANBAO_", env_prefix_target="all", extra="ignore",
+                                      frozen=True, populate_by_name=True)
+
+    home: Path = Path("data_lake")
+    db_url: str = ""  # "": sqlite:///<home>/zhuanbao.sqlite
+    deadline_day: int = Field(15, ge=1, le=31)
     timezone: str = "Asia/Shanghai"
-    deadline_overrides: dict[str, int] = field(default_factory=dict)
-    max_file_bytes: int = 20 * 1024 * 1024
-    unit_quota_bytes: int = 200 * 1024 * 1024  # raw storage one unit's uploads may take in one period
-    max_rows: int = 2000  # per sheet; a workbook declaring or holding more is rejected unread (H00)
-    max_columns: int = 200
-    max_inflated_bytes: int = 50 * 1024 * 1024  # an .xlsx's parts, unzipped
-    read_memory_mb: int = 1024  # address space a file's reader process may add (RLIMIT_AS)
-    read_timeout_seconds: float = 60  # wall clock one file may take to read
-    issuing_office: str = "大通湖区“奋战一百天”领导小组办公室"
+    deadline_overrides: dict[str, int] = {}
+    max_file_bytes: int = Field(20 * MIB, gt=0, validation_alias=_key("max_file_bytes"))
+    unit_quota_bytes: int = Field(200 * MIB, gt=0, validation_alias=_key("unit_quota_bytes"))  # one unit, one period
+    max_rows: int = Field(2000, ge=10)  # per sheet; a workbook declaring or holding more is rejected unread (H00)
+    max_columns: int = Field(200, ge=10)
+    max_inflated_bytes: int = Field(50 * MIB, gt=0, validation_alias=_key("max_inflated_bytes"))  # .xlsx unzipped
+    read_memory_mb: int = Field(1024, ge=64)  # address space a file's reader process may add (RLIMIT_AS)
+    read_timeout_seconds: float = Field(60, gt=0)  # wall clock one file may take to read
+    issuing_office: str = Field("大通湖区“奋战一百天”领导小组办公室", validation_alias=_key("issuing_office"))
     district: str = "大通湖区"
     form_prefix: str = "大通湖调"  # 表号 of the generated forms: 大通湖调1表, 2表, 3表
     form_approval: str = ""  # 批准（备案）机关及文号 printed on the generated forms
     send_to: str = ""  # where units send their workbooks (e-mail, portal), printed under each form
-    score_weights: dict[str, float] = field(
-        default_factory=lambda: {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
-    )
-    report_detail_rows: int = 30  # longest list printed in the 专报; the rest goes to the Excel 附表
+    score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
+    report_detail_rows: int = Field(30, ge=1)  # longest list printed in the 专报; the rest goes to the Excel 附表
     lake: str | None = None  # fsspec URL of raw/ and curated/ when they are not under the local home
     task_runner: str = "thread"  # where the per-file reads run: "thread" (in the flow's process) or "dask"
     dask_address: str | None = None  # an existing dask.distributed scheduler (tcp://…); None: a LocalCluster
-    dask_workers: int = 2  # worker processes of that LocalCluster
-    read_chunk_files: int = 100  # files per read task (amortises the per-task overhead)
-    lock_wait_seconds: float = 600  # how long a second writer of a period waits for the first
-    upload_lock_wait_seconds: float = 5  # how long an upload waits for a busy period before answering 已收到
-    flow_timeout_minutes: float = 120  # a run longer than this is stopped (and releases the period's lock)
+    dask_workers: int = Field(2, ge=1)  # worker processes of that LocalCluster
+    read_chunk_files: int = Field(100, ge=1, validation_alias=_key("read_chunk_files"))  # files per read task
+    lock_wait_seconds: float = Field(600, ge=0)  # how long a second writer of a period waits for the first
+    upload_lock_wait_seconds: float = Field(5, ge=0)  # how long an upload waits for a busy period (then 已收到)
+    flow_timeout_minutes: float = Field(120, gt=0)  # a longer run is stopped (and releases the period's lock)
     smtp_host: str | None = None  # notices by e-mail; without a host they go to <home>/outbox/ as .eml
     smtp_port: int = 25
     smtp_starttls: bool = False
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_sender: str = "zhuanbao@localhost"
-    notify_to: tuple[str, ...] = ()
+    notify_to: Names = ()
     portal_secret_key: str | None = None  # signs the portal's session cookies; None: <home>/portal.secret
     portal_cookie_secure: bool = False  # True behind the office's HTTPS proxy: cookies only over HTTPS
-    portal_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the portal answers
-    portal_session_minutes: float = 30  # idle time after which a portal login expires
+    portal_allowed_hosts: Names = ("127.0.0.1", "localhost")  # Host headers the portal answers
+    portal_session_minutes: float = Field(30, gt=0)  # idle time after which a portal login expires
     portal_trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-For/-Proto the portal believes
-    token_days: int = 180  # an API token expires this many days after it was issued
-    login_delay_max_seconds: float = 30  # longest wait of a login after repeated failures (1 s, 2 s, 4 s … this)
+    token_days: int = Field(180, ge=1)  # an API token expires this many days after it was issued
+    login_delay_max_seconds: float = Field(30, ge=0)  # longest wait of a login after repeated failures
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        home = init_settings.init_kwargs.get("home") or os.environ.get("ZHUANBAO_HOME") or "data_lake"
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, catalog.settings_file(home))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, values: Any) -> Any:
+        """Megabytes to bytes; the default registry inside the home."""
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        for key, (attribute, factor) in _RENAMED.items():
+            if key in values and factor is not None:
+                try:
+                    megabytes = float(values.pop(key))
+                except (TypeError, ValueError):
+                    raise ValueError(f"ZHUANBAO_{key.upper()} 应为数字（兆字节）") from None
+                if megabytes <= 0:
+                    raise ValueError(f"ZHUANBAO_{key.upper()} 应大于 0（兆字节）")
+                values[attribute] = int(megabytes * factor)
+        if not values.get("db_url"):
+            values["db_url"] = f"sqlite:///{catalog.registry_file(values.get('home') or 'data_lake')}"
+        return values
+
+    @field_validator("notify_to", "portal_allowed_hosts", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        return tuple(n.strip() for n in value.split(",") if n.strip()) if isinstance(value, str) else value
+
+    @field_validator("task_runner", mode="before")
+    @classmethod
+    def _runner(cls, value: Any) -> Any:
+        return (value.strip().lower() or "thread") if isinstance(value, str) else value
+
+    @field_validator("dask_address", "smtp_host", "portal_secret_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError):
+            raise ValueError(f"未知的时区“{value}”（应如 Asia/Shanghai）") from None
+        return value
 
     @property
     def lake_url(self) -> str:
@@ -88,20 +157,20 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     def reference_dir(self, year: int) -> Path:
-        return self.home / "reference" / str(year)
+        return catalog.reference_dir(self.home, year)
 
     def inbox_dir(self, period: str) -> Path:
-        return self.home / "inbox" / period
+        return catalog.inbox_dir(self.home, period)
 
     @property
     def raw_dir(self) -> Path | str:
         """raw/ in the lake: a local Path, or a URL string when the lake is remote."""
-        return self.home / "raw" if self.lake is None else f"{self.lake.rstrip('/')}/raw"
+        return catalog.raw_dir(self.lake_url)
 
     @property
     def curated_dir(self) -> Path | str:
         """curated/ in the lake: a local Path, or a URL string when the lake is remote."""
-        return self.home / "curated" if self.lake is None else f"{self.lake.rstrip('/')}/curated"
+        return catalog.curated_dir(self.lake_url)
 
     @property
     def expectations_dir(self) -> Path:
@@ -118,78 +187,39 @@ class Settings:
         return template_dirs(self.home)
 
     def reports_dir(self, period: str) -> Path:
-        return self.home / "reports" / period
+        return catalog.reports_dir(self.home, period)
 
     def deadline(self, period: str) -> datetime:
         """The last instant a file for `period` counts as on time (spec §2; tasks/core/periods.py)."""
         return periods.deadline(period, self.deadline_day, self.tz, self.deadline_overrides)
 
 
+# every zhuanbao.toml key (and, in capitals after ZHUANBAO_, every variable)
+SETTING_KEYS = frozenset(_KEY.get(name, name) for name in Settings.model_fields) - {"home", "lake"}
+
+_PROBLEMS = {  # pydantic's error types, in the office's words
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "bool_parsing": "应为 true 或 false",
+    "greater_than": "应大于 {gt}", "greater_than_equal": "应不小于 {ge}", "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}", "dict_type": "应为表（如 {{ on_track = 0.7 }}）", "string_type": "应为文字",
+}
+
+
 class SettingsError(ValueError):
     """A setting has a value zhuanbao cannot use (names the variable or the zhuanbao.toml key)."""
 
 
-class _Sources(BaseSettings):
-    """The ZHUANBAO_* variables and <home>/zhuanbao.toml, parsed and validated (environment wins)."""
-
-    model_config = SettingsConfigDict(env_prefix="ZHUANBAO_", extra="ignore")
-
-    deadline_day: int = Field(15, ge=1, le=31)
-    timezone: str = "Asia/Shanghai"
-    deadline_overrides: dict[str, int] = {}
-    max_file_mb: float = Field(20, gt=0)
-    unit_quota_mb: float = Field(200, gt=0)
-    max_rows: int = Field(2000, ge=10)
-    max_columns: int = Field(200, ge=10)
-    max_inflated_mb: float = Field(50, gt=0)
-    read_memory_mb: int = Field(1024, ge=64)
-    read_timeout_seconds: float = Field(60, gt=0)
-    office: str = "大通湖区“奋战一百天”领导小组办公室"
-    district: str = "大通湖区"
-    form_prefix: str = "大通湖调"
-    form_approval: str = ""
-    send_to: str = ""
-    score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
-    report_detail_rows: int = Field(30, ge=1)
-    task_runner: str = "thread"
-    dask_address: str | None = None
-    dask_workers: int = Field(2, ge=1)
-    read_chunk: int = Field(100, ge=1)
-    lock_wait_seconds: float = Field(600, ge=0)
-    upload_lock_wait_seconds: float = Field(5, ge=0)
-    flow_timeout_minutes: float = Field(120, gt=0)
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_sender: str = "zhuanbao@localhost"
-    notify_to: str = ""
-    portal_secret_key: str | None = None
-    portal_cookie_secure: bool = False
-    portal_allowed_hosts: str = "127.0.0.1,localhost"
-    portal_session_minutes: float = Field(30, gt=0)
-    portal_trusted_proxies: str = "127.0.0.1"
-    token_days: int = Field(180, ge=1)
-    login_delay_max_seconds: float = Field(30, ge=0)
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
-        return env_settings, init_settings  # init = zhuanbao.toml's values; the environment overrides them
-
-
-def read_toml(home: Path) -> dict:
-    """The office's `<home>/zhuanbao.toml` (flat keys named like the variables without ZHUANBAO_), or {}."""
-    path = Path(home) / "zhuanbao.toml"
-    if not path.is_file():
-        return {}
-    import tomllib
-
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"设置文件 {path} 格式有误：{exc}") from None
+def _problem(error: dict) -> str:
+    """One error of pydantic as `ZHUANBAO_NAME（zhuanbao.toml 的 name）：what is wrong，现为 value`."""
+    loc = [str(part) for part in error["loc"]]
+    if not loc:  # raised by a validator with our own words
+        return str(error.get("ctx", {}).get("error") or error["msg"])
+    key = _KEY.get(loc[0], loc[0])
+    text = _PROBLEMS.get(error["type"], "").format(**error.get("ctx", {}))
+    if not text:
+        text = str(error.get("ctx", {}).get("error") or error["msg"])
+    value = error.get("input")
+    shown = f"，现为“{value}”" if isinstance(value, (str, int, float)) and error["type"] != "value_error" else ""
+    return f"ZHUANBAO_{key.upper()}（zhuanbao.toml 的 {'.'.join([key, *loc[1:]])}）{text}{shown}"
 
 
 def load_settings(**overrides) -> Settings:
@@ -197,65 +227,18 @@ def load_settings(**overrides) -> Settings:
     ZHUANBAO_* environment > <home>/zhuanbao.toml > defaults."""
     env = os.environ
     home = overrides.pop("home", None) or env.get("ZHUANBAO_HOME") or "data_lake"
-    lake = overrides.pop("lake", None)
     if is_remote_url(home):  # the lake is shared storage; the local parts need a folder of their own
-        home, lake = Path(env.get("ZHUANBAO_LOCAL_HOME") or "data_lake").resolve(), str(home)
+        home, overrides["lake"] = Path(env.get("ZHUANBAO_LOCAL_HOME") or "data_lake").resolve(), str(home)
     else:
         home = Path(local_path(home)).resolve()
-    toml = read_toml(home)
+    overrides.setdefault("lake", None)
     try:
-        parsed = _Sources(**{k: v for k, v in toml.items() if k in _Sources.model_fields})
+        return Settings(home=home, **overrides)
     except ValidationError as exc:
-        problems = "；".join(f"ZHUANBAO_{'.'.join(map(str, e['loc'])).upper()}：{e['msg']}" for e in exc.errors())
-        raise SettingsError(f"设置有误（环境变量或 {home / 'zhuanbao.toml'}）：{problems}") from None
-    db_url = overrides.pop("db_url", None) or env.get("ZHUANBAO_DB_URL") or toml.get("db_url") or (
-        f"sqlite:///{home / 'zhuanbao.sqlite'}")
-    values: dict = {
-        "home": home, "db_url": db_url, "lake": lake, "deadline_day": parsed.deadline_day,
-        "timezone": parsed.timezone, "deadline_overrides": parsed.deadline_overrides,
-        "max_file_bytes": int(parsed.max_file_mb * 1024 * 1024), "issuing_office": parsed.office,
-        "unit_quota_bytes": int(parsed.unit_quota_mb * 1024 * 1024),
-        "district": parsed.district, "form_prefix": parsed.form_prefix, "form_approval": parsed.form_approval,
-        "send_to": parsed.send_to,
-        "max_rows": parsed.max_rows, "max_columns": parsed.max_columns,
-        "max_inflated_bytes": int(parsed.max_inflated_mb * 1024 * 1024),
-        "read_memory_mb": parsed.read_memory_mb, "read_timeout_seconds": parsed.read_timeout_seconds,
-        "score_weights": parsed.score_weights, "report_detail_rows": parsed.report_detail_rows,
-        "task_runner": parsed.task_runner.strip().lower() or "thread",
-        "dask_address": (parsed.dask_address or "").strip() or None, "dask_workers": parsed.dask_workers,
-        "read_chunk_files": parsed.read_chunk, "lock_wait_seconds": parsed.lock_wait_seconds,
-        "upload_lock_wait_seconds": parsed.upload_lock_wait_seconds,
-        "flow_timeout_minutes": parsed.flow_timeout_minutes, "smtp_host": parsed.smtp_host or None,
-        "smtp_port": parsed.smtp_port, "smtp_starttls": parsed.smtp_starttls, "smtp_user": parsed.smtp_user,
-        "smtp_password": parsed.smtp_password, "smtp_sender": parsed.smtp_sender,
-        "notify_to": tuple(a.strip() for a in parsed.notify_to.split(",") if a.strip()),
-        "portal_secret_key": parsed.portal_secret_key or None, "portal_cookie_secure": parsed.portal_cookie_secure,
-        "portal_allowed_hosts": tuple(h.strip() for h in parsed.portal_allowed_hosts.split(",") if h.strip()),
-        "portal_session_minutes": parsed.portal_session_minutes,
-        "portal_trusted_proxies": parsed.portal_trusted_proxies,
-        "token_days": parsed.token_days, "login_delay_max_seconds": parsed.login_delay_max_seconds,
-    }
-    try:
-        ZoneInfo(values["timezone"])
-    except (KeyError, ValueError):
-        raise SettingsError(f"ZHUANBAO_TIMEZONE：未知的时区“{values['timezone']}”（应如 Asia/Shanghai）") from None
-    values.update(overrides)
-    return Settings(**values)
-
-
-def _protocol(url: str | Path) -> str | None:
-    text = str(url)
-    return text.split("::")[0].split("://")[0].lower() if "://" in text else None
-
-
-def is_remote_url(url: str | Path) -> bool:
-    """True for an fsspec URL that is not the local file system (`s3://…`, `memory://…`)."""
-    return isinstance(url, str) and _protocol(url) not in (None, "file", "local")
-
-
-def local_path(url: str | Path) -> str | Path:
-    """`file:///x` -> `/x`; a plain path unchanged."""
-    return str(url).split("://", 1)[1] if _protocol(url) in ("file", "local") else url
+        problems = "；".join(_problem(e) for e in exc.errors())
+        raise SettingsError(f"设置有误（环境变量或 {catalog.settings_file(home)}）：{problems}") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise SettingsError(f"设置文件 {catalog.settings_file(home)} 格式有误：{str(exc).splitlines()[0]}") from None
 
 
 def lake_fs(url: str | Path):

@@ -13,6 +13,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.examples import example_home, example_year
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.reference import Reference, load_reference
@@ -61,10 +62,11 @@ def prepare_district_home(home: Path, name: str) -> tuple[list[dict], list[dict]
     """A home holding example `name` and three months of generated workbooks; (manifest, script)."""
     source, home = example_home(name), Path(home)
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "reference").exists():
-        shutil.copytree(source / "reference", home / "reference", ignore=shutil.ignore_patterns("__pycache__"))
-    if not (home / "zhuanbao.toml").exists():
-        shutil.copy2(source / "zhuanbao.toml", home / "zhuanbao.toml")
+    if not catalog.reference_root(home).exists():
+        shutil.copytree(catalog.reference_root(source), catalog.reference_root(home),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    if not catalog.settings_file(home).exists():
+        shutil.copy2(catalog.settings_file(source), catalog.settings_file(home))
     reference = load_reference(load_settings(home=home), example_year(name))
     periods = demo_periods(reference)
     manifest = build_demo_inbox(home, reference, periods=periods, seed=reference.year)

@@ -30,6 +30,7 @@ import xlwt
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.forms import FORM_SPECS
 from zhuanbao.tasks.core.periods import period_parts, previous_period
 from zhuanbao.tasks.core.reference import Reference
@@ -368,7 +369,7 @@ def build_demo_inbox(home: Path, reference: Reference, periods: list[str] = ("20
                                   (f"{unit}_{period}_更正.xlsx", "corrected", rows)]}
             for name, file_kind, file_rows in files.get(kind, [(f"{unit}_{period}.xlsx", kind, rows)]):
                 arrival = _arrival(seed, period, unit, file_kind)
-                path = write_workbook(Path(home) / "inbox" / period / name, reference=reference, unit_code=unit,
+                path = write_workbook(catalog.inbox_dir(home, period) / name, reference=reference, unit_code=unit,
                                       period=period, style=style, reported_on=arrival, **file_rows)
                 os.utime(path, (arrival.timestamp(), arrival.timestamp()))
                 manifest.append({"period": period, "unit_code": unit, "file": name, "arrival": arrival.isoformat(),

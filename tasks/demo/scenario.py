@@ -10,6 +10,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.reference import load_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
@@ -45,7 +46,8 @@ def approve_demo_run(settings, period: str, reviewed_at: str, signed_at: str) ->
 
 def prepare_demo_home(home: Path) -> list[dict]:
     """A home with the demo reference and three months of generated workbooks in its inbox."""
-    if not (home / "reference").exists():
-        shutil.copytree(DEMO_REFERENCE_DIR, home / "reference", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    if not catalog.reference_root(home).exists():
+        shutil.copytree(DEMO_REFERENCE_DIR, catalog.reference_root(home),
+                        ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     reference = load_reference(load_settings(home=home), 2020)
     return build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)

@@ -14,6 +14,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font
 
 from zhuanbao.tasks.checks.suites import rules_table
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.reference import Reference
@@ -32,7 +33,7 @@ FORM_NOTES = {
 
 
 def forms_dir(settings: Settings, period: str) -> Path:
-    return settings.home / "forms" / period
+    return catalog.forms_dir(settings.home, period)
 
 
 def form_file_name(reference: Reference, unit_code: str, period: str) -> str:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings, lake_fs
 from zhuanbao.tasks.core.text import SUFFIX_BYTES
 from zhuanbao.tasks.intake.registry import Submission, utc
@@ -193,7 +194,7 @@ def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
             store_raw(settings, data, sha, suffix)
             return sha, len(data)
         digest, size = hashlib.sha256(), 0
-        staging = settings.home / "raw" / ".incoming"
+        staging = catalog.raw_incoming(settings.home)
         staging.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=staging, delete=False) as handle:
             while chunk := source.read(1 << 20):

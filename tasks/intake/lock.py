@@ -20,6 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 
 
@@ -45,7 +46,7 @@ def describe_holder(holder: dict) -> str:
 
 
 def lock_paths(settings: Settings, period: str) -> tuple[Path, Path]:
-    folder = settings.home / "locks"
+    folder = catalog.locks_dir(settings.home)
     return folder / f"{period}.lock", folder / f"{period}.holder.json"
 
 

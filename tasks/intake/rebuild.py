@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import normalise_period, period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.collect import raw_key
@@ -28,7 +29,7 @@ from zhuanbao.tasks.report.publish import _ISSUE_FILE, inputs_digest
 
 def _receipts(settings: Settings) -> list[dict]:
     found = []
-    for path in sorted((settings.home / "reports").glob("*/receipts/*.json")):
+    for path in sorted(catalog.reports_root(settings.home).glob("*/receipts/*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             normalise_period(data["period"])
@@ -97,10 +98,10 @@ def rebuild_registry(settings: Settings) -> dict:
             counts["submissions"] += 1
         if settings.lake is None:
             counts["unattributed_raw"] = sum(
-                1 for p in (settings.home / "raw").glob("??/*") if p.is_file()
+                1 for p in catalog.raw_dir(settings.home).glob("??/*") if p.is_file()
                 and f"raw/{p.parent.name}/{p.name}" not in attributed)
         known = {(r.period, r.revision) for r in db.scalars(select(ReportIssue))}
-        for path in sorted((settings.home / "reports").glob("*/专报_*.json")):
+        for path in sorted(catalog.reports_root(settings.home).glob("*/专报_*.json")):
             match = _ISSUE_FILE.match(path.name)
             if not match or match.group(1) != path.parent.name:
                 continue

@@ -15,16 +15,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-# modules that declare their own tables on `Base`: imported before the schema is created, so every
-# table exists whichever module opened the registry first
-TABLE_MODULES = ("zhuanbao.tasks.report.approval", "zhuanbao.tasks.notices")
+from zhuanbao.tasks.intake import migrate
 
 
 class Base(DeclarativeBase):
-    pass
+    """The one MetaData of every registry table (here, report/approval.py, notices.py, access/models.py);
+    the schema itself is made by the Alembic migrations in tasks/intake/migrations/ (tasks/intake/migrate.py)."""
 
 
 class Submission(Base):
@@ -92,7 +90,7 @@ def _json_dumps(value) -> str:
 
 
 def engine_for(db_url: str) -> Engine:
-    """One engine per URL per process, with the schema created."""
+    """One engine per URL per process, the registry migrated to the newest schema when it is first made."""
     engine = _ENGINES.get(db_url)
     if engine is not None:
         return engine
@@ -100,74 +98,9 @@ def engine_for(db_url: str) -> Engine:
         if db_url not in _ENGINES:
             options = {} if db_url.startswith("sqlite") else {"pool_pre_ping": True}
             engine = create_engine(db_url, json_serializer=_json_dumps, **options)
-            _create_schema(engine)
+            migrate.upgrade(engine)
             _ENGINES[db_url] = engine
         return _ENGINES[db_url]
-
-
-def _create_schema(engine: Engine) -> None:
-    """create_all, tolerating another process creating the same tables at the same moment (PostgreSQL),
-    then add the nullable columns a registry made by an earlier version lacks."""
-    import importlib
-
-    for module in TABLE_MODULES:
-        importlib.import_module(module)
-    try:
-        Base.metadata.create_all(engine)
-    except (IntegrityError, ProgrammingError):
-        Base.metadata.create_all(engine)  # the other process won; now every table exists
-    _add_missing_columns(engine)
-    _add_first_arrival_index(engine)
-
-
-# One first arrival per (period, identity, sha256): the same bytes from the same unit (or from the office,
-# account_unit NULL) are registered once; concurrent uploads that lose the race become duplicates
-# (collect.submit_file catches the IntegrityError). Partial and on an expression, which SQLite (≥ 3.9) and
-# PostgreSQL both support; IF NOT EXISTS so that a registry made by an earlier version gains it in place.
-FIRST_ARRIVAL_INDEX = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS uq_submissions_first_arrival "
-    "ON submissions (period, COALESCE(account_unit, ''), sha256) WHERE outcome <> 'duplicate'")
-
-
-def _add_first_arrival_index(engine: Engine) -> None:
-    """Add the first-arrival index; an old registry whose rows already break it (three rows registered by the
-    race this index prevents) keeps working without it, with a warning naming the fix."""
-    import logging
-
-    from sqlalchemy import text
-
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(FIRST_ARRIVAL_INDEX))
-    except IntegrityError as exc:
-        if "pg_class" in str(exc):  # PostgreSQL: another process created it at the same moment
-            return
-        logging.getLogger(__name__).warning(
-            "登记库中已有同一单位同一内容的多条首次报送记录，未能建立唯一索引 uq_submissions_first_arrival；"
-            "请将多余记录的 outcome 改为 duplicate 后重新打开登记库")
-    except ProgrammingError as exc:  # another process created it at the same moment (PostgreSQL)
-        if "exist" not in str(exc).lower() and "duplicate" not in str(exc).lower():
-            raise
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Additive migration: every mapped column missing from an existing table is added (all are nullable)."""
-    from sqlalchemy import inspect, text
-
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=engine.dialect)
-                try:
-                    with engine.begin() as connection:
-                        connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                except (ProgrammingError, Exception) as exc:  # another process added it first
-                    if "exist" not in str(exc).lower() and "duplicate" not in str(exc).lower():
-                        raise
 
 
 def _forget_engines_after_fork() -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.checks.outcomes import OWING_LABELS, Outcome
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated.submissions import standing_of
@@ -26,7 +27,7 @@ CONTACT_COLUMNS = ["unit_code", "contact", "phone"]
 
 
 def contacts_path(settings: Settings, year: int) -> Path | None:
-    for path in (settings.reference_dir(year) / "contacts.csv", settings.home / "reference" / "contacts.csv"):
+    for path in (settings.reference_dir(year) / "contacts.csv", catalog.contacts_file(settings.home)):
         if path.is_file():
             return path
     return None

@@ -5,8 +5,6 @@ within the unit's kind. Pure functions over the metrics frames; weights from the
 """
 from __future__ import annotations
 
-from dataclasses import fields
-
 import pandas as pd
 
 from zhuanbao.tasks.core.reference import Reference
@@ -23,7 +21,7 @@ SCORE_COLUMNS = ["period", "unit_code", "unit_name", "short_name", "unit_kind", 
 
 def default_weights() -> dict[str, float]:
     """The score weights of `Settings` (spec §8 default: 0.7 / 0.2 / 0.1)."""
-    return next(f for f in fields(Settings) if f.name == "score_weights").default_factory()
+    return dict(Settings.model_fields["score_weights"].default)
 
 
 def _checked_weights(weights: dict[str, float] | None) -> dict[str, float]:

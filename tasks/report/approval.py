@@ -29,6 +29,7 @@ from filelock import FileLock
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import Base, ReportIssue, local, session, utc
 
@@ -114,7 +115,7 @@ def label(row: ReportIssue | dict) -> str:
 
 
 def published_dir(settings: Settings, period: str) -> Path:
-    return settings.reports_dir(period) / "published"
+    return catalog.published_dir(settings.home, period)
 
 
 def _paths(row: ReportIssue, folder: Path | None = None) -> dict[str, Path]:
@@ -152,9 +153,9 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
     if action == "return" and not comment:
         raise ApprovalError("退回须说明原因：--comment “……”")
     at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
-    (settings.home / "reports").mkdir(parents=True, exist_ok=True)
+    catalog.reports_root(settings.home).mkdir(parents=True, exist_ok=True)
     # the lock publish_report holds: a run cannot add a revision while this one is being signed
-    with FileLock(str(settings.home / "reports" / ".issues.lock")), session(settings.db_url) as db:
+    with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
         revisions = _revisions(db, period)
         if not revisions:
             raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")

@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR, TEMPLATES_DIR
 from zhuanbao.tasks.core.settings import Settings, load_settings
 from zhuanbao.tasks.report.catalogue import GUIDE, SAMPLE_CONTEXT, editor_guide, load_sample_context
@@ -68,8 +69,8 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
     name = given.name
     if folder is None and not any((d / name).is_file() for d in settings.template_dirs):
         raise FileNotFoundError(f"找不到模板“{template}”：请写模板文件名（如 zhuanbao.html.j2），"
-                                f"或编辑中的副本的路径（在 {settings.home / 'templates'} 或其他目录）")
-    out_dir = Path(out_dir or settings.home / "preview")
+                                f"或编辑中的副本的路径（在 {catalog.templates_dir(settings.home)} 或其他目录）")
+    out_dir = Path(out_dir or catalog.preview_dir(settings.home))
     suffix = ".docx" if name.endswith(".docx") else (".pdf" if pdf else ".html")
     stem = name.removesuffix(".docx").removesuffix(".j2").removesuffix(".html")
     try:  # an edited copy's folder first, then the home's and the packaged templates (render._dirs)

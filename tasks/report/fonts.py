@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.resources import FONTS_DIR
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
@@ -42,7 +43,7 @@ class FoundFont:
 
 
 def font_dirs(home: Path | None = None) -> list[Path]:
-    dirs = [Path(home) / "fonts"] if home else []
+    dirs = [catalog.fonts_dir(home)] if home else []
     return dirs + [FONTS_DIR]
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from filelock import FileLock
 from sqlalchemy import select
 
+from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
@@ -106,8 +107,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
     digest = inputs_digest(context)
     snapshot = context.get("revision_data") or {}
     folder = settings.reports_dir(period)
-    (settings.home / "reports").mkdir(parents=True, exist_ok=True)
-    with FileLock(str(settings.home / "reports" / ".issues.lock")), session(settings.db_url) as db:
+    catalog.reports_root(settings.home).mkdir(parents=True, exist_ok=True)
+    with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
         history = list(db.scalars(select(ReportIssue).where(ReportIssue.period == period)
                                   .order_by(ReportIssue.revision, ReportIssue.id)))
         latest = history[-1] if history else None
@@ -195,7 +196,7 @@ _ISSUE_FILE = re.compile(r"^专报_(\d{4}-\d{2})_第(\d+)期(?:_修订(\d+))?\.j
 def issues_on_disk(settings: Settings, year: int) -> dict[str, set[int]]:
     """Period → issue numbers of the year's 专报 found in reports/ (their .json files), registry or not."""
     found: dict[str, set[int]] = {}
-    for path in (settings.home / "reports").glob(f"{year}-*/专报_*.json"):
+    for path in catalog.reports_root(settings.home).glob(f"{year}-*/专报_*.json"):
         match = _ISSUE_FILE.match(path.name)
         if match and match.group(1) == path.parent.name:
             found.setdefault(match.group(1), set()).add(int(match.group(2)))
