@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
@@ -32,6 +33,8 @@ MONTHLY = "月度汇总/monthly"
 
 
 def pid_alive(pid: int | None) -> bool:
+    """Whether a process still runs: a killed one that nobody has reaped yet (a zombie, as an orphan becomes
+    in a container whose first process does not reap) has exited and released its locks, so it is not."""
     if not pid:
         return False
     try:
@@ -40,7 +43,11 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (Windows, macOS): the signal said it exists
+    return state not in ("Z", "X")
 
 
 def _deployment_ids(client) -> dict:

@@ -71,3 +71,26 @@ def test_a_crashed_holder_leaves_the_period_free(settings):
     child.wait()
     with period_lock(settings, "2020-04", who="重跑", wait_seconds=2):
         pass
+
+
+def test_recovery_clears_the_holder_record_of_a_killed_process_nobody_reaped(settings):
+    """A run killed with the server becomes a zombie when its parent dies first and PID 1 does not reap it
+    (as in a container): it has released its lock, so recovery must clear its holder record."""
+    import json
+    import socket
+
+    from zhuanbao.flows.recovery import recover_locks
+    from zhuanbao.tasks.intake.lock import lock_paths
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        time.sleep(0.5)  # it has exited; not waited for, it stays a zombie
+        _, holder_file = lock_paths(settings, "2020-03")
+        holder_file.parent.mkdir(parents=True, exist_ok=True)
+        holder_file.write_text(json.dumps({"period": "2020-03", "who": "月度汇总", "pid": child.pid,
+                                           "host": socket.gethostname()}), "utf-8")
+        cleared = recover_locks(settings)
+        assert not holder_file.exists() and cleared and "2020-03" in cleared[0]
+        assert current_holder(settings, "2020-03") is None
+    finally:
+        child.wait()
