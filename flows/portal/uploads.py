@@ -115,8 +115,8 @@ def receipt_of(settings: Settings, row: Submission) -> dict:
     stored = json.loads(path.read_text("utf-8")) if path.exists() else None
     if stored is None or stored.get("outcome") != row.outcome:  # not checked yet, or a later run changed it
         from zhuanbao.tasks.core.reference import ReferenceError, reference_for
-        from zhuanbao.tasks.curated.submissions import arrived_on_time
         from zhuanbao.tasks.intake.registry import local
+        from zhuanbao.tasks.intake.standing import arrived_on_time
 
         try:
             unit_name = reference_for(settings, row.period).unit_name(row.unit_code) if row.unit_code else ""
