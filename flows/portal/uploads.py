@@ -74,8 +74,9 @@ def check_upload(settings: Settings, account: Account, period: str, name: str, d
     period stays locked for ZHUANBAO_UPLOAD_LOCK_WAIT_SECONDS the file is kept and registered (`received`)
     and checked as soon as the lock frees (flows/portal/pending.py)."""
     from zhuanbao.flows.portal.pending import check_period, check_when_free
-    from zhuanbao.tasks.intake.collect import quota_problem, sha256_of, submit_file
+    from zhuanbao.tasks.intake.collect import quota_problem, submit_file
     from zhuanbao.tasks.intake.lock import PeriodLocked
+    from zhuanbao.tasks.intake.raw import sha256_of
 
     unit = account.unit_code if account.role == "unit" else None
     with tempfile.TemporaryDirectory(prefix="zhuanbao-upload-") as folder:

@@ -23,7 +23,7 @@ from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_out
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import normalise_period, period_parts
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.collect import raw_key
+from zhuanbao.tasks.intake.raw import raw_key
 from zhuanbao.tasks.intake.registry import ReportIssue, Submission, session, utc
 from zhuanbao.tasks.report.publish import inputs_digest, issue_of_file
 
@@ -51,7 +51,7 @@ def _h00(receipt: dict) -> str | None:
 def _raw_exists(settings: Settings, key: str) -> bool:
     if settings.lake is None:
         return (settings.home / key).exists()
-    from zhuanbao.tasks.intake.collect import raw_location
+    from zhuanbao.tasks.intake.raw import raw_location
 
     fs, path = raw_location(settings, key)
     return fs.exists(path)
