@@ -17,7 +17,7 @@ import pandas as pd
 from zhuanbao.tasks.core.reference import Reference, load_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.demo.generate import generate_month
+from zhuanbao.tasks.demo.figures import generate_month
 from zhuanbao.tasks.metrics.compute import compute_metrics
 from zhuanbao.tasks.report.catalogue import SAMPLE_CONTEXT
 
