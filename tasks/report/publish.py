@@ -137,21 +137,24 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
         write_documents(full, paths, settings, digest)
-        if replace:
-            row = latest
-            row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
-            row.snapshot = snapshot
-            row.folder = str(folder)
-            record_redraft(db, row, issued, reason)
-        else:
-            row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
-                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder),
-                              snapshot=snapshot)
-            db.add(row)
-            db.flush()
-            record_draft(db, row, issued)
+        row = latest if replace else ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision)
+        _save_revision(db, row, replace, digest, reason, changes, issued, snapshot, str(folder))
         db.commit()
         return _result(row, paths, True, digest)
+
+
+def _save_revision(db, row: ReportIssue, redone: bool, digest: str, reason: str | None, changes: dict,
+                   issued: datetime, snapshot: dict, folder: str) -> None:
+    """Record the draft just written: a new revision's row with its history started (草稿), or the unsigned
+    revision redone in place and sent back to 草稿 (the caller commits)."""
+    row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
+    row.snapshot, row.folder = snapshot, folder
+    if redone:
+        record_redraft(db, row, issued, reason)
+    else:
+        db.add(row)
+        db.flush()
+        record_draft(db, row, issued)
 
 
 def write_documents(context: dict, paths: dict[str, Path], settings: Settings, digest: str | None = None, *,
