@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.kinds import Kinds, load_kinds
 from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
-from zhuanbao.tasks.core.plan import Plan, load_plan
+from zhuanbao.tasks.core.plan import Kinds, Plan
+from zhuanbao.tasks.core.plan_files import load_kinds, load_plan
 from zhuanbao.tasks.core.reference_files import ReferenceError, decode_table
 from zhuanbao.tasks.core.settings import Settings
 

@@ -3,7 +3,7 @@
 `ReferenceError` is the error a reference folder stops with (one line naming the file, row and column);
 `decode_table` reads a CSV an office saved as UTF-8 (with or without BOM) or GBK; `PlanProblem` is one
 problem of plan.toml or kinds.csv (errors and warnings, for `reference check`), `raise_first` stops at the
-first error. The loaders (tasks/core/reference.py, plan.py, kinds.py) and the checker (reference_check.py)
+first error. The loaders (tasks/core/reference.py, plan_files.py) and the checker (reference_check.py)
 import it; it imports none of them.
 """
 from __future__ import annotations
