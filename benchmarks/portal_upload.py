@@ -26,7 +26,8 @@ from zhuanbao.tasks.access.models import ensure_tables
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import write_workbook
 from zhuanbao.tasks.intake.registry import session
 
 PERIOD = "2020-04"

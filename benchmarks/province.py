@@ -21,7 +21,8 @@ import pandas as pd
 from zhuanbao.tasks.core.reference import load_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import write_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 

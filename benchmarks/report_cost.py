@@ -42,7 +42,7 @@ from sqlalchemy import delete
 from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.intake.registry import ReportIssue, session
-from zhuanbao.tasks.report.approval import ApprovalEvent
+from zhuanbao.tasks.report.approval_log import ApprovalEvent
 import zhuanbao.tasks.report.render  # noqa: F401
 
 settings = load_settings(home=home)

@@ -26,7 +26,8 @@ def prepare(home: Path, versions: int) -> None:
     """The demo home; with versions > 1, each unit resubmits its 2020-04 workbook (same figures) before the 15th."""
     from zhuanbao.tasks.core.reference import load_reference
     from zhuanbao.tasks.core.settings import load_settings
-    from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+    from zhuanbao.tasks.demo.figures import generate_month
+    from zhuanbao.tasks.demo.generate import write_workbook
     from zhuanbao.tasks.demo.scenario import prepare_demo_home
 
     prepare_demo_home(home)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.curated.submissions import tally
+from zhuanbao.tasks.intake.standing import tally
 
 
 def _period_of_current_run() -> str | None:
@@ -77,7 +77,7 @@ def describe_report(outputs: dict) -> str:
 
 
 def summary_markdown(summary: dict, status: dict) -> str:
-    """The run's summary artifact: 报送率, late and 未报 units (tasks/curated/submissions.py counts them,
+    """The run's summary artifact: 报送率, late and 未报 units (tasks/intake/standing.py counts them,
     as for the log line), rejected files, and where the 专报 is."""
     names = {u["unit_code"]: u["unit_name"] for u in status["units"]}
     counted = tally(status["units"])

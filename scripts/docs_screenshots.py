@@ -139,7 +139,8 @@ def mistakes(settings, driver, url: str, folder: Path) -> None:
     from selenium.webdriver.common.by import By
 
     from zhuanbao.tasks.core.reference import reference_for
-    from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+    from zhuanbao.tasks.demo.figures import generate_month
+    from zhuanbao.tasks.demo.generate import write_workbook
 
     reference = reference_for(settings, PERIOD)
     month = generate_month(reference, PERIOD, rng_seed=2020)[0]

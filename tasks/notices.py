@@ -143,11 +143,9 @@ def _link(path: str | Path | None) -> str:
     return Path(path).resolve().as_uri() if path else "—"
 
 
-def draft_waiting(settings: Settings, state: dict, returned: str | None = None) -> Path | None:
-    """A draft waits: for review (草稿 → the office) or for signing (已审核 → the leaders)."""
-    from zhuanbao.tasks.report.approval import DRAFT
-
-    role = "office" if state["state"] == DRAFT else "leader"
+def draft_waiting(settings: Settings, state: dict, role: str, returned: str | None = None) -> Path | None:
+    """A draft waits for `role` (tasks/report/approval.py `waiting_for`): review by the office or signing
+    by the leaders; `state` is the revision's `approval_state`."""
     step = "审核" if role == "office" else "签发"
     command = "review" if role == "office" else "sign"
     period, what = state["period"], f"{state['period']} 专报{state['label']}"

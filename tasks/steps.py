@@ -28,10 +28,10 @@ from zhuanbao.tasks.core.results import code_version, digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated import consolidate as curated
 from zhuanbao.tasks.curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
-from zhuanbao.tasks.curated.submissions import accepted_files, standing_frame, tally
 from zhuanbao.tasks.intake.collect import collect_inbox
 from zhuanbao.tasks.intake.read import PeriodReads, period_reads
 from zhuanbao.tasks.intake.registry import Run, session, submissions, utc
+from zhuanbao.tasks.intake.standing import accepted_files, standing_frame, tally
 from zhuanbao.tasks.intake.workbook import tidy_frames
 
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",

@@ -32,7 +32,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zhuanbao.tasks.report import docx_layout
+from zhuanbao.tasks.report import docx_layout, docx_tables
 from zhuanbao.tasks.report.fonts import WORD_FONTS
 from zhuanbao.tasks.report.render import jinja_env
 
@@ -86,7 +86,7 @@ def styles(doc) -> None:
     title.paragraph_format.space_before, title.paragraph_format.space_after = Pt(18), Pt(12)
     cell = doc.styles.add_style("表格文字", 1)
     cell.base_style = normal
-    set_font(cell, WORD_FONTS["body"], docx_layout.CELL_FONT_PT)
+    set_font(cell, WORD_FONTS["body"], docx_tables.CELL_FONT_PT)
     cell.paragraph_format.first_line_indent = Pt(0)
     cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     cell.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -161,7 +161,7 @@ def loop_table(doc, macro: str, cells: list[str], loops: list[str], caption: str
         para(doc, "{{ w." + caption + "() }}", "表题", indent=False)
     headers = header_texts(macro)
     keys = [c.split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch" for c in cells]
-    widths = docx_layout.content_widths(headers, sample_rows(sample, keys), numeric, total_mm)
+    widths = docx_tables.content_widths(headers, sample_rows(sample, keys), numeric, total_mm)
     table = doc.add_table(rows=1, cols=len(headers))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
     for i, cell in enumerate(table.rows[0].cells):
@@ -174,7 +174,7 @@ def loop_table(doc, macro: str, cells: list[str], loops: list[str], caption: str
         cell_text(cell, spec)
     for _ in loops:
         cell_text(table.add_row().cells[0], "{%tr endfor %}")
-    docx_layout.table_rows(table, widths, numeric)
+    docx_tables.table_rows(table, widths, numeric)
 
 
 def more_line(doc, variable: str) -> None:
@@ -338,7 +338,7 @@ def banji(doc) -> None:
     last = new_page_section(doc)
     docx_layout.no_page_numbers(last)
     docx_layout.bottom_aligned(last)
-    docx_layout.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
+    docx_tables.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
     end = para(doc, "", indent=False)  # a document ends with a paragraph; 1 pt, so the 版记 stays at the bottom
     end.paragraph_format.line_spacing_rule, end.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
 

@@ -18,7 +18,8 @@ from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.access.accounts import add_account, issue_token
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import write_workbook
 from zhuanbao.tasks.intake.registry import Submission, engine_for, session
 
 PERIOD = "2020-04"

@@ -14,7 +14,8 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from tests.conftest import PROJECT_ROOT
 from zhuanbao.tasks.core.reference import load_reference
 from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import FORMS, Messy, build_demo_inbox, generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import FORMS, Messy, build_demo_inbox, write_workbook
 
 PERIODS = ["2020-03", "2020-04", "2020-05"]
 def row(form: str, *values) -> dict:

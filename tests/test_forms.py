@@ -10,7 +10,7 @@ import pytest
 
 from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.forms import FORM_SPECS, MARKER_PREFIX, MARKER_SHEET
-from zhuanbao.tasks.demo.generate import generate_month
+from zhuanbao.tasks.demo.figures import generate_month
 from zhuanbao.tasks.forms.generate import form_path, write_forms
 from zhuanbao.tasks.intake.collect import copy_into_inbox
 from zhuanbao.tasks.intake.workbook import read_workbook

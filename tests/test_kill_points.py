@@ -24,7 +24,8 @@ from zhuanbao.tasks.core.reference import FORMS, load_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.curated.consolidate import partition_run
-from zhuanbao.tasks.demo.generate import build_demo_inbox, generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import build_demo_inbox, write_workbook
 from zhuanbao.tasks.intake.registry import ReportIssue, Submission, session
 from zhuanbao.tasks.steps import METRICS
 

@@ -17,7 +17,8 @@ import pytest
 
 from zhuanbao.tasks.core.settings import is_local_fs, load_settings
 from zhuanbao.tasks.curated.consolidate import partition_path, read_partition, write_partition
-from zhuanbao.tasks.intake.collect import collect_inbox, copy_into_inbox, read_raw
+from zhuanbao.tasks.intake.collect import collect_inbox, copy_into_inbox
+from zhuanbao.tasks.intake.raw import read_raw
 from zhuanbao.tasks.intake.registry import session, submissions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

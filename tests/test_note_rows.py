@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.core.reference import reference_for
-from zhuanbao.tasks.demo.generate import generate_month, write_workbook
+from zhuanbao.tasks.demo.figures import generate_month
+from zhuanbao.tasks.demo.generate import write_workbook
 from zhuanbao.tasks.intake.workbook import read_workbook
 
 from .test_portal import PERIOD, _token, account, portal_settings

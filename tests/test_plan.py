@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from zhuanbao.tasks.core.examples import example_home, example_names, example_year
-from zhuanbao.tasks.core.plan import DEFAULT_KINDS, load_kinds, load_plan
+from zhuanbao.tasks.core.plan import DEFAULT_KINDS
+from zhuanbao.tasks.core.plan_files import load_kinds, load_plan
 from zhuanbao.tasks.core.reference import ReferenceError, load_reference
 from zhuanbao.tasks.core.reference_check import check_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR

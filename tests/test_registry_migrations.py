@@ -61,7 +61,7 @@ def older(db_file: Path) -> None:
 def _all_models() -> None:
     import zhuanbao.tasks.access.models
     import zhuanbao.tasks.notices
-    import zhuanbao.tasks.report.approval  # noqa: F401
+    import zhuanbao.tasks.report.approval_log  # noqa: F401
 
 
 def differences(url: str) -> list:

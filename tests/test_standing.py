@@ -1,5 +1,5 @@
 """One 未报 count everywhere: a rejected-only unit is 未报 (spec §8) in the run's log line and artifact,
-`status --json`, the 专报, the 催报 list and the portal's board — all counted by tasks/curated/submissions.py."""
+`status --json`, the 专报, the 催报 list and the portal's board — all counted by tasks/intake/standing.py."""
 from __future__ import annotations
 
 import json
@@ -11,10 +11,10 @@ from zhuanbao.flows.cli import app
 from zhuanbao.flows.portal.views import board
 from zhuanbao.flows.run_support import summary_markdown
 from zhuanbao.tasks import steps
-from zhuanbao.tasks.curated.submissions import Standing, standing_of, tally
 from zhuanbao.tasks.demo.generate import build_demo_inbox
 from zhuanbao.tasks.intake.registry import session
 from zhuanbao.tasks.intake.reminders import reminder_list
+from zhuanbao.tasks.intake.standing import Standing, standing_of, tally
 from zhuanbao.tasks.report.context import build_context
 
 PERIOD = "2020-04"

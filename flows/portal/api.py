@@ -23,8 +23,8 @@ from zhuanbao.flows.portal.uploads import (
 from zhuanbao.tasks.access import accounts, audit
 from zhuanbao.tasks.access.models import Account
 from zhuanbao.tasks.checks.outcomes import Outcome
-from zhuanbao.tasks.curated.submissions import arrived_on_time
 from zhuanbao.tasks.intake.registry import local, session
+from zhuanbao.tasks.intake.standing import arrived_on_time
 
 DESCRIPTION = """填报门户的 JSON 接口。认证：请求头 `Authorization: Bearer <令牌>`（`zhuanbao accounts token 登录名` 签发）。
 填报员的令牌只能看到本单位的报送；统计员的令牌可看全部，并可读取报送情况（status）。"""

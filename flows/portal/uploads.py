@@ -74,8 +74,9 @@ def check_upload(settings: Settings, account: Account, period: str, name: str, d
     period stays locked for ZHUANBAO_UPLOAD_LOCK_WAIT_SECONDS the file is kept and registered (`received`)
     and checked as soon as the lock frees (flows/portal/pending.py)."""
     from zhuanbao.flows.portal.pending import check_period, check_when_free
-    from zhuanbao.tasks.intake.collect import quota_problem, sha256_of, submit_file
+    from zhuanbao.tasks.intake.collect import quota_problem, submit_file
     from zhuanbao.tasks.intake.lock import PeriodLocked
+    from zhuanbao.tasks.intake.raw import sha256_of
 
     unit = account.unit_code if account.role == "unit" else None
     with tempfile.TemporaryDirectory(prefix="zhuanbao-upload-") as folder:
@@ -115,8 +116,8 @@ def receipt_of(settings: Settings, row: Submission) -> dict:
     stored = json.loads(path.read_text("utf-8")) if path.exists() else None
     if stored is None or stored.get("outcome") != row.outcome:  # not checked yet, or a later run changed it
         from zhuanbao.tasks.core.reference import ReferenceError, reference_for
-        from zhuanbao.tasks.curated.submissions import arrived_on_time
         from zhuanbao.tasks.intake.registry import local
+        from zhuanbao.tasks.intake.standing import arrived_on_time
 
         try:
             unit_name = reference_for(settings, row.period).unit_name(row.unit_code) if row.unit_code else ""

@@ -1,6 +1,6 @@
 """What the portal's pages show, computed from the registry (no HTML here).
 
-Each unit's standing and the board's counts come from tasks/curated/submissions.py (`standings`, `tally`),
+Each unit's standing and the board's counts come from tasks/intake/standing.py (`standings`, `tally`),
 the one place on time / late / 未报 are derived: the board's 未报 is the 专报's and the 催报 list's (rejected-only
 units included, 退回 a part of it). 待说明 counts each unit's unexplained soft flags of the period
 (`curated/flags`, written by the check step).
@@ -22,8 +22,8 @@ from zhuanbao.tasks.core.periods import period_before, period_parts
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.curated.consolidate import read_partition
-from zhuanbao.tasks.curated.submissions import Standing, arrived_on_time, standings, tally
 from zhuanbao.tasks.intake.registry import Submission, local, session, submissions
+from zhuanbao.tasks.intake.standing import Standing, arrived_on_time, standings, tally
 from zhuanbao.tasks.steps import FLAGS
 
 FILTERS = {"on_time": "按时", "late": "逾期", "missing": "未报", "rejected": "退回", "needs_explanation": "待说明"}

@@ -10,7 +10,7 @@ held. `arrival_outcome` is an arrival's first outcome, `checked_outcome` a read 
 `settle_outcomes` applies both checking and superseding to a period's files. Labels: `LABELS` is the one
 Chinese name of each state (and of a unit with no file, `MISSING`); the receipt and the 专报 word some of
 them their own way (`RECEIPT_LABELS`, `REPORT_LABELS`, `OWING_LABELS`), declared here beside it.
-Which file counts for a unit, and whether on time, is tasks/curated/submissions.py.
+Which file counts for a unit, and whether on time, is tasks/intake/standing.py.
 """
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ from zhuanbao.tasks.checks.outcomes import RECEIPT_LABELS, Outcome
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import due_at, resubmit_by
 from zhuanbao.tasks.core.resources import template_dirs
-from zhuanbao.tasks.curated.submissions import arrived_on_time
 from zhuanbao.tasks.intake.registry import local
+from zhuanbao.tasks.intake.standing import arrived_on_time
 
 if TYPE_CHECKING:
     from zhuanbao.tasks.core.reference import Reference

@@ -9,16 +9,15 @@ import io
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
+from zhuanbao.tasks.core.plan import Kinds, Plan
+from zhuanbao.tasks.core.plan_files import load_kinds, load_plan
+from zhuanbao.tasks.core.reference_files import ReferenceError, decode_table
 from zhuanbao.tasks.core.settings import Settings
-
-if TYPE_CHECKING:
-    from zhuanbao.tasks.core.plan import Kinds, Plan
 
 COLUMNS: dict[str, list[str]] = {
     "units": ["unit_code", "unit_name", "unit_kind", "short_name"],
@@ -34,10 +33,6 @@ OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {"tasks": {"leaders": ""}, "target
 UNIT_KINDS = {"township", "park", "department", "enterprise"}
 TARGET_KINDS = {"growth", "amount", "level"}
 FORMS = ("indicators", "projects", "tasks")
-
-
-class ReferenceError(ValueError):
-    """A reference table is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -129,20 +124,6 @@ def split_codes(text: object) -> list[str]:
     return [part.strip() for part in str(text or "").replace("；", ";").split(";") if part.strip()]
 
 
-ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GBK"))  # Excel saves "CSV" as GBK on a Chinese Windows
-
-
-def decode_table(data: bytes) -> tuple[str, str]:
-    """(text, encoding found: "UTF-8", "UTF-8 BOM" or "GBK"); UnicodeDecodeError when it is none of them."""
-    for codec, label in ENCODINGS:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return text, ("UTF-8 BOM" if label == "UTF-8" and data.startswith(b"\xef\xbb\xbf") else label)
-    return data.decode("utf-8"), "UTF-8"  # raises, naming the first bad byte
-
-
 def is_comment(frame: pd.DataFrame) -> pd.Series:
     """Rows whose first cell starts with `#` (the example rows `zhuanbao init` writes) or that are empty."""
     first = frame.iloc[:, 0].str.strip() if len(frame.columns) else pd.Series(dtype=str)
@@ -206,8 +187,6 @@ def _check_unique(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) -> 
 
 def load_reference(settings: Settings, year: int) -> Reference:
     """Load and check `<home>/reference/<year>/`."""
-    from zhuanbao.tasks.core.plan import load_kinds, load_plan
-
     folder = settings.reference_dir(year)
     tables = {name: _read_table(folder / f"{name}.csv", name) for name in COLUMNS}
     plan = load_plan(folder, district=settings.district, office=settings.issuing_office)

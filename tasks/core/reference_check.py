@@ -14,17 +14,12 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanbao.tasks.core.plan import Kinds, plan_problems
-from zhuanbao.tasks.core.reference import (
-    COLUMNS,
-    OPTIONAL_COLUMNS,
-    TARGET_KINDS,
-    ReferenceError,
-    decode_table,
-    split_codes,
-)
+from zhuanbao.tasks.core.plan import Kinds
+from zhuanbao.tasks.core.plan_files import plan_problems
+from zhuanbao.tasks.core.reference import COLUMNS, OPTIONAL_COLUMNS, TARGET_KINDS, split_codes
+from zhuanbao.tasks.core.reference_files import ReferenceError, decode_table
 
-ENUMS: dict[tuple[str, str], set[str]] = {  # units.unit_kind: the kinds of kinds.csv (see _kinds)
+ENUMS: dict[tuple[str, str], set[str]] = {  # units.unit_kind: the kinds of kinds.csv (plan_files.read_kinds)
     ("indicators", "target_kind"): TARGET_KINDS,
     ("indicators", "direction"): {"higher", "lower"}, ("indicators", "frequency"): {"M", "Q"},
     ("indicators", "additive"): {"true", "false"}, ("projects", "batch"): {"竣工完工", "复工推进", "新开工"},

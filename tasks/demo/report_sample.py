@@ -3,18 +3,33 @@
 The month is `generate_month` of the demo district; the status has one late unit (T04), one
 missing (T05) and one rejected (D02), like the demo inbox of 2020-04. Their figures are left
 out, as the curated data of a real run would.
+
+`write_sample_context` regenerates templates/sample_context.json (the context previews and the template
+lint render): `python -m zhuanbao.tasks.demo.report_sample`.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.demo.generate import generate_month
+from zhuanbao.tasks.core.reference import Reference, load_reference
+from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
+from zhuanbao.tasks.core.settings import Settings, load_settings
+from zhuanbao.tasks.demo.figures import generate_month
 from zhuanbao.tasks.metrics.compute import compute_metrics
+from zhuanbao.tasks.report.catalogue import SAMPLE_CONTEXT
 
 LATE, MISSING, REJECTED = "T04", "T05", "D02"
 REJECTION = "表1 指标 第3行 列“1-本月累计”：“约500”不是数值"
+
+SAMPLE_ISSUE = {"number": "2", "label": "第2期", "year": "2020", "date": "2020年5月18日", "revision": 1,
+                "is_revision": True, "revision_label": "（修订版）",
+                "revision_notes": ["新增报送单位：北洲子镇，其数据已纳入本期汇总。",
+                                   "数据变动：报送率由83.3%变为88.9%。", "修订原因：北洲子镇逾期报送，补录后修订"],
+                "reason": "北洲子镇逾期报送，补录后修订", "draft": False, "signer": "王　明",
+                "printed_date": "2020年5月18日"}
 
 
 def demo_frames(reference: Reference, period: str, seed: int = 2020, drop: tuple[str, ...] = (MISSING, REJECTED)
@@ -75,3 +90,16 @@ def demo_flags() -> pd.DataFrame:
          "code": "I04", "message": "同比增速超出-50%～+100%，请核实数据或在“说明”栏说明原因", "explained": False},
         {"unit_code": "T03", "file_id": 2, "sheet": "表1 指标", "row": 5, "column": "1-本月累计", "rule_id": "S03",
          "code": "I02", "message": "本月数与累计差额不一致，请核实", "explained": True}])
+
+
+def write_sample_context(settings: Settings | None = None) -> Path:
+    """Regenerate templates/sample_context.json from the demo district (2020-04)."""
+    settings = settings or load_settings(home=DEMO_REFERENCE_DIR.parent)
+    context = demo_context(settings, load_reference(settings, 2020), "2020-04")
+    context["issue"] = {**context["issue"], **SAMPLE_ISSUE}
+    SAMPLE_CONTEXT.write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return SAMPLE_CONTEXT
+
+
+if __name__ == "__main__":
+    print(write_sample_context())

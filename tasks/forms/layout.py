@@ -67,14 +67,39 @@ def _extra_width(header: str) -> int:
 
 
 def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame) -> None:
-    """Lay out one form on an empty worksheet and protect it (no password)."""
+    """Lay out one form on an empty worksheet and protect it (no password): top to bottom, then the page."""
     spec = FORM_SPECS[form]
     extras = reference_headers(form)
     width = len(spec.columns) + len(extras)
-    last = get_column_letter(width)
+    header_row = _write_head(ws, form, frame, width)
+    validations = _write_rows(ws, form, rows, header_row)
+    for validation in validations.values():
+        ws.add_data_validation(validation)
+    footer_row = header_row + len(rows) + 2
+    _write_footer(ws, frame, footer_row, width)
+    for c, column in enumerate(spec.columns, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = WIDTHS[column.kind]
+    for c, header in enumerate(extras, start=len(spec.columns) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = _extra_width(header)
+    ws.freeze_panes = ws.cell(header_row + 1, 3)
+    ws.print_title_rows = f"1:{header_row}"
+    ws.print_area = f"A1:{get_column_letter(width)}{footer_row + len(frame.notes)}"
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.protection.sheet = True  # no password: Excel's 撤消工作表保护 needs none
+    ws.protection.formatColumns = ws.protection.formatRows = ws.protection.insertRows = False
+
+
+def _write_head(ws: Worksheet, form: str, frame: Frame, width: int) -> int:
+    """The title, 填报单位/报告期/计量单位 beside the legal marks, the headers and the hidden marker; returns
+    the header row."""
+    spec, extras = FORM_SPECS[form], reference_headers(form)
     ws.cell(1, 1, spec.title).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(f"A1:{last}1")
+    ws.merge_cells(f"A1:{get_column_letter(width)}1")
     ws.row_dimensions[1].height = 30
     left = (f"填报单位：{frame.unit_text}", f"报告期：{frame.period_text}", f"计量单位：{frame.measures}")
     mark_from = max(width - 2, 4)
@@ -96,6 +121,13 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
     marker_col = width + 1  # hidden: lets the reader find this form after renamed sheets or inserted rows
     ws.cell(header_row, marker_col, marker_text(form))
     ws.column_dimensions[get_column_letter(marker_col)].hidden = True
+    return header_row
+
+
+def _write_rows(ws: Worksheet, form: str, rows: list[FormRow], header_row: int) -> dict[tuple[str, str], DataValidation]:
+    """The unit's rows under the headers: input cells unlocked, shaded and validated, the office's reference
+    figures shaded; each row tall enough for its wrapped text. Returns the validations to add."""
+    spec, extras = FORM_SPECS[form], reference_headers(form)
     validations: dict[tuple[str, str], DataValidation] = {}
     for i, row in enumerate(rows):
         r = header_row + 1 + i
@@ -126,9 +158,11 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
         texts = [row.values.get(c.field) for c in spec.columns] + [row.reference.get(h) for h in extras]
         lines = max(-(-2 * len(str(t)) // max(w - 1, 1)) for t, w in zip(texts, widths) if t is not None)
         ws.row_dimensions[header_row + 1 + i].height = 15 * max(1, lines)
-    for validation in validations.values():
-        ws.add_data_validation(validation)
-    footer_row = header_row + len(rows) + 2
+    return validations
+
+
+def _write_footer(ws: Worksheet, frame: Frame, footer_row: int, width: int) -> None:
+    """The signatures line (unlocked) and the 说明 lines under it."""
     ws.cell(footer_row, 1, FOOTER).protection = UNLOCKED
     ws.merge_cells(start_row=footer_row, start_column=1, end_row=footer_row, end_column=width)
     for offset, line in enumerate(frame.notes, start=1):
@@ -136,17 +170,3 @@ def write_form_sheet(ws: Worksheet, form: str, rows: list[FormRow], frame: Frame
         cell.alignment, cell.font = Alignment(wrap_text=True, vertical="top"), Font(size=9)
         ws.merge_cells(start_row=footer_row + offset, start_column=1, end_row=footer_row + offset, end_column=width)
         ws.row_dimensions[footer_row + offset].height = 15 * (1 + len(line) // (width * 9))
-    for c, column in enumerate(spec.columns, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = WIDTHS[column.kind]
-    for c, header in enumerate(extras, start=len(spec.columns) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = _extra_width(header)
-    ws.freeze_panes = ws.cell(header_row + 1, 3)
-    ws.print_title_rows = f"1:{header_row}"
-    ws.print_area = f"A1:{last}{footer_row + len(frame.notes)}"
-    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.protection.sheet = True  # no password: Excel's 撤消工作表保护 needs none
-    ws.protection.formatColumns = ws.protection.formatRows = ws.protection.insertRows = False

@@ -1,4 +1,5 @@
-"""Intake: every file that arrives is hashed, copied byte for byte into raw/ and registered once.
+"""Intake: every file that arrives is hashed, copied byte for byte into raw/ (tasks/intake/raw.py) and
+registered once.
 
 Arrival time of an inbox file is its modification time (what the mail gateway or upload sets);
 a file handed to `zhuanbao submit` arrives when it is submitted unless told otherwise. The same
@@ -19,11 +20,9 @@ collection time and the receipt says so (`Submission.arrival_note`).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,9 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings, lake_fs
-from zhuanbao.tasks.core.text import SUFFIX_BYTES
+from zhuanbao.tasks.core.settings import Settings
+from zhuanbao.tasks.intake.raw import keep_file, raw_key, sha256_of, store_raw
 from zhuanbao.tasks.intake.registry import Submission, utc
 
 IGNORED_PREFIXES = ("~$", ".", "Thumbs.db", "desktop.ini")
@@ -49,53 +47,6 @@ class CollectResult:
     registered: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
     already_known: int = 0
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def raw_key(sha256: str, suffix: str) -> str:
-    """Where a file's bytes are kept, relative to the lake: raw/<sha[:2]>/<sha><suffix> (a suffix longer than
-    SUFFIX_BYTES is part of the name, not an extension, and is left out: the name stays short)."""
-    suffix = suffix.lower() if len(suffix.encode("utf-8")) <= SUFFIX_BYTES else ""
-    return f"raw/{sha256[:2]}/{sha256}{suffix}"
-
-
-def store_raw(settings: Settings, data: bytes, sha256: str, suffix: str) -> Path | str:
-    """Keep the bytes under raw/<sha[:2]>/<sha><suffix>; written aside then renamed, never changed.
-
-    In a remote lake (`ZHUANBAO_HOME=s3://…`) the bytes go up in one `pipe_file` (one PUT of the
-    whole object, atomic on object stores) and the URL is returned.
-    """
-    if settings.lake is not None:
-        target = f"{settings.lake.rstrip('/')}/{raw_key(sha256, suffix)}"
-        fs, key = lake_fs(target)
-        if not fs.exists(key):
-            fs.pipe_file(key, data)
-        return target
-    target = settings.home / raw_key(sha256, suffix)
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, target)
-    os.chmod(target, 0o444)
-    return target
-
-
-def raw_location(settings: Settings, raw_path: str):
-    """(fsspec filesystem, path) of a kept file (`Submission.raw_path`, relative to the lake)."""
-    return lake_fs(f"{settings.lake_url.rstrip('/')}/{raw_path}")
-
-
-def read_raw(settings: Settings, raw_path: str) -> bytes:
-    """The kept bytes of a submission, local or remote."""
-    if settings.lake is None:
-        return (settings.home / raw_path).read_bytes()
-    fs, key = raw_location(settings, raw_path)
-    return fs.cat_file(key)
 
 
 def identity(account_unit: str | None) -> str:
@@ -180,36 +131,6 @@ def _link(db: Session, rows: list[Submission], seen: dict[tuple[str, str], Submi
         row.duplicate_of = first_of(seen, row.sha256, row.account_unit).id
     if pending:
         db.flush()
-
-
-def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
-    """Stream a regular file (opened without following a symlink) into raw/ while hashing it: (sha256, size)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    with os.fdopen(os.open(path, flags), "rb") as source:
-        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-            raise IsADirectoryError(str(path))
-        if settings.lake is not None:  # a remote lake takes one PUT (the file is under the size limit)
-            data = source.read()
-            sha = sha256_of(data)
-            store_raw(settings, data, sha, suffix)
-            return sha, len(data)
-        digest, size = hashlib.sha256(), 0
-        staging = catalog.raw_incoming(settings.home)
-        staging.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=staging, delete=False) as handle:
-            while chunk := source.read(1 << 20):
-                digest.update(chunk)
-                handle.write(chunk)
-                size += len(chunk)
-    sha = digest.hexdigest()
-    target = settings.home / raw_key(sha, suffix)
-    if target.exists():
-        os.unlink(handle.name)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(handle.name, 0o444)
-        os.replace(handle.name, target)
-    return sha, size
 
 
 def refusal_of(path: Path, info: os.stat_result, settings: Settings) -> str | None:

@@ -38,7 +38,7 @@ from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.core.tables import TEXT, contract
 from zhuanbao.tasks.intake.archive import ReadLimits
-from zhuanbao.tasks.intake.collect import read_raw
+from zhuanbao.tasks.intake.raw import read_raw
 from zhuanbao.tasks.intake.registry import Submission, submissions
 from zhuanbao.tasks.intake.sandbox import read_sandboxed
 from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook

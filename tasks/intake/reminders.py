@@ -1,6 +1,6 @@
 """The 催报 list: units that still owe the period's report, with whom to call.
 
-A unit owes the report when it is 未报 (tasks/curated/submissions.py): it has sent nothing (`missing`)
+A unit owes the report when it is 未报 (tasks/intake/standing.py): it has sent nothing (`missing`)
 or only files that were rejected (`rejected`); a unit whose file is accepted or still being checked owes
 nothing. The list is
 written to `reports/<period>/催报名单.md` (for the clerk who phones) and `.json` (for scripts).
@@ -21,7 +21,7 @@ from zhuanbao.tasks.checks.outcomes import OWING_LABELS, Outcome
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import standing_of
+from zhuanbao.tasks.intake.standing import standing_of
 
 CONTACT_COLUMNS = ["unit_code", "contact", "phone"]
 

@@ -2,7 +2,7 @@
 
 `period_status` builds the dictionary behind `zhuanbao status --json` (a contract for scripts,
 documented in the README): units are `received|accepted|rejected|missing`, files carry their
-outcome, rule ids and messages, `counts` the period's units by standing (tasks/curated/submissions.py
+outcome, rule ids and messages, `counts` the period's units by standing (tasks/intake/standing.py
 `tally`: `unreported` is 未报, rejected-only units included — the 专报's and the 催报 list's count).
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import UnitStanding, standings, tally
 from zhuanbao.tasks.intake.registry import Submission, local, submissions
+from zhuanbao.tasks.intake.standing import UnitStanding, standings, tally
 
 
 def _unit_entry(reference: Reference, standing: UnitStanding) -> dict:

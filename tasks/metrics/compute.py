@@ -17,7 +17,7 @@ import pyarrow as pa
 from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.tables import columns_contract
-from zhuanbao.tasks.curated.submissions import tally
+from zhuanbao.tasks.intake.standing import tally
 from zhuanbao.tasks.metrics.frames import _typed
 from zhuanbao.tasks.metrics.scores import SCORE_COLUMNS, unit_scores
 
@@ -219,7 +219,7 @@ def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_
     """Scalar facts for 一、总体情况 and 七、报送情况. Rates are over the units required (None
     when none); the district has 双过半 when time progress ≥ 50 % and every amount/growth
     indicator assigned in the period has a district figure passing its 双过半 check. Units are counted by
-    their standing (tasks/curated/submissions.py): `units_missing` is 未报, rejected-only units included."""
+    their standing (tasks/intake/standing.py): `units_missing` is 未报, rejected-only units included."""
     counted = tally(scores[["unit_code", "status", "on_time"]].to_dict("records"))
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
     assigned = _assigned_indicators(period, reference)

@@ -2,7 +2,7 @@
 
 Nothing is listed here: a form's columns and types come from its contract (tasks/core/forms.py, the columns
 the unit reports), the flags' from their schema (tasks/curated/flags.py), the standing's from
-tasks/curated/submissions.py's frame (`status`, `on_time`).
+tasks/intake/standing.py's frame (`status`, `on_time`).
 """
 from __future__ import annotations
 

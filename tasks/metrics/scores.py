@@ -9,7 +9,7 @@ import pandas as pd
 
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import USABLE
+from zhuanbao.tasks.intake.standing import USABLE
 from zhuanbao.tasks.metrics.frames import _typed
 
 SCORE_PARTS = ("on_track", "on_time", "explained")
@@ -73,7 +73,7 @@ def unit_scores(period: str, reference: Reference, submissions: pd.DataFrame | N
     out = out.fillna({"status": "missing", "items_assigned": 0, "items_on_track": 0, "flags_total": 0,
                       "flags_explained": 0}).astype(dict.fromkeys(
                           ["items_assigned", "items_on_track", "flags_total", "flags_explained"], "int64"))
-    accepted = out["status"].isin(USABLE)  # reported: a usable file (tasks/curated/submissions.py)
+    accepted = out["status"].isin(USABLE)  # reported: a usable file (tasks/intake/standing.py)
     share = out["items_on_track"] / out["items_assigned"].where(out["items_assigned"] > 0)
     out["share_on_track"] = share.fillna(0.0).where(accepted, 0.0)
     out["on_time"] = (accepted & out["on_time"].fillna(False).astype(bool)).astype("float64")

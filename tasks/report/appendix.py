@@ -61,7 +61,8 @@ def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
 
 def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict) -> dict:
     """Every sheet of the 附表 (see the module docstring); `units` from report_context.submission_rows,
-    `problems` the ordered 问题清单 (unit_code, item, problem, coordination)."""
+    `problems` the ordered 问题清单 (unit_code, item, problem, coordination).
+    Long because: one block per sheet, its columns listed in the workbook's order."""
     totals, indicators = metrics["district_totals"], metrics["indicator_metrics"]
     projects, tasks, summary = metrics["project_metrics"], metrics["task_metrics"], metrics["task_summary"]
     scores = metrics["unit_scores"]

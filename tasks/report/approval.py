@@ -2,8 +2,9 @@
 
 草稿 (the run made it) → 已审核 (office head, `review`) → 已签发 (leader, `sign`) → 已印发
 (distributed, `publish`); `return_` sends a 草稿 or 已审核 revision back to 草稿 with a required
-comment. Each change is an `ApprovalEvent` row (who, when, comment); the state of a revision is
-its last event's (the run's `draft`/`redraft` events included). Actions apply to the period's
+comment. Each change is an `ApprovalEvent` row (who, when, comment; tasks/report/approval_log.py owns
+the table and the states); the state of a revision is its last event's (the run's `draft`/`redraft`
+events included). Actions apply to the period's
 latest revision; a change out of order raises `ApprovalError` with a one-line Chinese message.
 
 Documents follow the state: the run writes the draft (送审稿, no 印发日期) into `reports/<P>/`;
@@ -26,15 +27,26 @@ from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock
-from sqlalchemy import DateTime, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import Base, ReportIssue, local, session, utc
+from zhuanbao.tasks.intake.registry import ReportIssue, local, session
+from zhuanbao.tasks.notices import Recipient, draft_waiting, emit
+from zhuanbao.tasks.report.approval_log import (
+    DRAFT,
+    ISSUED,
+    REVIEWED,
+    SIGNED,
+    ApprovalEvent,
+    events,
+    record_event,
+    state_of,
+)
+from zhuanbao.tasks.report.formatting import cn_date
+from zhuanbao.tasks.report.publish import issue_paths, write_documents
 
-DRAFT, REVIEWED, SIGNED, ISSUED = "草稿", "已审核", "已签发", "已印发"
-STATES = (DRAFT, REVIEWED, SIGNED, ISSUED)
 # action → (states it may start from, state it leads to, roles that may do it, its Chinese name)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], str]] = {
     "review": ((DRAFT,), REVIEWED, ("office",), "审核"),
@@ -43,7 +55,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], str]] = {
     "publish": ((SIGNED,), ISSUED, ("office",), "印发"),
 }
 ROLE_NAMES = {"office": "办公室", "leader": "领导"}
-DRAFT_MAKER = "月度流程"
 REMADE = {"draft": "生成草稿", "redraft": "重新生成草稿"}
 
 
@@ -51,62 +62,9 @@ class ApprovalError(ValueError):
     """A change of state that is out of order, unauthorised or incomplete (the message says which and how)."""
 
 
-class ApprovalEvent(Base):
-    """One change of state of one revision of the 专报 (the run's draft included)."""
-
-    __tablename__ = "report_approvals"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    issue_id: Mapped[int] = mapped_column(Integer, index=True)  # report_issues.id (one revision)
-    period: Mapped[str] = mapped_column(String(7), index=True)
-    issue_no: Mapped[int] = mapped_column(Integer)
-    revision: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(16))  # draft | review | sign | return | publish
-    from_state: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    to_state: Mapped[str] = mapped_column(String(8))
-    by: Mapped[str] = mapped_column(String(128))
-    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
-
-
 def _revisions(db: Session, period: str) -> list[ReportIssue]:
     return list(db.scalars(select(ReportIssue).where(ReportIssue.period == period)
                            .order_by(ReportIssue.revision, ReportIssue.id)))
-
-
-def _events(db: Session, issue_id: int) -> list[ApprovalEvent]:
-    return list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.issue_id == issue_id)
-                           .order_by(ApprovalEvent.id)))
-
-
-def _state(db: Session, issue_id: int) -> str:
-    events = _events(db, issue_id)
-    return events[-1].to_state if events else DRAFT
-
-
-def _record(db: Session, row: ReportIssue, action: str, before: str | None, after: str, by: str,
-            comment: str | None, at: datetime) -> ApprovalEvent:
-    event = ApprovalEvent(issue_id=row.id, period=row.period, issue_no=row.issue_no, revision=row.revision,
-                          action=action, from_state=before, to_state=after, by=by, comment=comment, at=utc(at))
-    db.add(event)
-    return event
-
-
-def record_draft(db: Session, row: ReportIssue, at: datetime) -> None:
-    """The run made the draft of a new revision: its history starts with 草稿 (caller commits)."""
-    _record(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at)
-
-
-def never_signed(db: Session, row: ReportIssue) -> bool:
-    """A revision still inside the office (its history started as a draft and has no signing).
-    A revision with no history at all predates approval: it was published directly, so it counts as signed."""
-    events = _events(db, row.id)
-    return bool(events) and not any(e.action == "sign" for e in events)
-
-
-def record_redraft(db: Session, row: ReportIssue, at: datetime, reason: str | None) -> None:
-    """The inputs of an unsigned draft changed: the run redid it, and it goes back to 草稿 (caller commits)."""
-    comment = "输入有变化，草稿已重新生成" + (f"：{reason}" if reason else "")
-    _record(db, row, "redraft", _state(db, row.id), DRAFT, DRAFT_MAKER, comment, at)
 
 
 def label(row: ReportIssue | dict) -> str:
@@ -119,14 +77,10 @@ def published_dir(settings: Settings, period: str) -> Path:
 
 
 def _paths(row: ReportIssue, folder: Path | None = None) -> dict[str, Path]:
-    from zhuanbao.tasks.report.publish import issue_paths
-
     return issue_paths(Path(folder or row.folder), row.period, row.issue_no, row.revision)
 
 
 def _allowed_names(db: Session, role: str) -> set[str]:
-    from zhuanbao.tasks.notices import Recipient
-
     return {r.name for r in db.scalars(select(Recipient).where(Recipient.role == role)) if r.name}
 
 
@@ -160,13 +114,13 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
         if not revisions:
             raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")
         row = revisions[-1]
-        before = _state(db, row.id)
+        before = state_of(db, row.id)
         if before not in starts:
             raise ApprovalError(_out_of_order(period, row, action, before))
         _check_role(db, action, by, role)
         if action == "sign":
             _render_signed(settings, row, by, at)
-        _record(db, row, action, before, after, by, comment, at)
+        record_event(db, row, action, before, after, by, comment, at)
         db.commit()
     state = approval_state(settings, period)
     _announce(settings, action, state, by, comment)
@@ -205,9 +159,6 @@ def publish(settings: Settings, period: str, by: str, comment: str | None = None
 
 def _render_signed(settings: Settings, row: ReportIssue, signer: str, at: datetime) -> dict[str, Path]:
     """The final documents of `row`: the draft's context with 签发人 and 印发日期, read-only in published/."""
-    from zhuanbao.tasks.report.formatting import cn_date
-    from zhuanbao.tasks.report.publish import write_documents
-
     draft = _paths(row)["json"]
     if not draft.exists():
         raise ApprovalError(f"找不到草稿 {draft.name}：请重跑 {row.period} 重新生成草稿后再签发")
@@ -238,9 +189,9 @@ def approval_state(settings: Settings, period: str) -> dict | None:
 
 
 def _describe(settings: Settings, db: Session, row: ReportIssue) -> dict:
-    events = _events(db, row.id)
-    state = events[-1].to_state if events else DRAFT
-    signed = next((e for e in reversed(events) if e.action == "sign"), None)
+    changes = events(db, row.id)
+    state = changes[-1].to_state if changes else DRAFT
+    signed = next((e for e in reversed(changes) if e.action == "sign"), None)
     files = _paths(row, published_dir(settings, row.period) if signed else None)
     return {"period": row.period, "issue_no": row.issue_no, "revision": row.revision, "label": label(row),
             "state": state, "next": [a for a, spec in ACTIONS.items() if state in spec[0]],
@@ -248,7 +199,7 @@ def _describe(settings: Settings, db: Session, row: ReportIssue) -> dict:
             "signed_at": local(signed.at, settings.tz).isoformat() if signed else None,
             "draft": {fmt: str(p) for fmt, p in _paths(row).items()},
             "files": {fmt: str(p) for fmt, p in files.items()},
-            "history": [_event_dict(settings, e) for e in events]}
+            "history": [_event_dict(settings, e) for e in changes]}
 
 
 def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
@@ -260,34 +211,34 @@ def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
 def history(settings: Settings, period: str) -> list[dict]:
     """Every change of every revision of the period, oldest first."""
     with session(settings.db_url) as db:
-        events = list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.period == period)
-                                 .order_by(ApprovalEvent.id)))
-        return [_event_dict(settings, e) for e in events]
+        rows = db.scalars(select(ApprovalEvent).where(ApprovalEvent.period == period).order_by(ApprovalEvent.id))
+        return [_event_dict(settings, e) for e in rows]
 
 
 def current_published(settings: Settings, period: str) -> dict | None:
     """The signed revision the office shows for the period (the latest 已签发/已印发 one), or None."""
     with session(settings.db_url) as db:
         for row in reversed(_revisions(db, period)):
-            if _state(db, row.id) in (SIGNED, ISSUED):
+            if state_of(db, row.id) in (SIGNED, ISSUED):
                 return _describe(settings, db, row)
     return None
 
 
+def waiting_for(state: dict) -> str:
+    """The role the revision waits for: the office reviews a 草稿, the leaders sign an 已审核 one."""
+    return "office" if state["state"] == DRAFT else "leader"
+
+
 def announce_draft(settings: Settings, period: str) -> None:
     """The run made a draft: tell the office it waits for review (nothing when the revision is past 草稿)."""
-    from zhuanbao.tasks.notices import draft_waiting
-
     state = approval_state(settings, period)
     if state is not None and state["state"] == DRAFT:
-        draft_waiting(settings, state)
+        draft_waiting(settings, state, waiting_for(state))
 
 
 def _announce(settings: Settings, action: str, state: dict, by: str, comment: str | None) -> None:
     """Tell the next person: reviewed → the leader signs; returned → the office reviews again."""
-    from zhuanbao.tasks.notices import draft_waiting, emit
-
     emit(f"zhuanbao.report.{action}", state["period"], {"by": by, "comment": comment or "", "state": state["state"],
                                                          "revision": state["revision"]})
     if action in ("review", "return"):
-        draft_waiting(settings, state, returned=comment if action == "return" else None)
+        draft_waiting(settings, state, waiting_for(state), returned=comment if action == "return" else None)

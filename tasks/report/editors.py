@@ -7,8 +7,9 @@
 - `preview(settings, template, period=None, out_dir=None)` and `lint_problems()` make the CLI
   commands `zhuanbao preview` / `zhuanbao lint-templates` one-liners.
 
-`python -m tasks.report sample|guide|lint|preview TEMPLATE [PERIOD]` regenerates the bundled
-sample context and the editors' guide, lints, or previews.
+`python -m zhuanbao.tasks.report.editors guide|lint|preview TEMPLATE [PERIOD]` regenerates the editors'
+guide, lints, or previews; the bundled sample context is the demo district's
+(`python -m zhuanbao.tasks.demo.report_sample` regenerates it: the demo depends on the report, not the reverse).
 """
 from __future__ import annotations
 
@@ -17,20 +18,13 @@ import sys
 from pathlib import Path
 
 from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR, TEMPLATES_DIR
+from zhuanbao.tasks.core.resources import TEMPLATES_DIR
 from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.report.catalogue import GUIDE, SAMPLE_CONTEXT, editor_guide, load_sample_context
+from zhuanbao.tasks.report.catalogue import GUIDE, editor_guide, load_sample_context
 from zhuanbao.tasks.report.context import build_context  # noqa: F401 — public API
 from zhuanbao.tasks.report.lint import lint_templates
 from zhuanbao.tasks.report.publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
 from zhuanbao.tasks.report.render import render_template
-
-SAMPLE_ISSUE = {"number": "2", "label": "第2期", "year": "2020", "date": "2020年5月18日", "revision": 1,
-                "is_revision": True, "revision_label": "（修订版）",
-                "revision_notes": ["新增报送单位：北洲子镇，其数据已纳入本期汇总。",
-                                   "数据变动：报送率由83.3%变为88.9%。", "修订原因：北洲子镇逾期报送，补录后修订"],
-                "reason": "北洲子镇逾期报送，补录后修订", "draft": False, "signer": "王　明",
-                "printed_date": "2020年5月18日"}
 
 
 def latest_context(settings: Settings, period: str) -> dict | None:
@@ -91,18 +85,6 @@ def lint_problems(settings: Settings | None = None, templates_dir: Path | None =
     return lint_templates(templates_dir)
 
 
-def write_sample_context(settings: Settings | None = None) -> Path:
-    """Regenerate templates/sample_context.json from the demo district (2020-04)."""
-    from zhuanbao.tasks.core.reference import load_reference
-    from zhuanbao.tasks.demo.report_sample import demo_context
-
-    settings = settings or load_settings(home=DEMO_REFERENCE_DIR.parent)
-    context = demo_context(settings, load_reference(settings, 2020), "2020-04")
-    context["issue"] = {**context["issue"], **SAMPLE_ISSUE}
-    SAMPLE_CONTEXT.write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return SAMPLE_CONTEXT
-
-
 def write_editor_guide() -> Path:
     GUIDE.write_text(editor_guide(), encoding="utf-8")
     return GUIDE
@@ -110,9 +92,7 @@ def write_editor_guide() -> Path:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
-    if command == "sample":
-        print(write_sample_context())
-    elif command == "guide":
+    if command == "guide":
         print(write_editor_guide())
     elif command == "lint":
         problems = lint_problems()

@@ -31,6 +31,7 @@ from zhuanbao.tasks.core import catalog
 from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
+from zhuanbao.tasks.report.approval_log import never_signed, record_draft, record_redraft
 from zhuanbao.tasks.report.context.issue import issue_fields, report_moment
 from zhuanbao.tasks.report.revisions import describe_changes
 
@@ -121,8 +122,6 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                                                      (latest.changes or {}).get("notes", []), latest.reason)}
             write_documents(full, paths, settings, digest)
             return _result(latest, paths, True, digest)
-        from zhuanbao.tasks.report.approval import never_signed, record_draft, record_redraft
-
         replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
         if latest is None:
             issue_no, revision = next_issue_no(settings, db, period, year), 0
@@ -138,21 +137,24 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
         write_documents(full, paths, settings, digest)
-        if replace:
-            row = latest
-            row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
-            row.snapshot = snapshot
-            row.folder = str(folder)
-            record_redraft(db, row, issued, reason)
-        else:
-            row = ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision, inputs_digest=digest,
-                              reason=reason, changes=changes, created_at=utc(issued), folder=str(folder),
-                              snapshot=snapshot)
-            db.add(row)
-            db.flush()
-            record_draft(db, row, issued)
+        row = latest if replace else ReportIssue(year=year, period=period, issue_no=issue_no, revision=revision)
+        _save_revision(db, row, replace, digest, reason, changes, issued, snapshot, str(folder))
         db.commit()
         return _result(row, paths, True, digest)
+
+
+def _save_revision(db, row: ReportIssue, redone: bool, digest: str, reason: str | None, changes: dict,
+                   issued: datetime, snapshot: dict, folder: str) -> None:
+    """Record the draft just written: a new revision's row with its history started (草稿), or the unsigned
+    revision redone in place and sent back to 草稿 (the caller commits)."""
+    row.inputs_digest, row.reason, row.changes, row.created_at = digest, reason, changes, utc(issued)
+    row.snapshot, row.folder = snapshot, folder
+    if redone:
+        record_redraft(db, row, issued, reason)
+    else:
+        db.add(row)
+        db.flush()
+        record_draft(db, row, issued)
 
 
 def write_documents(context: dict, paths: dict[str, Path], settings: Settings, digest: str | None = None, *,
@@ -193,13 +195,22 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
 _ISSUE_FILE = re.compile(r"^专报_(\d{4}-\d{2})_第(\d+)期(?:_修订(\d+))?\.json$")
 
 
+def issue_of_file(path: Path) -> tuple[str, int, int] | None:
+    """(period, issue number, revision) of an issue's context .json in its period's folder of reports/
+    (the inverse of `file_stem`); None for any other file."""
+    match = _ISSUE_FILE.match(path.name)
+    if not match or match.group(1) != path.parent.name:
+        return None
+    return match.group(1), int(match.group(2)), int(match.group(3) or 0)
+
+
 def issues_on_disk(settings: Settings, year: int) -> dict[str, set[int]]:
     """Period → issue numbers of the year's 专报 found in reports/ (their .json files), registry or not."""
     found: dict[str, set[int]] = {}
     for path in catalog.reports_root(settings.home).glob(f"{year}-*/专报_*.json"):
-        match = _ISSUE_FILE.match(path.name)
-        if match and match.group(1) == path.parent.name:
-            found.setdefault(match.group(1), set()).add(int(match.group(2)))
+        issue = issue_of_file(path)
+        if issue:
+            found.setdefault(issue[0], set()).add(issue[1])
     return found
 
 

@@ -1,6 +1,6 @@
 """七、报送情况: every required unit's submission (late, missing, rejected), from the period's status.
 
-Each unit's standing comes from tasks/curated/submissions.py: the sentence's 未报送 units are every unit
+Each unit's standing comes from tasks/intake/standing.py: the sentence's 未报送 units are every unit
 without a usable file (spec §8), those whose files were all rejected named again as 退回未更正."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 from zhuanbao.tasks.checks.outcomes import REPORT_LABELS, Outcome
 from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.submissions import USABLE, Standing, standing_of
+from zhuanbao.tasks.intake.standing import USABLE, Standing, standing_of
 from zhuanbao.tasks.report.appendix import SHEETS
 from zhuanbao.tasks.report.formatting import DASH, cap_names, cn_date, cn_datetime, more_text
 

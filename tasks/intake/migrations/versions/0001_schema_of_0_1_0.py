@@ -26,7 +26,9 @@ FIRST_ARRIVAL_INDEX = (
 
 
 def _tables() -> list[tuple[str, list, list[tuple[str, bool]]]]:
-    """(table, columns, [(indexed column, unique)]) as the models of 0.1.0 declare them."""
+    """(table, columns, [(indexed column, unique)]) as the models of 0.1.0 declare them.
+
+    Long because: a migration lists every table and column of the schema it creates, in one place."""
     col, null = sa.Column, {"nullable": True}
     return [
         ("submissions", [

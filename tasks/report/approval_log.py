@@ -1,0 +1,76 @@
+"""The history of each revision of the 专报: its states and every change of state, in the registry.
+
+This module owns the `report_approvals` table (`ApprovalEvent`: who, when, from which state to which,
+the comment) and the states themselves. The state of a revision is its last event's; a revision
+with no history predates approval and counts as signed. Both writers use it: tasks/report/publish.py
+records the run's own events (`record_draft`, `record_redraft`) when it writes a draft, and
+tasks/report/approval.py the office's (review, sign, return, publish). It imports neither of them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhuanbao.tasks.intake.registry import Base, ReportIssue, utc
+
+DRAFT, REVIEWED, SIGNED, ISSUED = "草稿", "已审核", "已签发", "已印发"
+STATES = (DRAFT, REVIEWED, SIGNED, ISSUED)
+DRAFT_MAKER = "月度流程"
+
+
+class ApprovalEvent(Base):
+    """One change of state of one revision of the 专报 (the run's draft included)."""
+
+    __tablename__ = "report_approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(Integer, index=True)  # report_issues.id (one revision)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    issue_no: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # draft | review | sign | return | publish
+    from_state: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(8))
+    by: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+def events(db: Session, issue_id: int) -> list[ApprovalEvent]:
+    """The history of one revision, oldest first."""
+    return list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.issue_id == issue_id)
+                           .order_by(ApprovalEvent.id)))
+
+
+def state_of(db: Session, issue_id: int) -> str:
+    """The revision's state: its last event's (草稿 before any)."""
+    history = events(db, issue_id)
+    return history[-1].to_state if history else DRAFT
+
+
+def record_event(db: Session, row: ReportIssue, action: str, before: str | None, after: str, by: str,
+                 comment: str | None, at: datetime) -> ApprovalEvent:
+    """Add one change of state of `row` (the caller commits)."""
+    event = ApprovalEvent(issue_id=row.id, period=row.period, issue_no=row.issue_no, revision=row.revision,
+                          action=action, from_state=before, to_state=after, by=by, comment=comment, at=utc(at))
+    db.add(event)
+    return event
+
+
+def record_draft(db: Session, row: ReportIssue, at: datetime) -> None:
+    """The run made the draft of a new revision: its history starts with 草稿 (caller commits)."""
+    record_event(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at)
+
+
+def never_signed(db: Session, row: ReportIssue) -> bool:
+    """A revision still inside the office (its history started as a draft and has no signing).
+    A revision with no history at all predates approval: it was published directly, so it counts as signed."""
+    history = events(db, row.id)
+    return bool(history) and not any(e.action == "sign" for e in history)
+
+
+def record_redraft(db: Session, row: ReportIssue, at: datetime, reason: str | None) -> None:
+    """The inputs of an unsigned draft changed: the run redid it, and it goes back to 草稿 (caller commits)."""
+    comment = "输入有变化，草稿已重新生成" + (f"：{reason}" if reason else "")
+    record_event(db, row, "redraft", state_of(db, row.id), DRAFT, DRAFT_MAKER, comment, at)

@@ -1,0 +1,124 @@
+"""Word tables that hold in Word, WPS and LibreOffice (used by templates/build_docx_template.py).
+
+Owns the tables' OOXML: column widths from content (`content_widths`: numbers on one line, text columns
+sharing the rest), fixed layout with the header row repeated on every page, rows that do not split and
+number cells that never wrap (`table_rows`), and the 版记 line as a borderless two-cell table between two
+bold rules (`banji_table`). The page, fonts and grid are tasks/report/docx_layout.py's.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from zhuanbao.tasks.report.docx_layout import BLOCK_MM
+
+CELL_FONT_PT, CELL_PAD_MM = 10.5, 5.0  # padding: Word's default cell margins (2 × 1.9 mm) and a little air
+AFTER_TBLW = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+              "w:tblLook")
+AFTER_LAYOUT = ("w:tblCellMar", "w:tblLook")
+
+
+def text_width(text: str, size_pt: float = CELL_FONT_PT) -> float:
+    """Width of `text` in mm: CJK, full-width and ambiguous (“”%) characters one em, others ~0.65 em (DejaVu digits, LibreOffice's fallback, are that wide)."""
+    em = size_pt * 25.4 / 72
+    return sum(em if unicodedata.east_asian_width(c) in "WFA" else 0.65 * em for c in text)
+
+
+def content_widths(headers: list[str], rows: list[list[str]], numeric: list[bool], total_mm: float) -> list[float]:
+    """Column widths (mm) summing to `total_mm`: a numeric column gets its longest value on one line
+    (and at least a two-line header); text columns share the rest in proportion to their content
+    (capped at 14 em, so one long name does not starve the others), each at least 3 em."""
+    em = CELL_FONT_PT * 25.4 / 72
+    fixed, want = [], []
+    for i, head in enumerate(headers):
+        values = [r[i] for r in rows if i < len(r)] or [""]
+        longest = max(text_width(v) for v in values) + CELL_PAD_MM
+        header = text_width(head) / 2 + CELL_PAD_MM  # a header may take two lines
+        if numeric[i]:
+            fixed.append(max(longest, header, 3 * em))
+            want.append(0.0)
+        else:
+            fixed.append(0.0)
+            want.append(max(min(longest, 14 * em), header, 3 * em))
+    room = total_mm - sum(fixed)
+    scale = room / sum(want) if sum(want) else 0
+    widths = [f or w * scale for f, w in zip(fixed, want)]
+    floor = min(2.5 * em + CELL_PAD_MM, room / max(1, sum(1 for w in want if w)))
+    short = sum(floor - w for w, n in zip(widths, numeric) if not n and w < floor)
+    if short > 0:  # lift narrow text columns to two characters, taken from the wide ones
+        wide = [i for i, (w, n) in enumerate(zip(widths, numeric)) if not n and w > floor]
+        spare = sum(widths[i] - floor for i in wide)
+        for i, (w, n) in enumerate(zip(widths, numeric)):
+            if not n and w < floor:
+                widths[i] = floor
+        for i in wide:
+            widths[i] -= short * (widths[i] - floor) / spare
+    return [round(w, 1) for w in widths]
+
+
+def table_rows(table, widths_mm: list[float], numeric: list[bool]) -> None:
+    """Header repeated on each page, rows never split, widths fixed, number cells on one line, right-aligned."""
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(round(sum(widths_mm) / 25.4 * 1440)))
+    width.set(qn("w:type"), "dxa")
+    old = tblpr.find(qn("w:tblW"))
+    if old is not None:
+        tblpr.remove(old)
+    tblpr.insert_element_before(width, *AFTER_TBLW)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.insert_element_before(layout, *AFTER_LAYOUT)
+    table.autofit = False
+    grid = tbl.tblGrid
+    for col, mm in zip(grid.findall(qn("w:gridCol")), widths_mm):
+        col.set(qn("w:w"), str(round(mm / 25.4 * 1440)))
+    for index, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if index == 0:
+            trpr.append(OxmlElement("w:tblHeader"))
+        for cell, mm, is_number in zip(row.cells, widths_mm, numeric):
+            cell.width = Mm(mm)
+            if is_number and index:
+                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
+                for para in cell.paragraphs:
+                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def banji_table(doc, left: str, right: str, style: str, width_mm: float = BLOCK_MM["portrait"]) -> None:
+    """The 版记 line as a one-row borderless table between two bold rules (0.35 mm): 印发机关 at the
+    left and 印发日期 at the right, each one character in — a table, because a right tab stop
+    is placed differently by Word and LibreOffice."""
+    table = doc.add_table(rows=1, cols=2)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        bold = edge in ("top", "bottom")
+        for key, value in (("w:val", "single" if bold else "nil"), ("w:sz", "8"), ("w:space", "0"),
+                           ("w:color", "000000")):
+            line.set(qn(key), value)
+        borders.append(line)
+    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+    margins = OxmlElement("w:tblCellMar")  # no cell padding: the indents are the 空一字
+    for edge in ("left", "right"):
+        node = OxmlElement(f"w:{edge}")
+        node.set(qn("w:w"), "0")
+        node.set(qn("w:type"), "dxa")
+        margins.append(node)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook")
+    for cell, text, align in zip(table.rows[0].cells, (left, right), (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT)):
+        para = cell.paragraphs[0]
+        para.style = style
+        para.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.LEFT:
+            para.paragraph_format.left_indent = Pt(14)
+        else:
+            para.paragraph_format.right_indent = Pt(14)
+        para.add_run(text)
+    table_rows(table, [width_mm * 0.62, width_mm * 0.38], [False, False])
