@@ -22,13 +22,12 @@ from fastapi.testclient import TestClient
 
 from zhuanbao.flows.portal import create_app
 from zhuanbao.tasks.access.accounts import add_account, issue_token
-from zhuanbao.tasks.access.models import ensure_tables
 from zhuanbao.tasks.core.reference import reference_for
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.demo.figures import generate_month
 from zhuanbao.tasks.demo.generate import write_workbook
-from zhuanbao.tasks.intake.registry import session
+from zhuanbao.tasks.intake.registry import engine_for, session
 
 PERIOD = "2020-04"
 
@@ -40,7 +39,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="zhuanbao-portal-bench-"))
     shutil.copytree(DEMO_REFERENCE_DIR, home / "reference", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     settings = load_settings(home=home, portal_allowed_hosts=("testserver",))
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)
     with session(settings.db_url) as db:
         add_account(settings, db, "gateway", name="邮件网关", role="office")
         token = issue_token(settings, db, "gateway")

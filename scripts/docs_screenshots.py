@@ -96,12 +96,11 @@ def portal_pictures(home: Path, driver) -> None:
     from zhuanbao.flows.portal.server import start_portal_process
     from zhuanbao.flows.serve import free_port
     from zhuanbao.tasks.access.accounts import add_account
-    from zhuanbao.tasks.access.models import ensure_tables
     from zhuanbao.tasks.core.settings import load_settings
-    from zhuanbao.tasks.intake.registry import session
+    from zhuanbao.tasks.intake.registry import engine_for, session
 
     settings = load_settings(home=home)
-    ensure_tables(settings.db_url)
+    engine_for(settings.db_url)
     with session(settings.db_url) as db:
         unit_password = add_account(settings, db, "d02-guide", name="刘填报", unit_code=UNIT)[1]
         office_password = add_account(settings, db, "office-guide", name="李统计", role="office")[1]
