@@ -13,7 +13,6 @@ import pytest
 
 from zhuanbao.tasks.notices import add_recipient
 from zhuanbao.tasks.report import approval
-from zhuanbao.tasks.report import render as render_module
 from zhuanbao.tasks.report.approval import ApprovalError, current_published, history, review, sign
 from zhuanbao.tasks.report.editors import publish_report
 
@@ -22,11 +21,6 @@ from .test_report import make_context
 PERIOD = "2020-04"
 MADE = datetime.fromisoformat("2020-05-16T09:00:00+08:00")
 SIGNED = datetime.fromisoformat("2020-05-17T23:30:00+00:00")  # 2020-05-18 07:30 in Asia/Shanghai
-
-
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
 
 
 @pytest.fixture
