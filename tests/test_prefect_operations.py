@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -204,16 +203,23 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     rerun = office.deployment("rerun")
     created = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                          json={"parameters": {"period": "2020-03", "reason": "断电测试"}})
-    wait_for("the rerun to be running", lambda: office.state(created["id"]) == "RUNNING", 60, office.logs)
-    time.sleep(2)
+    settings = load_settings(home=office.home)
+
+    def writing() -> bool:
+        """The rerun holds the period's lock and its run is open in the registry: mid-run, not before it."""
+        if not list((office.home / "locks").glob("2020-03.holder.json")):
+            return False
+        with session(settings.db_url) as db:
+            return db.scalars(select(Run).where(Run.flow_run_id == created["id"], Run.status == "running")).first()
+
+    wait_for("the rerun to be writing the period", writing, 90, office.logs, every=0.1)
     office.kill_everything()
     office.start()
     crashed = office.finished(created["id"], 120)
     assert crashed["state"]["type"] == "CRASHED"
-    settings = load_settings(home=office.home)
     with session(settings.db_url) as db:
         rows = list(db.scalars(select(Run).where(Run.flow_run_id == created["id"])))
-    assert all(r.status == "crashed" for r in rows)
+    assert rows and all(r.status == "crashed" for r in rows)
     assert not list((office.home / "locks").glob("*.holder.json"))
     rerun = office.deployment("rerun")
     assert not (rerun["global_concurrency_limit"] or {}).get("active_slots")

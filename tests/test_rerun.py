@@ -86,7 +86,7 @@ def test_rerun_reads_only_the_late_file_and_records_its_reason(flow, settings, r
     assert (second["outputs"]["created"], second["outputs"]["issue_no"]) == (True, first["outputs"]["issue_no"])
     saved = json.loads(Path(second["outputs"]["json"]).read_text("utf-8"))
     assert saved["issue"]["reason"] == "北洲子镇逾期报送，补录后修订"
-    assert "T04" in set(read_partition(settings.curated_dir, "indicators", "2020-04").unit_code)
+    assert "T04" in set(read_partition(settings.curated_dir, "tasks", "2020-04").unit_code)  # its late figures
     history = runs(settings)
     assert [(r.period, r.reason, r.status) for r in history] == [
         ("2020-04", None, "completed"), ("2020-04", "北洲子镇逾期报送，补录后修订", "completed")]
