@@ -115,21 +115,6 @@ def prefect_harness(tmp_path_factory):
         yield
 
 
-def pytest_collection_modifyitems(config, items):
-    """Groups for pytest-xdist's `--dist loadgroup`: the tests that use the session's Prefect server run on one
-    worker (it starts once, not once per worker), and the tests of a module that builds a module- or session-scoped
-    fixture of its own (a checked month, a built site, a PostgreSQL or `zhuanbao serve` process whose state the
-    module's tests share in order) stay on one worker together. Every other test goes wherever a worker is free."""
-    for item in items:
-        if "prefect_harness" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("prefect"))
-            continue
-        shared = [d for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs
-                  if d.scope != "function" and d.baseid.endswith(".py")]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 def wait_for(what: str, probe, timeout: float, logs: list[Path] = (), every: float = 0.5):
     """`probe()`'s first truthy value within `timeout` seconds; else fail naming `what`, with the logs' tails."""
     deadline = time.monotonic() + timeout

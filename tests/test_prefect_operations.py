@@ -55,7 +55,7 @@ class Office:
         self.home = root / "home"
         prepare_demo_home(self.home)
         shutil.rmtree(self.home / "inbox" / "2020-05")  # only March and April arrive
-        self.port = free_port()
+        self.port, self.portal_port = free_port(), free_port()  # never the fixed 4200/8600: other runs may hold them
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.env = {**os.environ, "PREFECT_HOME": str(root / "prefect_home"),
                     "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
@@ -77,7 +77,8 @@ class Office:
         before = self.served_count()
         out = open(self.home / "serve-cli.log", "ab")  # noqa: SIM115 — lives as long as the child
         self.process = subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.cli", "--home", str(self.home),
-                                         "serve", "--port", str(self.port)], env=self.env, stdout=out,
+                                         "serve", "--port", str(self.port), "--portal-port", str(self.portal_port)],
+                                        env=self.env, stdout=out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         # serving starts after the registration, the crash recovery and the catch-up of this start
         wait_for("the deployments served", lambda: self.served_count() > before and self.deployment("rerun"), 240,
