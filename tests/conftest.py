@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh home with the demo district's reference, and the shared samples."""
+"""Shared fixtures: a fresh home with the demo district's reference, the demo district's home built once per
+session (each test gets its own copy), the shared samples, a PDF stub, and one Prefect server per session."""
 from __future__ import annotations
 
 import os
@@ -44,6 +45,64 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def built_demo_inbox(tmp_path_factory) -> Path:
+    """The demo district's home as `zhuanbao demo` starts it (reference + three months in the inbox), built once.
+
+    Read-only: tests take `demo_home`, their own copy."""
+    from zhuanbao.tasks.demo.scenario import prepare_demo_home
+
+    home = tmp_path_factory.mktemp("demo_inbox") / "home"
+    prepare_demo_home(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def built_demo_march(built_demo_inbox, tmp_path_factory) -> Path:
+    """The demo home after March 2020 ran collect → metrics through the steps (no 专报), built once. Read-only."""
+    from zhuanbao.tasks import steps
+
+    home = tmp_path_factory.mktemp("demo_march") / "home"
+    shutil.copytree(built_demo_inbox, home, symlinks=True)
+    with steps.recorded_run(load_settings(home=home), "2020-03", as_of="2020-04-16T09:00:00+08:00") as record:
+        steps.collect(record.context)
+        reads = steps.read(record.context)
+        steps.check(record.context, reads)
+        steps.consolidate(record.context, reads)
+        steps.metrics(record.context, steps.period_status(record.context))
+    return home
+
+
+def copy_home(built: Path, tmp_path: Path) -> Path:
+    """A private copy of a session-built home (copy2 keeps the inbox's modification times: the arrivals)."""
+    return Path(shutil.copytree(built, tmp_path / "demo_home", symlinks=True))
+
+
+@pytest.fixture
+def demo_home(built_demo_inbox, tmp_path) -> Path:
+    """This test's own copy of the demo home with three months of workbooks in its inbox, nothing run yet."""
+    return copy_home(built_demo_inbox, tmp_path)
+
+
+@pytest.fixture
+def demo_march_home(built_demo_march, tmp_path) -> Path:
+    """This test's own copy of the demo home after March's run (registry, read cache, curated, metrics)."""
+    return copy_home(built_demo_march, tmp_path)
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    """WeasyPrint replaced by a stub that writes `%PDF-stub` and the HTML it was given (registry, approval and
+    notice tests need a file where the PDF goes, not a typeset PDF; tests/test_report_layout.py prints real ones)."""
+    from zhuanbao.tasks.report import render
+
+    def write_pdf(html: str, out, **_) -> Path:
+        Path(out).write_bytes(b"%PDF-stub\n" + html.encode("utf-8"))
+        return Path(out)
+
+    monkeypatch.setattr(render, "write_pdf", write_pdf)
 
 
 @pytest.fixture(scope="session")

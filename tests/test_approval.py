@@ -13,7 +13,6 @@ import pytest
 
 from zhuanbao.tasks.notices import add_recipient
 from zhuanbao.tasks.report import approval
-from zhuanbao.tasks.report import render as render_module
 from zhuanbao.tasks.report.approval import ApprovalError, current_published, history, review, sign
 from zhuanbao.tasks.report.editors import publish_report
 
@@ -24,15 +23,15 @@ MADE = datetime.fromisoformat("2020-05-16T09:00:00+08:00")
 SIGNED = datetime.fromisoformat("2020-05-17T23:30:00+00:00")  # 2020-05-18 07:30 in Asia/Shanghai
 
 
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
-
-
-@pytest.fixture
-def draft(settings, reference):
+def publish_draft(settings, reference) -> dict:
     return publish_report(settings, PERIOD, make_context(settings, reference, late=(), missing=("T04", "T05")),
                           issued_at=MADE)
+
+
+@pytest.fixture
+def draft(settings, reference, fast_pdf):
+    """The period's draft, its PDF a stub (these tests are about the steps; one test below reads typeset PDFs)."""
+    return publish_draft(settings, reference)
 
 
 def pdf_text(path: str | Path) -> str:
@@ -84,7 +83,8 @@ def test_roles_decide_who_may_review_and_sign(settings, draft, fast_pdf):
         approval.publish(settings, PERIOD, " ")
 
 
-def test_draft_is_marked_and_undated_signed_carries_signer_and_signing_date(settings, draft):
+def test_draft_is_marked_and_undated_signed_carries_signer_and_signing_date(settings, reference):
+    draft = publish_draft(settings, reference)  # typeset by WeasyPrint: the PDF's text is read back
     text = pdf_text(draft["pdf"])
     assert "送审稿" in text and "签发人" not in text and "印发" not in text.replace("此前印发", "")
     assert "送审稿" in docx_xml(draft["docx"]) and "签发人" not in docx_xml(draft["docx"])

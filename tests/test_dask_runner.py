@@ -112,14 +112,13 @@ def test_the_dask_setting_chooses_the_task_runner(monkeypatch, tmp_path):
         task_runner_for(load_settings(home=tmp_path))
 
 
-def test_only_uncached_files_are_sent_to_the_reader_in_one_batch(settings, reference, tmp_path):
+def test_only_uncached_files_are_sent_to_the_reader_in_one_batch(settings, reference, built_demo_inbox):
     from zhuanbao.flows.runner import chunks
     from zhuanbao.tasks.intake.collect import register
     from zhuanbao.tasks.intake.read import read_jobs, read_period
     from zhuanbao.tasks.intake.registry import session
 
-    prepare_demo_home(tmp_path / "demo")
-    files = sorted((tmp_path / "demo" / "inbox" / "2020-03").glob("*.xls*"))[:5]
+    files = sorted((built_demo_inbox / "inbox" / "2020-03").glob("*.xls*"))[:5]  # only read, never written
     assert len(files) == 5
     batches: list[list[str]] = []
 

@@ -28,14 +28,14 @@ COMMANDS = {"collect", "submit", "status", "validate", "run", "rerun", "backfill
 
 
 def command_names(help_text: str) -> set[str]:
-    return {line.split("│")[1].split()[0] for line in help_text.splitlines()
-            if line.startswith("│ ") and len(line.split("│")) > 2 and line.split("│")[1].strip()
-            and not line.split("│")[1].strip().startswith("-")}
+    """The names in click's plain help (`TYPER_USE_RICH=0`): the two-space indented lines under `Commands:`."""
+    listing = help_text.split("\nCommands:\n", 1)[1]
+    return {line.split()[0] for line in listing.splitlines() if line.startswith("  ") and line[2:3] != " "}
 
 
 def test_python_m_lists_every_command_the_console_script_lists():
     listed = subprocess.run([sys.executable, "-m", "zhuanbao.flows.cli", "--help"], capture_output=True, text=True,
-                            check=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+                            check=True, env={"TYPER_USE_RICH": "0", "COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
     names = command_names(listed)
     assert COMMANDS <= names, COMMANDS - names
     registered = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
+from zhuanbao.tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run
 from zhuanbao.tasks.intake.registry import Submission, session
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,9 +72,9 @@ def late_files(home: Path, made: Path) -> None:
         _arrive(made / name, inbox / name, moment)
 
 
-def run_scenario(home: Path, *, from_scratch: bool, report: bool) -> list[dict]:
+def run_scenario(built: Path, home: Path, *, from_scratch: bool, report: bool) -> list[dict]:
     """The demo's runs (reviewed and signed as the demo does), then late files and reruns of April and May."""
-    prepare_demo_home(home)
+    shutil.copytree(built, home, symlinks=True)  # the demo's inbox (built once per session)
     settings = load_settings(home=home)
     counts = []
     for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS, DEMO_APPROVALS, strict=True):
@@ -104,9 +104,9 @@ def outputs(home: Path, report: bool) -> dict[str, bytes]:
     return found
 
 
-def assert_same_answers(tmp_path: Path, report: bool) -> list[dict]:
-    incremental = run_scenario(tmp_path / "incremental", from_scratch=False, report=report)
-    run_scenario(tmp_path / "scratch", from_scratch=True, report=report)
+def assert_same_answers(built: Path, tmp_path: Path, report: bool) -> list[dict]:
+    incremental = run_scenario(built, tmp_path / "incremental", from_scratch=False, report=report)
+    run_scenario(built, tmp_path / "scratch", from_scratch=True, report=report)
     mine, theirs = outputs(tmp_path / "incremental", report), outputs(tmp_path / "scratch", report)
     assert sorted(mine) == sorted(theirs)
     assert len([k for k in mine if "/receipts/" in k]) > 100 and any(k.startswith("curated/metrics_") for k in mine)
@@ -116,13 +116,12 @@ def assert_same_answers(tmp_path: Path, report: bool) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_incremental_runs_give_the_answers_of_from_scratch_runs_and_do_only_new_work(tmp_path, monkeypatch):
-    """Curated data, receipts, registry outcomes and the 专报's text (HTML, JSON) byte for byte."""
-    from zhuanbao.tasks.report import render
+def test_incremental_runs_give_the_answers_of_from_scratch_runs_and_do_only_new_work(built_demo_inbox, tmp_path,
+                                                                                       fast_pdf):
+    """Curated data, receipts, registry outcomes and the 专报's text (HTML, JSON) byte for byte.
 
-    # the PDF is printed from the HTML compared here: WeasyPrint would only make this test 2× longer
-    monkeypatch.setattr(render, "write_pdf", lambda html, path, **_: Path(path).write_text(html, encoding="utf-8"))
-    counts = assert_same_answers(tmp_path, report=True)
+    The PDF is printed from the HTML compared here (`fast_pdf`): WeasyPrint would only make this test 2× longer."""
+    counts = assert_same_answers(built_demo_inbox, tmp_path, report=True)
     demo_files = counts[0]["files"]
     late_rerun, may_rerun, nothing_new = counts[-3:]
     assert late_rerun["fresh_reads"] == 2  # the corrected and the late file (the duplicate is not read)
@@ -135,11 +134,8 @@ def test_incremental_runs_give_the_answers_of_from_scratch_runs_and_do_only_new_
     assert demo_files > 10
 
 
-def test_a_run_with_nothing_new_loads_no_read_and_never_imports_the_rule_engine(tmp_path):
-    home = tmp_path / "home"
-    prepare_demo_home(home)
-    settings = load_settings(home=home)
-    run_month(settings, "2020-03", "2020-04-16T09:00:00+08:00", None, report=False)
+def test_a_run_with_nothing_new_loads_no_read_and_never_imports_the_rule_engine(demo_march_home):
+    home = demo_march_home  # March already ran (collect → metrics)
     script = textwrap.dedent(f"""
         import sys
         from tests.test_incremental import run_month
@@ -161,13 +157,11 @@ def test_a_run_with_nothing_new_loads_no_read_and_never_imports_the_rule_engine(
     assert out.stdout.split() == ["0", "0", "0", "False"]
 
 
-def test_a_changed_rule_rechecks_every_file_and_the_store_is_plain_parquet(tmp_path):
+def test_a_changed_rule_rechecks_every_file_and_the_store_is_plain_parquet(demo_march_home):
     import pandas as pd
 
-    home = tmp_path / "home"
-    prepare_demo_home(home)
+    home = demo_march_home  # March already ran (collect → metrics): its 18 files are read and checked
     settings = load_settings(home=home)
-    first = run_month(settings, "2020-03", "2020-04-16T09:00:00+08:00", None, report=False)
     reads = pd.concat(pd.read_parquet(p) for p in (home / "cache" / "reads" / "period=2020-03").glob("*.parquet"))
     assert {"key", "sha256", "file_name", "unit_code", "error", "payload"} <= set(reads.columns)
     assert reads.file_name.str.contains("T01").any()
@@ -177,4 +171,4 @@ def test_a_changed_rule_rechecks_every_file_and_the_store_is_plain_parquet(tmp_p
     rules["expectations"][-1]["meta"]["message"] += "（已调整）"
     (suites / "tasks.json").write_text(json.dumps(rules, ensure_ascii=False), "utf-8")
     again = run_month(load_settings(home=home), "2020-03", "2020-04-16T09:00:00+08:00", "规则调整", report=False)
-    assert again["fresh_reads"] == 0 and again["checked_now"] == first["checked_now"] == first["files"]
+    assert again["fresh_reads"] == 0 and again["checked_now"] == again["files"] == 18

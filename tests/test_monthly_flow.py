@@ -7,18 +7,19 @@ import os
 import pandas as pd
 import pytest
 
+from tests.conftest import copy_home
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.curated.consolidate import read_partition
-from zhuanbao.tasks.demo.scenario import prepare_demo_home
 from zhuanbao.tasks.intake.registry import session, submissions
+
+pytestmark = pytest.mark.slow  # a Prefect server and two months of the demo district through the flow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_harness):
+def demo(built_demo_inbox, tmp_path_factory, prefect_harness):
     """The demo home after the flow ran 2020-03 and 2020-04 (as of the 16th, without the late file)."""
-    home = tmp_path_factory.mktemp("demo") / "home"
+    home = copy_home(built_demo_inbox, tmp_path_factory.mktemp("demo"))
     os.environ["ZHUANBAO_HOME"] = str(home)
-    prepare_demo_home(home)
     from zhuanbao.flows.monthly import monthly_consolidation
 
     first = monthly_consolidation(period="2020-03", as_of="2020-04-16T09:00:00+08:00")

@@ -4,13 +4,11 @@ from __future__ import annotations
 import socket
 from datetime import date
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 
 from zhuanbao.tasks import notices
 from zhuanbao.tasks.report import approval
-from zhuanbao.tasks.report import render as render_module
 from zhuanbao.tasks.report.editors import publish_report
 
 from .test_report import make_context
@@ -44,11 +42,6 @@ def smtp(settings):
                                                  "smtp_sender": "zhuanbao@datonghu.example"})
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
 
 
 def test_draft_waiting_arrives_by_smtp_in_chinese_with_a_link(smtp, reference, fast_pdf):

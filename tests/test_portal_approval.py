@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.test_approval import MADE, PERIOD, fast_pdf  # noqa: F401 — fixture
+from tests.test_approval import MADE, PERIOD
 from tests.test_portal import account, csrf_of, log_in, portal_settings
 from tests.test_report import make_context
 from zhuanbao.flows.portal.app import create_app
@@ -17,7 +17,7 @@ def act(client: TestClient, action: str, comment: str = "", csrf: str | None = "
                        data={"action": action, "comment": comment, **({"csrf_token": token} if token else {})})
 
 
-def test_the_office_reviews_and_a_leader_signs_in_the_portal(home, reference, fast_pdf):  # noqa: F811
+def test_the_office_reviews_and_a_leader_signs_in_the_portal(home, reference, fast_pdf):
     settings = portal_settings(home)
     publish_report(settings, PERIOD, make_context(settings, reference, late=(), missing=("T04", "T05")), issued_at=MADE)
     office = log_in(TestClient(create_app(settings, warm=False)), "office",

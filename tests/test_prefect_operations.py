@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +55,7 @@ class Office:
         self.home = root / "home"
         prepare_demo_home(self.home)
         shutil.rmtree(self.home / "inbox" / "2020-05")  # only March and April arrive
-        self.port = free_port()
+        self.port, self.portal_port = free_port(), free_port()  # never the fixed 4200/8600: other runs may hold them
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.env = {**os.environ, "PREFECT_HOME": str(root / "prefect_home"),
                     "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
@@ -78,7 +77,8 @@ class Office:
         before = self.served_count()
         out = open(self.home / "serve-cli.log", "ab")  # noqa: SIM115 — lives as long as the child
         self.process = subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.cli", "--home", str(self.home),
-                                         "serve", "--port", str(self.port)], env=self.env, stdout=out,
+                                         "serve", "--port", str(self.port), "--portal-port", str(self.portal_port)],
+                                        env=self.env, stdout=out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         # serving starts after the registration, the crash recovery and the catch-up of this start
         wait_for("the deployments served", lambda: self.served_count() > before and self.deployment("rerun"), 240,
@@ -204,16 +204,25 @@ def test_a_server_killed_mid_run_is_recovered_at_the_next_start(office):
     rerun = office.deployment("rerun")
     created = office.get(f"/deployments/{rerun['id']}/create_flow_run",
                          json={"parameters": {"period": "2020-03", "reason": "断电测试"}})
+    settings = load_settings(home=office.home)
+
+    def ours():  # the registry's rows of this rerun (written by its monthly subflow, under the subflow's run id)
+        with session(settings.db_url) as db:
+            return list(db.scalars(select(Run).where(Run.period == "2020-03", Run.reason == "断电测试")))
+
+    def writing() -> bool:
+        """The rerun holds the period's lock and its run is open in the registry: mid-run, not before it."""
+        return bool(list((office.home / "locks").glob("2020-03.holder.json"))
+                    and any(r.status == "running" for r in ours()))
+
     wait_for("the rerun to be running", lambda: office.state(created["id"]) == "RUNNING", 60, office.logs)
-    time.sleep(2)
+    wait_for("the rerun to be writing the period", writing, 90, office.logs, every=0.1)
     office.kill_everything()
     office.start()
     crashed = office.finished(created["id"], 120)
     assert crashed["state"]["type"] == "CRASHED"
-    settings = load_settings(home=office.home)
-    with session(settings.db_url) as db:
-        rows = list(db.scalars(select(Run).where(Run.flow_run_id == created["id"])))
-    assert all(r.status == "crashed" for r in rows)
+    rows = ours()
+    assert rows and all(r.status == "crashed" for r in rows), [(r.status, r.flow_run_id) for r in rows]
     assert not list((office.home / "locks").glob("*.holder.json"))
     rerun = office.deployment("rerun")
     assert not (rerun["global_concurrency_limit"] or {}).get("active_slots")

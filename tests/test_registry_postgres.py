@@ -86,6 +86,9 @@ class Server:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
 
+pytestmark = pytest.mark.slow  # a real PostgreSQL server (initdb + pg_ctl)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh database `zhuanbao` on a throwaway server; the server is stopped whatever happens."""
@@ -200,7 +203,6 @@ def test_json_columns_keep_chinese_text_on_postgres(pg_settings):
     assert "河坝镇" in stored  # stored readable, not \u-escaped
 
 
-@pytest.mark.slow
 def test_identical_uploads_at_the_same_moment_are_one_row_on_postgres(pg_settings, samples):
     import threading
 

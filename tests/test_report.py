@@ -11,7 +11,6 @@ import pytest
 from docx import Document
 
 from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
-from zhuanbao.tasks.report import render as render_module
 from zhuanbao.tasks.report.approval import review, sign
 from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
 from zhuanbao.tasks.report.charts import ChartFontError, chart_png
@@ -86,12 +85,6 @@ def test_publish_renders_three_formats(settings, reference):
     assert any("CJK" in row for row in rows), fonts
     saved = json.loads(Path(out["json"]).read_text(encoding="utf-8"))
     assert saved["issue"]["label"] == "第1期" and saved["issue"]["office"] == settings.issuing_office
-
-
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    """Registry logic does not need real PDFs: write a stub instead of running WeasyPrint."""
-    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
 
 
 def test_issue_numbers_revisions_and_no_op(settings, reference, fast_pdf):

@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from zhuanbao.tasks.report import appendix as appendix_module
@@ -22,11 +21,6 @@ from .test_report import make_context
 PERIOD = "2020-04"
 ISSUED = datetime.fromisoformat("2020-05-16T09:00:00+08:00")
 SIGNED = datetime.fromisoformat("2020-05-17T23:30:00+00:00")
-
-
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    monkeypatch.setattr(render_module, "write_pdf", lambda html, out, **kw: Path(out).write_bytes(b"%PDF-stub"))
 
 
 def test_saved_json_names_the_sheets_and_keeps_the_digest(settings, reference, fast_pdf):

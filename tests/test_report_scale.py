@@ -21,6 +21,7 @@ from zhuanbao.tasks.report.context import problems_from_metrics
 from zhuanbao.tasks.report.editors import build_context, publish_report
 from zhuanbao.tasks.report.publish import inputs_digest
 
+pytestmark = pytest.mark.slow  # a big run: the 专报 of 300 units, typeset (WeasyPrint) and read back (pdftotext)
 PERIOD = "2020-04"
 UNITS, ROWS = 300, 20
 ISSUED = datetime.fromisoformat("2020-05-16T09:00:00+08:00")

@@ -1,53 +1,52 @@
 """Reruns, backfill and the schedule's period: incremental reads, reason recorded, lock respected.
 
-The flow runs for real on the shared Prefect test server; the rules, consolidation, metrics and
-report steps are replaced by stand-ins (they have their own tests), so these tests stay fast.
+The flow runs for real, every task of it, on the shared Prefect test server (so these tests are slow)
+and on a small home: two units' real workbooks. The PDF is a stub (`fast_pdf`; the 专报's typesetting
+has its own tests).
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from zhuanbao.tasks.demo.generate import write_workbook
+from zhuanbao.tasks.curated.consolidate import read_partition
+from zhuanbao.tasks.demo.generate import generate_month, write_workbook
 from zhuanbao.tasks.intake import read as intake
 from zhuanbao.tasks.intake.collect import copy_into_inbox
 from zhuanbao.tasks.intake.registry import Run, session
 
 TZ = ZoneInfo("Asia/Shanghai")
-ROWS = {"indicators": [{"indicator_code": "GDP", "cumulative": 100.0}]}
+
+
+_ROWS: dict[str, dict] = {}
+
+
+def _month_rows(reference, period: str) -> dict:
+    if period not in _ROWS:
+        _ROWS[period] = generate_month(reference, period, rng_seed=2020)[0]
+    return _ROWS[period]
 
 
 def put(settings, reference, tmp_path, unit: str, period: str, day: int, month: int = 5) -> None:
+    """The unit's real figures for the period (the demo generator's), arriving on `day` of `month` at 10:00."""
     arrival = datetime(2020, month, day, 10, 0, tzinfo=TZ)
+    rows = {form: [dict(r) for r in form_rows] for form, form_rows in _month_rows(reference, period)[unit].items()}
     path = write_workbook(tmp_path / "out" / f"{unit}_{period}.xlsx", reference=reference, unit_code=unit,
-                          period=period, reported_on=arrival, **ROWS)
+                          period=period, reported_on=arrival, **rows)
     copy_into_inbox(path, settings, period, arrival)
 
 
 @pytest.fixture
-def light_flow(monkeypatch, settings, prefect_harness):
-    """monthly_consolidation with real collect/read/close_run and stand-ins for the heavy steps."""
-    from prefect import task
-
+def flow(monkeypatch, settings, prefect_harness, fast_pdf):
+    """The monthly flow module, on the shared Prefect test server, with the test's home as ZHUANBAO_HOME."""
     from zhuanbao.flows import monthly
-    from zhuanbao.tasks.checks.outcomes import settle_outcomes
-    from zhuanbao.tasks.checks.validate import empty_findings
 
-    def check(ctx, reads):
-        with session(ctx.settings.db_url) as db:
-            rows = {r.id: r for r in db.scalars(select(intake.Submission).where(intake.Submission.period == ctx.period))}
-            settle_outcomes([(rows[fid], read) for fid, read in reads], empty_findings())
-            db.commit()
-        return {"files": len(reads), "accepted": len(reads), "rejected": 0}
-
-    monkeypatch.setattr(monthly, "check", task(check))  # tasks, as in the flow: they receive quoted inputs
-    for name in ("consolidate", "metrics"):
-        monkeypatch.setattr(monthly, name, task(lambda *args: {}))
-    monkeypatch.setattr(monthly, "report", task(lambda ctx, status: {"reason": ctx.reason}))
     monkeypatch.setenv("ZHUANBAO_HOME", str(settings.home))
     return monthly
 
@@ -70,19 +69,24 @@ def count_reads(monkeypatch) -> list[str]:
     return seen
 
 
-def test_rerun_reads_only_the_late_file_and_records_its_reason(light_flow, settings, reference, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_rerun_reads_only_the_late_file_and_records_its_reason(flow, settings, reference, tmp_path, monkeypatch):
     from zhuanbao.flows.rerun import rerun_period
 
     put(settings, reference, tmp_path, "T01", "2020-04", 12)
     put(settings, reference, tmp_path, "T04", "2020-04", 18)  # late
     seen = count_reads(monkeypatch)
-    first = light_flow.monthly_consolidation(period="2020-04", as_of="2020-05-16T09:00:00+08:00")
+    first = flow.monthly_consolidation(period="2020-04", as_of="2020-05-16T09:00:00+08:00")
     assert (first["new_files"], seen) == (1, ["T01_2020-04.xlsx"])
     seen.clear()
     second = rerun_period(period="2020-04", reason="北洲子镇逾期报送，补录后修订")
     assert second["new_files"] == 1 and second["files"] == 2
     assert seen == ["T04_2020-04.xlsx"]  # T01 came from the read cache
-    assert second["outputs"] == {"reason": "北洲子镇逾期报送，补录后修订"}  # what steps.report hands publish_report
+    # the draft nobody signed yet is redone in place, carrying the reason, now with T04's figures
+    assert (second["outputs"]["created"], second["outputs"]["issue_no"]) == (True, first["outputs"]["issue_no"])
+    saved = json.loads(Path(second["outputs"]["json"]).read_text("utf-8"))
+    assert saved["issue"]["reason"] == "北洲子镇逾期报送，补录后修订"
+    assert "T04" in set(read_partition(settings.curated_dir, "tasks", "2020-04").unit_code)  # its late figures
     history = runs(settings)
     assert [(r.period, r.reason, r.status) for r in history] == [
         ("2020-04", None, "completed"), ("2020-04", "北洲子镇逾期报送，补录后修订", "completed")]
@@ -104,7 +108,8 @@ def test_a_new_reader_version_reads_everything_again(settings, reference, tmp_pa
     assert len(seen) == 2 and reads[0][1].unit_code == "T01"
 
 
-def test_rerun_refuses_while_the_period_is_being_written(light_flow, settings, monkeypatch):
+@pytest.mark.slow
+def test_rerun_refuses_while_the_period_is_being_written(flow, settings, monkeypatch):
     from zhuanbao.flows.cli import app
     from zhuanbao.tasks.intake.lock import period_lock
 
@@ -123,7 +128,8 @@ def test_rerun_needs_a_reason():
     assert result.exit_code != 0 and "原因" in result.output
 
 
-def test_backfill_runs_the_months_in_order(light_flow, settings):
+@pytest.mark.slow
+def test_backfill_runs_the_months_in_order(flow, settings):
     from zhuanbao.flows.cli import app
 
     result = CliRunner().invoke(app, ["backfill", "--from", "2020-03", "--to", "2020-05"])
@@ -138,13 +144,14 @@ def test_backfill_months_cross_the_year():
     assert _months("2019-11", "2020-02") == ["2019-11", "2019-12", "2020-01", "2020-02"]
 
 
-def test_scheduled_run_builds_the_month_before_its_scheduled_start(light_flow, settings, monkeypatch):
+@pytest.mark.slow
+def test_scheduled_run_builds_the_month_before_its_scheduled_start(flow, settings, monkeypatch):
     from prefect.runtime import flow_run
 
     # a run scheduled for 16 May but started (or retried) on 2 June still builds April
     scheduled = datetime(2020, 5, 16, 9, 0, tzinfo=TZ)
     monkeypatch.setitem(flow_run.FIELDS, "scheduled_start_time", lambda: scheduled)
-    summary = light_flow.monthly_consolidation()
+    summary = flow.monthly_consolidation()
     assert summary["period"] == "2020-04"
 
 
@@ -163,7 +170,8 @@ def test_prefect_yaml_describes_the_three_deployments():
     assert set(built["rerun"]._parameter_openapi_schema.required) == {"period", "reason"}
 
 
-def test_validate_and_run_refuse_while_the_period_is_being_written(light_flow, settings, monkeypatch):
+@pytest.mark.slow
+def test_validate_and_run_refuse_while_the_period_is_being_written(flow, settings, monkeypatch):
     from zhuanbao.flows.cli import app
     from zhuanbao.tasks.intake.lock import period_lock
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -67,7 +68,8 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app = FastAPI(title="zhuanbao 填报门户 API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None, description=api.DESCRIPTION)
     app.state.settings = settings
-    app.state.signer = serializer(settings)
+    app.state.clock = time.time  # what sessions are dated and aged by (tests move it instead of sleeping)
+    app.state.signer = serializer(settings, lambda: app.state.clock())
     app.state.templates = portal_templates(settings)
     app.state.login_sleep = asyncio.sleep  # the wait after failed logins (tests put a recorder here)
     app.state.hashing = anyio.CapacityLimiter(HASHING_AT_ONCE)  # password checks off the loop, a few at a time

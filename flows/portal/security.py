@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 
 from fastapi import Request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from zhuanbao.tasks.access.models import Account
 from zhuanbao.tasks.core import catalog
@@ -63,8 +64,14 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key(settings), salt="zhuanbao-portal-session")
+def serializer(settings: Settings, clock: Callable[[], float] = time.time) -> URLSafeTimedSerializer:
+    """Signs sessions; `clock` (seconds since the epoch) dates them and measures their age."""
+
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock())
+
+    return URLSafeTimedSerializer(secret_key(settings), salt="zhuanbao-portal-session", signer=Signer)
 
 
 def load_session(request: Request) -> dict:
@@ -79,9 +86,10 @@ def load_session(request: Request) -> dict:
             expired = True
         except BadSignature:
             data = None
-    if not isinstance(data, dict) or time.time() - data.get("iat", 0) > ABSOLUTE_HOURS * 3600:
+    now = request.app.state.clock()
+    if not isinstance(data, dict) or now - data.get("iat", 0) > ABSOLUTE_HOURS * 3600:
         expired = expired or isinstance(data, dict)
-        data = {"csrf": secrets.token_urlsafe(32), "iat": time.time()}
+        data = {"csrf": secrets.token_urlsafe(32), "iat": now}
     data["expired"] = expired
     return data
 
@@ -97,11 +105,11 @@ def save_session(request: Request, response) -> None:
 def start_session(request: Request, account: Account) -> None:
     """A new session for the account (new CSRF token: nothing from before the login carries over)."""
     request.state.session = {"aid": account.id, "ep": account.session_epoch, "csrf": secrets.token_urlsafe(32),
-                             "iat": time.time()}
+                             "iat": request.app.state.clock()}
 
 
 def end_session(request: Request) -> None:
-    request.state.session = {"csrf": secrets.token_urlsafe(32), "iat": time.time()}
+    request.state.session = {"csrf": secrets.token_urlsafe(32), "iat": request.app.state.clock()}
 
 
 def current_account(request: Request) -> Account | None:
