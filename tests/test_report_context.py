@@ -20,6 +20,15 @@ def context_for(settings, reference, *, flags=None, as_of=AS_OF):
     return build_context(settings, PERIOD, reference, {**metrics, "flags": flags}, status, as_of=as_of)
 
 
+def context_missing(settings, reference, *units: str) -> dict:
+    """The sample month with `units` also not reporting."""
+    missing = ("T05", *units)
+    status = demo_status(settings, reference, PERIOD, missing=missing)
+    frames = demo_frames(reference, PERIOD, drop=(*missing, "D02"))
+    return build_context(settings, PERIOD, reference, demo_metrics(settings, reference, PERIOD, status, frames),
+                         status, as_of=AS_OF)
+
+
 def test_first_section_leads_with_double_half_then_lagging_units_then_reporting(settings, reference):
     context = context_for(settings, reference)
     overview = context["overview"]
@@ -140,3 +149,33 @@ def test_preview_takes_an_edited_copy_and_reports_errors_in_chinese(settings, tm
         "{{ overview.headline }}", "{{ overview.headlin }}"), encoding="utf-8")
     problems = lint_templates(folder)
     assert any("overview.headlin" in p and "是否应为 overview.headline" in p for p in problems), problems
+
+
+def test_an_item_without_an_accepted_figure_is_unreported_never_lagging_and_never_disappears(settings, reference):
+    """The sample month: 南湾湖 (T05) sends nothing, 科技工信 (D02, the sole reporter of four indicators) is
+    rejected. Every indicator of the plan keeps its row and count; the units are named as not reporting."""
+    context = context_for(settings, reference)
+    rows = {r["name"]: r for r in context["indicators"]["rows"]}
+    assigned = set(reference.assignments(PERIOD).query("form == 'indicators'").code)
+    assert {r["code"] for r in context["indicators"]["rows"]} == assigned  # nothing vanishes from 表1
+    assert context["indicators"]["sentence"].startswith(f"全区口径的{len(assigned)}项主要指标中")
+    for name in ("工业投资", "技改投资", "工业企业实缴税金", "新增规模工业企业"):
+        assert (rows[name]["status"], rows[name]["lagging"], rows[name]["cumulative"]) == ("未报", False, "未报")
+        assert name in context["indicators"]["sentence"]
+    assert "科技工信未报送" in context["indicators"]["sentence"]
+    assert rows["新增规模工业企业"]["unit"] == "全区（科技工信未报）"
+    partial = context_missing(settings, reference, "T01")["indicators"]
+    assert {r["name"]: r["unit"] for r in partial["rows"]}["招商引资签约产业项目"] == "全区（缺河坝）"
+    assert "招商引资签约产业项目的全区数" in partial["sentence"] and "缺未报单位的数据" in partial["sentence"]
+    overview = context["overview"]
+    lagging, unreported = overview["lagging_units"].split("另有")
+    assert "南湾湖" not in lagging and "科技工信" not in lagging  # 未报 is not 滞后
+    assert "南湾湖7项" in unreported and "不计入滞后" in unreported
+    assert "4项未报" in overview["double_half_text"]
+    assert all("南湾湖" not in r["behind"].partition("未报：")[0] for r in context["tasks"]["rows"])
+    assert any("南湾湖" in r["behind"].partition("未报：")[2] for r in context["tasks"]["rows"])
+    sheets = {s["name"]: s for s in context["appendix"]["sheets"]}
+    units = sheets["分单位指标"]
+    column = units["columns"].index("进度")
+    code = units["columns"].index("单位代码")
+    assert {r[column] for r in units["rows"] if r[code] == "D02"} == {"未报"}

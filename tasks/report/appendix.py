@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.report.formatting import KIND_LABELS, STATUS_LABELS, TARGET_KIND_LABELS
+from zhuanbao.tasks.report.formatting import KIND_LABELS, STATUS_LABELS, TARGET_KIND_LABELS, UNREPORTED
 
 SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
           "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
@@ -55,7 +55,12 @@ def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
             "1-本月累计": _number(rows["cumulative"]), "上年同期累计": _number(rows["last_year_cumulative"]),
             "增速（%）": _number(rows["growth_pct"]).round(2), "完成率（%）": _percent(rows["completion"]),
             "时序进度（%）": _percent(rows["time_progress"]),
-            "进度": _yes_no(rows["lagging"], "滞后", "正常")}
+            "进度": _judgement(rows["cumulative"].notna(), rows["lagging"])}
+
+
+def _judgement(reported: pd.Series, lagging: pd.Series) -> pd.Series:
+    """正常 / 滞后 — or 未报 where no accepted figure arrived (never 滞后)."""
+    return _yes_no(lagging, "滞后", "正常").where(reported.fillna(False).astype(bool), UNREPORTED)
 
 
 def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict) -> dict:
@@ -69,6 +74,11 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
     owner = totals["unit_code"].map(lambda c: short.get(c, c) if isinstance(c, str) and c in short else None)
     who = owner.where(totals["aggregation"] == "single", "全区").fillna("全区")
     total_sheet = pd.DataFrame(_indicator_frame(totals, who))
+    missing = indicators.loc[indicators["cumulative"].isna()].assign(n=lambda f: name_of(f["unit_code"]))
+    total_sheet["应报单位数"] = totals["units_assigned"].to_numpy()
+    total_sheet["已报单位数"] = totals["units_reported"].to_numpy()
+    total_sheet["未报单位"] = totals["indicator_code"].map(
+        missing.groupby("indicator_code", sort=False)["n"].agg("、".join)).fillna("").to_numpy()
 
     by_unit = _indicator_frame(indicators, name_of(indicators["unit_code"]))
     by_unit = pd.DataFrame({"单位代码": indicators["unit_code"], "单位名称": by_unit.pop("责任单位"), **by_unit})
@@ -82,26 +92,35 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
         "完成率（%）": _percent(projects["completion"]),
         "序时要求投资（万元）": _number(projects["required_investment"]),
         "项目状态": projects["status"].fillna("未报送").replace("", "未报送"),
-        "进度": _yes_no(projects["on_track"], "正常", "滞后"), "形象进度": projects["progress_text"],
+        "进度": _judgement(projects["reported"], ~projects["on_track"].astype(bool)),
+        "形象进度": projects["progress_text"],
         "存在问题": projects["problems"], "需协调事项": projects["coordination"]})
 
-    behind = tasks.loc[~tasks["on_track"].astype(bool)]
+    reported = tasks["reported"].astype(bool)
+    behind = tasks.loc[reported & ~tasks["on_track"].astype(bool)]
     behind_names = behind.assign(n=behind["unit_code"].map(lambda c: short.get(c, c))).groupby(
+        "task_code", sort=False)["n"].agg("、".join)
+    owed = tasks.loc[~reported]
+    owed_names = owed.assign(n=owed["unit_code"].map(lambda c: short.get(c, c))).groupby(
+        "task_code", sort=False)["n"].agg("、".join)
+    lead_names = tasks.loc[tasks["role"] == "lead"].assign(n=lambda f: name_of(f["unit_code"])).groupby(
         "task_code", sort=False)["n"].agg("、".join)
     task_sheet = pd.DataFrame({
         "任务编号": summary["task_code"], "任务领域": summary["task_area"], "任务名称": summary["task_name"],
-        "牵头单位": name_of(summary["lead_unit"]), "牵头单位进度（%）": _number(summary["lead_progress_pct"]).round(2),
+        "牵头单位": summary["task_code"].map(lead_names).fillna(name_of(summary["lead_unit"])),
+        "牵头单位进度（%）": _number(summary["lead_progress_pct"]).round(2),
         "平均进度（%）": _number(summary["mean_progress_pct"]).round(2),
         "应报单位数": summary["units_assigned"], "已报单位数": summary["units_reported"],
         "未达时序进度单位数": summary["task_code"].map(behind.groupby("task_code").size()).fillna(0).astype("int64"),
-        "未达时序进度的单位": summary["task_code"].map(behind_names).fillna("")})
+        "未达时序进度的单位": summary["task_code"].map(behind_names).fillna(""),
+        "未报单位": summary["task_code"].map(owed_names).fillna("")})
 
     task_units = pd.DataFrame({
         "任务编号": tasks["task_code"], "任务领域": tasks["task_area"], "任务名称": tasks["task_name"],
         "单位代码": tasks["unit_code"], "单位名称": name_of(tasks["unit_code"]),
         "角色": tasks["role"].map(lambda r: ROLE_LABELS.get(r, r)), "已报送": _yes_no(tasks["reported"]),
         "进度（%）": _number(tasks["progress_pct"]).round(2), "时序进度（%）": _percent(tasks["time_progress"]),
-        "进度判断": _yes_no(tasks["on_track"], "正常", "滞后"), "进展情况": tasks["progress_text"],
+        "进度判断": _judgement(tasks["reported"], ~tasks["on_track"].astype(bool)), "进展情况": tasks["progress_text"],
         "存在问题": tasks["problems"], "备注": tasks["note"]})
 
     ranking = pd.DataFrame({

@@ -21,7 +21,7 @@ from zhuanbao.tasks.core.periods import period_parts
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.core.settings import Settings
 from zhuanbao.tasks.report.appendix import appendix_tables
-from zhuanbao.tasks.report.context.indicators import chart, indicators
+from zhuanbao.tasks.report.context.indicators import chart, indicators, loose_targets
 from zhuanbao.tasks.report.context.issue import issue_fields, issue_placeholder, report_moment, report_title
 from zhuanbao.tasks.report.context.overview import overview
 from zhuanbao.tasks.report.context.problems import (
@@ -65,10 +65,10 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
                    "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},
         "overview": overview(metrics, names, short, month, limit, moment),
-        "indicators": indicators(metrics, short, limit),
+        "indicators": indicators(metrics, short, limit, loose_targets(reference.targets)),
         "chart": chart(metrics, h["time_progress"], limit),
         "projects": projects(metrics, names, limit),
-        "tasks": tasks(metrics, names, short, limit),
+        "tasks": tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders),
         "rankings": rankings(metrics, settings.score_weights, limit),
         "problems": problems_section(problems, names, limit),
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),

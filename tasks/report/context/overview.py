@@ -4,7 +4,8 @@
    (`half_year_value`, else half the annual target) with what is still needed per month to
    June; growth indicators against their target; the project batches; counts on track and
    lagging with the names. After June: the verdict.
-2. The lagging units and their items (the units with most lagging items first).
+2. The lagging units and their items (the units with most lagging items first); then the units whose
+   items are 未报 — a unit that did not report is never counted 滞后.
 3. Reporting, "as of" the run's moment in the office's time zone (not the month's end).
 """
 from __future__ import annotations
@@ -70,23 +71,25 @@ def double_half(metrics: dict, month: int, limit: int) -> dict:
     """The 双过半 paragraph and its counts."""
     totals, batches, projects = metrics["district_totals"], metrics["batch_summary"], metrics["project_metrics"]
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
-    on_track = core.loc[~core["lagging"].astype(bool), "indicator_name"].tolist()
+    on_track = core.loc[core["on_track"].astype(bool), "indicator_name"].tolist()
     lagging = core.loc[core["lagging"].astype(bool), "indicator_name"].tolist()
+    unreported = core.loc[core["cumulative"].isna(), "indicator_name"].tolist()
     amounts = [c for c in (_amount_clause(r, month) for r in core.itertuples() if r.target_kind == "amount") if c]
     growth = core.loc[core["target_kind"] == "growth"]
     behind = [c for c in (_growth_clause(r) for r in growth.itertuples() if r.lagging) if c]
-    ahead = growth.loc[~growth["lagging"].astype(bool), "indicator_name"].tolist()
+    ahead = growth.loc[growth["on_track"].astype(bool), "indicator_name"].tolist()
     growths = behind + ([f"{cap_names(ahead, NAMES_IN_SENTENCE, '项')}增速达到目标"] if ahead else [])
     half_task = pd.to_numeric(projects["half_year_task"], errors="coerce").groupby(projects["batch"]).sum(min_count=1)
     batch_text = "；".join(_batch_clause(b, half_task.dropna().to_dict()) for b in batches.itertuples())
-    lag_projects = projects.loc[~projects["on_track"].astype(bool), "project_name"].tolist()
+    lag_projects = projects.loc[not_on_track(projects), "project_name"].tolist()
     if month >= 6:
         verdict = ("上半年全区主要指标实现“双过半”。" if metrics["headline"]["double_half"]
                    else "上半年全区主要指标未能全部实现“双过半”。")
     else:
         verdict = f"距6月底还有{6 - month}个月。"
     parts = [f"对照“双过半”目标，全区{len(core)}项总量和增速指标中{len(on_track)}项达到进度要求、{len(lagging)}项滞后"
-             + (f"（{cap_names(lagging, limit, '项')}）" if lagging else "") + "。"]
+             + (f"（{cap_names(lagging, limit, '项')}）" if lagging else "")
+             + (f"、{len(unreported)}项未报（{cap_names(unreported, limit, '项')}）" if unreported else "") + "。"]
     if amounts:
         parts.append("；".join(amounts) + "。")
     if growths:
@@ -100,24 +103,47 @@ def double_half(metrics: dict, month: int, limit: int) -> dict:
             "reached": bool(metrics["headline"]["double_half"])}
 
 
-def lagging_units(metrics: dict, short: dict, limit: int) -> dict:
-    """Units with lagging items (indicators, projects, tasks), most items first."""
-    frames = [metrics["indicator_metrics"].loc[metrics["indicator_metrics"]["lagging"].astype(bool),
-                                               ["unit_code", "indicator_name"]].set_axis(["unit_code", "item"], axis=1),
-              metrics["project_metrics"].loc[~metrics["project_metrics"]["on_track"].astype(bool),
-                                             ["unit_code", "project_name"]].set_axis(["unit_code", "item"], axis=1),
-              metrics["task_metrics"].loc[~metrics["task_metrics"]["on_track"].astype(bool),
-                                          ["unit_code", "task_name"]].set_axis(["unit_code", "item"], axis=1)]
-    items = pd.concat(frames, ignore_index=True)
-    if items.empty:
-        return {"text": "各单位承担的指标、项目和任务均达到进度要求。", "units": "0", "items": "0"}
+def not_on_track(frame: pd.DataFrame) -> pd.Series:
+    """Project or task rows reported and not on track (滞后); rows not reported are 未报, not 滞后."""
+    return frame["reported"].astype(bool) & ~frame["on_track"].astype(bool)
+
+
+def _items(metrics: dict, lagging: bool) -> pd.DataFrame:
+    """(unit_code, item) of the lagging items, or of those not reported (未报)."""
+    indicators, projects, tasks = (metrics["indicator_metrics"], metrics["project_metrics"],
+                                   metrics["task_metrics"])
+    masks = ((indicators["lagging"].astype(bool), not_on_track(projects), not_on_track(tasks)) if lagging else
+             (indicators["cumulative"].isna(), ~projects["reported"].astype(bool), ~tasks["reported"].astype(bool)))
+    frames = [frame.loc[mask, ["unit_code", name]].set_axis(["unit_code", "item"], axis=1)
+              for frame, mask, name in zip((indicators, projects, tasks), masks,
+                                           ("indicator_name", "project_name", "task_name"))]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _by_unit(items: pd.DataFrame) -> pd.Series:
     by_unit = items.groupby("unit_code", sort=False)["item"].agg(list)
-    by_unit = by_unit.loc[by_unit.map(len).sort_values(ascending=False, kind="stable").index]
+    return by_unit.loc[by_unit.map(len).sort_values(ascending=False, kind="stable").index]
+
+
+def lagging_units(metrics: dict, short: dict, limit: int) -> dict:
+    """Units with lagging items (indicators, projects, tasks), most items first; then the units whose items
+    are 未报 (no accepted figure: named as not reporting, never as lagging)."""
+    items, owed = _items(metrics, lagging=True), _items(metrics, lagging=False)
     cap = min(limit, NAMES_IN_SENTENCE)
+    missing = ""
+    if not owed.empty:
+        by_unit = _by_unit(owed)
+        names = [f"{short.get(u, u)}{len(v)}项" for u, v in by_unit.iloc[:cap].items()]
+        missing = (f"另有{len(by_unit)}个单位的{len(owed)}项未报（" + "、".join(names)
+                   + (f"等{len(by_unit)}个单位" if len(by_unit) > cap else "") + "），不计入滞后。")
+    if items.empty:
+        return {"text": "各单位已报的指标、项目和任务均达到进度要求。" + missing if missing
+                else "各单位承担的指标、项目和任务均达到进度要求。", "units": "0", "items": "0"}
+    by_unit = _by_unit(items)
     shown = [f"{short.get(u, u)}{len(v)}项（{cap_names(v, 2, '项')}）" for u, v in by_unit.iloc[:cap].items()]
     more = f"等{len(by_unit)}个单位，详见附表" if len(by_unit) > cap else ""
     text = (f"有{len(by_unit)}个单位的{len(items)}项指标、项目或任务滞后：" + "；".join(shown) + more + "。")
-    return {"text": text, "units": str(len(by_unit)), "items": str(len(items))}
+    return {"text": text + missing, "units": str(len(by_unit)), "items": str(len(items))}
 
 
 def reporting(h: dict, names: dict, as_of: datetime | None, limit: int) -> str:
@@ -139,10 +165,13 @@ def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as
     h = metrics["headline"]
     half = double_half(metrics, month, limit)
     behind = lagging_units(metrics, short, limit)
-    lagging = h["indicators_total"] - h["indicators_on_track"]
+    lagging = h.get("indicators_lagging", h["indicators_total"] - h["indicators_on_track"])
+    unreported, projects_unreported = h.get("indicators_unreported", 0), h.get("projects_unreported", 0)
     progress = (f"本月时序进度为{pct(h['time_progress'])}。分解到各单位的{h['indicators_total']}项单位指标中，"
-                f"{h['indicators_on_track']}项达到时序进度或目标要求，{lagging}项滞后；"
-                f"{h['projects_total']}个重点项目中，{h['projects_on_track']}个按进度推进。")
+                f"{h['indicators_on_track']}项达到时序进度或目标要求，{lagging}项滞后"
+                + (f"，{unreported}项未报" if unreported else "")
+                + f"；{h['projects_total']}个重点项目中，{h['projects_on_track']}个按进度推进"
+                + (f"，{projects_unreported}个未报" if projects_unreported else "") + "。")
     return {"double_half_text": half["text"],
             "core_total": half["indicators_total"], "core_on_track": half["indicators_on_track"],
             "core_lagging": half["indicators_lagging"], "core_lagging_names": half["lagging_names"],

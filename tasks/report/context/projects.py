@@ -9,7 +9,16 @@ import pandas as pd
 
 from zhuanbao.tasks.report.appendix import SHEETS
 from zhuanbao.tasks.report.context.common import CELL_NAMES, first, shares, text
-from zhuanbao.tasks.report.formatting import DASH, cap_names, more_text, num, pct, pct_points
+from zhuanbao.tasks.report.formatting import (
+    DASH,
+    UNREPORTED,
+    cap_names,
+    join_names,
+    more_text,
+    num,
+    pct,
+    pct_points,
+)
 
 BATCH_RULES = {"竣工完工": "以项目状态为“竣工”计为按进度", "复工推进": "以累计完成投资达到序时投资要求计为按进度",
                "新开工": "以项目状态不为“未开工”计为已开工"}
@@ -24,48 +33,72 @@ def projects(metrics: dict, names: dict, limit: int) -> dict:
     for b, mine, share in zip(batches.itertuples(), mine_all, taken):
         sentence = (f"{b.batch}项目{b.projects}个，年度计划投资{num(b.annual_plan, 1)}万元，累计完成投资"
                     f"{num(b.cumulative_investment, 1)}万元，完成年度计划的{pct(b.completion)}；")
-        sentence += {"竣工完工": f"已竣工{b.completed}个。", "新开工": f"已开工{b.started}个，未开工{b.projects - b.started}个。"
-                     }.get(b.batch, f"按序时进度推进{b.on_track}个，滞后{b.projects - b.on_track}个。")
+        missing = b.projects - b.reported
+        sentence += {"竣工完工": f"已竣工{b.completed}个", "新开工": f"已开工{b.started}个，未开工{b.reported - b.started}个"
+                     }.get(b.batch, f"按序时进度推进{b.on_track}个，滞后{b.reported - b.on_track}个")
+        sentence += f"，未报{missing}个。" if missing else "。"
         if share < len(mine):  # lagging first, least complete first
             mine = mine.sort_values(["on_track", "completion"], kind="stable", na_position="first").iloc[:share]
         rows = [{"code": p.project_code, "name": p.project_name, "unit": names.get(p.unit_code, p.unit_code),
                  "annual_plan": num(p.annual_plan, 1), "cumulative": num(p.cumulative_investment, 1),
                  "completion": pct(p.completion), "status": text(p.status) or "未报送",
-                 "progress": text(p.progress_text) or DASH, "lagging": not bool(p.on_track),
-                 "judgement": "正常" if p.on_track else "滞后"} for p in mine.itertuples()]
+                 "progress": text(p.progress_text) or DASH, "lagging": bool(p.reported) and not bool(p.on_track),
+                 "judgement": UNREPORTED if not p.reported else "正常" if p.on_track else "滞后"}
+                for p in mine.itertuples()]
         out.append({"name": b.batch, "sentence": sentence, "rule": BATCH_RULES.get(b.batch, ""), "rows": rows})
     total_plan, total_cum = batches["annual_plan"].sum(), batches["cumulative_investment"].sum(min_count=1)
     sentence = (f"全区{len(projects)}个重点项目年度计划投资{num(total_plan, 1)}万元，累计完成投资{num(total_cum, 1)}万元，"
                 f"完成年度计划的{pct(total_cum / total_plan if total_plan else None)}，"
-                f"{int(projects['on_track'].sum())}个按进度推进。")
+                f"{int(projects['on_track'].sum())}个按进度推进"
+                + (f"，{missing}个未报" if (missing := int((~projects['reported'].astype(bool)).sum())) else "") + "。")
     left_out = sum(len(m) for m in mine_all) - sum(taken)
     return {"sentence": sentence, "batches": out,
             "more": more_text(left_out, "个项目（各批次先列滞后、完成率低的）", SHEETS["projects"])}
 
 
-def _behind(rows_all: pd.DataFrame) -> dict[str, list[str]]:
-    """Per task, the units not on track (in the metrics' order: lead first)."""
-    behind = rows_all.loc[~rows_all["on_track"].astype(bool), ["task_code", "unit_code"]]
+def _behind(rows_all: pd.DataFrame, reported: bool = True) -> dict[str, list[str]]:
+    """Per task, the units that reported and are not on track (滞后) — or, `reported` False, the units that
+    did not report (未报); in the metrics' order, leads first."""
+    mask = (rows_all["reported"].astype(bool) & ~rows_all["on_track"].astype(bool) if reported
+            else ~rows_all["reported"].astype(bool))
+    behind = rows_all.loc[mask, ["task_code", "unit_code"]]
     return {code: list(units) for code, units in behind.groupby("task_code", sort=False)["unit_code"]}
 
 
-def tasks(metrics: dict, names: dict, short: dict, limit: int) -> dict:
+def _behind_cell(behind: list[str], owed: list[str], short: dict, limit: int) -> str:
+    """表2's last cell: the lagging units, then "未报：" the units that did not report."""
+    parts = [cap_names([short.get(u, u) for u in behind], limit)] if behind else []
+    if owed:
+        parts.append(f"{UNREPORTED}：{cap_names([short.get(u, u) for u in owed], limit)}")
+    return "；".join(parts) or join_names([])
+
+
+def tasks(metrics: dict, names: dict, short: dict, limit: int, leads: dict | None = None,
+          leaders: dict | None = None) -> dict:
+    """表2: each task with all its 牵头部门 (`leads`: task_code → lead units, the reference's `task_leads`) and
+    its 牵头区领导 (`leaders`), the units lagging and those that did not report."""
     rows_all, summary = metrics["task_metrics"], metrics["task_summary"]
-    behind = _behind(rows_all)
-    frame = summary.assign(_ok=[t not in behind for t in summary["task_code"]])
+    leads, leaders = leads or {}, leaders or {}
+    behind, owed = _behind(rows_all), _behind(rows_all, reported=False)
+    frame = summary.assign(_ok=[t not in behind and t not in owed for t in summary["task_code"]])
     shown, left_out = first(frame, limit, ["_ok", "mean_progress_pct"])
     rows = []
     for t in shown.itertuples():
-        units = behind.get(t.task_code, [])
+        units, missing = behind.get(t.task_code, []), owed.get(t.task_code, [])
+        lead_units = leads.get(t.task_code) or [t.lead_unit]
         rows.append({"code": t.task_code, "area": t.task_area, "name": t.task_name,
-                     "lead": names.get(t.lead_unit, t.lead_unit), "lead_progress": pct_points(t.lead_progress_pct),
+                     "lead": "、".join(names.get(u, u) for u in lead_units),
+                     "leaders": "、".join(leaders.get(t.task_code, [])),
+                     "lead_progress": pct_points(t.lead_progress_pct),
                      "mean_progress": pct_points(t.mean_progress_pct), "units": f"{t.units_reported}/{t.units_assigned}",
-                     "behind": cap_names([short.get(u, u) for u in units], min(limit, CELL_NAMES)),
-                     "lagging": bool(units)})
+                     "behind": _behind_cell(units, missing, short, min(limit, CELL_NAMES)),
+                     "lagging": bool(units), "unreported": bool(missing)})
     time_progress = float(rows_all["time_progress"].iloc[0]) if len(rows_all) else None
     on_track = int(rows_all["on_track"].sum())
+    missing = int((~rows_all["reported"].astype(bool)).sum())
     sentence = (f"{len(summary)}项重点任务共涉及{len(rows_all)}个单位责任事项，{on_track}个达到时序进度"
-                f"（{pct(time_progress)}），{len(rows_all) - on_track}个滞后。")
+                f"（{pct(time_progress)}），{len(rows_all) - on_track - missing}个滞后"
+                + (f"，{missing}个未报" if missing else "") + "。")
     return {"sentence": sentence, "rows": rows,
             "more": more_text(left_out, "项任务（先列有单位滞后、平均进度低的）", SHEETS["tasks"])}
 
