@@ -219,8 +219,11 @@ def masthead(doc) -> None:
 
 def body(doc) -> None:
     heading(doc, "h_overview", 1)
-    for macro, text in (("h_double_half", "overview.double_half_text"), ("h_lagging", "overview.lagging_units"),
-                        ("h_reporting", "overview.headline")):
+    para(doc, "{%p for m in overview.milestones %}")
+    heading(doc, "h_milestone", 2, "m")
+    para(doc, "{{ m.text }}")
+    para(doc, "{%p endfor %}")
+    for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
         heading(doc, macro, 2)
         para(doc, "{{ " + text + " }}")
     para(doc, "{{ overview.progress }}")

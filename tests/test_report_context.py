@@ -179,3 +179,44 @@ def test_an_item_without_an_accepted_figure_is_unreported_never_lagging_and_neve
     column = units["columns"].index("进度")
     code = units["columns"].index("单位代码")
     assert {r[column] for r in units["rows"] if r[code] == "D02"} == {"未报"}
+
+
+def with_plan(reference, **changes):
+    """The demo reference with its plan changed (plan.toml's keys as Plan fields)."""
+    from dataclasses import replace
+
+    return replace(reference, plan=replace(reference.plan, **changes))
+
+
+def test_the_milestone_section_comes_from_the_plan_and_without_one_there_is_no_double_half(settings, reference):
+    demo = render_html(context_for(settings, reference), png=b"")
+    assert "（一）“双过半”进展" in demo and "（二）滞后单位和事项" in demo and "（三）报送情况" in demo
+    plain = with_plan(reference, milestones=(), campaign=None, title="西洞庭管理区工作专报", issuer="西洞庭管理区经济工作领导小组办公室")
+    context = context_for(settings, plain)
+    assert context["overview"]["milestones"] == [] and context["overview"]["double_half_text"] == ""
+    html = render_html(context, png=b"")
+    assert "双过半" not in html and "上半年目标" not in html and "距6月底" not in html
+    assert "（一）滞后单位和事项" in html and "（二）报送情况" in html  # the numbering closes up
+    assert context["title"] == "西洞庭管理区工作专报" and context["issue"]["office"] == "西洞庭管理区经济工作领导小组办公室"
+    assert html.count("西洞庭管理区经济工作领导小组办公室") == 2  # masthead and 版记
+
+
+def test_a_milestone_of_its_own_name_date_and_share(settings, reference):
+    from datetime import date
+
+    from zhuanbao.tasks.core.plan import Milestone
+
+    plan = with_plan(reference, milestones=(Milestone("任务过半", date(2020, 9, 30), 0.6),))
+    text = context_for(settings, plan)["overview"]["milestones"][0]["text"]
+    assert text.startswith("对照“任务过半”目标") and text.endswith("距9月底还有5个月。")
+    assert "完成9月底60%目标" in text and "5—9月需月均完成" in text and "双过半" not in text
+
+
+def test_after_the_milestone_the_verdict_and_without_one_the_campaign_counts_down(settings, reference):
+    status = demo_status(settings, reference, "2020-07")
+    metrics = demo_metrics(settings, reference, "2020-07", status, demo_frames(reference, "2020-07"))
+    july = build_context(settings, "2020-07", reference, metrics, status, as_of="2020-08-16T09:00:00+08:00")
+    assert july["overview"]["milestones"][0]["text"].endswith(("上半年全区主要指标实现“双过半”。",
+                                                               "上半年全区主要指标未能全部实现“双过半”。"))
+    progress = context_for(settings, with_plan(reference, milestones=()))["overview"]["progress"]
+    assert progress.endswith("距“奋战一百天”结束还有2个月。")

@@ -2,7 +2,7 @@
 
 `build_context` turns the metrics of a period (tasks/metrics/compute.py) and its status
 (tasks/intake/status.py) into a dict of strings, lists and booleans, one module per section:
-issue (masthead, 版记), overview (一、双过半 first), indicators (二、and the chart), projects
+issue (masthead, 版记), overview (一、the plan's milestone first), indicators (二、and the chart), projects
 (三、四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
 Templates only loop over it and test its booleans; tasks/report/catalogue.py documents every key.
 Text the units typed is kept verbatim here and escaped by the renderers, never interpreted.
@@ -61,10 +61,10 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
     units = submission_rows(settings, status, names)
     return {
         "title": report_title(settings, reference.plan),
-        "issue": issue_placeholder(settings, period, moment),
+        "issue": issue_placeholder(settings, period, moment, reference.plan),
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
                    "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},
-        "overview": overview(metrics, names, short, month, limit, moment),
+        "overview": overview(metrics, names, short, month, limit, moment, reference.plan, year),
         "indicators": indicators(metrics, short, limit, loose_targets(reference.targets)),
         "chart": chart(metrics, h["time_progress"], limit),
         "projects": projects(metrics, names, limit),
