@@ -220,3 +220,22 @@ def test_after_the_milestone_the_verdict_and_without_one_the_campaign_counts_dow
                                                                "上半年全区主要指标未能全部实现“双过半”。"))
     progress = context_for(settings, with_plan(reference, milestones=()))["overview"]["progress"]
     assert progress.endswith("距“奋战一百天”结束还有2个月。")
+
+
+def test_ranking_groups_their_headings_and_order_come_from_kinds_and_an_unranked_kind_is_listed(settings, reference):
+    from dataclasses import replace
+
+    from zhuanbao.tasks.core.plan import Kind, Kinds
+
+    kinds = Kinds((Kind("department", "区直部门", True, 1), Kind("township", "镇（街道）", True, 2),
+                   Kind("park", "园区", False, 3), Kind("enterprise", "区属国有企业", True, 4)), declared=True)
+    context = context_for(settings, replace(reference, kinds=kinds))
+    groups = context["rankings"]["kinds"]
+    assert [g["kind"] for g in groups][:3] == ["区直部门", "镇（街道）", "园区"]
+    assert "乡镇（办事处）" not in render_html(context, png=b"")
+    park = groups[2]
+    assert not park["ranked"] and park["rows"] == [] and park["sentence"].startswith("园区不参与排名，共1个：")
+    sheet = next(s for s in context["appendix"]["sheets"] if s["name"] == "单位排名")
+    kind, rank = sheet["columns"].index("单位类别"), sheet["columns"].index("名次")
+    assert {r[rank] for r in sheet["rows"] if r[kind] == "园区"} == {None}
+    assert sheet["rows"][0][kind] == "区直部门"

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.report.formatting import KIND_LABELS, STATUS_LABELS, TARGET_KIND_LABELS, UNREPORTED
+from zhuanbao.tasks.core.plan import Kinds
+from zhuanbao.tasks.report.formatting import STATUS_LABELS, TARGET_KIND_LABELS, UNREPORTED
 
 SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
           "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
@@ -63,7 +64,8 @@ def _judgement(reported: pd.Series, lagging: pd.Series) -> pd.Series:
     return _yes_no(lagging, "滞后", "正常").where(reported.fillna(False).astype(bool), UNREPORTED)
 
 
-def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict) -> dict:
+def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict,
+                    kinds: Kinds | None = None) -> dict:
     """Every sheet of the 附表 (see the module docstring); `units` from report_context.submission_rows,
     `problems` the ordered 问题清单 (unit_code, item, problem, coordination)."""
     totals, indicators = metrics["district_totals"], metrics["indicator_metrics"]
@@ -123,8 +125,12 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
         "进度判断": _judgement(tasks["reported"], ~tasks["on_track"].astype(bool)), "进展情况": tasks["progress_text"],
         "存在问题": tasks["problems"], "备注": tasks["note"]})
 
+    kinds = kinds or Kinds()
+    order = {code: i for i, code in enumerate(kinds.codes)}
+    scores = scores.assign(_o=scores["unit_kind"].map(order).fillna(len(order))).sort_values("_o", kind="stable")
+    ranked = scores["unit_kind"].map(kinds.ranked).astype(bool)
     ranking = pd.DataFrame({
-        "单位类别": scores["unit_kind"].map(lambda k: KIND_LABELS.get(k, k)), "名次": scores["rank"],
+        "单位类别": scores["unit_kind"].map(kinds.label), "名次": scores["rank"].where(ranked),
         "单位代码": scores["unit_code"], "单位名称": scores["unit_name"], "综合得分": _number(scores["score"]).round(2),
         "承担事项": scores["items_assigned"], "按进度事项": scores["items_on_track"],
         "按进度占比（%）": _percent(scores["share_on_track"]),

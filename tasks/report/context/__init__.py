@@ -69,10 +69,10 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "chart": chart(metrics, h["time_progress"], limit),
         "projects": projects(metrics, names, limit),
         "tasks": tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders),
-        "rankings": rankings(metrics, settings.score_weights, limit),
+        "rankings": rankings(metrics, settings.score_weights, limit, reference.kinds),
         "problems": problems_section(problems, names, limit),
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
-        "appendix": appendix_tables(metrics, units, problems, names, short),
+        "appendix": appendix_tables(metrics, units, problems, names, short, reference.kinds),
         "revision_data": snapshot(metrics, status),  # typed facts a later 修订说明 compares (report/revisions.py)
     }
