@@ -121,10 +121,12 @@ def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, 
 
 
 def cell_text(cell, spec: str) -> None:
-    """'{{ row.x }}' as plain text; 'lag:row.x' red when row.lagging (run-level if)."""
+    """'{{ row.x }}' as plain text; 'lag:row.x' red when row.lagging (run-level if); 'lag:row.x+row.y': x red
+    when lagging, then y plain."""
     p = cell.paragraphs[0]
     p.style = "表格文字"
     if spec.startswith("lag:"):
+        spec, _, plain = spec.partition("+")
         value = "{{ " + spec[4:] + " }}"
         p.add_run("{%r if " + spec[4:].rsplit(".", 1)[0] + ".lagging %}")
         red = p.add_run(value)
@@ -132,6 +134,8 @@ def cell_text(cell, spec: str) -> None:
         p.add_run("{%r else %}")
         p.add_run(value)
         p.add_run("{%r endif %}")
+        if plain:
+            p.add_run("{{ " + plain + " }}")
     else:
         p.add_run(spec)
 
@@ -154,27 +158,43 @@ def header_texts(macro: str) -> list[str]:
 
 
 def loop_table(doc, macro: str, cells: list[str], loops: list[str], caption: str | None, sample: str,
-               numeric: list[bool], total_mm: float = docx_layout.BLOCK_MM["portrait"]) -> None:
+               numeric: list[bool], total_mm: float = docx_layout.BLOCK_MM["portrait"], group_row: str = "",
+               group_text: str = "") -> None:
     """A table: a header row (texts from wording.j2's `macro`), `{%tr for … %}` rows, one data row,
-    `{%tr endfor %}` rows; widths from the sample context's values at `sample`."""
+    `{%tr endfor %}` rows; widths from the sample context's values at `sample`. `group_row` (an
+    `{%tr if … %}`) adds, inside the outer loop, a row spanning the table with `group_text` (a group's heading)."""
     if caption:
         para(doc, "{{ w." + caption + "() }}", "表题", indent=False)
     headers = header_texts(macro)
-    keys = [c.split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch" for c in cells]
+    keys = [c.partition("+")[0].split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch"
+            for c in cells]
     widths = docx_layout.content_widths(headers, sample_rows(sample, keys), numeric, total_mm)
     table = doc.add_table(rows=1, cols=len(headers))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
     for i, cell in enumerate(table.rows[0].cells):
         cell.paragraphs[0].style = "表题"
         cell.paragraphs[0].add_run("{{ w." + macro + "() | col(" + str(i) + ") }}")
-    for loop in loops:
+    group_cell = None
+    for n, loop in enumerate(loops):
         cell_text(table.add_row().cells[0], "{%tr " + loop + " %}")
+        if group_row and n == 0:
+            cell_text(table.add_row().cells[0], group_row)
+            heading_cells = table.add_row().cells
+            group_cell = heading_cells[0].merge(heading_cells[-1])
+            cell_text(group_cell, group_text)
+            cell_text(table.add_row().cells[0], "{%tr endif %}")
     row = table.add_row().cells
     for cell, spec in zip(row, cells):
         cell_text(cell, spec)
     for _ in loops:
         cell_text(table.add_row().cells[0], "{%tr endfor %}")
     docx_layout.table_rows(table, widths, numeric)
+    if group_cell is not None:  # the group's heading spans the row, left-aligned, wrapping
+        for wrap in group_cell._tc.tcPr.findall(qn("w:noWrap")):
+            group_cell._tc.tcPr.remove(wrap)
+        group_cell.width = Mm(sum(widths))
+        for paragraph in group_cell.paragraphs:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
 def more_line(doc, variable: str) -> None:
@@ -249,9 +269,10 @@ def body(doc) -> None:
 
     heading(doc, "h_tasks", 1)
     para(doc, "{{ tasks.sentence }}")
-    loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead }}", "{{ row.lead_progress }}", "{{ row.mean_progress }}",
-                                 "{{ row.units }}", "lag:row.behind"], ["for row in tasks.rows"], "cap_tasks",
-               "tasks.rows", [False, False, True, True, True, False])
+    loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead_cell }}", "{{ row.lead_progress }}",
+                                 "{{ row.mean_progress }}", "{{ row.units }}", "lag:row.behind_lagging+row.behind_unreported"],
+               ["for group in tasks.groups", "for row in group.rows"], "cap_tasks", "tasks.groups[].rows",
+               [False, False, True, True, True, False], group_row="{%tr if group.heading %}", group_text="{{ group.heading }}")
     more_line(doc, "tasks.more")
 
     heading(doc, "h_rankings", 1)

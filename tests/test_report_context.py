@@ -239,3 +239,20 @@ def test_ranking_groups_their_headings_and_order_come_from_kinds_and_an_unranked
     kind, rank = sheet["columns"].index("单位类别"), sheet["columns"].index("名次")
     assert {r[rank] for r in sheet["rows"] if r[kind] == "园区"} == {None}
     assert sheet["rows"][0][kind] == "区直部门"
+
+
+def test_tasks_print_every_lead_unit_and_leader_grouped_by_area(settings, reference):
+    from dataclasses import replace
+
+    tasks = reference.tasks.copy()
+    tasks.loc[tasks.task_code == "K01", ["lead_unit", "lead_units", "leaders"]] = ["D02", "D02;D01", "张三;李四"]
+    context = context_for(settings, replace(reference, tasks=tasks))
+    groups = context["tasks"]["groups"]
+    assert [g["heading"] for g in groups] == ["聚焦园区和企业", "聚焦项目建设和招商引资", "打好三大攻坚战"]
+    k01 = next(r for g in groups for r in g["rows"] if r["code"] == "K01")
+    assert k01["lead_cell"] == "区科技工信局、区发改财政局（牵头区领导：张三、李四）"
+    assert [r["code"] for r in context["tasks"]["rows"]] == [f"K0{i}" for i in range(1, 10)]
+    html = render_html(context, png=b"")
+    assert '<td class="area" colspan="6">打好三大攻坚战</td>' in html and "（牵头区领导：张三、李四）" in html
+    sheet = next(s for s in context["appendix"]["sheets"] if s["name"] == "重点任务")
+    assert sheet["rows"][0][sheet["columns"].index("牵头单位")] == "区科技工信局、区发改财政局"
