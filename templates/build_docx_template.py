@@ -248,6 +248,7 @@ def body(doc) -> None:
         para(doc, "{{ " + text + " }}")
     para(doc, "{{ overview.progress }}")
 
+    para(doc, "{%p if present.indicators %}")
     heading(doc, "h_indicators", 1)
     para(doc, "{{ indicators.sentence }}")
     loop_table(doc, "th_indicators", ["{{ row.name }}", "{{ row.measure }}", "{{ row.unit }}", "{{ row.target }}",
@@ -255,18 +256,25 @@ def body(doc) -> None:
                ["for row in indicators.rows"], "cap_indicators", "indicators.rows",
                [False, False, False, True, True, True, True, False])
     more_line(doc, "indicators.more")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if present.chart %}")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact line would clip the chart
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
     more_line(doc, "chart.more")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.projects %}")
     heading(doc, "h_projects", 1)
     para(doc, "{{ projects.sentence }}")
     para(doc, "{%p for batch in projects.batches %}")
     heading(doc, "h_batch", 2, "loop.index, batch")
     para(doc, "{{ batch.sentence }}（{{ batch.rule }}）")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.tasks %}")
     heading(doc, "h_tasks", 1)
     para(doc, "{{ tasks.sentence }}")
     loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead_cell }}", "{{ row.lead_progress }}",
@@ -274,7 +282,9 @@ def body(doc) -> None:
                ["for group in tasks.groups", "for row in group.rows"], "cap_tasks", "tasks.groups[].rows",
                [False, False, True, True, True, False], group_row="{%tr if group.heading %}", group_text="{{ group.heading }}")
     more_line(doc, "tasks.more")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.rankings %}")
     heading(doc, "h_rankings", 1)
     para(doc, "{{ rankings.weights_text }}")
     para(doc, "{%p for kind in rankings.kinds %}")
@@ -287,6 +297,7 @@ def body(doc) -> None:
     para(doc, "{%p endif %}")
     more_line(doc, "kind.more")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
 
     heading(doc, "h_problems", 1)
     heading(doc, "h_problem_list", 2)
@@ -337,12 +348,15 @@ def new_page_section(doc, *, landscape: bool = False):
 def appendix(doc) -> None:
     new_page_section(doc, landscape=True)
     total = docx_layout.BLOCK_MM["landscape"]
+    para(doc, "{%p if present.appendix_indicators %}")
     heading(doc, "h_appendix1", 1)
     loop_table(doc, "th_appendix1", ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
                                      "{{ row.cumulative }}", "lag:row.rate", "lag:row.status"],
                ["for row in indicators.by_unit"], None, "indicators.by_unit",
                [False, False, True, True, True, False], total)
     more_line(doc, "indicators.by_unit_more")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if present.appendix_projects %}")
     heading(doc, "h_appendix2", 1)
     loop_table(doc, "th_appendix2", ["{{ batch.name }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.annual_plan }}",
                                      "{{ row.cumulative }}", "{{ row.completion }}", "{{ row.status }}",
@@ -350,11 +364,14 @@ def appendix(doc) -> None:
                ["for batch in projects.batches", "for row in batch.rows"], None, "projects.batches[].rows",
                [False, False, False, True, True, True, False, False, False], total)
     more_line(doc, "projects.more")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if present.appendix_submissions %}")
     heading(doc, "h_appendix3", 1)
     loop_table(doc, "th_appendix3", ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}",
                                      "{{ row.note }}"], ["for row in submissions.rows"], None, "submissions.rows",
                [False, False, True, False, False], total)
     more_line(doc, "submissions.rows_more")
+    para(doc, "{%p endif %}")
 
 
 def banji(doc) -> None:

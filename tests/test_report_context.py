@@ -116,7 +116,7 @@ def test_one_edit_of_wording_changes_the_docx_and_the_html(settings, reference, 
 
     own = settings.home / "templates"
     own.mkdir(parents=True, exist_ok=True)
-    text = (TEMPLATES_DIR / "wording.j2").read_text("utf-8").replace("一、总体情况", "一、本月要情")
+    text = (TEMPLATES_DIR / "wording.j2").read_text("utf-8").replace("、总体情况", "、本月要情")
     (own / "wording.j2").write_text(text, encoding="utf-8")
     context = context_for(settings, reference)
     assert "一、本月要情" in render_html(context, home=settings.home, png=b"")
@@ -256,3 +256,35 @@ def test_tasks_print_every_lead_unit_and_leader_grouped_by_area(settings, refere
     assert '<td class="area" colspan="6">打好三大攻坚战</td>' in html and "（牵头区领导：张三、李四）" in html
     sheet = next(s for s in context["appendix"]["sheets"] if s["name"] == "重点任务")
     assert sheet["rows"][0][sheet["columns"].index("牵头单位")] == "区科技工信局、区发改财政局"
+
+
+def test_an_empty_section_table_chart_or_appendix_is_left_out_and_the_numbering_closes_up(settings, reference):
+    import io
+    from dataclasses import replace
+
+    from docx import Document
+
+    from zhuanbao.tasks.report.render import render_docx
+
+    amounts = set(reference.indicators.query("target_kind == 'amount'").indicator_code)
+    bare = replace(reference, projects=reference.projects.iloc[0:0],
+                   targets=reference.targets.loc[~reference.targets.indicator_code.isin(amounts)])
+    context = context_for(settings, bare)
+    assert not context["present"]["projects"] and not context["present"]["appendix_projects"]
+    html = render_html(context, png=b"")
+    for absent in ("重点项目推进情况", "重点项目推进明细", "0个重点项目", "总量指标完成率"):
+        assert absent not in html, absent
+    for present in ("三、重点任务推进情况", "四、各单位排名", "六、报送情况", "表2 重点任务推进情况",
+                    "附表2 各单位报送情况", "图1 重点任务平均进度对比时序进度"):
+        assert present in html, present
+    assert "重点项目" not in {s["name"] for s in context["appendix"]["sheets"]}
+    assert "重点项目" not in context["overview"]["progress"]
+    out = io.BytesIO()
+    render_docx(context, out)
+    headings = [p.text for p in Document(io.BytesIO(out.getvalue())).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:4] == ["一、总体情况", "二、主要指标完成情况", "三、重点任务推进情况", "四、各单位排名"]
+    assert "附表2 各单位报送情况" in headings and not any("重点项目" in h for h in headings)
+    full = render_html(context_for(settings, reference), png=b"")  # the demo keeps every section and number
+    for text in ("三、重点项目推进情况", "四、重点任务推进情况", "七、报送情况", "附表3 各单位报送情况",
+                 "图1 总量指标完成率与重点任务平均进度对比时序进度"):
+        assert text in full, text

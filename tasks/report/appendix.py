@@ -5,7 +5,7 @@ already computed) into `{"sheets": [{"name", "columns", "rows"}]}` — plain JSO
 report context under `appendix` so the issue's digest covers it. `write_appendix` streams it
 (tasks/report/xlsx.py; openpyxl's cell object per value was most of a province's report step):
 Chinese headers, the header row frozen and filtered, column widths from the content. Each sheet starts with a title row naming the report and
-the month; every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
+the month (a sheet with no rows — no projects, no problems — is left out); every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
 万元 amounts with thousands separators and one decimal; counts whole); 报送时间 is a real date and
 time; a column holds one measure (增速目标 and 数量目标 apart).
 """
@@ -148,10 +148,11 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
           "按时": u["on_time"], "备注": u["note"], "退回文件": u["file"], "退回原因": u["reason"]} for u in units],
         columns=["单位代码", "单位", "报送状态", "报送时间", "按时", "备注", "退回文件", "退回原因"])
 
-    return {"sheets": [_sheet(SHEETS["totals"], total_sheet), _sheet(SHEETS["indicators"], by_unit),
-                       _sheet(SHEETS["projects"], project_sheet), _sheet(SHEETS["tasks"], task_sheet),
-                       _sheet(SHEETS["task_units"], task_units), _sheet(SHEETS["rankings"], ranking),
-                       _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]}
+    sheets = [_sheet(SHEETS["totals"], total_sheet), _sheet(SHEETS["indicators"], by_unit),
+              _sheet(SHEETS["projects"], project_sheet), _sheet(SHEETS["tasks"], task_sheet),
+              _sheet(SHEETS["task_units"], task_units), _sheet(SHEETS["rankings"], ranking),
+              _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]
+    return {"sheets": [sheet for sheet in sheets if sheet["rows"]]}  # an empty sheet is left out
 
 
 DATE_COLUMNS = {"报送时间"}  # ISO strings in the JSON, real date-times in the workbook

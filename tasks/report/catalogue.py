@@ -122,6 +122,19 @@ VARIABLES: dict[str, str] = {
     **{f"submissions.rows[].{k}": v for k, v in {
         "unit_code": "单位代码", "unit": "单位名称", "status_code": "状态代码（accepted/rejected/missing）",
         "status": "报送状态", "received_at": "报送时间", "on_time": "按时/逾期", "note": "备注"}.items()},
+    **{f"present.{k}": "是否出现（没有内容的不出现，用于 {% if %}）：" + v for k, v in {
+        "indicators": "二、主要指标和表1（有指标时）", "chart": "图1（有可画的总量指标或任务时）",
+        "projects": "重点项目一节（有项目时）", "tasks": "重点任务一节和表2（有任务时）", "rankings": "各单位排名一节",
+        "problems_table": "问题清单表（有问题时）", "flags_table": "待说明数据表（有时）",
+        "appendix_indicators": "附表 分单位指标", "appendix_projects": "附表 重点项目明细（有项目时）",
+        "appendix_submissions": "附表 各单位报送情况"}.items()},
+    **{f"numbers.{k}": "序号（没有内容的部分不编号，后面的前移；wording.j2 写“一、”“表1”）：" + v for k, v in {
+        "overview": "总体情况的序号（1）", "indicators": "主要指标完成情况的序号", "projects": "重点项目一节的序号（没有时为空）",
+        "tasks": "重点任务一节的序号（没有时为空）", "rankings": "各单位排名的序号", "problems": "存在问题一节的序号",
+        "submissions": "报送情况的序号", "table_indicators": "主要指标表的表号", "table_tasks": "重点任务表的表号",
+        "table_problems": "问题清单表的表号", "table_flags": "待说明数据表的表号",
+        "appendix_indicators": "分单位指标附表的序号", "appendix_projects": "重点项目明细附表的序号",
+        "appendix_submissions": "报送情况附表的序号"}.items()},
     "appendix": ("Excel 附表（专报_…_附表.xlsx）的全部明细，按工作表列出（名称、列名、各行数值）；"
                  "供生成 Excel，模板中一般不用"),
     "revision_data": ("本期主要数据的原始数值（各单位报送状态、各指标累计与增速或完成率、项目投资、任务进度、排名），"

@@ -59,7 +59,7 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         problems = problems_from_metrics(metrics)
     problems = ordered_problems(problems, list(reference.units["unit_code"]))
     units = submission_rows(settings, status, names)
-    return {
+    sections = {
         "title": report_title(settings, reference.plan),
         "issue": issue_placeholder(settings, period, moment, reference.plan),
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
@@ -77,3 +77,27 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "appendix": appendix_tables(metrics, units, problems, names, short, reference.kinds),
         "revision_data": snapshot(metrics, status),  # typed facts a later 修订说明 compares (report/revisions.py)
     }
+    return {**sections, **layout(sections)}
+
+
+def layout(context: dict) -> dict:
+    """What the 专报 prints and how it numbers it: `present` (a section, table, chart or 附表 with nothing in it
+    is left out) and `numbers` (一、二、… 表1、表2 … 附表1 … closing up over what is left out)."""
+    present = {"indicators": bool(context["indicators"]["rows"]), "chart": bool(context["chart"]["items"]),
+               "projects": bool(context["projects"]["batches"]), "tasks": bool(context["tasks"]["rows"]),
+               "rankings": bool(context["rankings"]["kinds"]), "problems_table": bool(context["problems"]["rows"]),
+               "flags_table": bool(context["flags"]["rows"]),
+               "appendix_indicators": bool(context["indicators"]["by_unit"]),
+               "appendix_projects": any(b["rows"] for b in context["projects"]["batches"]),
+               "appendix_submissions": bool(context["submissions"]["rows"])}
+    numbers: dict[str, str] = {}
+    for group, names in (("", ("overview", "indicators", "projects", "tasks", "rankings", "problems", "submissions")),
+                         ("table_", ("indicators", "tasks", "problems", "flags")),
+                         ("appendix_", ("indicators", "projects", "submissions"))):
+        n = 0
+        for name in names:
+            shown = present.get(f"{name}_table" if group == "table_" and name in ("problems", "flags") else
+                                f"{group}{name}" if group == "appendix_" else name, True)
+            n += bool(shown)
+            numbers[group + name] = str(n) if shown else ""
+    return {"present": present, "numbers": numbers}

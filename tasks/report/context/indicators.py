@@ -146,6 +146,7 @@ def chart(metrics: dict, time_progress: float, limit: int) -> dict:
     limit = min(limit, CHART_BARS)
     items = [{"label": r.indicator_name, "value": round(float(r.completion), 4), "lagging": bool(r.lagging)}
              for r in metrics["district_totals"].itertuples() if r.target_kind == "amount" and pd.notna(r.completion)]
+    any_amount = bool(items)
     tasks = metrics["task_summary"].dropna(subset=["mean_progress_pct"])
     room = max(limit - len(items), 0)
     shown, left_out = first(tasks, room, ["mean_progress_pct"])
@@ -154,7 +155,12 @@ def chart(metrics: dict, time_progress: float, limit: int) -> dict:
                              for r in shown.itertuples()]
     more = (f"任务仅列出平均进度最低的{len(shown)}项，{more_text(left_out, '项任务', SHEETS['tasks'])}"
             if left_out else "")
-    return {"title": "主要指标与重点任务完成进度对比时序进度", "time_progress": round(time_progress, 4),
+    amounts, with_tasks = any_amount, len(shown) > 0
+    drawn = ("总量指标完成率与重点任务平均进度" if amounts and with_tasks else "总量指标完成率" if amounts
+             else "重点任务平均进度")  # the caption names only what is drawn (no chart at all when nothing is)
+    title = ("主要指标与重点任务完成进度" if amounts and with_tasks else "主要指标完成进度" if amounts
+             else "重点任务完成进度")
+    return {"title": f"{title}对比时序进度", "time_progress": round(time_progress, 4),
             "time_progress_text": pct(time_progress), "items": items,
-            "caption": f"图1 总量指标完成率与重点任务平均进度对比时序进度（{pct(time_progress)}），红色为滞后",
+            "caption": f"图1 {drawn}对比时序进度（{pct(time_progress)}），红色为滞后",
             "more": more}

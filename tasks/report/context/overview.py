@@ -234,8 +234,9 @@ def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as
     progress = (f"本月时序进度为{pct(h['time_progress'])}。分解到各单位的{h['indicators_total']}项单位指标中，"
                 f"{h['indicators_on_track']}项达到时序进度或目标要求，{lagging}项滞后"
                 + (f"，{unreported}项未报" if unreported else "")
-                + f"；{h['projects_total']}个重点项目中，{h['projects_on_track']}个按进度推进"
-                + (f"，{projects_unreported}个未报" if projects_unreported else "") + "。")
+                + (f"；{h['projects_total']}个重点项目中，{h['projects_on_track']}个按进度推进"
+                   + (f"，{projects_unreported}个未报" if projects_unreported else "") if h["projects_total"] else "")
+                + "。")
     if not parts:
         progress += _countdown(plan, year, month)
     return {"milestones": [{"n": str(i), "name": p["name"], "text": p["text"]} for i, p in enumerate(parts, start=1)],
