@@ -282,6 +282,12 @@ def body(doc) -> None:
                ["for group in tasks.groups", "for row in group.rows"], "cap_tasks", "tasks.groups[].rows",
                [False, False, True, True, True, False], group_row="{%tr if group.heading %}", group_text="{{ group.heading }}")
     more_line(doc, "tasks.more")
+    para(doc, "{%p if present.by_leader %}")
+    heading(doc, "h_by_leader", 2)
+    para(doc, "{%p for row in tasks.by_leader %}")
+    para(doc, "{{ row.text }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
     para(doc, "{%p endif %}")
 
     para(doc, "{%p if present.rankings %}")

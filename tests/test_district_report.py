@@ -86,3 +86,14 @@ def test_tasks_name_all_their_lead_units_and_leaders(district):
     areas = list(dict.fromkeys(reference.tasks.task_area))
     if len(areas) > 1:
         assert [g["area"] for g in context["tasks"]["groups"]] == areas
+
+
+def test_the_plans_by_leader_switch_adds_the_tasks_listed_by_leader(district):
+    _, reference, months = district
+    context, html = next(iter(months.values()))
+    if reference.plan.by_leader:  # 海州 2019
+        people = list(dict.fromkeys(p for names in reference.task_leaders.values() for p in names))
+        assert [r["leader"] for r in context["tasks"]["by_leader"]] == people and "按牵头区领导列示" in html
+        assert all(r["text"].startswith(f"{r['leader']}：牵头") for r in context["tasks"]["by_leader"])
+    else:
+        assert context["tasks"]["by_leader"] == [] and "按牵头区领导列示" not in html

@@ -77,6 +77,9 @@ VARIABLES: dict[str, str] = {
         "progress": "形象进度（单位原文）", "lagging": "是否滞后（真/假；未报不算滞后）",
         "judgement": "“正常”“滞后”或“未报”"}.items()},
     "tasks.sentence": "重点任务概述句", "tasks.rows": "重点任务（列表，按任务类别排列）",
+    "tasks.by_leader": "按牵头区领导列示的任务（plan.toml [report] by_leader = true 时；列表，否则为空）",
+    "tasks.by_leader[].leader": "牵头区领导", "tasks.by_leader[].tasks": "其牵头的任务数",
+    "tasks.by_leader[].text": "一句：牵头的任务，其中有单位滞后、未报的任务",
     "tasks.groups": "按任务类别（tasks.csv 的 task_area）分组的重点任务（列表）",
     "tasks.groups[].area": "任务类别", "tasks.groups[].heading": "表中该类别的标题行（只有一个类别时为空，不显示）",
     "tasks.groups[].rows": "该类别的任务（列表，字段同 tasks.rows）",
@@ -123,7 +126,7 @@ VARIABLES: dict[str, str] = {
         "unit_code": "单位代码", "unit": "单位名称", "status_code": "状态代码（accepted/rejected/missing）",
         "status": "报送状态", "received_at": "报送时间", "on_time": "按时/逾期", "note": "备注"}.items()},
     **{f"present.{k}": "是否出现（没有内容的不出现，用于 {% if %}）：" + v for k, v in {
-        "indicators": "二、主要指标和表1（有指标时）", "chart": "图1（有可画的总量指标或任务时）",
+        "indicators": "二、主要指标和表1（有指标时）", "by_leader": "按牵头区领导列示（plan.toml 打开 by_leader 时）", "chart": "图1（有可画的总量指标或任务时）",
         "projects": "重点项目一节（有项目时）", "tasks": "重点任务一节和表2（有任务时）", "rankings": "各单位排名一节",
         "problems_table": "问题清单表（有问题时）", "flags_table": "待说明数据表（有时）",
         "appendix_indicators": "附表 分单位指标", "appendix_projects": "附表 重点项目明细（有项目时）",

@@ -30,7 +30,7 @@ from zhuanbao.tasks.report.context.problems import (
     unexplained_flags,
 )
 from zhuanbao.tasks.report.context.problems import problems as problems_section
-from zhuanbao.tasks.report.context.projects import projects, tasks
+from zhuanbao.tasks.report.context.projects import by_leader, projects, tasks
 from zhuanbao.tasks.report.context.rankings import rankings
 from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
 from zhuanbao.tasks.report.formatting import pct
@@ -68,8 +68,10 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "indicators": indicators(metrics, short, limit, loose_targets(reference.targets)),
         "chart": chart(metrics, h["time_progress"], limit),
         "projects": projects(metrics, names, limit),
-        "tasks": tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders,
-                       list(reference.tasks["task_area"])),
+        "tasks": {**tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders,
+                          list(reference.tasks["task_area"])),
+                  "by_leader": by_leader(metrics, reference.task_leaders, limit)
+                  if reference.plan and reference.plan.by_leader else []},
         "rankings": rankings(metrics, settings.score_weights, limit, reference.kinds),
         "problems": problems_section(problems, names, limit),
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
@@ -85,6 +87,7 @@ def layout(context: dict) -> dict:
     is left out) and `numbers` (一、二、… 表1、表2 … 附表1 … closing up over what is left out)."""
     present = {"indicators": bool(context["indicators"]["rows"]), "chart": bool(context["chart"]["items"]),
                "projects": bool(context["projects"]["batches"]), "tasks": bool(context["tasks"]["rows"]),
+               "by_leader": bool(context["tasks"]["by_leader"]),
                "rankings": bool(context["rankings"]["kinds"]), "problems_table": bool(context["problems"]["rows"]),
                "flags_table": bool(context["flags"]["rows"]),
                "appendix_indicators": bool(context["indicators"]["by_unit"]),

@@ -108,6 +108,28 @@ def tasks(metrics: dict, names: dict, short: dict, limit: int, leads: dict | Non
             "more": more_text(left_out, "项任务（先列有单位滞后、平均进度低的）", SHEETS["tasks"])}
 
 
+def by_leader(metrics: dict, leaders: dict, limit: int) -> list[dict]:
+    """The tasks listed by 牵头区领导 (plan.toml `[report] by_leader = true`): per leader, in the order the
+    leaders first appear in tasks.csv, the tasks they lead and those with a unit lagging or not reporting."""
+    rows_all, summary = metrics["task_metrics"], metrics["task_summary"]
+    names = dict(zip(summary["task_code"], summary["task_name"]))
+    behind, owed = _behind(rows_all), _behind(rows_all, reported=False)
+    mine: dict[str, list[str]] = {}
+    for code, people in leaders.items():
+        if code in names:
+            for person in people:
+                mine.setdefault(person, []).append(code)
+    out = []
+    for person, codes in mine.items():
+        lagging = [names[c] for c in codes if c in behind]
+        missing = [names[c] for c in codes if c in owed]
+        text = f"{person}：牵头{len(codes)}项任务（{cap_names([names[c] for c in codes], limit, '项')}）"
+        text += f"，其中{len(lagging)}项有单位滞后（{cap_names(lagging, limit, '项')}）" if lagging else "，均无单位滞后"
+        text += f"，{len(missing)}项有单位未报（{cap_names(missing, limit, '项')}）。" if missing else "。"
+        out.append({"leader": person, "tasks": str(len(codes)), "text": text})
+    return out
+
+
 def _cell_parts(parts: tuple[str, str]) -> dict:
     return {"behind": "".join(parts), "behind_lagging": parts[0], "behind_unreported": parts[1]}
 
