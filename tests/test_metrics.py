@@ -406,3 +406,15 @@ def test_reference_without_projects_or_tasks_does_not_crash(reference):
     out = compute_metrics("2020-04", bare, None, None, None, None)
     assert out["project_metrics"].empty and out["batch_summary"].empty and out["task_summary"].empty
     assert list(out["unit_scores"].unit_code) == ["T01", "T02", "D01", "D02"]
+
+
+def test_a_non_additive_indicator_of_several_units_keeps_its_district_row_without_a_figure(reference):
+    targets = pd.concat([reference.targets, pd.DataFrame([{"unit_code": "D02", "indicator_code": "G1",
+                                                            "target_value": 10.0, "half_year_value": NA, "note": ""}])])
+    ref = Reference(2020, reference.units, reference.indicators, targets, reference.projects, reference.tasks)
+    data = indicator_rows("2020-04", ("D01", "G1", NA, 105.0, 100.0), ("D02", "G1", NA, 112.0, 100.0))
+    g1 = one(district_totals("2020-04", ref, data), indicator_code="G1")
+    assert (g1.aggregation, g1.units_assigned, g1.units_reported) == ("units", 2, 2)
+    assert pd.isna(g1.cumulative) and bool(g1.lagging) and not bool(g1.on_track)  # D01: 5 % < 10 %
+    alone = one(district_totals("2020-04", ref, data.iloc[1:]), indicator_code="G1")
+    assert not bool(alone.lagging) and not bool(alone.on_track)  # D02 on track, D01 未报: not all on track

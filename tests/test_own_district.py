@@ -1,6 +1,6 @@
 """A district set up from district-plan.md alone (issue 24, "Done when"): several lead units, leaders, a
-"左右" tolerance, a ceiling, its own kinds, no projects, no milestone, the sole reporter of an indicator
-rejected. Made from the 东湖 example's units and renamed throughout, so nothing of 东湖's plan is left; its
+"左右" tolerance, a ceiling, an indicator shared by two units, its own kinds, no projects, no milestone, the
+sole reporter of an indicator rejected. Made from the 东湖 example's units and renamed throughout, so nothing of 东湖's plan is left; its
 专报 and forms must speak of it alone and keep every item of its plan.
 """
 from __future__ import annotations
@@ -44,9 +44,11 @@ def district(tmp_path_factory):
     pd.concat([indicators, pd.DataFrame([ceiling])]).to_csv(folder / "indicators.csv", index=False)
     targets = pd.read_csv(folder / "targets.csv", dtype=str, keep_default_na=False)
     targets.loc[targets.indicator_code == "I02", ["target_value", "tolerance"]] = ["6.5", "0.5"]  # 6.5 %左右
-    extra = {"unit_code": "D21", "indicator_code": "I11", "target_value": "4.5", "half_year_value": "",
-             "tolerance": "0.5", "note": "4.5%左右"}
-    pd.concat([targets, pd.DataFrame([extra])]).to_csv(folder / "targets.csv", index=False)
+    extra = [{"unit_code": "D21", "indicator_code": "I11", "target_value": "4.5", "half_year_value": "",
+              "tolerance": "0.5", "note": "4.5%左右"},
+             {"unit_code": "D21", "indicator_code": "I04", "target_value": "5", "half_year_value": "",  # shared
+              "tolerance": "", "note": "与财政局共同承担"}]
+    pd.concat([targets, pd.DataFrame(extra)]).to_csv(folder / "targets.csv", index=False)
     tasks = pd.read_csv(folder / "tasks.csv", dtype=str, keep_default_na=False)
     tasks.loc[tasks.task_code == "K01", "leaders"] = "张三;李四"
     tasks.to_csv(folder / "tasks.csv", index=False)
@@ -88,6 +90,8 @@ def test_every_item_is_kept_the_rejected_sole_reporter_is_unreported_and_toleran
     assert "社会消费品零售总额，商务未报送" in context["indicators"]["sentence"]
     fixed = rows["固定资产投资"]
     assert (fixed["target"], fixed["rate"], fixed["status"]) == ("增长6.5%左右", "增长6.3%", "正常")
+    shared = rows["一般公共预算收入"]  # growth, not additive, two units: no district figure, still its row
+    assert (shared["unit"], shared["cumulative"]) == ("各单位（不汇总）", "—") and shared["status"] in ("正常", "滞后")
     ceiling = rows["城镇调查失业率"]
     assert (ceiling["target"], ceiling["time_progress"], ceiling["status"]) == ("不高于4.5左右", "—", "正常")
 

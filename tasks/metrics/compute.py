@@ -141,7 +141,8 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     missing unit shows as lower completion; `units_reported` < `units_assigned` says why).
     The district half_year_value is the sum only when every assigned unit has one.
     Non-additive indicators assigned to exactly one unit (aggregation 'single'): that unit's
-    figures. Non-additive indicators shared by several units have no district figure.
+    figures. Non-additive indicators shared by several units (aggregation 'units') keep their row without a
+    district figure: on track when every unit is, lagging when any reporting unit is.
     The tolerance of a sum is the sum of the units' (amount) or the largest (growth, level).
     """
     assigned = _assigned_indicators(period, reference)
@@ -156,9 +157,13 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     sums["half_year_value"] = sums["half_year_value"].where(whole_half.reindex(sums.index))
     sums = sums.reset_index().assign(aggregation="sum", unit_code=pd.NA)
     single = rows.loc[~rows["additive"].astype(bool)].merge(counts.reset_index(), on="indicator_code")
+    shared = single.loc[single["units_assigned"] > 1]
     single = single.loc[single["units_assigned"] == 1].assign(aggregation="single")
+    units = (shared[["indicator_code"]].drop_duplicates().assign(aggregation="units", unit_code=pd.NA)
+             .reindex(columns=["indicator_code", "aggregation", "unit_code", *SUMMED]))
     catalog = reference.indicators.drop(columns=["note", "additive"])
-    totals = (pd.concat([sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]])
+    frames = [sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]] + ([units] if len(units) else [])
+    totals = (pd.concat(frames)
               .merge(counts.reset_index(), on="indicator_code").merge(catalog, on="indicator_code"))
     tolerance = rows.groupby("indicator_code")["tolerance"].agg(["sum", "max"]).reset_index()
     totals = totals.merge(tolerance, on="indicator_code", how="left")
@@ -167,6 +172,13 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
     totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
     totals = _judge(totals.reset_index(drop=True), period)
+    if len(shared):  # no district figure: on track when every unit is, lagging when any reporting unit is
+        judged = _judge(shared.drop(columns=["units_assigned", "units_reported", "half_known"]), period)
+        verdict = judged.groupby("indicator_code").agg(on_track=("on_track", "all"), lagging=("lagging", "any"),
+                                                        double_half=("double_half", "all"))
+        mine = totals["aggregation"] == "units"
+        for column in ("on_track", "lagging", "double_half"):
+            totals.loc[mine, column] = totals.loc[mine, "indicator_code"].map(verdict[column]).astype(bool)
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 
 

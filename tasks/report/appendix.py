@@ -56,7 +56,16 @@ def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
             "1-本月累计": _number(rows["cumulative"]), "上年同期累计": _number(rows["last_year_cumulative"]),
             "增速（%）": _number(rows["growth_pct"]).round(2), "完成率（%）": _percent(rows["completion"]),
             "时序进度（%）": _percent(rows["time_progress"]),
-            "进度": _judgement(rows["cumulative"].notna(), rows["lagging"])}
+            "进度": _judgement(_reported(rows), rows["lagging"])}
+
+
+def _reported(rows: pd.DataFrame) -> pd.Series:
+    """A figure arrived — for a district row shared by several units (no district figure), any unit judged."""
+    reported = rows["cumulative"].notna()
+    if "aggregation" in rows.columns:
+        judged = rows["lagging"].astype(bool) | rows["on_track"].astype(bool)
+        reported |= (rows["aggregation"] == "units") & judged
+    return reported
 
 
 def _judgement(reported: pd.Series, lagging: pd.Series) -> pd.Series:

@@ -53,6 +53,22 @@ def target_text(row) -> str:
     return quantity(row.target_value, row.measure) + _tolerance(row)
 
 
+def unreported(frame: pd.DataFrame) -> pd.Series:
+    """Rows with no accepted figure (未报). A district row of an indicator shared by several units without a
+    district figure (aggregation 'units') is 未报 only when none of its units is judged."""
+    mask = frame["cumulative"].isna()
+    if "aggregation" in frame.columns:
+        judged = frame["lagging"].astype(bool) | frame["on_track"].astype(bool)
+        mask &= ~((frame["aggregation"] == "units") & judged)
+    return mask
+
+
+def _is_unreported(row) -> bool:
+    if getattr(row, "aggregation", None) == "units":
+        return not (bool(row.lagging) or bool(row.on_track))
+    return bool(pd.isna(row.cumulative))
+
+
 def rate_text(row) -> str:
     if pd.isna(row.cumulative):
         return DASH
@@ -65,15 +81,17 @@ def rate_text(row) -> str:
 
 def status_text(row) -> str:
     """未报 (no accepted figure), 滞后 or 正常."""
-    return UNREPORTED if pd.isna(row.cumulative) else "滞后" if row.lagging else "正常"
+    return UNREPORTED if _is_unreported(row) else "滞后" if row.lagging else "正常"
 
 
 def indicator_row(row, who: str) -> dict:
-    unreported = bool(pd.isna(row.cumulative))
+    missing = _is_unreported(row)
+    cumulative = (UNREPORTED if missing else DASH if pd.isna(row.cumulative)  # shared: no district figure
+                  else quantity(row.cumulative, row.measure))
     return {"code": row.indicator_code, "name": row.indicator_name, "measure": row.measure, "unit": who,
             "kind": TARGET_KIND_LABELS.get(row.target_kind, row.target_kind), "target": target_text(row),
-            "cumulative": UNREPORTED if unreported else quantity(row.cumulative, row.measure), "rate": rate_text(row),
-            "time_progress": pct(row.time_progress), "lagging": bool(row.lagging), "unreported": unreported,
+            "cumulative": cumulative, "rate": rate_text(row),
+            "time_progress": pct(row.time_progress), "lagging": bool(row.lagging), "unreported": missing,
             "status": status_text(row)}
 
 
@@ -97,6 +115,8 @@ def _who(row, owners: dict, owed: dict, limit: int) -> str:
     if row.aggregation == "single":
         return owners.get(row.indicator_code, "全区")
     missing = owed.get(row.indicator_code, [])
+    if row.aggregation == "units":  # shared by several units, no district figure: see the table by unit
+        return "各单位（不汇总）" + (f"（{cap_names(missing, limit)}未报）" if missing else "")
     if not missing:
         return "全区"
     return f"全区（{cap_names(missing, limit)}未报）" if row.units_reported == 0 else f"全区（缺{cap_names(missing, limit)}）"
@@ -110,23 +130,23 @@ def indicators(metrics: dict, short: dict, limit: int, loose: set = frozenset())
     cell = min(limit, CELL_NAMES, 2)
     owners, owed = _owners(rows, totals, short, min(limit, CELL_NAMES)), owing(rows, short)
     lagging = totals.loc[totals["lagging"].astype(bool), "indicator_name"].tolist()
-    unreported = totals.loc[totals["cumulative"].isna()]
+    missing = totals.loc[unreported(totals)]
     on_track = int(totals["on_track"].astype(bool).sum())
     sentence = (f"全区口径的{len(totals)}项主要指标中，{on_track}项达到时序进度或目标要求，"
                 f"{len(lagging)}项滞后")
-    if len(unreported):  # grouped by the units that owe them: "（工业投资、技改投资，科技工信未报送）"
+    if len(missing):  # grouped by the units that owe them: "（工业投资、技改投资，科技工信未报送）"
         groups: dict[str, list[str]] = {}
-        for r in unreported.itertuples():
+        for r in missing.itertuples():
             groups.setdefault(cap_names(owed.get(r.indicator_code, []), cell), []).append(r.indicator_name)
         named = [f"{cap_names(items, limit, '项')}，{who}未报送" for who, items in groups.items()]
-        sentence += f"，{len(unreported)}项未报（{'；'.join(named)}）"
+        sentence += f"，{len(missing)}项未报（{'；'.join(named)}）"
     sentence += (f"，滞后指标为{cap_names(lagging, limit, '项')}。" if lagging else "。")
     partial = totals.loc[totals["cumulative"].notna() & (totals["units_reported"] < totals["units_assigned"])
                          & (totals["aggregation"] == "sum")]
     if len(partial):
         sentence += (f"{cap_names(partial['indicator_name'].tolist(), limit, '项')}的全区数为已报单位合计，"
                      f"缺未报单位的数据。")
-    judged = ~totals["lagging"].astype(bool) & totals["cumulative"].notna()
+    judged = ~totals["lagging"].astype(bool) & ~unreported(totals)
     shown, left_out = first(totals.assign(_ok=judged), limit, ["_ok"])
     out = [indicator_row(r, _who(r, owners, owed, cell)) for r in shown.itertuples()]
     judged = ~rows["lagging"].astype(bool) & rows["cumulative"].notna()

@@ -21,6 +21,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from zhuanbao.tasks.core.plan import Milestone, Plan
+from zhuanbao.tasks.report.context.indicators import unreported as unreported_rows
 from zhuanbao.tasks.report.formatting import (
     cap_names,
     cn_datetime,
@@ -96,6 +97,10 @@ def milestone_reached(core: pd.DataFrame, month: int, m: Milestone) -> bool:
     if month < m.date.month or core.empty:
         return False
     for row in core.itertuples():
+        if row.aggregation == "units":  # shared by several units: every unit on track
+            if not bool(row.on_track):
+                return False
+            continue
         if pd.isna(row.cumulative):
             return False
         if row.target_kind == "amount":
@@ -113,7 +118,7 @@ def milestone(metrics: dict, month: int, limit: int, m: Milestone) -> dict:
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
     on_track = core.loc[core["on_track"].astype(bool), "indicator_name"].tolist()
     lagging = core.loc[core["lagging"].astype(bool), "indicator_name"].tolist()
-    unreported = core.loc[core["cumulative"].isna(), "indicator_name"].tolist()
+    unreported = core.loc[unreported_rows(core), "indicator_name"].tolist()
     amounts = [c for c in (_amount_clause(r, month, m) for r in core.itertuples() if r.target_kind == "amount") if c]
     growth = core.loc[core["target_kind"] == "growth"]
     behind = [c for c in (_growth_clause(r) for r in growth.itertuples() if r.lagging) if c]
