@@ -219,7 +219,7 @@ def test_after_the_milestone_the_verdict_and_without_one_the_campaign_counts_dow
     assert july["overview"]["milestones"][0]["text"].endswith(("上半年全区主要指标实现“双过半”。",
                                                                "上半年全区主要指标未能全部实现“双过半”。"))
     progress = context_for(settings, with_plan(reference, milestones=()))["overview"]["progress"]
-    assert progress.endswith("距“奋战一百天”结束还有2个月。")
+    assert progress.endswith("距“奋战一百天”结束还有45天。")  # 16 May to 30 June
 
 
 def test_ranking_groups_their_headings_and_order_come_from_kinds_and_an_unranked_kind_is_listed(settings, reference):

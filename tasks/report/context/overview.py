@@ -10,7 +10,7 @@
 2. The lagging units and their items (the units with most lagging items first); then the units whose
    items are 未报 — a unit that did not report is never counted 滞后.
 3. Reporting, "as of" the run's moment in the office's time zone (not the month's end); without a
-   milestone, a campaign with an end counts down to it here.
+   milestone, a campaign with an end counts down to it here in days ("距“…”结束还有N天").
 """
 from __future__ import annotations
 
@@ -218,13 +218,12 @@ def reporting(h: dict, names: dict, as_of: datetime | None, limit: int) -> str:
     return "".join(parts)
 
 
-def _countdown(plan: Plan | None, year: int, month: int) -> str:
-    """'距“奋战一百天”结束还有2个月。' — only for a campaign with an end still ahead."""
+def _countdown(plan: Plan | None, as_of: datetime | None) -> str:
+    """'距“奋战一百天”结束还有45天。' (from the run's day) — only for a campaign with an end still ahead."""
     campaign = plan.campaign if plan else None
-    if not campaign or not campaign.end or not campaign.name or (campaign.end.year, campaign.end.month) <= (year, month):
+    if not campaign or not campaign.end or not campaign.name or as_of is None or campaign.end <= as_of.date():
         return ""
-    months = (campaign.end.year - year) * 12 + campaign.end.month - month
-    return f"距“{campaign.name}”结束还有{months}个月。"
+    return f"距“{campaign.name}”结束还有{(campaign.end - as_of.date()).days}天。"
 
 
 def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as_of: datetime | None,
@@ -243,7 +242,7 @@ def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as
                    + (f"，{projects_unreported}个未报" if projects_unreported else "") if h["projects_total"] else "")
                 + "。")
     if not parts:
-        progress += _countdown(plan, year, month)
+        progress += _countdown(plan, as_of)
     return {"milestones": [{"n": str(i), "name": p["name"], "text": p["text"]} for i, p in enumerate(parts, start=1)],
             "n_lagging": str(len(parts) + 1), "n_reporting": str(len(parts) + 2),
             "double_half_text": "".join(p["text"] for p in parts),
