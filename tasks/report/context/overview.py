@@ -112,8 +112,9 @@ def milestone_reached(core: pd.DataFrame, month: int, m: Milestone) -> bool:
     return True
 
 
-def milestone(metrics: dict, month: int, limit: int, m: Milestone) -> dict:
-    """The paragraph of milestone `m` (e.g. 双过半) and its counts."""
+def milestone(metrics: dict, month: int, limit: int, m: Milestone, compact: bool = False) -> dict:
+    """The paragraph of milestone `m` (e.g. 双过半) and its counts; `compact` (a second milestone of the same
+    date): only what differs — the amount indicators against its own share — and its verdict."""
     totals, batches, projects = metrics["district_totals"], metrics["batch_summary"], metrics["project_metrics"]
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
     on_track = core.loc[core["on_track"].astype(bool), "indicator_name"].tolist()
@@ -136,11 +137,13 @@ def milestone(metrics: dict, month: int, limit: int, m: Milestone) -> dict:
     parts = [f"对照“{m.name}”目标，全区{len(core)}项总量和增速指标中{len(on_track)}项达到进度要求、{len(lagging)}项滞后"
              + (f"（{cap_names(lagging, limit, '项')}）" if lagging else "")
              + (f"、{len(unreported)}项未报（{cap_names(unreported, limit, '项')}）" if unreported else "") + "。"]
-    if amounts:
+    if compact:
+        parts = [f"对照“{m.name}”目标，" + ("；".join(amounts) + "。" if amounts else "")]
+    if amounts and not compact:
         parts.append("；".join(amounts) + "。")
-    if growths:
+    if growths and not compact:
         parts.append("；".join(growths) + "。")
-    if batch_text:
+    if batch_text and not compact:
         parts.append(f"重点项目：{batch_text}"
                      + (f"；滞后项目有{cap_names(lag_projects, NAMES_IN_SENTENCE, '个')}。" if lag_projects else "。"))
     parts.append(verdict)
@@ -230,7 +233,8 @@ def overview(metrics: dict, names: dict, short: dict, month: int, limit: int, as
              plan: Plan | None = None, year: int | None = None) -> dict:
     h = metrics["headline"]
     year = year or (as_of.year if as_of else date.today().year)
-    parts = [milestone(metrics, month, limit, m) for m in due_milestones(plan, year, month)]
+    parts = [milestone(metrics, month, limit, m, compact=i > 0)
+             for i, m in enumerate(due_milestones(plan, year, month))]
     first = parts[0] if parts else {}
     behind = lagging_units(metrics, short, limit)
     lagging = h.get("indicators_lagging", h["indicators_total"] - h["indicators_on_track"])
