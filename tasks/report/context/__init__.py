@@ -3,7 +3,7 @@
 `build_context` turns the metrics of a period (tasks/metrics/compute.py) and its status
 (tasks/intake/status.py) into a dict of strings, lists and booleans, one module per section:
 issue (masthead, 版记), overview (一、the plan's milestone first), indicators (二、and the chart), projects
-(三、四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
+(三、), tasks (四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
 Templates only loop over it and test its booleans; tasks/report/catalogue.py documents every key.
 Text the units typed is kept verbatim here and escaped by the renderers, never interpreted.
 
@@ -30,9 +30,10 @@ from zhuanbao.tasks.report.context.problems import (
     unexplained_flags,
 )
 from zhuanbao.tasks.report.context.problems import problems as problems_section
-from zhuanbao.tasks.report.context.projects import by_leader, projects, tasks
+from zhuanbao.tasks.report.context.projects import projects
 from zhuanbao.tasks.report.context.rankings import rankings
 from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
+from zhuanbao.tasks.report.context.tasks import by_leader, tasks
 from zhuanbao.tasks.report.formatting import pct
 from zhuanbao.tasks.report.revisions import snapshot
 
