@@ -116,7 +116,7 @@ def _who(row, owners: dict, owed: dict, limit: int) -> str:
         return owners.get(row.indicator_code, "全区")
     missing = owed.get(row.indicator_code, [])
     if row.aggregation == "units":  # shared by several units, no district figure: see the table by unit
-        return "各单位（不汇总）" + (f"（{cap_names(missing, limit)}未报）" if missing else "")
+        return f"各单位（不汇总；{cap_names(missing, limit)}未报）" if missing else "各单位（不汇总）"
     if not missing:
         return "全区"
     return f"全区（{cap_names(missing, limit)}未报）" if row.units_reported == 0 else f"全区（缺{cap_names(missing, limit)}）"
