@@ -207,8 +207,12 @@ def more_line(doc, variable: str) -> None:
 
 
 
-def heading(doc, macro: str, level: int, args: str = "") -> None:
-    doc.add_heading("{{ w." + macro + "(" + args + ") }}", level=level)
+def heading(doc, macro: str, level: int, args: str = "", fallback: str = "") -> None:
+    """A heading from wording.j2's `macro`; `fallback` (an expression) where an office's older wording.j2
+    lacks the macro."""
+    call = "w." + macro + "(" + args + ")"
+    doc.add_heading("{{ " + (f"{call} if w.{macro} is defined else {fallback}" if fallback else call) + " }}",
+                    level=level)
 
 
 def masthead(doc) -> None:
@@ -240,7 +244,7 @@ def masthead(doc) -> None:
 def body(doc) -> None:
     heading(doc, "h_overview", 1)
     para(doc, "{%p for m in overview.milestones %}")
-    heading(doc, "h_milestone", 2, "m")
+    heading(doc, "h_milestone", 2, "m", fallback="w.h_double_half()")
     para(doc, "{{ m.text }}")
     para(doc, "{%p endfor %}")
     for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
@@ -283,7 +287,7 @@ def body(doc) -> None:
                [False, False, True, True, True, False], group_row="{%tr if group.heading %}", group_text="{{ group.heading }}")
     more_line(doc, "tasks.more")
     para(doc, "{%p if present.by_leader %}")
-    heading(doc, "h_by_leader", 2)
+    heading(doc, "h_by_leader", 2, fallback="'按牵头区领导列示'")
     para(doc, "{%p for row in tasks.by_leader %}")
     para(doc, "{{ row.text }}")
     para(doc, "{%p endfor %}")

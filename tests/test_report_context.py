@@ -288,3 +288,27 @@ def test_an_empty_section_table_chart_or_appendix_is_left_out_and_the_numbering_
     for text in ("三、重点项目推进情况", "四、重点任务推进情况", "七、报送情况", "附表3 各单位报送情况",
                  "图1 总量指标完成率与重点任务平均进度对比时序进度"):
         assert text in full, text
+
+
+def test_an_office_wording_from_before_the_plan_still_renders(settings, reference):
+    """A home whose editors changed wording.j2 before milestones and numbering came from the plan."""
+    import io
+
+    from docx import Document
+
+    from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+    from zhuanbao.tasks.report.render import render_docx
+
+    own = settings.home / "templates"
+    own.mkdir(parents=True, exist_ok=True)
+    lines = [line for line in (TEMPLATES_DIR / "wording.j2").read_text("utf-8").splitlines()
+             if not line.startswith(("{% macro h_milestone", "{% macro h_by_leader", "{% macro h_double_half"))]
+    lines.append("{% macro h_double_half() %}（一）“双过半”进展{% endmacro %}")  # as it was written then
+    (own / "wording.j2").write_text("\n".join(lines), encoding="utf-8")
+    context = context_for(settings, reference)
+    html = render_html(context, home=settings.home, png=b"")
+    assert "（一）“双过半”进展" in html and "七、报送情况" in html
+    out = io.BytesIO()
+    render_docx(context, out, home=settings.home)
+    headings = [p.text for p in Document(io.BytesIO(out.getvalue())).paragraphs if p.style.name == "Heading 2"]
+    assert headings[0] == "（一）“双过半”进展"
