@@ -224,7 +224,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
 def load_metrics(ctx: RunContext) -> dict:
     """The period's metrics as compute_metrics returns them: the tables read back from curated/metrics_* (as
     checked), and the headline computed once, from them (the metrics step computes none)."""
-    from zhuanbao.tasks.metrics.compute import with_headline
+    from zhuanbao.tasks.metrics.headline import with_headline
 
     return with_headline(ctx.period, ctx.reference, {name: _need(ctx, f"metrics_{name}", "计算指标")
                                                      for name in METRICS})

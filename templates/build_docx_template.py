@@ -121,10 +121,12 @@ def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, 
 
 
 def cell_text(cell, spec: str) -> None:
-    """'{{ row.x }}' as plain text; 'lag:row.x' red when row.lagging (run-level if)."""
+    """'{{ row.x }}' as plain text; 'lag:row.x' red when row.lagging (run-level if); 'lag:row.x+row.y': x red
+    when lagging, then y plain."""
     p = cell.paragraphs[0]
     p.style = "表格文字"
     if spec.startswith("lag:"):
+        spec, _, plain = spec.partition("+")
         value = "{{ " + spec[4:] + " }}"
         p.add_run("{%r if " + spec[4:].rsplit(".", 1)[0] + ".lagging %}")
         red = p.add_run(value)
@@ -132,6 +134,8 @@ def cell_text(cell, spec: str) -> None:
         p.add_run("{%r else %}")
         p.add_run(value)
         p.add_run("{%r endif %}")
+        if plain:
+            p.add_run("{{ " + plain + " }}")
     else:
         p.add_run(spec)
 
@@ -154,27 +158,43 @@ def header_texts(macro: str) -> list[str]:
 
 
 def loop_table(doc, macro: str, cells: list[str], loops: list[str], caption: str | None, sample: str,
-               numeric: list[bool], total_mm: float = docx_layout.BLOCK_MM["portrait"]) -> None:
+               numeric: list[bool], total_mm: float = docx_layout.BLOCK_MM["portrait"], group_row: str = "",
+               group_text: str = "") -> None:
     """A table: a header row (texts from wording.j2's `macro`), `{%tr for … %}` rows, one data row,
-    `{%tr endfor %}` rows; widths from the sample context's values at `sample`."""
+    `{%tr endfor %}` rows; widths from the sample context's values at `sample`. `group_row` (an
+    `{%tr if … %}`) adds, inside the outer loop, a row spanning the table with `group_text` (a group's heading)."""
     if caption:
         para(doc, "{{ w." + caption + "() }}", "表题", indent=False)
     headers = header_texts(macro)
-    keys = [c.split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch" for c in cells]
+    keys = [c.partition("+")[0].split("row.")[-1].split(" ")[0].split("}")[0] if "row." in c else "batch"
+            for c in cells]
     widths = docx_tables.content_widths(headers, sample_rows(sample, keys), numeric, total_mm)
     table = doc.add_table(rows=1, cols=len(headers))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
     for i, cell in enumerate(table.rows[0].cells):
         cell.paragraphs[0].style = "表题"
         cell.paragraphs[0].add_run("{{ w." + macro + "() | col(" + str(i) + ") }}")
-    for loop in loops:
+    group_cell = None
+    for n, loop in enumerate(loops):
         cell_text(table.add_row().cells[0], "{%tr " + loop + " %}")
+        if group_row and n == 0:
+            cell_text(table.add_row().cells[0], group_row)
+            heading_cells = table.add_row().cells
+            group_cell = heading_cells[0].merge(heading_cells[-1])
+            cell_text(group_cell, group_text)
+            cell_text(table.add_row().cells[0], "{%tr endif %}")
     row = table.add_row().cells
     for cell, spec in zip(row, cells):
         cell_text(cell, spec)
     for _ in loops:
         cell_text(table.add_row().cells[0], "{%tr endfor %}")
     docx_tables.table_rows(table, widths, numeric)
+    if group_cell is not None:  # the group's heading spans the row, left-aligned, wrapping
+        for wrap in group_cell._tc.tcPr.findall(qn("w:noWrap")):
+            group_cell._tc.tcPr.remove(wrap)
+        group_cell.width = Mm(sum(widths))
+        for paragraph in group_cell.paragraphs:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
 def more_line(doc, variable: str) -> None:
@@ -187,8 +207,12 @@ def more_line(doc, variable: str) -> None:
 
 
 
-def heading(doc, macro: str, level: int, args: str = "") -> None:
-    doc.add_heading("{{ w." + macro + "(" + args + ") }}", level=level)
+def heading(doc, macro: str, level: int, args: str = "", fallback: str = "") -> None:
+    """A heading from wording.j2's `macro`; `fallback` (an expression) where an office's older wording.j2
+    lacks the macro."""
+    call = "w." + macro + "(" + args + ")"
+    doc.add_heading("{{ " + (f"{call} if w.{macro} is defined else {fallback}" if fallback else call) + " }}",
+                    level=level)
 
 
 def masthead(doc) -> None:
@@ -219,12 +243,16 @@ def masthead(doc) -> None:
 
 def body(doc) -> None:
     heading(doc, "h_overview", 1)
-    for macro, text in (("h_double_half", "overview.double_half_text"), ("h_lagging", "overview.lagging_units"),
-                        ("h_reporting", "overview.headline")):
+    para(doc, "{%p for m in overview.milestones %}")
+    heading(doc, "h_milestone", 2, "m", fallback="w.h_double_half()")
+    para(doc, "{{ m.text }}")
+    para(doc, "{%p endfor %}")
+    for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
         heading(doc, macro, 2)
         para(doc, "{{ " + text + " }}")
     para(doc, "{{ overview.progress }}")
 
+    para(doc, "{%p if present.indicators %}")
     heading(doc, "h_indicators", 1)
     para(doc, "{{ indicators.sentence }}")
     loop_table(doc, "th_indicators", ["{{ row.name }}", "{{ row.measure }}", "{{ row.unit }}", "{{ row.target }}",
@@ -232,25 +260,41 @@ def body(doc) -> None:
                ["for row in indicators.rows"], "cap_indicators", "indicators.rows",
                [False, False, False, True, True, True, True, False])
     more_line(doc, "indicators.more")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if present.chart %}")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact line would clip the chart
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
     more_line(doc, "chart.more")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.projects %}")
     heading(doc, "h_projects", 1)
     para(doc, "{{ projects.sentence }}")
     para(doc, "{%p for batch in projects.batches %}")
     heading(doc, "h_batch", 2, "loop.index, batch")
     para(doc, "{{ batch.sentence }}（{{ batch.rule }}）")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.tasks %}")
     heading(doc, "h_tasks", 1)
     para(doc, "{{ tasks.sentence }}")
-    loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead }}", "{{ row.lead_progress }}", "{{ row.mean_progress }}",
-                                 "{{ row.units }}", "lag:row.behind"], ["for row in tasks.rows"], "cap_tasks",
-               "tasks.rows", [False, False, True, True, True, False])
+    loop_table(doc, "th_tasks", ["{{ row.name }}", "{{ row.lead_cell }}", "{{ row.lead_progress }}",
+                                 "{{ row.mean_progress }}", "{{ row.units }}", "lag:row.behind_lagging+row.behind_unreported"],
+               ["for group in tasks.groups", "for row in group.rows"], "cap_tasks", "tasks.groups[].rows",
+               [False, False, True, True, True, False], group_row="{%tr if group.heading %}", group_text="{{ group.heading }}")
     more_line(doc, "tasks.more")
+    para(doc, "{%p if present.by_leader %}")
+    heading(doc, "h_by_leader", 2, fallback="'按牵头区领导列示'")
+    para(doc, "{%p for row in tasks.by_leader %}")
+    para(doc, "{{ row.text }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
 
+    para(doc, "{%p if present.rankings %}")
     heading(doc, "h_rankings", 1)
     para(doc, "{{ rankings.weights_text }}")
     para(doc, "{%p for kind in rankings.kinds %}")
@@ -263,6 +307,7 @@ def body(doc) -> None:
     para(doc, "{%p endif %}")
     more_line(doc, "kind.more")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
 
     heading(doc, "h_problems", 1)
     heading(doc, "h_problem_list", 2)
@@ -313,12 +358,15 @@ def new_page_section(doc, *, landscape: bool = False):
 def appendix(doc) -> None:
     new_page_section(doc, landscape=True)
     total = docx_layout.BLOCK_MM["landscape"]
+    para(doc, "{%p if present.appendix_indicators %}")
     heading(doc, "h_appendix1", 1)
     loop_table(doc, "th_appendix1", ["{{ row.unit_name }}", "{{ row.name }}（{{ row.measure }}）", "{{ row.target }}",
                                      "{{ row.cumulative }}", "lag:row.rate", "lag:row.status"],
                ["for row in indicators.by_unit"], None, "indicators.by_unit",
                [False, False, True, True, True, False], total)
     more_line(doc, "indicators.by_unit_more")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if present.appendix_projects %}")
     heading(doc, "h_appendix2", 1)
     loop_table(doc, "th_appendix2", ["{{ batch.name }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.annual_plan }}",
                                      "{{ row.cumulative }}", "{{ row.completion }}", "{{ row.status }}",
@@ -326,11 +374,14 @@ def appendix(doc) -> None:
                ["for batch in projects.batches", "for row in batch.rows"], None, "projects.batches[].rows",
                [False, False, False, True, True, True, False, False, False], total)
     more_line(doc, "projects.more")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if present.appendix_submissions %}")
     heading(doc, "h_appendix3", 1)
     loop_table(doc, "th_appendix3", ["{{ row.unit }}", "{{ row.status }}", "{{ row.received_at }}", "{{ row.on_time }}",
                                      "{{ row.note }}"], ["for row in submissions.rows"], None, "submissions.rows",
                [False, False, True, False, False], total)
     more_line(doc, "submissions.rows_more")
+    para(doc, "{%p endif %}")
 
 
 def banji(doc) -> None:

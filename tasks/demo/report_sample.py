@@ -18,7 +18,7 @@ from zhuanbao.tasks.core.reference import Reference, load_reference
 from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
 from zhuanbao.tasks.core.settings import Settings, load_settings
 from zhuanbao.tasks.demo.figures import generate_month
-from zhuanbao.tasks.metrics.compute import compute_metrics
+from zhuanbao.tasks.metrics.headline import compute_metrics
 from zhuanbao.tasks.report.catalogue import SAMPLE_CONTEXT
 
 LATE, MISSING, REJECTED = "T04", "T05", "D02"
