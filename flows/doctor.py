@@ -40,7 +40,11 @@ def check_reference(settings: Settings, year: int) -> Check:
         reference = load_reference(settings, year)
     except (ReferenceError, FileNotFoundError, OSError) as exc:
         return Check(f"{year} 年基础表", False, str(exc))
-    return Check(f"{year} 年基础表", True, f"{len(reference.units)} 个单位，{settings.reference_dir(year)}")
+    detail = f"{len(reference.units)} 个单位，{settings.reference_dir(year)}"
+    if reference.plan is not None and not reference.plan.declared:  # a home made before plan.toml: works, said
+        detail += (f"；没有 plan.toml：专报标题“{reference.plan.title}”，印发机关为设置项 office，"
+                   "无活动和里程碑（见统计员手册“为本区建立参考表”）")
+    return Check(f"{year} 年基础表", True, detail)
 
 
 def check_fonts(settings: Settings) -> Check:
