@@ -14,14 +14,14 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 
-from zhuanbao.tasks.checks.suites import rules_table
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.forms.layout import Frame, write_form_sheet
-from zhuanbao.tasks.forms.rows import FormRow, previous_figures, unit_rows
+from ..checks.suites import rules_table
+from ..core import catalog
+from ..core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
+from ..core.periods import period_parts
+from ..core.reference import Reference
+from ..core.settings import Settings
+from .layout import Frame, write_form_sheet
+from .rows import FormRow, previous_figures, unit_rows
 
 INSTRUCTIONS_SHEET = "填报说明"
 SEVERITY_ZH = {"hard": "强制性（不通过即退回）", "soft": "核实性（需在“说明”栏说明）"}

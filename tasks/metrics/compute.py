@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.tables import columns_contract
-from zhuanbao.tasks.metrics.frames import _typed
-from zhuanbao.tasks.metrics.scores import SCORE_COLUMNS, unit_scores
+from ..core.periods import month_fraction, period_parts, quarter_end_month
+from ..core.reference import Reference
+from ..core.tables import columns_contract
+from .frames import _typed
+from .scores import SCORE_COLUMNS, unit_scores
 
 JUDGED = ["time_progress", "growth_pct", "completion", "on_track", "lagging", "double_half"]
 INDICATOR_COLUMNS = ["period", "unit_code", "unit_name", "indicator_code", "indicator_name",

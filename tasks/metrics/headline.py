@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.core.periods import month_fraction
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.intake.standing import tally
-from zhuanbao.tasks.metrics.compute import _assigned_indicators, metric_frames
+from ..core.periods import month_fraction
+from ..core.reference import Reference
+from ..intake.standing import tally
+from .compute import _assigned_indicators, metric_frames
 
 
 def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_rows: pd.DataFrame,

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import REPORT_LABELS
-from zhuanbao.tasks.core.plan import Kinds
-from zhuanbao.tasks.report.formatting import TARGET_KIND_LABELS, UNREPORTED
+from ..checks.outcomes import REPORT_LABELS
+from ..core.plan import Kinds
+from .formatting import TARGET_KIND_LABELS, UNREPORTED
 
 SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
           "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
@@ -193,7 +193,7 @@ def _width(value) -> int:
 def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
     """The 附表 workbook at `path`, streamed (tasks/report/xlsx.py: one pass, one string per cell);
     `title` heads each sheet."""
-    from zhuanbao.tasks.report.xlsx import HEADER, TITLE, XlsxWriter
+    from .xlsx import HEADER, TITLE, XlsxWriter
 
     plans = []
     for sheet in appendix["sheets"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+from ..core.resources import TEMPLATES_DIR
 
 SAMPLE_CONTEXT = TEMPLATES_DIR / "sample_context.json"
 GUIDE = TEMPLATES_DIR / "编辑指南.md"

@@ -27,13 +27,13 @@ from pathlib import Path
 from filelock import FileLock
 from sqlalchemy import select
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
-from zhuanbao.tasks.report.approval_log import never_signed, record_draft, record_redraft
-from zhuanbao.tasks.report.context.issue import issue_fields, report_moment
-from zhuanbao.tasks.report.revisions import describe_changes
+from ..core import catalog
+from ..core.periods import period_parts
+from ..core.settings import Settings
+from ..intake.registry import ReportIssue, local, session, utc
+from .approval_log import never_signed, record_draft, record_redraft
+from .context.issue import issue_fields, report_moment
+from .revisions import describe_changes
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 
@@ -167,8 +167,8 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
 
     A context read back from a saved .json has no 附表 rows: its workbook is copied from `appendix_from`
     (the 附表 does not depend on the issue fields)."""
-    from zhuanbao.tasks.report.appendix import write_appendix
-    from zhuanbao.tasks.report.render import render_all
+    from .appendix import write_appendix
+    from .render import render_all
 
     folder = paths["json"].parent
     for stale in folder.glob(".staging-*"):  # left by a killed run (we hold the issues lock)

@@ -17,25 +17,25 @@ from datetime import datetime
 
 import pandas as pd
 
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.report.appendix import appendix_tables
-from zhuanbao.tasks.report.context.indicators import chart, indicators, loose_targets
-from zhuanbao.tasks.report.context.issue import issue_fields, issue_placeholder, report_moment, report_title
-from zhuanbao.tasks.report.context.overview import overview
-from zhuanbao.tasks.report.context.problems import (
+from ...core.periods import period_parts
+from ...core.reference import Reference
+from ...core.settings import Settings
+from ..appendix import appendix_tables
+from ..formatting import pct
+from ..revisions import snapshot
+from .indicators import chart, indicators, loose_targets
+from .issue import issue_fields, issue_placeholder, report_moment, report_title
+from .overview import overview
+from .problems import (
     ordered_problems,
     problems_from_metrics,
     unexplained_flags,
 )
-from zhuanbao.tasks.report.context.problems import problems as problems_section
-from zhuanbao.tasks.report.context.projects import projects
-from zhuanbao.tasks.report.context.rankings import rankings
-from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
-from zhuanbao.tasks.report.context.tasks import by_leader, tasks
-from zhuanbao.tasks.report.formatting import pct
-from zhuanbao.tasks.report.revisions import snapshot
+from .problems import problems as problems_section
+from .projects import projects
+from .rankings import rankings
+from .submissions import submission_rows, submissions
+from .tasks import by_leader, tasks
 
 __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
            "report_title", "submission_rows"]

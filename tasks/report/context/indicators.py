@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.context.common import CELL_NAMES, first
-from zhuanbao.tasks.report.formatting import (
+from ..appendix import SHEETS
+from ..formatting import (
     DASH,
     TARGET_KIND_LABELS,
     UNREPORTED,
@@ -26,6 +25,7 @@ from zhuanbao.tasks.report.formatting import (
     quantity,
     signed_growth,
 )
+from .common import CELL_NAMES, first
 
 CHART_BARS = 20  # bars in the chart, at most (report_detail_rows if smaller): 20 fill most of a page
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.plan import Plan, default_plan
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.report.formatting import cn_date
+from ...core.periods import period_parts
+from ...core.plan import Plan, default_plan
+from ...core.settings import Settings
+from ..formatting import cn_date
 
 
 def issue_fields(settings: Settings, period: str, issue_no: int | None, revision: int, issued: datetime,

@@ -20,9 +20,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from zhuanbao.tasks.core.plan import Milestone, Plan
-from zhuanbao.tasks.report.context.indicators import unreported as unreported_rows
-from zhuanbao.tasks.report.formatting import (
+from ...core.plan import Milestone, Plan
+from ..formatting import (
     cap_names,
     cn_datetime,
     decimals_for,
@@ -31,6 +30,7 @@ from zhuanbao.tasks.report.formatting import (
     quantity,
     signed_growth,
 )
+from .indicators import unreported as unreported_rows
 
 NAMES_IN_SENTENCE = 5  # a leader reads five names in a sentence, then "等N个"
 

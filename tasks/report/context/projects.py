@@ -5,9 +5,9 @@ reported reads 未报 (never 滞后) and the batch sentences count it apart.
 """
 from __future__ import annotations
 
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.context.common import shares, text
-from zhuanbao.tasks.report.formatting import DASH, UNREPORTED, more_text, num, pct
+from ..appendix import SHEETS
+from ..formatting import DASH, UNREPORTED, more_text, num, pct
+from .common import shares, text
 
 BATCH_RULES = {"竣工完工": "以项目状态为“竣工”计为按进度", "复工推进": "以累计完成投资达到序时投资要求计为按进度",
                "新开工": "以项目状态不为“未开工”计为已开工"}

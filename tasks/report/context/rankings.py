@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import REPORT_LABELS
-from zhuanbao.tasks.core.plan import Kinds
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.formatting import DASH, join_names, more_text, num, pct
+from ...checks.outcomes import REPORT_LABELS
+from ...core.plan import Kinds
+from ..appendix import SHEETS
+from ..formatting import DASH, join_names, more_text, num, pct
 
 WEIGHT_LABELS = {"on_track": "承担事项按序时进度推进占比", "on_time": "按时报送", "explained": "预警事项已作说明"}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.context.common import CELL_NAMES, first, text
-from zhuanbao.tasks.report.formatting import UNREPORTED, cap_names, join_names, more_text, pct, pct_points
+from ..appendix import SHEETS
+from ..formatting import UNREPORTED, cap_names, join_names, more_text, pct, pct_points
+from .common import CELL_NAMES, first, text
 
 
 def _behind(rows_all: pd.DataFrame, reported: bool = True) -> dict[str, list[str]]:
