@@ -18,8 +18,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR, packaged
+from ..tasks.core import catalog
+from ..tasks.core.resources import EXPECTATIONS_DIR, packaged
 
 log = logging.getLogger("zhuanbao.docs_site")
 GENERATED = ("reference/rules.md", "reference/cli.md", "reference/variables.md")
@@ -34,7 +34,7 @@ def docs_dir() -> Path:
 # --- generated pages ---------------------------------------------------------------------------
 
 def rules_page(suites_dir: Path | None = None) -> str:
-    from zhuanbao.tasks.checks.suites import rules_table_markdown
+    from ..tasks.checks.suites import rules_table_markdown
 
     suites = Path(suites_dir) if suites_dir else EXPECTATIONS_DIR
     return ("# 审核规则一览\n\n"
@@ -62,7 +62,7 @@ def walk_commands(command, prefix: str = "zhuanbao"):
 def cli_app():
     import typer
 
-    from zhuanbao.flows.cli import app
+    from .cli import app
 
     return typer.main.get_command(app)
 
@@ -96,7 +96,7 @@ def cli_page() -> str:
 
 
 def variables_page() -> str:
-    from zhuanbao.tasks.report.catalogue import editor_guide
+    from ..tasks.report.catalogue import editor_guide
 
     text = editor_guide()
     body = text.split("## 变量一览", 1)[1]
@@ -109,30 +109,6 @@ def generated_pages(suites_dir: Path | None = None) -> dict[str, str]:
             "reference/variables.md": variables_page()}
 
 
-# --- MkDocs hooks (named in mkdocs.yml and in the config build_site writes) -----------------------
-
-def on_config(config):
-    """Nothing from the network: drop the offline plugin's CDN shim; docs/js/iframe-worker-local.js
-    (docs/site.yml `extra.polyfills`) does its job, so search also works from file://."""
-    polyfills = config.extra.get("polyfills", [])
-    config.extra["polyfills"] = [url for url in polyfills if not str(url).startswith(("http://", "https://"))]
-    config.extra["generator"] = False
-    return config
-
-
-def on_files(files, config):
-    from mkdocs.structure.files import File
-
-    from zhuanbao.flows import docs_site  # MkDocs loads this file as a module of its own: ask the real one
-
-    for uri, content in docs_site.generated_pages(docs_site._EXPECTATIONS["dir"]).items():
-        existing = files.get_file_from_path(uri)
-        if existing is not None:
-            files.remove(existing)
-        files.append(File.generated(config, uri, content=content))
-    return files
-
-
 # --- build ---------------------------------------------------------------------------------------
 
 def site_config(source: Path, target: Path, folder: Path) -> Path:
@@ -140,13 +116,13 @@ def site_config(source: Path, target: Path, folder: Path) -> Path:
     path = folder / "mkdocs.yml"
     path.write_text(f"INHERIT: {(source / 'site.yml').as_posix()!r}\n"
                     f"docs_dir: {source.as_posix()!r}\nsite_dir: {target.as_posix()!r}\n"
-                    f"hooks:\n  - {Path(__file__).as_posix()!r}\n", encoding="utf-8")
+                    f"hooks:\n  - {(Path(__file__).parent / 'docs_hooks.py').as_posix()!r}\n", encoding="utf-8")
     return path
 
 
 def build_site(target: Path, *, suites_dir: Path | None = None, strict: bool = False) -> Path:
     """Build the guides into `target` (replaced); returns target/index.html. Needs the `docs` extra."""
-    from zhuanbao.tasks.core.extras import require
+    from ..tasks.core.extras import require
 
     purpose = "生成使用手册用到 MkDocs；scripts/setup.sh 会安装"
     build = require("mkdocs.commands.build", "docs", purpose).build

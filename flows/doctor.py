@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
+from ..tasks.core import catalog
+from ..tasks.core.settings import Settings
 
 SCHEDULER_ERROR = re.compile(r"(scheduler|Scheduler).*(Error|Traceback|Exception)|InvalidRequestError")
 
@@ -34,17 +34,21 @@ def check_home(settings: Settings) -> Check:
 
 
 def check_reference(settings: Settings, year: int) -> Check:
-    from zhuanbao.tasks.core.reference import ReferenceError, load_reference
+    from ..tasks.core.reference import ReferenceError, load_reference
 
     try:
         reference = load_reference(settings, year)
     except (ReferenceError, FileNotFoundError, OSError) as exc:
         return Check(f"{year} 年基础表", False, str(exc))
-    return Check(f"{year} 年基础表", True, f"{len(reference.units)} 个单位，{settings.reference_dir(year)}")
+    detail = f"{len(reference.units)} 个单位，{settings.reference_dir(year)}"
+    if reference.plan is not None and not reference.plan.declared:  # a home made before plan.toml: works, said
+        detail += (f"；没有 plan.toml：专报标题“{reference.plan.title}”，印发机关为设置项 office，"
+                   "无活动和里程碑（见统计员手册“为本区建立参考表”）")
+    return Check(f"{year} 年基础表", True, detail)
 
 
 def check_fonts(settings: Settings) -> Check:
-    from zhuanbao.tasks.report.fonts import find_office_fonts, sans_font_path
+    from ..tasks.report.fonts import find_office_fonts, sans_font_path
 
     office = find_office_fonts(settings.home)
     sans = sans_font_path(settings.home)
@@ -57,7 +61,7 @@ def check_fonts(settings: Settings) -> Check:
 def check_registry(settings: Settings) -> Check:
     from sqlalchemy import func, select
 
-    from zhuanbao.tasks.intake.registry import Submission, session
+    from ..tasks.intake.registry import Submission, session
 
     try:
         with session(settings.db_url) as db:
@@ -68,7 +72,7 @@ def check_registry(settings: Settings) -> Check:
 
 
 def api_url(settings: Settings) -> str | None:
-    from zhuanbao.flows.serve import recorded_server
+    from .serve import recorded_server
 
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
@@ -94,7 +98,7 @@ def prefect_checks(settings: Settings, url: str) -> list[Check]:
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
-    from zhuanbao.flows.recovery import _active_runs, _deployment_ids
+    from .recovery import _active_runs, _deployment_ids
 
     checks = []
     with get_client(sync_client=True) as client:
@@ -127,8 +131,8 @@ def prefect_checks(settings: Settings, url: str) -> list[Check]:
 def stale_checks(settings: Settings) -> list[Check]:
     from sqlalchemy import select
 
-    from zhuanbao.flows.recovery import pid_alive
-    from zhuanbao.tasks.intake.registry import Run, session
+    from ..tasks.intake.registry import Run, session
+    from .recovery import pid_alive
 
     with session(settings.db_url) as db:
         running = list(db.scalars(select(Run).where(Run.status == "running")))
@@ -161,7 +165,7 @@ def run_checks(settings: Settings, now: datetime | None = None) -> list[Check]:
     if url is None:
         checks.append(Check("Prefect 服务器", False, "未运行：用 zhuanbao serve 启动（或设置 PREFECT_API_URL）"))
     else:
-        from zhuanbao.flows.serve import healthy
+        from .serve import healthy
 
         up = healthy(url)
         checks.append(Check("Prefect 服务器", up, url if up else f"{url} 无响应"))

@@ -16,10 +16,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from zhuanbao.flows import run_support
-from zhuanbao.flows.runner import reader_for, task_runner_for
-from zhuanbao.tasks import steps
-from zhuanbao.tasks.core.settings import Settings, load_settings
+from ..tasks import steps
+from ..tasks.core.settings import Settings, load_settings
+from . import run_support
+from .runner import reader_for, task_runner_for
 
 STEP_NAMES = ["收取文件", "读取工作簿", "审核规则", "汇总入库", "计算指标", "生成专报"]
 _listeners: list[Callable[[str], None]] = []
@@ -74,8 +74,8 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
     period's lock: a second run of the same month waits, then refuses. Each file is read and checked
     once (its results are stored); `from_scratch` ignores every stored result and rebuilds everything.
     """
-    from zhuanbao.tasks.core.periods import normalise_period, scheduled_period
-    from zhuanbao.tasks.intake.lock import period_lock
+    from ..tasks.core.periods import normalise_period, scheduled_period
+    from ..tasks.intake.lock import period_lock
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
@@ -108,7 +108,7 @@ def flow_for(settings: Settings | None = None):
     rule engine (GX, ~4 s of imports) is not warmed up here: it is imported by the check step only when
     there are files to check, so a run with nothing new to check never pays for it.
     """
-    from zhuanbao.flows.prefect_env import prefect_ready
+    from .prefect_env import prefect_ready
 
     settings = settings or load_settings()
     prefect_ready()

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
+from ..tasks.core import catalog
 
 _temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
@@ -26,7 +26,7 @@ def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
     callers then call `prefect_ready()` before running a flow.
     """
     if not os.environ.get("PREFECT_API_URL"):
-        from zhuanbao.flows.serve import recorded_server
+        from .serve import recorded_server
 
         running = recorded_server(home)
         if running:
@@ -47,7 +47,7 @@ def prepare_prefect(home: Path, *, start_server: bool = False) -> str:
     allowed = os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED",
                              os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")).lower() not in ("false", "0")
     if start_server and allowed and "prefect" not in sys.modules:  # once imported, Prefect has read its settings
-        from zhuanbao.flows import temporary_server
+        from . import temporary_server
 
         _temporary["server"] = temporary_server.start(Path(os.environ["PREFECT_HOME"]))
         os.environ["PREFECT_API_URL"] = _temporary["server"].api_url

@@ -24,8 +24,8 @@ import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
+from ..tasks.core import catalog
+from ..tasks.core.settings import Settings
 
 log = logging.getLogger("zhuanbao.recovery")
 ACTIVE = ("RUNNING", "PENDING", "CANCELLING")
@@ -78,7 +78,7 @@ def _registry_rows_alive(settings: Settings, flow_run_id: str) -> bool:
     """True when the registry knows a running row of this flow run whose process still lives here."""
     from sqlalchemy import select
 
-    from zhuanbao.tasks.intake.registry import Run, session
+    from ..tasks.intake.registry import Run, session
 
     with session(settings.db_url) as db:
         rows = list(db.scalars(select(Run).where(Run.flow_run_id == flow_run_id, Run.status == "running")))
@@ -91,7 +91,7 @@ def recover_prefect(settings: Settings, *, orphaned_all: bool) -> list[str]:
     from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
     from prefect.states import Crashed
 
-    from zhuanbao.tasks.steps import mark_flow_run
+    from ..tasks.steps import mark_flow_run
 
     done = []
     with get_client(sync_client=True) as client:
@@ -116,7 +116,7 @@ def recover_registry(settings: Settings) -> list[str]:
     """Registry rows still `running` whose process on this host is gone become `crashed`."""
     from sqlalchemy import select
 
-    from zhuanbao.tasks.intake.registry import Run, session, utc
+    from ..tasks.intake.registry import Run, session, utc
 
     done = []
     with session(settings.db_url) as db:
@@ -158,8 +158,8 @@ def missed_monthly_periods(settings: Settings, now: datetime | None = None, mont
     """Periods whose monthly run was due (16th 09:00) in the last `months_back` months and never completed."""
     from sqlalchemy import select
 
-    from zhuanbao.tasks.core.periods import due_at, period_of, shift
-    from zhuanbao.tasks.intake.registry import Run, session
+    from ..tasks.core.periods import due_at, period_of, shift
+    from ..tasks.intake.registry import Run, session
 
     now = now or datetime.now(settings.tz)
     this_month = period_of(now, settings.timezone)
@@ -185,7 +185,7 @@ def planned_or_running(client, deployment_id, period: str, tz) -> bool:
     )
     from prefect.client.schemas.objects import StateType
 
-    from zhuanbao.tasks.core.periods import period_before
+    from ..tasks.core.periods import period_before
 
     states = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING,
                                                                   StateType.RUNNING]))

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from zhuanbao.flows import run_support
-from zhuanbao.tasks import steps
-from zhuanbao.tasks.core.settings import load_settings
+from ..tasks import steps
+from ..tasks.core.settings import load_settings
+from . import run_support
 
 
 @flow(name="催报名单", flow_run_name=run_support.run_name("催报名单"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None) -> dict:
     """Collect, read (and check) what arrived for the period, then write the 催报 list."""
-    from zhuanbao.tasks.core.periods import normalise_period, scheduled_period
-    from zhuanbao.tasks.intake.lock import period_lock
-    from zhuanbao.tasks.intake.registry import session
-    from zhuanbao.tasks.intake.reminders import log_lines, reminder_list
+    from ..tasks.core.periods import normalise_period, scheduled_period
+    from ..tasks.intake.lock import period_lock
+    from ..tasks.intake.registry import session
+    from ..tasks.intake.reminders import log_lines, reminder_list
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
@@ -39,7 +39,7 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
         with session(settings.db_url) as db:
             entries, paths = reminder_list(settings, db, period, ctx.reference)
         record.counts["owing"] = len(entries)
-    from zhuanbao.tasks.notices import deadline_reminder
+    from ..tasks.notices import deadline_reminder
 
     deadline_reminder(settings, period, entries)  # three days before the deadline: the list to the office
     for line in log_lines(period, entries):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from zhuanbao.flows import run_support
-from zhuanbao.flows.monthly import monthly_consolidation
-from zhuanbao.tasks.core.periods import normalise_period
+from ..tasks.core.periods import normalise_period
+from . import run_support
+from .monthly import monthly_consolidation
 
 
 @flow(name="重跑", flow_run_name=run_support.run_name("重跑"), log_prints=True,

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.intake.standing import tally
+from ..tasks.core.settings import Settings, load_settings
+from ..tasks.intake.standing import tally
 
 
 def _period_of_current_run() -> str | None:
     from prefect.runtime import flow_run
 
-    from zhuanbao.tasks.core.periods import normalise_period, period_before
+    from ..tasks.core.periods import normalise_period, period_before
 
     period = (flow_run.parameters or {}).get("period")
     if period:
@@ -141,8 +141,8 @@ def _failed_step(flow_run_id) -> str | None:
 def notify_failure(flow, flow_run, state) -> None:
     """on_failure / on_crashed: mark the registry's run of this flow run, and tell the office (e-mail to
     the registered office recipients, and a `zhuanbao.run.failed` Prefect event)."""
-    from zhuanbao.tasks.notices import run_failed
-    from zhuanbao.tasks.steps import mark_flow_run
+    from ..tasks.notices import run_failed
+    from ..tasks.steps import mark_flow_run
 
     home = (flow_run.parameters or {}).get("home")
     settings = load_settings(**({"home": home} if home else {}))

@@ -27,10 +27,10 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.read import ReadJob, ReadMany, read_jobs
-from zhuanbao.tasks.intake.workbook import WorkbookRead
+from ..tasks.core.reference import Reference
+from ..tasks.core.settings import Settings
+from ..tasks.intake.read import ReadJob, ReadMany, read_jobs
+from ..tasks.intake.workbook import WorkbookRead
 
 RUNNERS = ("thread", "dask")
 
@@ -43,7 +43,7 @@ def task_runner_for(settings: Settings, *, processes: bool = True) -> TaskRunner
         raise ValueError(f"ZHUANBAO_TASK_RUNNER 应为 {' 或 '.join(RUNNERS)}，收到“{settings.task_runner}”")
     import logging
 
-    from zhuanbao.tasks.core.extras import DASK, require
+    from ..tasks.core.extras import DASK, require
 
     DaskTaskRunner = require(*DASK).DaskTaskRunner
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines would drown the run's log

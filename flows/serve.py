@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import PREFECT_YAML
-from zhuanbao.tasks.core.schedule import deployment_specs, deployments_file
+from ..tasks.core import catalog
+from ..tasks.core.resources import PREFECT_YAML
+from ..tasks.core.schedule import deployment_specs, deployments_file
 
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
@@ -65,8 +65,8 @@ def serve_deployments(path: Path | None = None) -> None:
     """Register the deployments with the server at PREFECT_API_URL, recover, catch up, and run them (blocks)."""
     from prefect import serve
 
-    from zhuanbao.flows.recovery import catch_up, recover
-    from zhuanbao.tasks.core.settings import load_settings
+    from ..tasks.core.settings import load_settings
+    from .recovery import catch_up, recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanbao.flows.serve import free_port, healthy, stop_process
+from .serve import free_port, healthy, stop_process
 
 
 @dataclass

@@ -22,9 +22,9 @@ from pathlib import Path
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import Base, session, utc
+from .core import catalog
+from .core.settings import Settings
+from .intake.registry import Base, session, utc
 
 ROLES = {"office": "办公室（审核、印发）", "leader": "领导（签发）"}
 DEADLINE_NOTICE_DAYS = 3

@@ -20,19 +20,19 @@ from datetime import datetime
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import Outcome, settle_outcomes
-from zhuanbao.tasks.checks.receipts import write_period_receipts
-from zhuanbao.tasks.core.periods import previous_period
-from zhuanbao.tasks.core.reference import FORMS, Reference, reference_for
-from zhuanbao.tasks.core.results import code_version, digest
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated import consolidate as curated
-from zhuanbao.tasks.curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
-from zhuanbao.tasks.intake.collect import collect_inbox
-from zhuanbao.tasks.intake.read import PeriodReads, period_reads
-from zhuanbao.tasks.intake.registry import Run, session, submissions, utc
-from zhuanbao.tasks.intake.standing import accepted_files, standing_frame, tally
-from zhuanbao.tasks.intake.workbook import tidy_frames
+from .checks.outcomes import Outcome, settle_outcomes
+from .checks.receipts import write_period_receipts
+from .core.periods import previous_period
+from .core.reference import FORMS, Reference, reference_for
+from .core.results import code_version, digest
+from .core.settings import Settings
+from .curated import consolidate as curated
+from .curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
+from .intake.collect import collect_inbox
+from .intake.read import PeriodReads, period_reads
+from .intake.registry import Run, session, submissions, utc
+from .intake.standing import accepted_files, standing_frame, tally
+from .intake.workbook import tidy_frames
 
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",
            "task_summary", "unit_scores"]
@@ -120,7 +120,7 @@ def previous_curated(ctx: RunContext) -> dict[str, pd.DataFrame] | None:
 def check(ctx: RunContext, reads: PeriodReads) -> dict:
     """Check the files not checked before (tasks/checks/incremental.py), settle every file's outcome,
     write the receipts that changed and the soft flags."""
-    from zhuanbao.tasks.checks.incremental import period_findings
+    from .checks.incremental import period_findings
 
     with session(ctx.settings.db_url) as db:
         uploaders = {row.id: row.account_unit for row in submissions(db, ctx.period) if row.account_unit}
@@ -146,7 +146,7 @@ def consolidate(ctx: RunContext, reads: PeriodReads) -> dict:
 
     The inputs are the accepted files and what they were read with: `base` (reader limits, reference, code).
     """
-    from zhuanbao.tasks.intake.read import read_limits, reference_key
+    from .intake.read import read_limits, reference_key
 
     with session(ctx.settings.db_url) as db:
         rows = {row.id: row for row in submissions(db, ctx.period)}
@@ -164,7 +164,7 @@ def check_written(ctx: RunContext, step: str, inputs: str) -> None:
     """Run the output suites of `step` (tasks/checks/outputs.py) over the partitions it wrote for the period, built
     from `inputs`, unless they passed before; raises OutputCheckError (the run fails before the 专报, the data
     stays) when a rule fails."""
-    from zhuanbao.tasks.checks import outputs
+    from .checks import outputs
 
     suites = outputs.output_suites(ctx.settings.expectations_dir, step)
     stamp = digest(inputs, *(f"{name}:{suite.digest}" for name, suite in sorted(suites.items())))
@@ -178,7 +178,7 @@ def check_written(ctx: RunContext, step: str, inputs: str) -> None:
 
 def period_status(ctx: RunContext) -> dict:
     """The period's status JSON from the registry as it stands (tasks/intake/status.py)."""
-    from zhuanbao.tasks.intake.status import period_status as build
+    from .intake.status import period_status as build
 
     with session(ctx.settings.db_url) as db:
         return build(ctx.settings, db, ctx.period, ctx.reference)
@@ -194,7 +194,7 @@ def _need(ctx: RunContext, dataset: str, step: str) -> pd.DataFrame:
 def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     """Every derived figure of the period, written as curated/metrics_<name>/ datasets — unless they
     were computed from the same curated data, flags, standings, reference and weights already."""
-    from zhuanbao.tasks.checks.incremental import reference_version
+    from .checks.incremental import reference_version
 
     status = status or period_status(ctx)
     standing = standing_frame(status["units"])
@@ -209,7 +209,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
         check_written(ctx, "metrics", inputs)
         return {name: str(curated.partition_path(ctx.settings.curated_dir, f"metrics_{name}", ctx.period))
                 for name in METRICS}
-    from zhuanbao.tasks.metrics.compute import STORED, metric_frames
+    from .metrics.compute import STORED, metric_frames
 
     frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
     result = metric_frames(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
@@ -224,7 +224,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
 def load_metrics(ctx: RunContext) -> dict:
     """The period's metrics as compute_metrics returns them: the tables read back from curated/metrics_* (as
     checked), and the headline computed once, from them (the metrics step computes none)."""
-    from zhuanbao.tasks.metrics.compute import with_headline
+    from .metrics.headline import with_headline
 
     return with_headline(ctx.period, ctx.reference, {name: _need(ctx, f"metrics_{name}", "计算指标")
                                                      for name in METRICS})
@@ -232,9 +232,9 @@ def load_metrics(ctx: RunContext) -> dict:
 
 def report(ctx: RunContext, status: dict | None = None) -> dict:
     """The 专报 of the period as a draft: a new issue, a revision when inputs changed, or nothing new."""
-    from zhuanbao.tasks.report.approval import announce_draft
-    from zhuanbao.tasks.report.context import build_context
-    from zhuanbao.tasks.report.publish import publish_report
+    from .report.approval import announce_draft
+    from .report.context import build_context
+    from .report.publish import publish_report
     flags = curated.read_partition(ctx.settings.curated_dir, FLAGS, ctx.period)
     metrics = {**load_metrics(ctx), "flags": flags}
     status = status or period_status(ctx)

@@ -169,3 +169,26 @@ def test_the_forms_command_writes_the_named_units_and_refuses_an_unknown_code(se
         "D02_科技工信_2020-04.xlsx", "T01_河坝_2020-04.xlsx"]
     refused = runner.invoke(app, ["--home", str(settings.home), "forms", "--period", "2020-04", "--unit", "Z99"])
     assert refused.exit_code == 2 and "Z99" in refused.output and "Traceback" not in refused.output
+
+
+def test_the_notes_and_rules_of_a_form_come_from_the_reference_and_the_units_own_sheets(settings, reference):
+    """空气优良率 and 未脱贫人口 are named only to the units that report them; a unit without projects gets no
+    project rules (S04, S05) and no project note."""
+    from zhuanbao.tasks.forms.generate import INSTRUCTIONS_SHEET, build_form
+
+    texts = {}
+    for unit in ("D10", "D04", "T01", "D01"):  # level indicators: D10, D04; projects: D04, T01
+        wb = build_form(settings, reference, "2020-04", unit)
+        texts[unit] = ("\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                                 if isinstance(c.value, str)),
+                       {ws.title for ws in wb.worksheets},
+                       {r[0].value for r in wb[INSTRUCTIONS_SHEET].iter_rows() if r[0].value})
+    owners = {u for u in texts if "水平类指标" in texts[u][0]}
+    level = set(reference.indicators.query("target_kind == 'level'").indicator_code)
+    reporting = set(reference.targets.loc[reference.targets.indicator_code.isin(level), "unit_code"])
+    assert owners == reporting & set(texts) == {"D10", "D04"}
+    assert "中心城区空气优良率" in texts["D10"][0] and "未脱贫人口" not in texts["D10"][0]
+    for unit, (text, sheets, rules) in texts.items():
+        has_projects = FORM_SPECS["projects"].sheet in sheets
+        assert ("S04" in rules) is has_projects and ("S05" in rules) is has_projects, unit
+        assert ("项目状态从下拉列表选择" in text) is has_projects, unit

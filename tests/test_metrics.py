@@ -15,13 +15,13 @@ import pytest
 from zhuanbao.tasks.core.reference import Reference
 from zhuanbao.tasks.metrics.compute import (
     batch_summary,
-    compute_metrics,
     district_totals,
     indicator_metrics,
     project_metrics,
     task_metrics,
     task_summary,
 )
+from zhuanbao.tasks.metrics.headline import compute_metrics
 
 NA = float("nan")
 
@@ -159,7 +159,49 @@ def test_rows_are_sorted_by_indicator_then_unit(reference):
     data = indicator_rows("2020-04", ("T02", "A1", 5.0, 40.0, NA), ("D01", "G1", NA, 1.0, 1.0),
                           ("T01", "A1", 5.0, 40.0, NA))
     rows = indicator_metrics("2020-04", reference, data)
-    assert list(zip(rows.indicator_code, rows.unit_code)) == [("A1", "T01"), ("A1", "T02"), ("G1", "D01")]
+    assert list(zip(rows.indicator_code, rows.unit_code)) == [("A1", "T01"), ("A1", "T02"), ("G1", "D01"),
+                                                              ("L1", "D02"), ("L2", "D02")]
+
+
+def test_an_indicator_not_reported_keeps_its_row_and_is_neither_on_track_nor_lagging(reference):
+    rows = indicator_metrics("2020-04", reference, indicator_rows("2020-04", ("T01", "A1", 5.0, 10.0, NA)))
+    t02, l2 = one(rows, unit_code="T02"), one(rows, indicator_code="L2")
+    assert pd.isna(t02.cumulative) and not bool(t02.on_track) and not bool(t02.lagging)  # 未报, not 滞后
+    assert not bool(l2.lagging) and not bool(l2.on_track)
+    assert bool(one(rows, unit_code="T01").lagging)  # 10 % < 33 %: reported and behind
+
+
+@pytest.mark.parametrize(("growth", "tolerance", "on_track"), [(6.3, 0.5, True), (6.3, 0.0, False),
+                                                                (5.9, 0.5, False), (6.0, 0.5, True)])
+def test_growth_on_track_uses_the_tolerance(reference, growth, tolerance, on_track):
+    targets = reference.targets.assign(tolerance=0.0)
+    targets.loc[targets.indicator_code == "G1", ["target_value", "tolerance"]] = [6.5, tolerance]
+    ref = Reference(2020, reference.units, reference.indicators, targets, reference.projects, reference.tasks)
+    rows = indicator_metrics("2020-04", ref, indicator_rows("2020-04", ("D01", "G1", NA, 100 + growth, 100.0)))
+    g1 = one(rows, indicator_code="G1")
+    assert bool(g1.on_track) is on_track and bool(g1.lagging) is not on_track
+    assert bool(one(district_totals("2020-04", ref, indicator_rows(
+        "2020-04", ("D01", "G1", NA, 100 + growth, 100.0))), indicator_code="G1").on_track) is on_track
+
+
+@pytest.mark.parametrize(("value", "on_track"), [(38.0, True), (40.0, True), (40.5, False)])
+def test_a_ceiling_is_on_track_up_to_target_plus_tolerance_and_has_no_time_progress(reference, value, on_track):
+    targets = reference.targets.assign(tolerance=0.0)
+    targets.loc[targets.indicator_code == "L2", "tolerance"] = 2.0  # 不高于38左右: up to 40
+    ref = Reference(2020, reference.units, reference.indicators, targets, reference.projects, reference.tasks)
+    rows = indicator_metrics("2020-04", ref, indicator_rows("2020-04", ("D02", "L2", NA, value, NA)))
+    l2 = one(rows, indicator_code="L2")
+    assert bool(l2.on_track) is on_track and pd.isna(l2.time_progress)
+    assert one(rows, unit_code="T01").time_progress == pytest.approx(4 / 12)
+
+
+def test_an_amount_tolerance_is_in_the_targets_measure(reference):
+    targets = reference.targets.assign(tolerance=0.0)
+    targets.loc[targets.unit_code == "T01", "tolerance"] = 5.0  # 100 × 4/12 = 33.3 − 5 → 28.3 is enough
+    ref = Reference(2020, reference.units, reference.indicators, targets, reference.projects, reference.tasks)
+    rows = indicator_metrics("2020-04", ref, indicator_rows("2020-04", ("T01", "A1", 5.0, 29.0, NA),
+                                                          ("T02", "A1", 5.0, 29.0, NA)))
+    assert bool(one(rows, unit_code="T01").on_track) and bool(one(rows, unit_code="T02").lagging)
 
 
 # --- district totals -------------------------------------------------------------------------
@@ -181,7 +223,9 @@ def test_district_total_with_a_missing_unit_counts_its_target(reference):
     a1 = one(totals, indicator_code="A1")
     assert (a1.units_assigned, a1.units_reported) == (2, 1)
     assert a1.completion == pytest.approx(60 / 200)
-    assert set(totals.indicator_code) == {"A1"}  # nobody reported the others
+    assert set(totals.indicator_code) == {"A1", "G1", "L1", "L2"}  # nobody reported the others: still there
+    g1 = one(totals, indicator_code="G1")
+    assert g1.units_reported == 0 and pd.isna(g1.cumulative) and not g1.lagging and not g1.on_track  # 未报
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -240,6 +284,15 @@ def test_task_rows_have_roles_lead_first_and_on_track_against_time_progress(refe
     k1 = one(summary, task_code="K1")
     assert (k1.units_assigned, k1.units_reported, k1.lead_unit) == (3, 2, "D01")
     assert k1.mean_progress_pct == pytest.approx(40.0) and k1.lead_progress_pct == 50.0
+
+
+def test_every_lead_unit_of_a_task_is_a_lead_and_the_first_leads_the_summary(reference):
+    tasks = reference.tasks.assign(lead_unit="D02", lead_units="D02;D01", co_units="T01")
+    ref = Reference(2020, reference.units, reference.indicators, reference.targets, reference.projects, tasks)
+    rows = task_metrics("2020-04", ref, task_rows("2020-04", ("D01", "K1", 50.0), ("D02", "K1", 20.0)))
+    assert list(zip(rows.unit_code, rows.role)) == [("D02", "lead"), ("D01", "lead"), ("T01", "co")]
+    k1 = one(task_summary(rows), task_code="K1")
+    assert (k1.lead_unit, k1.lead_progress_pct) == ("D02", 20.0)
 
 
 # --- scores and ranking ----------------------------------------------------------------------
@@ -335,7 +388,9 @@ def test_district_double_half_needs_every_amount_and_growth_indicator(reference)
 @pytest.mark.parametrize("empty", [None, pd.DataFrame()])
 def test_month_nobody_reported_gives_empty_typed_frames(reference, empty):
     out = compute_metrics("2020-04", reference, empty, empty, empty, empty, empty)
-    assert out["indicator_metrics"].empty and out["district_totals"].empty
+    assert len(out["indicator_metrics"]) == 5 and len(out["district_totals"]) == 4  # every row, 未报
+    assert not out["indicator_metrics"]["lagging"].any() and not out["district_totals"]["lagging"].any()
+    assert out["headline"]["indicators_unreported"] == 5 and out["headline"]["indicators_lagging"] == 0
     assert out["indicator_metrics"]["on_track"].dtype == bool
     assert out["district_totals"]["cumulative"].dtype == "float64"
     assert not out["project_metrics"].on_track.any() and not out["task_metrics"].on_track.any()
@@ -351,3 +406,15 @@ def test_reference_without_projects_or_tasks_does_not_crash(reference):
     out = compute_metrics("2020-04", bare, None, None, None, None)
     assert out["project_metrics"].empty and out["batch_summary"].empty and out["task_summary"].empty
     assert list(out["unit_scores"].unit_code) == ["T01", "T02", "D01", "D02"]
+
+
+def test_a_non_additive_indicator_of_several_units_keeps_its_district_row_without_a_figure(reference):
+    targets = pd.concat([reference.targets, pd.DataFrame([{"unit_code": "D02", "indicator_code": "G1",
+                                                            "target_value": 10.0, "half_year_value": NA, "note": ""}])])
+    ref = Reference(2020, reference.units, reference.indicators, targets, reference.projects, reference.tasks)
+    data = indicator_rows("2020-04", ("D01", "G1", NA, 105.0, 100.0), ("D02", "G1", NA, 112.0, 100.0))
+    g1 = one(district_totals("2020-04", ref, data), indicator_code="G1")
+    assert (g1.aggregation, g1.units_assigned, g1.units_reported) == ("units", 2, 2)
+    assert pd.isna(g1.cumulative) and bool(g1.lagging) and not bool(g1.on_track)  # D01: 5 % < 10 %
+    alone = one(district_totals("2020-04", ref, data.iloc[1:]), indicator_code="G1")
+    assert not bool(alone.lagging) and not bool(alone.on_track)  # D02 on track, D01 未报: not all on track

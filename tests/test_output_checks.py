@@ -10,7 +10,7 @@ import pytest
 
 from zhuanbao.tasks.checks.outputs import OutputCheckError, check_outputs, output_suites
 from zhuanbao.tasks.curated import consolidate as curated
-from zhuanbao.tasks.metrics.compute import compute_metrics
+from zhuanbao.tasks.metrics.headline import compute_metrics
 from zhuanbao.tasks.steps import check_written
 
 PERIOD = "2020-04"

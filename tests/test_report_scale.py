@@ -72,28 +72,30 @@ def test_every_list_is_bounded_with_a_more_line(province):
     assert ranks == sorted(ranks) and township["rows"][-1]["status"] in ("未报送", "退回待更正")  # top and bottom
     # the units that matter most come first: unsent units head the submissions table
     assert {r["status_code"] for r in context["submissions"]["rows"]} == {"missing"}
-    assert all(r["lagging"] for r in context["indicators"]["by_unit"])
+    assert all(r["lagging"] or r["unreported"] for r in context["indicators"]["by_unit"])  # 滞后 and 未报 first
     # sentences that join unit names are capped too
     assert context["overview"]["headline"].count("等40个单位") == 2  # 40 late; 35 missing + 5 rejected unsent
     assert "等40个单位" in context["submissions"]["sentence"]
-    assert all(len(r["behind"].split("、")) <= 10 for r in context["tasks"]["rows"])
+    assert all(len(part.split("、")) <= 10 for r in context["tasks"]["rows"]
+               for part in (r["behind_lagging"], r["behind_unreported"]))
 
 
 def test_documents_print_the_bounded_lists(province):
     out = province["out"]
     html = Path(out["html"]).read_text(encoding="utf-8")
-    for table in re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.DOTALL):
-        assert table.count("<tr>") <= ROWS
+    for table in re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.DOTALL):  # 表2's area headings are no rows
+        assert table.count("<tr>") - table.count('<tr><td class="area"') <= ROWS
     assert html.count(MORE) >= 10
     pdf = subprocess.run(["pdftotext", out["pdf"], "-"], capture_output=True, text=True, check=True).stdout
     flat = pdf.replace(" ", "").replace("\n", "")
     assert f"其余{UNITS - ROWS}个单位（先列未报送、退回、逾期的）见附表（Excel）“报送情况”" in flat
     pages = subprocess.run(["pdfinfo", out["pdf"]], capture_output=True, text=True, check=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) <= 25
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) <= 26  # 表1 keeps the 12 shared indicators now
     doc = Document(out["docx"])
     text = "\n".join(p.text for p in doc.paragraphs)
     assert text.count(MORE) >= 10
-    assert max(len(t.rows) for t in doc.tables) <= ROWS + 1  # header + rows
+    areas = sum(bool(g["heading"]) for g in province["context"]["tasks"]["groups"])
+    assert max(len(t.rows) for t in doc.tables) <= ROWS + 1 + areas  # header + rows (+ 表2's area headings)
 
 
 def test_excel_appendix_has_every_row(province):

@@ -102,3 +102,16 @@ def test_roll_copies_a_year_and_never_overwrites(tables):
         "warning: plan.toml 第15行 键 milestones.date：日期 2020-06-30 不在参考表年度 2021 年内"]
     again = runner.invoke(app, ["--home", str(home), "reference", "roll", "--from", "2020", "--to", "2021"])
     assert again.exit_code == 2 and "已存在" in again.output
+
+
+def test_doctor_says_when_a_home_has_no_plan_and_what_stands_in_its_place(home):
+    """A home made before plan.toml keeps working; doctor says which title and issuer stand in."""
+    from zhuanbao.flows.doctor import check_reference
+    from zhuanbao.tasks.core.settings import load_settings
+
+    settings = load_settings(home=home, district="沙河区")
+    declared = check_reference(settings, 2020)
+    assert declared.ok and "plan.toml" not in declared.detail  # the demo's tables carry their own plan
+    (home / "reference" / "2020" / "plan.toml").unlink()
+    bare = check_reference(settings, 2020)
+    assert bare.ok and "没有 plan.toml" in bare.detail and "沙河区工作专报" in bare.detail

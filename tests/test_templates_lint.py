@@ -48,7 +48,7 @@ def test_receipt_is_not_rendered_against_the_report_context(templates):
     ("{{ overview.headline }}", "{{ overview.headlin }}", "未知变量 overview.headlin"),
     ("{{ row.cumulative }}", "{{ row.cumulativ }}", "未知变量 row.cumulativ"),
     ("{{ overview.progress }}", "｛｛ overview.progress ｝｝", "全角"),
-    ("{% for row in tasks.rows %}", "{% for row in tasks.rows ％}", "全角"),
+    ("{% for row in group.rows %}", "{% for row in group.rows ％}", "全角"),
     ("{{ issue.label }}", "{{ issue.label（） }}", "全角符号 （ ）"),
     ("{% endfor %}", "{% endfo %}", "模板语法错误"),
     ("{% if issue.is_revision %}", "{% if issue.is_revison %}", "未知变量 issue.is_revison"),

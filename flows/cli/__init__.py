@@ -6,7 +6,7 @@ report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (ini
 portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
 docs (docs: the 使用手册), registry (rebuild-registry).
 """
-from zhuanbao.flows.cli import (  # noqa: F401 — register the commands
+from . import (  # noqa: F401 — register the commands
     accounts,
     approval,
     docs,
@@ -19,6 +19,6 @@ from zhuanbao.flows.cli import (  # noqa: F401 — register the commands
     runs,
     setup,
 )
-from zhuanbao.flows.cli.app import app
+from .app import app
 
 __all__ = ["app"]

@@ -1,4 +1,4 @@
 """`python -m zhuanbao.flows.cli` — the same command as `zhuanbao`."""
-from zhuanbao.flows.cli import app
+from . import app
 
 app(prog_name="zhuanbao")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console, current_settings
-from zhuanbao.tasks.core import catalog
+from ...tasks.core import catalog
+from .app import app, console, current_settings
 
 accounts_app = typer.Typer(help="填报门户的账号：新建、令牌（签发、列出、吊销）、重置密码、停用、启用、为每个单位批量开户。", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 
 
 def _db():
-    from zhuanbao.tasks.intake.registry import session
+    from ...tasks.intake.registry import session
 
     settings = current_settings()
     return settings, session(settings.db_url)
@@ -23,7 +23,7 @@ def _db():
 
 def _units(settings) -> list[tuple[str, str]]:
     """(unit_code, name) of the latest reference year in the home."""
-    from zhuanbao.tasks.core.reference import ReferenceError, load_reference
+    from ...tasks.core.reference import ReferenceError, load_reference
 
     tables = catalog.reference_root(settings.home)
     years = sorted(int(p.name) for p in tables.glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
@@ -49,7 +49,7 @@ def add(login: str = typer.Argument(..., help="登录名"),
         role: str | None = typer.Option(None, "--role", help="office（统计员）或 leader（领导）；填报员用 --unit"),
         name: str = typer.Option(..., "--name", help="姓名")) -> None:
     """新建账号，打印一次性初始密码（首次登录须修改）。"""
-    from zhuanbao.tasks.access.accounts import AccountError, add_account
+    from ...tasks.access.accounts import AccountError, add_account
 
     settings, db = _db()
     with db:
@@ -66,7 +66,7 @@ def add(login: str = typer.Argument(..., help="登录名"),
 @accounts_app.command("token")
 def token(login: str = typer.Argument(..., help="登录名")) -> None:
     """签发 API 令牌（用于脚本上传）；令牌单独打印在最后一行，只显示这一次。"""
-    from zhuanbao.tasks.access.accounts import AccountError, issue_token
+    from ...tasks.access.accounts import AccountError, issue_token
 
     settings, db = _db()
     with db:
@@ -84,8 +84,8 @@ def tokens(login: str = typer.Argument(..., help="登录名")) -> None:
     """列出账号的 API 令牌：编号、签发时间、过期时间、最近使用时间、状态（不显示令牌本身）。"""
     from datetime import datetime
 
-    from zhuanbao.tasks.access.accounts import AccountError, token_expiry, tokens_of
-    from zhuanbao.tasks.intake.registry import local, utc
+    from ...tasks.access.accounts import AccountError, token_expiry, tokens_of
+    from ...tasks.intake.registry import local, utc
 
     settings, db = _db()
     with db:
@@ -111,7 +111,7 @@ def tokens(login: str = typer.Argument(..., help="登录名")) -> None:
 @accounts_app.command("revoke")
 def revoke(token_id: int = typer.Argument(..., help="令牌编号（accounts tokens 登录名 列出）")) -> None:
     """吊销一个 API 令牌：立即失效，该账号的其他令牌不受影响。"""
-    from zhuanbao.tasks.access.accounts import AccountError, revoke_token
+    from ...tasks.access.accounts import AccountError, revoke_token
 
     settings, db = _db()
     with db:
@@ -125,7 +125,7 @@ def revoke(token_id: int = typer.Argument(..., help="令牌编号（accounts tok
 @accounts_app.command("reset")
 def reset(login: str = typer.Argument(..., help="登录名")) -> None:
     """重置密码：打印新的一次性密码，该账号已登录的会话和 API 令牌全部失效（已停用的账号重新启用）。"""
-    from zhuanbao.tasks.access.accounts import AccountError, reset_password
+    from ...tasks.access.accounts import AccountError, reset_password
 
     settings, db = _db()
     with db:
@@ -140,8 +140,8 @@ def reset(login: str = typer.Argument(..., help="登录名")) -> None:
 @accounts_app.command("disable")
 def disable(login: str = typer.Argument(..., help="登录名")) -> None:
     """停用账号：不能再登录，会话和 API 令牌全部失效（accounts enable 或 reset 可重新启用）。"""
-    from zhuanbao.tasks.access.accounts import AccountError
-    from zhuanbao.tasks.access.accounts import disable as disable_account
+    from ...tasks.access.accounts import AccountError
+    from ...tasks.access.accounts import disable as disable_account
 
     settings, db = _db()
     with db:
@@ -155,8 +155,8 @@ def disable(login: str = typer.Argument(..., help="登录名")) -> None:
 @accounts_app.command("enable")
 def enable(login: str = typer.Argument(..., help="登录名")) -> None:
     """重新启用停用的账号（原密码可用；停用时吊销的令牌仍然无效）。"""
-    from zhuanbao.tasks.access.accounts import AccountError
-    from zhuanbao.tasks.access.accounts import enable as enable_account
+    from ...tasks.access.accounts import AccountError
+    from ...tasks.access.accounts import enable as enable_account
 
     settings, db = _db()
     with db:
@@ -171,7 +171,7 @@ def enable(login: str = typer.Argument(..., help="登录名")) -> None:
 def issue(all_units: bool = typer.Option(False, "--all-units", help="为单位名录中每个还没有账号的单位开一个填报员账号"),
           out: Path = typer.Option(Path("账号.csv"), "--out", help="写出账号和初始密码的 CSV（请妥善保管后分发）")) -> None:
     """批量开户：每个单位一个填报员账号（登录名 = 单位代码），写入 CSV 以便分发。"""
-    from zhuanbao.tasks.access.accounts import issue_unit_accounts
+    from ...tasks.access.accounts import issue_unit_accounts
 
     if not all_units:
         console.print("[red]请加 --all-units（为每个单位开户）[/red]")
@@ -187,7 +187,7 @@ def list_accounts() -> None:
     """列出账号（不含密码）。"""
     from sqlalchemy import select
 
-    from zhuanbao.tasks.access.models import Account
+    from ...tasks.access.models import Account
 
     _, db = _db()
     with db:

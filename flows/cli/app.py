@@ -18,10 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from zhuanbao.flows.cli.usage import USAGE_ERRORS, is_usage_error, usage_message
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import normalise_period
-from zhuanbao.tasks.core.settings import Settings, load_settings
+from ...tasks.core import catalog
+from ...tasks.core.periods import normalise_period
+from ...tasks.core.settings import Settings, load_settings
+from .usage import USAGE_ERRORS, is_usage_error, usage_message
 
 
 class UserError(Exception):
@@ -35,7 +35,7 @@ def user_message(exc: BaseException) -> str | None:
     """The one-line message for an error the user can fix; None for a bug (shown with its type)."""
     from sqlalchemy.exc import DatabaseError
 
-    from zhuanbao.tasks.core.settings import SettingsError
+    from ...tasks.core.settings import SettingsError
 
     if isinstance(exc, DatabaseError):
         return (f"登记库无法打开或已损坏（{str(getattr(exc, 'orig', exc)).splitlines()[0]}）：请检查 ZHUANBAO_DB_URL；"
@@ -100,7 +100,7 @@ PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
 @contextmanager
 def refused_when_locked() -> Iterator[None]:
     """Another run is writing the period: say who, exit 3, write nothing (every writing command)."""
-    from zhuanbao.tasks.intake.lock import PeriodLocked
+    from ...tasks.intake.lock import PeriodLocked
 
     try:
         yield
@@ -141,7 +141,7 @@ def use_home(home: str | Path | None) -> None:
 
 def current_settings() -> Settings:
     """The settings at the CLI boundary: --home, then ZHUANBAO_* and <home>/zhuanbao.toml (see core/settings.py)."""
-    from zhuanbao.tasks.core.settings import SettingsError
+    from ...tasks.core.settings import SettingsError
 
     try:
         return load_settings(**({"home": _given["home"]} if _given["home"] else {}))
@@ -164,8 +164,8 @@ def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",
 
 
 def _context(period: str):
-    from zhuanbao.tasks.core.reference import ReferenceError, reference_for
-    from zhuanbao.tasks.intake.registry import session
+    from ...tasks.core.reference import ReferenceError, reference_for
+    from ...tasks.intake.registry import session
 
     settings = current_settings()
     try:
@@ -179,8 +179,8 @@ def _context(period: str):
 def run_period(period: str, *, reason: str | None = None, as_of: str | None = None,
                from_scratch: bool = False) -> dict:
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
-    from zhuanbao.flows.prefect_env import prepare_prefect
-    from zhuanbao.tasks.core.extras import DASK, require_installed
+    from ...tasks.core.extras import DASK, require_installed
+    from ..prefect_env import prepare_prefect
 
     if current_settings().task_runner == "dask":
         require_installed(*DASK)  # say so before a temporary server starts, not after
@@ -188,7 +188,7 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from zhuanbao.flows.monthly import STEP_NAMES, flow_for, listen
+    from ..monthly import STEP_NAMES, flow_for, listen
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
@@ -201,7 +201,7 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
 
 
 def print_outputs(summary: dict) -> None:
-    from zhuanbao.tasks import steps
+    from ...tasks import steps
 
     settings = current_settings()
     console.print(f"[bold]{steps.summary_line(summary)}[/bold]")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import PERIOD_HELP, _period, app, console, current_settings
+from .app import PERIOD_HELP, _period, app, console, current_settings
 
 BY_HELP = "经办人姓名（记入登记簿）"
 
 
 def _act(action: str, period: str, by: str, comment: str | None) -> None:
-    from zhuanbao.tasks.report.approval import ApprovalError, change
+    from ...tasks.report.approval import ApprovalError, change
 
     try:
         state = change(current_settings(), period, action, by, comment)
@@ -62,7 +62,7 @@ def approval(period: str = typer.Option(..., "--period", "-p", callback=_period,
     """审核签发记录：当前状态、当前印发稿和每一次状态变更（谁、何时、意见）。"""
     import json
 
-    from zhuanbao.tasks.report.approval import approval_state, current_published, history
+    from ...tasks.report.approval import approval_state, current_published, history
 
     settings = current_settings()
     state, shown, events = approval_state(settings, period), current_published(settings, period), history(settings, period)
@@ -93,7 +93,7 @@ def recipients_add(role: str = typer.Option(..., "--role", help="office 或 lead
                    email: str = typer.Option(..., "--email", help="电子邮件地址"),
                    name: str | None = typer.Option(None, "--name", help="姓名（登记后只有登记的人可以审核/签发）")) -> None:
     """登记收件人。"""
-    from zhuanbao.tasks.notices import add_recipient
+    from ...tasks.notices import add_recipient
 
     try:
         added = add_recipient(current_settings(), role, email, name)
@@ -107,7 +107,7 @@ def recipients_add(role: str = typer.Option(..., "--role", help="office 或 lead
 def recipients_remove(role: str = typer.Option(..., "--role", help="office 或 leader"),
                       email: str = typer.Option(..., "--email", help="电子邮件地址")) -> None:
     """删除收件人。"""
-    from zhuanbao.tasks.notices import remove_recipient
+    from ...tasks.notices import remove_recipient
 
     console.print(f"已删除 {remove_recipient(current_settings(), role, email)} 条")
 
@@ -115,7 +115,7 @@ def recipients_remove(role: str = typer.Option(..., "--role", help="office 或 l
 @recipients_app.command("list")
 def recipients_list() -> None:
     """列出收件人。"""
-    from zhuanbao.tasks.notices import ROLES, list_recipients
+    from ...tasks.notices import ROLES, list_recipients
 
     rows = list_recipients(current_settings())
     for r in rows:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console, current_settings
+from .app import app, console, current_settings
 
 
 @app.command()
@@ -15,7 +15,7 @@ def docs(open_browser: bool = typer.Option(False, "--open", help="用浏览器�
     import http.server
     import webbrowser
 
-    from zhuanbao.flows.docs_site import site_for
+    from ..docs_site import site_for
 
     settings = current_settings()
     console.print("正在生成使用手册（约 10–30 秒）…")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import PERIOD_HELP, _context, _period, app, console
+from .app import PERIOD_HELP, _context, _period, app, console
 
 
 @app.command()
@@ -11,7 +11,7 @@ def forms(period: str = typer.Option(..., "--period", "-p", callback=_period, he
           unit: list[str] = typer.Option(None, "--unit", "-u", help="只生成这些单位（代码，可重复）；默认全部应报单位"),
           ) -> None:
     """生成各单位本期的填报模板（只含本单位应报的指标、项目、任务）。"""
-    from zhuanbao.tasks.forms.generate import forms_dir, write_forms
+    from ...tasks.forms.generate import forms_dir, write_forms
 
     settings, _, reference = _context(period)
     units = [u.strip().upper() for u in unit or []]

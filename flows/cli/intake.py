@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from zhuanbao.flows.cli.app import (
+from ...tasks.core import catalog
+from .app import (
     PERIOD_HELP,
     _context,
     _period,
@@ -17,14 +18,13 @@ from zhuanbao.flows.cli.app import (
     parse_moment,
     refused_when_locked,
 )
-from zhuanbao.tasks.core import catalog
 
 
 @app.command()
 def collect(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP)) -> None:
     """收取 inbox/<period>/ 中的新文件：登记、原样存档、读取。"""
-    from zhuanbao.tasks.intake.collect import collect_inbox
-    from zhuanbao.tasks.intake.read import read_period
+    from ...tasks.intake.collect import collect_inbox
+    from ...tasks.intake.read import read_period
 
     settings, db, reference = _context(period)
     result = collect_inbox(settings, db, period)
@@ -38,9 +38,9 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="�
            period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
            received_at: str | None = typer.Option(None, "--received-at", help="到达时间 ISO8601，默认现在")) -> None:
     """登记一份直接交来的文件（上传、邮件），并读取。"""
-    from zhuanbao.tasks.checks.outcomes import LABELS
-    from zhuanbao.tasks.intake.collect import submit_file
-    from zhuanbao.tasks.intake.read import read_period
+    from ...tasks.checks.outcomes import LABELS
+    from ...tasks.intake.collect import submit_file
+    from ...tasks.intake.read import read_period
 
     settings, db, reference = _context(period)
     moment = parse_moment(received_at, settings)
@@ -55,7 +55,7 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="�
 def status(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
            as_json: bool = typer.Option(False, "--json", help="输出 JSON（供脚本使用）")) -> None:
     """报送情况：每个应报单位一行，每个文件一行。"""
-    from zhuanbao.tasks.intake.status import period_status
+    from ...tasks.intake.status import period_status
 
     settings, db, reference = _context(period)
     report = period_status(settings, db, period, reference)
@@ -66,7 +66,7 @@ def status(period: str = typer.Option(..., "--period", "-p", callback=_period, h
 
 
 def print_status(report: dict) -> None:
-    from zhuanbao.tasks.checks.outcomes import LABELS
+    from ...tasks.checks.outcomes import LABELS
 
     table = Table(title=f"{report['period']} 报送情况（截止 {report['deadline'][:10]}）")
     for column in ("单位代码", "单位", "状态", "按时", "版本数", "规则"):
@@ -93,8 +93,8 @@ def print_status(report: dict) -> None:
 @app.command()
 def validate(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP)) -> None:
     """收取 + 读取 + 审核：每个文件出具回执，状态里给出规则编号。"""
-    from zhuanbao.tasks import steps
-    from zhuanbao.tasks.intake.lock import period_lock
+    from ...tasks import steps
+    from ...tasks.intake.lock import period_lock
 
     settings = current_settings()
     with refused_when_locked(), period_lock(settings, period, who="zhuanbao validate（收取与审核）"), \

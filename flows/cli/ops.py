@@ -5,8 +5,8 @@ import time
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console, current_settings
-from zhuanbao.tasks.core import catalog
+from ...tasks.core import catalog
+from .app import app, console, current_settings
 
 
 @app.command()
@@ -18,8 +18,8 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     启动时：把上次意外中止的运行标记为崩溃并释放名额；若上月的月度汇总已过计划时间仍未完成，补跑一次。
     停止（Ctrl+C 或服务管理器的 SIGTERM）不会暂停部署，计划中的运行保留。
     """
-    from zhuanbao.flows.portal.server import start_portal_process
-    from zhuanbao.flows.serve import advertised_url, record_serving, start_server, start_serving, stop_process
+    from ..portal.server import start_portal_process
+    from ..serve import advertised_url, record_serving, start_server, start_serving, stop_process
 
     settings = current_settings()
     logs = catalog.logs_dir(settings.home)
@@ -62,11 +62,11 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
 @app.command()
 def doctor(fix: bool = typer.Option(False, "--fix", help="先修复：标记已中止的运行为崩溃、释放并发名额、清除过期锁")) -> None:
     """检查运行环境：数据目录、基础表、字体、登记簿、Prefect 服务器与调度、部署、并发名额、过期锁。"""
-    from zhuanbao.flows.doctor import api_url, run_checks
+    from ..doctor import api_url, run_checks
 
     settings = current_settings()
     if fix:
-        from zhuanbao.flows.recovery import recover
+        from ..recovery import recover
 
         url = api_url(settings)
         if url:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console, current_settings
+from .app import app, console, current_settings
 
 
 @app.command()
 def portal(host: str = typer.Option("127.0.0.1", "--host", help="监听地址；由本机 HTTPS 反向代理转发时保持 127.0.0.1"),
            port: int = typer.Option(8600, "--port", help="端口")) -> None:
     """启动填报门户：各单位上传报表、立即拿到回执；统计员在看板上看本月进度。"""
-    from zhuanbao.flows.portal.server import run_portal
+    from ..portal.server import run_portal
 
     settings = current_settings()
     console.print(f"填报门户：http://{host}:{port}/  （数据目录 {settings.home}；按 Ctrl+C 停止）")
@@ -21,7 +21,7 @@ def portal(host: str = typer.Option("127.0.0.1", "--host", help="监听地址；
 
 def portal_lines(settings, port: int = 8600) -> list[str]:
     """How to open the portal on a home with ready demo accounts (printed by `zhuanbao demo`)."""
-    from zhuanbao.tasks.access.accounts import demo_accounts
+    from ...tasks.access.accounts import demo_accounts
 
     lines = [f"填报门户：zhuanbao --home {settings.home} portal --port {port}，然后打开 http://127.0.0.1:{port}/"]
     for login, password, role in demo_accounts(settings):

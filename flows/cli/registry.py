@@ -1,13 +1,13 @@
 """Registry commands: rebuild-registry (the registry restored from reports/ and raw/; tasks/intake/rebuild.py)."""
 from __future__ import annotations
 
-from zhuanbao.flows.cli.app import app, console, current_settings
+from .app import app, console, current_settings
 
 
 @app.command("rebuild-registry")
 def rebuild_registry() -> None:
     """从 reports/（回执、已发布的专报）和 raw/ 重建登记库：补回文件登记与期号（已有记录保留）。"""
-    from zhuanbao.tasks.intake.rebuild import rebuild_registry as rebuild
+    from ...tasks.intake.rebuild import rebuild_registry as rebuild
 
     counts = rebuild(current_settings())
     console.print(f"登记库已重建：补回文件 {counts['submissions']} 个、专报期号 {counts['issues']} 个；"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from zhuanbao.flows.cli.app import _period, app, console, current_settings
+from .app import _period, app, console, current_settings
 
 
 @app.command()
@@ -12,8 +12,8 @@ def preview(template: str = typer.Option(..., "--template", "-t", help="模板�
                                               help="用该期已生成的数据预览；不指定则用样例"),
             html: bool = typer.Option(False, "--html", help="HTML 模板输出 HTML 而不是 PDF")) -> None:
     """编辑预览：用真实一期或样例数据渲染模板。"""
-    from zhuanbao.tasks.report.editors import PreviewError
-    from zhuanbao.tasks.report.editors import preview as render_preview
+    from ...tasks.report.editors import PreviewError
+    from ...tasks.report.editors import preview as render_preview
 
     try:
         path = render_preview(current_settings(), template, period, pdf=not html)
@@ -26,7 +26,7 @@ def preview(template: str = typer.Option(..., "--template", "-t", help="模板�
 @app.command("lint-templates")
 def lint_templates() -> None:
     """检查模板：未知变量、中文输入法打出的全角括号、docxtpl 无法渲染的标签。"""
-    from zhuanbao.tasks.report.editors import lint_problems
+    from ...tasks.report.editors import lint_problems
 
     problems = lint_problems(current_settings())
     for problem in problems:

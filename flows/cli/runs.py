@@ -5,7 +5,8 @@ from pathlib import Path
 
 import typer
 
-from zhuanbao.flows.cli.app import (
+from ...tasks.core.periods import months_between
+from .app import (
     PERIOD_HELP,
     _period,
     app,
@@ -18,8 +19,7 @@ from zhuanbao.flows.cli.app import (
     run_period,
     use_home,
 )
-from zhuanbao.flows.cli.intake import status
-from zhuanbao.tasks.core.periods import months_between
+from .intake import status
 
 
 @app.command()
@@ -43,7 +43,7 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     """演示：为大通湖区（或 --district 指定的示例区）生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
     import shutil
 
-    from zhuanbao.tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
+    from ...tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
 
     home = home.resolve()
     if home.exists() and not keep:
@@ -60,7 +60,7 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
         signed = approve_demo_run(current_settings(), period, reviewed_at, signed_at)  # 审核 → 签发
         console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
     status(period=DEMO_RUNS[-1][0], as_json=False)
-    from zhuanbao.flows.cli.portal import portal_lines
+    from .portal import portal_lines
 
     for line in portal_lines(current_settings()):
         console.print(line)
@@ -68,7 +68,7 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
 
 def _district_demo(home: Path, name: str) -> None:
     """`demo --district NAME`: the example district's home, workbooks and runs (tasks/demo/districts.py)."""
-    from zhuanbao.tasks.demo.districts import approve_district_run, prepare_district_home
+    from ...tasks.demo.districts import approve_district_run, prepare_district_home
 
     try:
         manifest, script = prepare_district_home(home, name)
@@ -111,11 +111,11 @@ def backfill(start: str = typer.Option(..., "--from", callback=_period, help="�
 def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
               no_check: bool = typer.Option(False, "--no-check", help="只收取和读取，不运行审核规则（更快）")) -> None:
     """催报名单：收取并审核已到文件，列出尚未报送或仅有被退回文件的单位（含联系人）。"""
-    from zhuanbao.flows.prefect_env import prefect_ready, prepare_prefect
+    from ..prefect_env import prefect_ready, prepare_prefect
 
     console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
-    from zhuanbao.flows.reminders import submission_reminders
-    from zhuanbao.tasks.intake.reminders import log_lines
+    from ...tasks.intake.reminders import log_lines
+    from ..reminders import submission_reminders
 
     prefect_ready()
     with refused_when_locked():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from zhuanbao.flows.cli.app import app, console, current_settings
-from zhuanbao.tasks.core import catalog
+from ...tasks.core import catalog
+from .app import app, console, current_settings
 
 reference_app = typer.Typer(help="参考表（单位、指标、目标、项目、任务）：检查、滚动到新的一年。", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
@@ -19,7 +19,7 @@ def init(folder: Path = typer.Argument(..., help="新数据目录（可以不存
          year: int = typer.Option(date.today().year, "--year", help="第一套参考表的年份"),
          office: str | None = typer.Option(None, "--office", help="制表机关名称；默认“<区县>领导小组办公室”")) -> None:
     """新建一个办公室的数据目录：文件夹、zhuanbao.toml、空白参考表（附示例行）、填表说明 README.md。"""
-    from zhuanbao.tasks.core.home_init import HomeExists, init_home
+    from ...tasks.core.home_init import HomeExists, init_home
 
     try:
         written = init_home(folder, district=district, year=year, office=office)
@@ -36,7 +36,7 @@ def init(folder: Path = typer.Argument(..., help="新数据目录（可以不存
 @reference_app.command("check")
 def reference_check(year: int = typer.Option(..., "--year", help="参考表年份")) -> None:
     """检查一年的参考表，逐条列出问题所在的文件、行、列。"""
-    from zhuanbao.tasks.core.reference_check import check_reference
+    from ...tasks.core.reference_check import check_reference
 
     settings = current_settings()
     folder = settings.reference_dir(year)
@@ -59,7 +59,7 @@ def reference_check(year: int = typer.Option(..., "--year", help="参考表年�
 def reference_roll(source: int = typer.Option(..., "--from", help="复制哪一年的参考表"),
                    target: int = typer.Option(..., "--to", help="新的一年")) -> None:
     """复制一年的参考表作为新一年的起点（不覆盖已有的）。"""
-    from zhuanbao.tasks.core.home_init import HomeExists, roll_reference
+    from ...tasks.core.home_init import HomeExists, roll_reference
 
     settings = current_settings()
     try:

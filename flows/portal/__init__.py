@@ -2,6 +2,6 @@
 
 `create_app(settings)` (app.py) builds the FastAPI app; server.py runs it with uvicorn.
 """
-from zhuanbao.flows.portal.app import create_app
+from .app import create_app
 
 __all__ = ["create_app"]

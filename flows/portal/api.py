@@ -10,8 +10,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from zhuanbao.flows.portal.security import client_address
-from zhuanbao.flows.portal.uploads import (
+from ...tasks.access import accounts, audit
+from ...tasks.access.models import Account
+from ...tasks.checks.outcomes import Outcome
+from ...tasks.intake.registry import local, session
+from ...tasks.intake.standing import arrived_on_time
+from .security import client_address
+from .uploads import (
     check_upload,
     checked_period,
     own_submission,
@@ -20,11 +25,6 @@ from zhuanbao.flows.portal.uploads import (
     rows_for,
     safe_name,
 )
-from zhuanbao.tasks.access import accounts, audit
-from zhuanbao.tasks.access.models import Account
-from zhuanbao.tasks.checks.outcomes import Outcome
-from zhuanbao.tasks.intake.registry import local, session
-from zhuanbao.tasks.intake.standing import arrived_on_time
 
 DESCRIPTION = """填报门户的 JSON 接口。认证：请求头 `Authorization: Bearer <令牌>`（`zhuanbao accounts token 登录名` 签发）。
 填报员的令牌只能看到本单位的报送；统计员的令牌可看全部，并可读取报送情况（status）。"""
@@ -104,8 +104,8 @@ def one_submission(request: Request, file_id: int) -> dict:
 @router.get("/periods/{period}/status", summary="报送情况（status --json 文档），仅统计员",
             responses={**UNAUTHORIZED, 403: {"description": "非统计员"}})
 def period_status(request: Request, period: str) -> dict:
-    from zhuanbao.tasks.core.reference import reference_for
-    from zhuanbao.tasks.intake.status import period_status as build
+    from ...tasks.core.reference import reference_for
+    from ...tasks.intake.status import period_status as build
 
     bearer_account(request, "office")
     settings = request.app.state.settings

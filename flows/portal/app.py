@@ -21,9 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from zhuanbao.flows.portal import errors
-from zhuanbao.flows.portal.guard import Guard, TrustedHost
-from zhuanbao.flows.portal.security import (
+from ...tasks.core.resources import TEMPLATES_DIR
+from ...tasks.core.settings import Settings
+from ...tasks.intake.registry import engine_for
+from . import errors
+from .guard import Guard, TrustedHost
+from .security import (
     CsrfFailed,
     Forbidden,
     LoginRequired,
@@ -32,9 +35,6 @@ from zhuanbao.flows.portal.security import (
     save_session,
     serializer,
 )
-from zhuanbao.tasks.core.resources import TEMPLATES_DIR
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import engine_for
 
 STATIC_DIR = TEMPLATES_DIR / "portal" / "static"
 HASHING_AT_ONCE = max(1, (os.cpu_count() or 1) // 4)  # argon2 runs 4 lanes: more at once only starves the rest
@@ -49,18 +49,18 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
 
 def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
-    from zhuanbao.flows.portal import api, office, pages
-    from zhuanbao.flows.portal import help as help_pages
+    from . import api, office, pages
+    from . import help as help_pages
 
     engine_for(settings.db_url)  # the registry migrated before the first request
 
     @asynccontextmanager
     async def lifespan(_app):
         if warm:
-            from zhuanbao.tasks.checks.suites import warm_up
+            from ...tasks.checks.suites import warm_up
 
             warm_up()
-        from zhuanbao.flows.portal.pending import resume
+        from .pending import resume
 
         resume(settings)  # files kept while their period was busy and not checked before the portal stopped
         yield

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from zhuanbao.flows.portal.security import HEADERS
+from .security import HEADERS
 
 log = logging.getLogger("zhuanbao.portal")
 

@@ -14,8 +14,8 @@ import logging
 from starlette.datastructures import Headers
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from zhuanbao.flows.portal.errors import STATUS_TEXT, body_for
-from zhuanbao.flows.portal.security import HEADERS
+from .errors import STATUS_TEXT, body_for
+from .security import HEADERS
 
 log = logging.getLogger("zhuanbao.portal")
 

@@ -21,7 +21,7 @@ _building = threading.Lock()
 
 def site_root(settings) -> Path:
     """The built site, building it once (one build at a time; ~10 s on a small PC)."""
-    from zhuanbao.flows.docs_site import site_for
+    from ..docs_site import site_for
 
     with _building:
         return site_for(settings)

@@ -7,13 +7,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 
-from zhuanbao.flows.portal.pages import render
-from zhuanbao.flows.portal.security import STRICT_CSP, client_address, require
-from zhuanbao.flows.portal.uploads import checked_period, rows_for
-from zhuanbao.flows.portal.views import FILTERS, board, current_period, file_entries, known_periods
-from zhuanbao.tasks.access import audit
-from zhuanbao.tasks.core.reference import reference_for
-from zhuanbao.tasks.intake.registry import ReportIssue, session
+from ...tasks.access import audit
+from ...tasks.core.reference import reference_for
+from ...tasks.intake.registry import ReportIssue, session
+from .pages import render
+from .security import STRICT_CSP, client_address, require
+from .uploads import checked_period, rows_for
+from .views import FILTERS, board, current_period, file_entries, known_periods
 
 router = APIRouter(include_in_schema=False)
 REPORT_FILES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
@@ -47,7 +47,7 @@ def office_unit(request: Request, unit_code: str, period: str | None = None):
 
 
 def latest_issue(settings, period: str):
-    from zhuanbao.tasks.report.publish import issue_paths
+    from ...tasks.report.publish import issue_paths
 
     with session(settings.db_url) as db:
         issue = db.scalar(select(ReportIssue).where(ReportIssue.period == period)
@@ -62,7 +62,7 @@ ACTION_TEXT = {"review": "审核通过", "sign": "签发", "return": "退回修�
 
 
 def _report_page(request: Request, period: str, error: str = "", status_code: int = 200):
-    from zhuanbao.tasks.report.approval import ACTIONS, approval_state
+    from ...tasks.report.approval import ACTIONS, approval_state
 
     account = require(request, "office", "leader")
     settings = request.app.state.settings
@@ -82,8 +82,8 @@ def office_report(request: Request, period: str):
 @router.post("/office/reports/{period}/approval")
 async def office_report_approval(request: Request, period: str):
     """审核 / 签发 / 退回 / 印发 from the portal: the same functions as the CLI, the account's role decides."""
-    from zhuanbao.flows.portal.security import check_csrf
-    from zhuanbao.tasks.report import approval
+    from ...tasks.report import approval
+    from .security import check_csrf
 
     account = require(request, "office", "leader")
     form = await request.form(max_files=0, max_fields=6)

@@ -12,7 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import text
 
-from zhuanbao.flows.portal.security import (
+from ...tasks.access import accounts, audit
+from ...tasks.access.models import ROLE_TEXT, Account
+from ...tasks.intake.registry import session
+from .security import (
     check_csrf,
     client_address,
     current_account,
@@ -20,7 +23,7 @@ from zhuanbao.flows.portal.security import (
     require,
     start_session,
 )
-from zhuanbao.flows.portal.uploads import (
+from .uploads import (
     check_upload,
     checked_period,
     own_submission,
@@ -28,10 +31,7 @@ from zhuanbao.flows.portal.uploads import (
     receipt_of,
     safe_name,
 )
-from zhuanbao.flows.portal.views import current_period, unit_view
-from zhuanbao.tasks.access import accounts, audit
-from zhuanbao.tasks.access.models import ROLE_TEXT, Account
-from zhuanbao.tasks.intake.registry import session
+from .views import current_period, unit_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -195,7 +195,7 @@ def unit_home(request: Request, period: str | None = None):
 
 @router.get("/unit/{period}/workbook")
 def download_workbook(request: Request, period: str):
-    from zhuanbao.flows.portal.workbooks import workbook_for
+    from .workbooks import workbook_for
 
     account = require(request, "unit")
     settings = request.app.state.settings

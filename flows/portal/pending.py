@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from zhuanbao.tasks.core.settings import Settings
+from ...tasks.core.settings import Settings
 
 log = logging.getLogger(__name__)
 _STATE_LOCK = threading.Lock()
@@ -21,8 +21,8 @@ _THREADS: dict[tuple[str, str], threading.Thread] = {}
 
 def check_period(settings: Settings, period: str, who: str, reason: str, wait_seconds: float) -> dict:
     """Read and check the period under its lock, as `zhuanbao validate` does (raises PeriodLocked)."""
-    from zhuanbao.tasks import steps
-    from zhuanbao.tasks.intake.lock import period_lock
+    from ...tasks import steps
+    from ...tasks.intake.lock import period_lock
 
     with period_lock(settings, period, who=who, wait_seconds=wait_seconds), \
             steps.recorded_run(settings, period, kind="upload", reason=reason) as record:
@@ -46,7 +46,7 @@ def check_when_free(settings: Settings, period: str) -> None:
 
 
 def _rounds(settings: Settings, period: str, key: tuple[str, str]) -> None:
-    from zhuanbao.tasks.intake.lock import PeriodLocked
+    from ...tasks.intake.lock import PeriodLocked
 
     while True:
         with _STATE_LOCK:
@@ -71,8 +71,8 @@ def resume(settings: Settings) -> list[str]:
     was busy, when the portal stopped before checking it); the periods asked for."""
     from sqlalchemy import select
 
-    from zhuanbao.tasks.checks.outcomes import Outcome
-    from zhuanbao.tasks.intake.registry import Submission, session
+    from ...tasks.checks.outcomes import Outcome
+    from ...tasks.intake.registry import Submission, session
 
     with session(settings.db_url) as db:
         periods = sorted(set(db.scalars(select(Submission.period).where(Submission.outcome == Outcome.RECEIVED))))

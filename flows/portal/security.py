@@ -17,10 +17,10 @@ from collections.abc import Callable
 from fastapi import Request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from zhuanbao.tasks.access.models import Account
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import session as registry_session
+from ...tasks.access.models import Account
+from ...tasks.core import catalog
+from ...tasks.core.settings import Settings
+from ...tasks.intake.registry import session as registry_session
 
 COOKIE = "zb_session"
 ABSOLUTE_HOURS = 12

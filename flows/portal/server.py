@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zhuanbao.tasks.core.settings import Settings
+from ...tasks.core.settings import Settings
 
 
 def run_portal(settings: Settings, host: str = "127.0.0.1", port: int = 8600) -> None:
     """Serve the portal until interrupted; X-Forwarded-* believed only from `portal_trusted_proxies`."""
     import uvicorn
 
-    from zhuanbao.flows.portal.app import create_app
+    from .app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True,
                 forwarded_allow_ips=settings.portal_trusted_proxies, server_header=False, log_level="info",
@@ -25,7 +25,7 @@ def run_portal(settings: Settings, host: str = "127.0.0.1", port: int = 8600) ->
 
 def start_portal_process(settings: Settings, host: str, port: int, log: Path) -> subprocess.Popen:
     """`zhuanbao --home <home> portal --host … --port …` as a child process, its output in `log` (rotated)."""
-    from zhuanbao.flows.serve import spawn
+    from ..serve import spawn
 
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)

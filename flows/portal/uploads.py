@@ -21,13 +21,13 @@ from fastapi import HTTPException, Request
 from sqlalchemy import or_, select, true
 from starlette.datastructures import UploadFile
 
-from zhuanbao.tasks.access.models import Account
-from zhuanbao.tasks.checks.receipts import receipt_view
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import period_of, period_parts
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.core.text import cap_name
-from zhuanbao.tasks.intake.registry import Submission, session
+from ...tasks.access.models import Account
+from ...tasks.checks.receipts import receipt_view
+from ...tasks.core import catalog
+from ...tasks.core.periods import period_of, period_parts
+from ...tasks.core.settings import Settings
+from ...tasks.core.text import cap_name
+from ...tasks.intake.registry import Submission, session
 
 
 def safe_name(raw: str | None) -> str:
@@ -73,10 +73,10 @@ def check_upload(settings: Settings, account: Account, period: str, name: str, d
     A unit's upload that would pass its period's storage quota is answered 413 and not kept. When the
     period stays locked for ZHUANBAO_UPLOAD_LOCK_WAIT_SECONDS the file is kept and registered (`received`)
     and checked as soon as the lock frees (flows/portal/pending.py)."""
-    from zhuanbao.flows.portal.pending import check_period, check_when_free
-    from zhuanbao.tasks.intake.collect import quota_problem, submit_file
-    from zhuanbao.tasks.intake.lock import PeriodLocked
-    from zhuanbao.tasks.intake.raw import sha256_of
+    from ...tasks.intake.collect import quota_problem, submit_file
+    from ...tasks.intake.lock import PeriodLocked
+    from ...tasks.intake.raw import sha256_of
+    from .pending import check_period, check_when_free
 
     unit = account.unit_code if account.role == "unit" else None
     with tempfile.TemporaryDirectory(prefix="zhuanbao-upload-") as folder:
@@ -110,14 +110,14 @@ def own_submission(settings: Settings, account: Account, file_id: int) -> Submis
 
 def receipt_of(settings: Settings, row: Submission) -> dict:
     """The receipt of a file as the API gives it: the receipt JSON's keys plus file_id and each finding's `rule`."""
-    from zhuanbao.tasks.checks.receipts import receipt_paths
+    from ...tasks.checks.receipts import receipt_paths
 
     _, path = receipt_paths(catalog.receipts_dir(settings.home, row.period), row.id, row.file_name)
     stored = json.loads(path.read_text("utf-8")) if path.exists() else None
     if stored is None or stored.get("outcome") != row.outcome:  # not checked yet, or a later run changed it
-        from zhuanbao.tasks.core.reference import ReferenceError, reference_for
-        from zhuanbao.tasks.intake.registry import local
-        from zhuanbao.tasks.intake.standing import arrived_on_time
+        from ...tasks.core.reference import ReferenceError, reference_for
+        from ...tasks.intake.registry import local
+        from ...tasks.intake.standing import arrived_on_time
 
         try:
             unit_name = reference_for(settings, row.period).unit_name(row.unit_code) if row.unit_code else ""

@@ -14,17 +14,17 @@ from datetime import datetime
 
 from sqlalchemy import distinct, select
 
-from zhuanbao.flows.portal.uploads import rows_for, visible_to
-from zhuanbao.tasks.access.models import Account
-from zhuanbao.tasks.checks.outcomes import LABELS, MISSING, RECEIPT_LABELS, Outcome
-from zhuanbao.tasks.checks.receipts import chinese_time
-from zhuanbao.tasks.core.periods import period_before, period_parts
-from zhuanbao.tasks.core.reference import reference_for
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.curated.consolidate import read_partition
-from zhuanbao.tasks.intake.registry import Submission, local, session, submissions
-from zhuanbao.tasks.intake.standing import Standing, arrived_on_time, standings, tally
-from zhuanbao.tasks.steps import FLAGS
+from ...tasks.access.models import Account
+from ...tasks.checks.outcomes import LABELS, MISSING, RECEIPT_LABELS, Outcome
+from ...tasks.checks.receipts import chinese_time
+from ...tasks.core.periods import period_before, period_parts
+from ...tasks.core.reference import reference_for
+from ...tasks.core.settings import Settings
+from ...tasks.curated.consolidate import read_partition
+from ...tasks.intake.registry import Submission, local, session, submissions
+from ...tasks.intake.standing import Standing, arrived_on_time, standings, tally
+from ...tasks.steps import FLAGS
+from .uploads import rows_for, visible_to
 
 FILTERS = {"on_time": "按时", "late": "逾期", "missing": "未报", "rejected": "退回", "needs_explanation": "待说明"}
 TAGS = {Standing.ON_TIME: {"on_time"}, Standing.LATE: {"late"}, Standing.REJECTED: {"missing", "rejected"},

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.reference import reference_for
-from zhuanbao.tasks.core.settings import Settings
+from ...tasks.core import catalog
+from ...tasks.core.reference import reference_for
+from ...tasks.core.settings import Settings
 
 NAMES = {"indicators": ("indicator_code", ["indicator_name", "measure"]),
          "projects": ("project_code", ["project_name", "annual_plan"]), "tasks": ("task_code", ["task_name"])}
 
 
 def workbook_for(settings: Settings, period: str, unit_code: str) -> Path:
-    from zhuanbao.tasks.forms.generate import form_path
+    from ...tasks.forms.generate import form_path
 
     form = form_path(settings, reference_for(settings, period), period, unit_code)
     return form if form is not None else blank_workbook(settings, period, unit_code)
@@ -22,7 +22,7 @@ def workbook_for(settings: Settings, period: str, unit_code: str) -> Path:
 
 def blank_workbook(settings: Settings, period: str, unit_code: str) -> Path:
     """The unit's forms with codes and names filled in and the figures left blank."""
-    from zhuanbao.tasks.demo.generate import write_workbook
+    from ...tasks.demo.generate import write_workbook
 
     reference = reference_for(settings, period)
     mine = reference.assignments(period)

@@ -21,11 +21,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.access import audit
-from zhuanbao.tasks.access.models import ROLES, Account, ApiToken
-from zhuanbao.tasks.access.passwords import MIN_PASSWORD, password_problem  # noqa: F401 — re-exported
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import session, utc
+from ..core.settings import Settings
+from ..intake.registry import session, utc
+from . import audit
+from .models import ROLES, Account, ApiToken
+from .passwords import MIN_PASSWORD, password_problem  # noqa: F401 — re-exported
 
 _HASHER = PasswordHasher()
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I: read over the phone

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.access.models import AuditEvent
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import utc
+from ..core.settings import Settings
+from ..intake.registry import utc
+from .models import AuditEvent
 
 FREE_FAILURES = 5
 FREE_FAILURES_PER_ADDRESS = 20

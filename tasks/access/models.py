@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zhuanbao.tasks.intake.registry import Base
+from ..intake.registry import Base
 
 ROLES = ("unit", "office", "leader")
 ROLE_TEXT = {"unit": "填报员", "office": "统计员", "leader": "领导"}

@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.checks.validate import FINDINGS_COLUMNS
-from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest, files_version
-from zhuanbao.tasks.core.tables import TEXT, contract
-from zhuanbao.tasks.intake.read import PeriodReads
+from ..core.reference import FORMS, Reference
+from ..core.results import KEY, FileResults, code_version, digest, files_version
+from ..core.tables import TEXT, contract
+from ..intake.read import PeriodReads
+from .validate import FINDINGS_COLUMNS
 
 FINDING_TYPES = {"row": pa.int64(), "explained": pa.bool_()}  # the other columns are text
 CHECKS = contract((KEY, TEXT), *((name, FINDING_TYPES.get(name, TEXT)) for name in FINDINGS_COLUMNS[1:]))
@@ -81,7 +81,7 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
                     account_units: dict[int, str], *, from_scratch: bool = False) -> tuple[pd.DataFrame, int]:
     """The findings of every file of the period (ordered as `check_period` orders them) and how many
     files were checked now; the others' findings come from the store."""
-    from zhuanbao.tasks.checks.validate import empty_findings, ordered_findings
+    from .validate import empty_findings, ordered_findings
 
     store = FileResults(home, "checks", period, CHECKS)
     keys = check_keys(period, reads, reference, previous, suites_dir, account_units)
@@ -89,7 +89,7 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
     todo = [fid for fid in reads.file_ids if keys[fid] not in stored]
     parts = [empty_findings()]
     if todo:
-        from zhuanbao.tasks.checks.validate import check_period
+        from .validate import check_period
 
         fresh = check_period(period, reads.subset(todo), reference, previous, suites_dir=suites_dir,
                              account_units=account_units)

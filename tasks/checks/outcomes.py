@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.validate import findings_by_file
-from zhuanbao.tasks.intake.workbook import WorkbookRead
+from ..intake.workbook import WorkbookRead
+from .validate import findings_by_file
 
 if TYPE_CHECKING:
-    from zhuanbao.tasks.intake.registry import Submission
+    from ..intake.registry import Submission
 
 
 class Outcome(StrEnum):

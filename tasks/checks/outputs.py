@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.checks.suites import ROW_ID, Suite, load_suites, run_suite
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from ..core import catalog
+from ..core.reference import Reference
+from ..core.resources import EXPECTATIONS_DIR
+from .suites import ROW_ID, Suite, load_suites, run_suite
 
 OUTPUTS = "outputs"
 SHOWN_KEYS = 10  # offending keys named in the message; the rest are counted

@@ -19,16 +19,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import RECEIPT_LABELS, Outcome
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import due_at, resubmit_by
-from zhuanbao.tasks.core.resources import template_dirs
-from zhuanbao.tasks.intake.registry import local
-from zhuanbao.tasks.intake.standing import arrived_on_time
+from ..core import catalog
+from ..core.periods import due_at, resubmit_by
+from ..core.resources import template_dirs
+from ..intake.registry import local
+from ..intake.standing import arrived_on_time
+from .outcomes import RECEIPT_LABELS, Outcome
 
 if TYPE_CHECKING:
-    from zhuanbao.tasks.core.reference import Reference
-    from zhuanbao.tasks.core.settings import Settings
+    from ..core.reference import Reference
+    from ..core.settings import Settings
 
 SEVERITY_TEXT = {"hard": "强制性", "soft": "核实性"}
 
@@ -63,7 +63,7 @@ def receipt_for(file_id: int, findings: pd.DataFrame | list[dict], *, period: st
 
 def receipt_paths(folder: Path, file_id: int, file_name: str) -> tuple[Path, Path]:
     """The receipt of a file: `<folder>/<file id>_<safe stem>.html` and `.json` (the one naming rule)."""
-    from zhuanbao.tasks.core.text import safe_stem
+    from ..core.text import safe_stem
 
     stem = f"{file_id}_{safe_stem(Path(file_name).stem)}"
     return Path(folder) / f"{stem}.html", Path(folder) / f"{stem}.json"
@@ -96,7 +96,7 @@ def write_period_receipts(settings: Settings, period: str, reference: Reference,
     """One receipt per file of the period (registry rows, duplicates included), under reports/<period>/receipts/;
     only the receipts that say something new are written (returns how many). A rejected file's receipt says by
     when a correction counts: the deadline while it is ahead, else the scheduled run (`periods.resubmit_by`)."""
-    from zhuanbao.tasks.checks.validate import findings_by_file  # the findings' owner (it imports the rule engine)
+    from .validate import findings_by_file  # the findings' owner (it imports the rule engine)
 
     by_file = findings_by_file(findings)
     closing = settings.deadline(period)
@@ -152,14 +152,14 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
 
 def _receipt_version(dirs: tuple[Path, ...]) -> str:
     """The code (every module of zhuanbao.tasks, and the installed version) and the receipt template in use."""
-    from zhuanbao.tasks.core.results import code_version, digest
+    from ..core.results import code_version, digest
 
     return digest(code_version(), _template_version(dirs))
 
 
 @lru_cache(maxsize=4)
 def _template_version(dirs: tuple[Path, ...]) -> str:
-    from zhuanbao.tasks.core.results import files_version
+    from ..core.results import files_version
 
     template = next((Path(d) / "receipt.html.j2" for d in dirs if (Path(d) / "receipt.html.j2").exists()), None)
     return files_version([template] if template else [])

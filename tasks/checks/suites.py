@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+from ..core.resources import EXPECTATIONS_DIR
 
 ROW_ID = "_rid"  # positional id of a batch row, the key GX hands back for each failing row
 SEVERITIES = {"hard", "soft"}

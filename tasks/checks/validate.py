@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.checks.suites import ROW_ID, Suite, SuiteError, load_suites, run_suite
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
-from zhuanbao.tasks.intake.normalise import nfkc
-from zhuanbao.tasks.intake.workbook import HEADERS, SHEETS, WorkbookRead, tidy_frames
+from ..core.periods import period_parts
+from ..core.reference import FORMS, Reference
+from ..core.resources import EXPECTATIONS_DIR
+from ..intake.normalise import nfkc
+from ..intake.workbook import HEADERS, SHEETS, WorkbookRead, tidy_frames
+from .suites import ROW_ID, Suite, SuiteError, load_suites, run_suite
 
 FINDINGS_COLUMNS = ["file_id", "sheet", "row", "column", "value", "rule_id", "severity", "message", "code",
                     "explained"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import packaged
+from . import catalog
+from .resources import packaged
 
 
 def examples_dir() -> Path:

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 from string import Template
 
-from zhuanbao.tasks.core.reference import COLUMNS
-from zhuanbao.tasks.core.resources import TEMPLATES_DIR
+from .reference import COLUMNS
+from .resources import TEMPLATES_DIR
 
 FOLDERS = ("inbox", "forms", "reports")
 EXAMPLES = {

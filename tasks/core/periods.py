@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from zhuanbao.tasks.core.schedule import DEFAULT_TIMEZONE, monthly_schedule
+from .schedule import DEFAULT_TIMEZONE, monthly_schedule
 
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -14,8 +14,8 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 
-from zhuanbao.tasks.core.plan import Campaign, Kind, Kinds, Milestone, Plan, default_plan
-from zhuanbao.tasks.core.reference_files import BOOLEANS, PlanProblem, decode_table, raise_first
+from .plan import Campaign, Kind, Kinds, Milestone, Plan, default_plan
+from .reference_files import BOOLEANS, PlanProblem, decode_table, raise_first
 
 PLAN_FILE = "plan.toml"
 KEYS: dict[str, tuple[str, ...]] = {

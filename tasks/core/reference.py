@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import is_quarter_end, period_parts
-from zhuanbao.tasks.core.plan import Kinds, Plan
-from zhuanbao.tasks.core.plan_files import load_kinds, load_plan
-from zhuanbao.tasks.core.reference_files import ReferenceError, decode_table
-from zhuanbao.tasks.core.settings import Settings
+from . import catalog
+from .periods import is_quarter_end, period_parts
+from .plan import Kinds, Plan
+from .plan_files import load_kinds, load_plan
+from .reference_files import ReferenceError, decode_table
+from .settings import Settings
 
 COLUMNS: dict[str, list[str]] = {
     "units": ["unit_code", "unit_name", "unit_kind", "short_name"],

@@ -14,10 +14,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanbao.tasks.core.plan import Kinds
-from zhuanbao.tasks.core.plan_files import plan_problems
-from zhuanbao.tasks.core.reference import COLUMNS, OPTIONAL_COLUMNS, TARGET_KINDS, split_codes
-from zhuanbao.tasks.core.reference_files import ReferenceError, decode_table
+from .plan import Kinds
+from .plan_files import plan_problems
+from .reference import COLUMNS, OPTIONAL_COLUMNS, TARGET_KINDS, split_codes
+from .reference_files import ReferenceError, decode_table
 
 ENUMS: dict[tuple[str, str], set[str]] = {  # units.unit_kind: the kinds of kinds.csv (plan_files.read_kinds)
     ("indicators", "target_kind"): TARGET_KINDS,
@@ -198,8 +198,8 @@ def check_reference(folder: Path) -> list[Problem]:
     problems.extend(Problem(*p) for p in plan_found)
     _kinds(tables.get("units"), kinds, problems)
     if not any(p.severity == "error" for p in problems):  # the loader agrees, or says what was missed
-        from zhuanbao.tasks.core.reference import load_reference
-        from zhuanbao.tasks.core.settings import Settings
+        from .reference import load_reference
+        from .settings import Settings
 
         try:
             load_reference(Settings(home=folder.parent.parent, db_url="sqlite://"), int(folder.name))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
+from . import catalog
 
 
 def packaged(name: str) -> Path:

@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.tables import conform, set_aside, to_contract, unreadable
+from . import catalog
+from .tables import conform, set_aside, to_contract, unreadable
 
 KEY = "key"
 COMPACT_AFTER = 32  # batches in one period before they are merged

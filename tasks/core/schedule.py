@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import PREFECT_YAML
+from . import catalog
+from .resources import PREFECT_YAML
 
 MONTHLY = "monthly"  # the deployment of the monthly run
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the office's zone when neither prefect.yaml nor the settings name one

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
-from zhuanbao.tasks.core import catalog, periods
-from zhuanbao.tasks.core.catalog import is_remote_url, local_path
+from . import catalog, periods
+from .catalog import is_remote_url, local_path
 
 MIB = 1024 * 1024
 # settings whose variable and zhuanbao.toml key differ from the attribute: key -> (attribute, factor)
@@ -175,14 +175,14 @@ class Settings(BaseSettings):
     @property
     def expectations_dir(self) -> Path:
         """The rule suites this home uses (its own `expectations/`, else the packaged ones)."""
-        from zhuanbao.tasks.core.resources import expectations_dir
+        from .resources import expectations_dir
 
         return expectations_dir(self.home)
 
     @property
     def template_dirs(self) -> list[Path]:
         """Template folders, the home's first (file-by-file override of the packaged templates)."""
-        from zhuanbao.tasks.core.resources import template_dirs
+        from .resources import template_dirs
 
         return template_dirs(self.home)
 
@@ -248,7 +248,7 @@ def lake_fs(url: str | Path):
     try:
         return url_to_fs(str(url))
     except ImportError as exc:  # s3:// without s3fs: name the extra, not a traceback
-        from zhuanbao.tasks.core.extras import lake_protocol_missing
+        from .extras import lake_protocol_missing
 
         raise lake_protocol_missing(str(url), exc) from None
 

@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from zhuanbao.tasks.core.forms import FORM_SPECS, curated_fields
-from zhuanbao.tasks.core.settings import is_remote_url, lake_fs, local_path
-from zhuanbao.tasks.core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
+from ..core.forms import FORM_SPECS, curated_fields
+from ..core.settings import is_remote_url, lake_fs, local_path
+from ..core.tables import TEXT, inferred, plain, set_aside, to_contract, unreadable
 
 RUN_KEY = b"zhuanbao.run_id"
 INPUTS_KEY = b"zhuanbao.inputs"  # a digest of what the partition was built from (tasks/steps.py decides what)

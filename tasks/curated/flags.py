@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.tables import columns_contract
+from ..core.tables import columns_contract
 
 FLAGS = "flags"
 FLAG_COLUMNS = ["unit_code", "file_id", "sheet", "row", "column", "rule_id", "code", "message", "explained"]

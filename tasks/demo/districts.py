@@ -13,12 +13,12 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.examples import example_home, example_year
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import Reference, load_reference
-from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import build_demo_inbox
+from ..core import catalog
+from ..core.examples import example_home, example_year
+from ..core.periods import period_parts
+from ..core.reference import Reference, load_reference
+from ..core.settings import load_settings
+from .generate import build_demo_inbox
 
 REVIEWER, SIGNER = "李华", "王明"
 
@@ -75,8 +75,8 @@ def prepare_district_home(home: Path, name: str) -> tuple[list[dict], list[dict]
 
 def approve_district_run(settings, name: str, period: str, reviewed_at: str, signed_at: str) -> dict:
     """The example's office head reviews and its leader signs the period's draft (as registered recipients)."""
-    from zhuanbao.tasks.notices import add_recipient
-    from zhuanbao.tasks.report.approval import review, sign
+    from ..notices import add_recipient
+    from ..report.approval import review, sign
 
     add_recipient(settings, "office", f"office@{name}.example", REVIEWER)
     add_recipient(settings, "leader", f"leader@{name}.example", SIGNER)

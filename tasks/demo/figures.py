@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from zhuanbao.tasks.core.periods import period_parts, previous_period
-from zhuanbao.tasks.core.reference import Reference
+from ..core.periods import period_parts, previous_period
+from ..core.reference import Reference
 
 PROJECT_PROBLEMS = [("项目用地指标未落实", "需协调自然资源部门落实用地指标"),
                     ("配套资金到位不足", "需协调财政资金及时拨付"), ("电力线路迁改滞后", "需协调电力迁改"),

@@ -27,11 +27,11 @@ import xlwt
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.forms import FORM_SPECS
-from zhuanbao.tasks.core.periods import period_parts, previous_period
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.demo.figures import generate_month, seeded_random
+from ..core import catalog
+from ..core.forms import FORM_SPECS
+from ..core.periods import period_parts, previous_period
+from ..core.reference import Reference
+from .figures import generate_month, seeded_random
 
 TZ = ZoneInfo("Asia/Shanghai")
 FOOTER = "单位负责人：王某  填报人：李某  联系电话：0737-0000000  报出日期：{d.year}年{d.month}月{d.day}日"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from zhuanbao.tasks.core.reference import Reference, load_reference
-from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
-from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.demo.figures import generate_month
-from zhuanbao.tasks.metrics.compute import compute_metrics
-from zhuanbao.tasks.report.catalogue import SAMPLE_CONTEXT
+from ..core.reference import Reference, load_reference
+from ..core.resources import DEMO_REFERENCE_DIR
+from ..core.settings import Settings, load_settings
+from ..metrics.headline import compute_metrics
+from ..report.catalogue import SAMPLE_CONTEXT
+from .figures import generate_month
 
 LATE, MISSING, REJECTED = "T04", "T05", "D02"
 REJECTION = "表1 指标 第3行 列“1-本月累计”：“约500”不是数值"
@@ -46,7 +46,7 @@ def demo_frames(reference: Reference, period: str, seed: int = 2020, drop: tuple
 def demo_status(settings: Settings, reference: Reference, period: str, *, late=(LATE,), missing=(MISSING,),
                 rejected=(REJECTED,)) -> dict:
     """A `period_status`-shaped dict: everyone on time except the named units."""
-    from zhuanbao.tasks.core.periods import shift
+    from ..core.periods import shift
 
     nxt = shift(period, 1)
     units, files = [], []
@@ -76,7 +76,7 @@ def demo_metrics(settings: Settings, reference: Reference, period: str, status: 
 
 
 def demo_context(settings: Settings, reference: Reference, period: str = "2020-04") -> dict:
-    from zhuanbao.tasks.report.context import build_context
+    from ..report.context import build_context
 
     status = demo_status(settings, reference, period)
     metrics = {**demo_metrics(settings, reference, period, status), "flags": demo_flags()}

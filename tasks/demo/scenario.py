@@ -10,11 +10,11 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.reference import load_reference
-from zhuanbao.tasks.core.resources import DEMO_REFERENCE_DIR
-from zhuanbao.tasks.core.settings import load_settings
-from zhuanbao.tasks.demo.generate import build_demo_inbox
+from ..core import catalog
+from ..core.reference import load_reference
+from ..core.resources import DEMO_REFERENCE_DIR
+from ..core.settings import load_settings
+from .generate import build_demo_inbox
 
 DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-03", "2020-04-16T09:00:00+08:00", None),
@@ -35,8 +35,8 @@ DEMO_APPROVALS: list[tuple[str, str]] = [
 
 def approve_demo_run(settings, period: str, reviewed_at: str, signed_at: str) -> dict:
     """The demo's office head reviews and its leader signs the period's draft (as registered recipients)."""
-    from zhuanbao.tasks.notices import add_recipient
-    from zhuanbao.tasks.report.approval import review, sign
+    from ..notices import add_recipient
+    from ..report.approval import review, sign
 
     add_recipient(settings, "office", DEMO_REVIEWER[1], DEMO_REVIEWER[0])
     add_recipient(settings, "leader", DEMO_SIGNER[1], DEMO_SIGNER[0])

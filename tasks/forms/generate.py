@@ -2,8 +2,9 @@
 
 `write_forms` writes every unit's (or some units') form; `form_path` is what a download serves
 (it writes the unit's form when it is not there yet). A form holds only the unit's sheets and rows,
-the legal marks and footer of form-conventions.md, a 填报说明 sheet generated from the rule suites,
-and a very hidden marker sheet (version, unit code, period) the reader recognises.
+the legal marks and footer of form-conventions.md, a 填报说明 sheet generated from the rule suites
+(only the rules of the sheets the unit has: no project rules for a unit, or a district, without projects),
+notes generated from the reference (表1 names the unit's own level indicators, if any), and a very hidden marker sheet (version, unit code, period) the reader recognises.
 """
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 
-from zhuanbao.tasks.checks.suites import rules_table
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.forms.layout import Frame, write_form_sheet
-from zhuanbao.tasks.forms.rows import FormRow, previous_figures, unit_rows
+from ..checks.suites import rules_table
+from ..core import catalog
+from ..core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
+from ..core.periods import period_parts
+from ..core.reference import Reference
+from ..core.settings import Settings
+from .layout import Frame, write_form_sheet
+from .rows import FormRow, previous_figures, unit_rows
 
 INSTRUCTIONS_SHEET = "填报说明"
 SEVERITY_ZH = {"hard": "强制性（不通过即退回）", "soft": "核实性（需在“说明”栏说明）"}
+GENERAL_SUITES = ("structure", "sheets", "coverage")  # rules of every form; the others are a form's own
 FORM_NOTES = {
-    "indicators": "“本月”填本月当月数；“1-本月累计”填 1 月至本月的累计数（空气优良率、未脱贫人口等水平类指标填本月末的水平）；"
+    "indicators": "“本月”填本月当月数；“1-本月累计”填 1 月至本月的累计数{levels}；"
                   "“去年同期累计”填去年 1 月至同月的累计数；灰色单元格不适用于该指标，无需填写。",
     "projects": "“1-本月累计完成投资”填 1 月至本月的累计数；项目状态从下拉列表选择；存在问题和需协调事项将写入专报的问题清单。",
     "tasks": "完成进度填 0～100 的数字（百分数，不加 %）；进度不及上月的请在“说明”栏写明原因。",
@@ -48,10 +50,27 @@ def _deadline_text(settings: Settings, period: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
 
 
+def form_note(reference: Reference, form: str, rows: list[FormRow]) -> str:
+    """The sheet's note 2, from the reference: 表1 names the unit's own level indicators (none: no word of them)."""
+    if form != "indicators":
+        return FORM_NOTES[form]
+    level = set(reference.indicators.loc[reference.indicators.target_kind == "level", "indicator_code"])
+    names = [r.values.get("indicator_name", "") for r in rows if r.values.get("indicator_code") in level]
+    names = [n for n in names if n]
+    levels = (f"（{'、'.join(names[:2])}{'等' if len(names) > 2 else ''}水平类指标填本月末的水平）" if names else "")
+    return FORM_NOTES[form].format(levels=levels)
+
+
+def rules_for(rules, forms) -> object:
+    """The rules a unit with sheets `forms` meets: every form's general rules and those of its own sheets."""
+    return rules.loc[rules.suite.isin([*GENERAL_SUITES, *forms])] if "suite" in rules.columns else rules
+
+
 def _frame(settings: Settings, reference: Reference, period: str, unit_code: str, form: str,
            rows: list[FormRow], rules) -> Frame:
     year, month = period_parts(period)
     spec = FORM_SPECS[form]
+    rules = rules_for(rules, [form])
     measures = dict.fromkeys(r.measure for r in rows if r.measure) if form == "indicators" else \
         dict.fromkeys(c.measure for c in spec.columns if c.measure)
     hard = sorted(set(rules.loc[rules.severity == "hard", "rule_id"]))
@@ -60,7 +79,7 @@ def _frame(settings: Settings, reference: Reference, period: str, unit_code: str
     notes = (
         ("说明：1. 只填写浅黄色单元格；代码、名称、计量单位、计划数和参考数由办公室填好并已锁定（无需密码，请勿改动）。"
         "数字不加单位和千分位逗号，没有数的留空。"),
-        f"2. {FORM_NOTES[form]}",
+        f"2. {form_note(reference, form, rows)}",
         (f"3. 报送后系统自动审核：强制性规则（{'、'.join(hard)}）不通过的文件将被退回，须改正后重报；"
         f"核实性规则（{'、'.join(soft)}）提示的，请在“说明”栏写明原因。各规则的含义见“{INSTRUCTIONS_SHEET}”工作表。"),
         f"4. 报送时限：{_deadline_text(settings, period)}前{send}。更正后重报的，以最后受理的一份为准。",
@@ -112,7 +131,8 @@ def build_form(settings: Settings, reference: Reference, period: str, unit_code:
     for form, rows in by_form.items():
         ws = wb.create_sheet(FORM_SPECS[form].sheet)
         write_form_sheet(ws, form, rows, _frame(settings, reference, period, unit_code, form, rows, rules))
-    _instructions(wb.create_sheet(INSTRUCTIONS_SHEET), settings, reference, period, unit_code, rules)
+    _instructions(wb.create_sheet(INSTRUCTIONS_SHEET), settings, reference, period, unit_code,
+                  rules_for(rules, list(by_form)))
     marker = wb.create_sheet(MARKER_SHEET)
     for key, value, label in (("version", FORM_VERSION, "表单版本"), ("unit_code", unit_code, "填报单位代码"),
                               ("period", period, "报告期")):

@@ -13,8 +13,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhuanbao.tasks.core.forms import FORM_SPECS, Column, marker_text
-from zhuanbao.tasks.forms.rows import TARGET_HEADER, FormRow, reference_headers
+from ..core.forms import FORM_SPECS, Column, marker_text
+from .rows import TARGET_HEADER, FormRow, reference_headers
 
 FOOTER = "单位负责人：　　　　统计负责人：　　　　填表人：　　　　联系电话：　　　　　　报出日期：　　　　年　　月　　日"
 INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")  # lightly shaded: the cells to fill

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from zhuanbao.tasks.core.forms import FORM_SPECS
-from zhuanbao.tasks.core.periods import previous_period
-from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.curated.consolidate import read_partition
+from ..core.forms import FORM_SPECS
+from ..core.periods import previous_period
+from ..core.reference import FORMS, Reference
+from ..curated.consolidate import read_partition
 
 TARGET_HEADER = "年度目标(参考)"  # 表1 shows each indicator's target beside last month's figure
 # input fields that do not apply to an indicator of a target kind (locked and greyed on its row)

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.raw import keep_file, raw_key, sha256_of, store_raw
-from zhuanbao.tasks.intake.registry import Submission, utc
+from ..checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
+from ..core.settings import Settings
+from .raw import keep_file, raw_key, sha256_of, store_raw
+from .registry import Submission, utc
 
 IGNORED_PREFIXES = ("~$", ".", "Thumbs.db", "desktop.ini")
 INSERT_ATTEMPTS = 3  # a lost race for the first arrival is retried as a duplicate of the winner

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
+from ..core import catalog
+from ..core.settings import Settings
 
 
 class PeriodLocked(RuntimeError):

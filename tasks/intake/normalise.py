@@ -9,7 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from zhuanbao.tasks.core.text import clean_text
+from ..core.text import clean_text
 
 EMPTY_MARKS = {"", "—", "——", "-", "--", "－", "/", "／", "无", "空", "\\", "n/a", "na"}
 MEASURES = ("微克/立方米", "μg/m3", "ug/m3", "万元", "亿元", "元", "%", "‰", "家", "个", "人", "吨", "亩",

@@ -13,9 +13,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings, lake_fs
-from zhuanbao.tasks.core.text import SUFFIX_BYTES
+from ..core import catalog
+from ..core.settings import Settings, lake_fs
+from ..core.text import SUFFIX_BYTES
 
 
 def sha256_of(data: bytes) -> str:

@@ -32,16 +32,16 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.results import KEY, FileResults, code_version, digest
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.core.tables import TEXT, contract
-from zhuanbao.tasks.intake.archive import ReadLimits
-from zhuanbao.tasks.intake.raw import read_raw
-from zhuanbao.tasks.intake.registry import Submission, submissions
-from zhuanbao.tasks.intake.sandbox import read_sandboxed
-from zhuanbao.tasks.intake.workbook import WorkbookRead, read_workbook
+from ..checks.outcomes import UNREADABLE_RULE, Outcome
+from ..core.reference import Reference
+from ..core.results import KEY, FileResults, code_version, digest
+from ..core.settings import Settings
+from ..core.tables import TEXT, contract
+from .archive import ReadLimits
+from .raw import read_raw
+from .registry import Submission, submissions
+from .sandbox import read_sandboxed
+from .workbook import WorkbookRead, read_workbook
 
 
 def reader_version() -> str:

@@ -19,13 +19,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import normalise_period, period_parts
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.raw import raw_key
-from zhuanbao.tasks.intake.registry import ReportIssue, Submission, session, utc
-from zhuanbao.tasks.report.publish import inputs_digest, issue_of_file
+from ..checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
+from ..core import catalog
+from ..core.periods import normalise_period, period_parts
+from ..core.settings import Settings
+from ..report.publish import inputs_digest, issue_of_file
+from .raw import raw_key
+from .registry import ReportIssue, Submission, session, utc
 
 
 def _receipts(settings: Settings) -> list[dict]:
@@ -51,7 +51,7 @@ def _h00(receipt: dict) -> str | None:
 def _raw_exists(settings: Settings, key: str) -> bool:
     if settings.lake is None:
         return (settings.home / key).exists()
-    from zhuanbao.tasks.intake.raw import raw_location
+    from .raw import raw_location
 
     fs, path = raw_location(settings, key)
     return fs.exists(path)

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, create
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from zhuanbao.tasks.intake import migrate
+from . import migrate
 
 
 class Base(DeclarativeBase):

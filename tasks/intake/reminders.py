@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.checks.outcomes import OWING_LABELS, Outcome
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.standing import standing_of
+from ..checks.outcomes import OWING_LABELS, Outcome
+from ..core import catalog
+from ..core.reference import Reference
+from ..core.settings import Settings
+from .standing import standing_of
 
 CONTACT_COLUMNS = ["unit_code", "contact", "phone"]
 
@@ -99,7 +99,7 @@ def write_reminders(settings: Settings, period: str, status: dict, entries: list
 def reminder_list(settings: Settings, db: Session, period: str, reference: Reference,
                   as_of: datetime | None = None) -> tuple[list[dict], dict[str, Path]]:
     """The owing units from the registry as it stands, written to reports/<period>/."""
-    from zhuanbao.tasks.intake.status import period_status
+    from .status import period_status
 
     status = period_status(settings, db, period, reference)
     entries = owing_units(status, load_contacts(settings, reference.year))

@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from zhuanbao.tasks.intake.archive import TOO_LARGE
-from zhuanbao.tasks.intake.workbook import WorkbookRead
+from .archive import TOO_LARGE
+from .workbook import WorkbookRead
 
 BROKE_READER = f"{TOO_LARGE}：读取时超出内存或时间限制，请检查文件（删除多余的行列、图片等）后重新导出报送"
 _HEADER = struct.Struct("!iQ")  # index of the file, length of its pickled read

@@ -18,10 +18,10 @@ from enum import StrEnum
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import MISSING, Outcome
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import Submission, local
+from ..checks.outcomes import MISSING, Outcome
+from ..core.reference import Reference
+from ..core.settings import Settings
+from .registry import Submission, local
 
 COLUMNS = ["unit_code", "status", "on_time"]
 USABLE = (Outcome.ACCEPTED, Outcome.RECEIVED)  # a unit status whose file counts (received: merged once checked)

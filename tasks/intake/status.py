@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import Submission, local, submissions
-from zhuanbao.tasks.intake.standing import UnitStanding, standings, tally
+from ..core.reference import Reference
+from ..core.settings import Settings
+from .registry import Submission, local, submissions
+from .standing import UnitStanding, standings, tally
 
 
 def _unit_entry(reference: Reference, standing: UnitStanding) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zhuanbao.tasks.core.forms import (  # SHEETS, HEADERS, … also importable from here, as before
+from ..core.forms import (  # SHEETS, HEADERS, … also importable from here, as before
     CODE_FIELD,
     HEADERS,
     MARKER_SHEET,
@@ -23,9 +23,9 @@ from zhuanbao.tasks.core.forms import (  # SHEETS, HEADERS, … also importable 
     marked_form,
     read_marker_sheet,
 )
-from zhuanbao.tasks.core.reference import FORMS, Reference
-from zhuanbao.tasks.intake.archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
-from zhuanbao.tasks.intake.normalise import (
+from ..core.reference import FORMS, Reference
+from .archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
+from .normalise import (
     header_key,
     nfc,
     normalise_code,

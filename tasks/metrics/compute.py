@@ -6,7 +6,15 @@ Units of the outputs: `time_progress`, `completion`, `share_on_track`, `explaine
 fractions (0.5 = 50 %); `growth_pct` and `progress_pct` are percentages, like the targets.
 A value that cannot be computed (no last-year figure, zero target) is NaN and never on track.
 `growth_pct` is computed wherever a last-year figure exists; it decides on_track only for
-growth targets (higher: growth ≥ target; a `lower` growth indicator: growth ≤ target).
+growth targets. On track uses the target's `tolerance` (targets.csv, "6.5 %左右", in the target's
+own measure; 0 when blank): growth ≥ target − tolerance (a `lower` one: ≤ target + tolerance);
+amount: cumulative + tolerance ≥ target × time progress; level: on the right side of target ±
+tolerance. A level target has no 时序进度 (time_progress NaN).
+
+未报 is not 滞后 (spec §7): every indicator assigned in the period has its row (a unit's and the
+district's) even when no accepted figure arrived — then `cumulative` is NaN, and on_track and
+lagging are both False; `district_totals.units_reported` < `units_assigned` marks a total built
+from part of the units. Projects and tasks say it in their `reported` column.
 """
 from __future__ import annotations
 
@@ -14,12 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.periods import month_fraction, period_parts, quarter_end_month
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.tables import columns_contract
-from zhuanbao.tasks.intake.standing import tally
-from zhuanbao.tasks.metrics.frames import _typed
-from zhuanbao.tasks.metrics.scores import SCORE_COLUMNS, unit_scores
+from ..core.periods import month_fraction, period_parts, quarter_end_month
+from ..core.reference import Reference
+from ..core.tables import columns_contract
+from .frames import _typed
+from .scores import SCORE_COLUMNS, unit_scores
 
 JUDGED = ["time_progress", "growth_pct", "completion", "on_track", "lagging", "double_half"]
 INDICATOR_COLUMNS = ["period", "unit_code", "unit_name", "indicator_code", "indicator_name",
@@ -71,25 +78,39 @@ STORED: dict[str, pa.Schema] = {
 
 def _judge(rows: pd.DataFrame, period: str) -> pd.DataFrame:
     """Add time progress, growth, completion, on_track, lagging and 双过半 to indicator rows (a quarterly
-    indicator's time progress runs to the end of its quarter)."""
+    indicator's time progress runs to the end of its quarter; a level target has none). A row without a
+    cumulative figure (未报) is neither on track nor lagging."""
     month = period_parts(period)[1]
     kind, higher = rows["target_kind"], rows["direction"] == "higher"
     cum, target, half = rows["cumulative"], rows["target_value"], rows["half_year_value"]
+    tolerance = (rows["tolerance"].astype("float64").fillna(0.0) if "tolerance" in rows.columns
+                 else pd.Series(0.0, index=rows.index))
     time_progress = pd.Series(np.where(rows["frequency"] == "Q", quarter_end_month(period), month) / 12,
                               index=rows.index, dtype="float64")
     growth = (cum / rows["last_year_cumulative"].where(rows["last_year_cumulative"] != 0) - 1) * 100
     completion = (cum / target.where(target != 0)).where(kind == "amount")
 
     def right_side(value: pd.Series) -> pd.Series:
-        return (higher & (value >= target)) | (~higher & (value <= target))
+        return (higher & (value >= target - tolerance)) | (~higher & (value <= target + tolerance))
 
+    amount_ok = (cum + tolerance) >= target.where(target != 0) * time_progress
     on_track = pd.Series(np.select([kind == "growth", kind == "amount", kind == "level"],
-                                   [right_side(growth), completion >= time_progress, right_side(cum)],
+                                   [right_side(growth), amount_ok, right_side(cum)],
                                    False), index=rows.index, dtype=bool)
+    reported = cum.notna()
     half_done = pd.Series(np.where(half.notna(), cum >= half, completion >= 0.5), index=rows.index)
     double_half = (time_progress >= 0.5) & np.where(kind == "amount", half_done, on_track)
-    return rows.assign(time_progress=time_progress, growth_pct=growth, completion=completion,
-                       on_track=on_track, lagging=~on_track, double_half=double_half.astype(bool))
+    return rows.assign(time_progress=time_progress.where(kind != "level"), growth_pct=growth,
+                       completion=completion, on_track=on_track & reported, lagging=reported & ~on_track,
+                       double_half=(double_half & reported).astype(bool))
+
+
+def _targets(reference: Reference) -> pd.DataFrame:
+    """The targets with their tolerance (0 where blank or where a hand-built reference has none)."""
+    targets = reference.targets
+    tolerance = targets["tolerance"] if "tolerance" in targets.columns else pd.Series(0.0, index=targets.index)
+    return targets[["unit_code", "indicator_code", "target_value", "half_year_value"]].assign(
+        tolerance=pd.to_numeric(tolerance, errors="coerce").fillna(0.0).astype("float64"))
 
 
 def _assigned_indicators(period: str, reference: Reference) -> pd.DataFrame:
@@ -99,29 +120,30 @@ def _assigned_indicators(period: str, reference: Reference) -> pd.DataFrame:
     catalog = reference.indicators[["indicator_code", "indicator_name", "measure", "target_kind",
                                     "direction", "frequency", "additive"]]
     return (assigned.rename(columns={"code": "indicator_code"})
-            .merge(reference.targets[["unit_code", "indicator_code", "target_value", "half_year_value"]],
-                   on=["unit_code", "indicator_code"], how="left")
+            .merge(_targets(reference), on=["unit_code", "indicator_code"], how="left")
             .merge(catalog, on="indicator_code", how="left")
             .merge(reference.units[["unit_code", "unit_name"]], on="unit_code", how="left"))
 
 
 def indicator_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (unit_code, indicator_code) assigned for `period` and reported (spec §7)."""
+    """One row per (unit_code, indicator_code) assigned for `period`, reported or not (未报: NaN figures)."""
     reported = _typed(indicators, "indicators", period).drop(columns=["reported_growth", "note"])
-    rows = _assigned_indicators(period, reference).merge(reported, on=["unit_code", "indicator_code"])
+    rows = _assigned_indicators(period, reference).merge(reported, on=["unit_code", "indicator_code"], how="left")
     rows = _judge(rows.assign(period=period), period)
     return rows[INDICATOR_COLUMNS].sort_values(["indicator_code", "unit_code"], ignore_index=True)
 
 
 def district_totals(period: str, reference: Reference, indicators: pd.DataFrame | None) -> pd.DataFrame:
-    """District figures per indicator reported by at least one unit.
+    """District figures per indicator assigned in the period, reported or not (none reported: 未报, NaN figures).
 
     Additive indicators (aggregation 'sum'): month values, cumulatives and last-year
     cumulatives summed over the reporting units, targets summed over all assigned units (so a
     missing unit shows as lower completion; `units_reported` < `units_assigned` says why).
     The district half_year_value is the sum only when every assigned unit has one.
     Non-additive indicators assigned to exactly one unit (aggregation 'single'): that unit's
-    figures. Non-additive indicators shared by several units have no district figure.
+    figures. Non-additive indicators shared by several units (aggregation 'units') keep their row without a
+    district figure: on track when every unit is, lagging when any reporting unit is.
+    The tolerance of a sum is the sum of the units' (amount) or the largest (growth, level).
     """
     assigned = _assigned_indicators(period, reference)
     reported = _typed(indicators, "indicators", period)
@@ -135,14 +157,28 @@ def district_totals(period: str, reference: Reference, indicators: pd.DataFrame 
     sums["half_year_value"] = sums["half_year_value"].where(whole_half.reindex(sums.index))
     sums = sums.reset_index().assign(aggregation="sum", unit_code=pd.NA)
     single = rows.loc[~rows["additive"].astype(bool)].merge(counts.reset_index(), on="indicator_code")
+    shared = single.loc[single["units_assigned"] > 1]
     single = single.loc[single["units_assigned"] == 1].assign(aggregation="single")
+    units = (shared[["indicator_code"]].drop_duplicates().assign(aggregation="units", unit_code=pd.NA)
+             .reindex(columns=["indicator_code", "aggregation", "unit_code", *SUMMED]))
     catalog = reference.indicators.drop(columns=["note", "additive"])
-    totals = (pd.concat([sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]])
+    frames = [sums, single[["indicator_code", "aggregation", "unit_code", *SUMMED]]] + ([units] if len(units) else [])
+    totals = (pd.concat(frames)
               .merge(counts.reset_index(), on="indicator_code").merge(catalog, on="indicator_code"))
-    totals = totals.loc[totals["units_reported"] > 0].assign(period=period)
+    tolerance = rows.groupby("indicator_code")["tolerance"].agg(["sum", "max"]).reset_index()
+    totals = totals.merge(tolerance, on="indicator_code", how="left")
+    totals["tolerance"] = totals["sum"].where(totals["target_kind"] == "amount", totals["max"]).fillna(0.0)
+    totals = totals.assign(period=period)
     # unit_code stays missing for a sum (astype("str") would spell it "<NA>" under pandas 2)
     totals = totals.astype({"units_assigned": "int64", "units_reported": "int64"})
     totals = _judge(totals.reset_index(drop=True), period)
+    if len(shared):  # no district figure: on track when every unit is, lagging when any reporting unit is
+        judged = _judge(shared.drop(columns=["units_assigned", "units_reported", "half_known"]), period)
+        verdict = judged.groupby("indicator_code").agg(on_track=("on_track", "all"), lagging=("lagging", "any"),
+                                                        double_half=("double_half", "all"))
+        mine = totals["aggregation"] == "units"
+        for column in ("on_track", "lagging", "double_half"):
+            totals.loc[mine, column] = totals.loc[mine, "indicator_code"].map(verdict[column]).astype(bool)
     return totals[TOTAL_COLUMNS].sort_values("indicator_code", ignore_index=True)
 
 
@@ -188,57 +224,36 @@ def batch_summary(project_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def task_metrics(period: str, reference: Reference, tasks: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (task_code, unit_code) assigned (lead first); on track when progress_pct ≥
-    time progress × 100. Units that did not report have NaN progress and are not on track."""
+    """One row per (task_code, unit_code) assigned: its lead units first (all of them role "lead", in the
+    order of tasks.csv), then the others; on track when progress_pct ≥ time progress × 100. Units that did
+    not report have NaN progress and `reported` False (未报, not 滞后)."""
     assigned = reference.assignments(period)
     assigned = assigned.loc[assigned["form"] == "tasks", ["unit_code", "code"]]
     rows = (assigned.rename(columns={"code": "task_code"})
-            .merge(reference.tasks[["task_code", "task_area", "task_name", "lead_unit"]], on="task_code")
+            .merge(reference.tasks[["task_code", "task_area", "task_name"]], on="task_code")
             .merge(_typed(tasks, "tasks", period), on=["unit_code", "task_code"], how="left"))
+    leads = reference.task_leads
+    place = [leads.get(t, []).index(u) if u in leads.get(t, []) else len(leads.get(t, []))
+             for t, u in zip(rows["task_code"], rows["unit_code"])]
     time_progress = month_fraction(period)
-    rows = rows.assign(period=period, role=np.where(rows["unit_code"] == rows["lead_unit"], "lead", "co"),
+    is_lead = [u in leads.get(t, []) for t, u in zip(rows["task_code"], rows["unit_code"])]
+    rows = rows.assign(period=period, role=np.where(is_lead, "lead", "co"), _place=place,
                        reported=rows["progress_pct"].notna(), time_progress=time_progress,
                        on_track=rows["progress_pct"] >= time_progress * 100)
-    rows = rows.sort_values(["task_code", "role", "unit_code"], ascending=[True, False, True])
+    rows = rows.sort_values(["task_code", "_place", "unit_code"])
     return rows[TASK_COLUMNS].astype({"role": "str", "on_track": bool}).reset_index(drop=True)
 
 
 def task_summary(task_rows: pd.DataFrame) -> pd.DataFrame:
-    """Per task: units assigned/reported, mean progress of the reporting units, the lead's progress."""
+    """Per task: units assigned/reported, mean progress of the reporting units, the first lead's progress."""
     lead = task_rows.loc[task_rows["role"] == "lead", ["task_code", "unit_code", "progress_pct"]]
+    lead = lead.drop_duplicates("task_code")  # the first lead unit (牵头); the rows list it first
     out = task_rows.groupby(["task_code", "task_area", "task_name"], as_index=False).agg(
         units_assigned=("unit_code", "size"), units_reported=("reported", "sum"),
         mean_progress_pct=("progress_pct", "mean"))
     lead = lead.rename(columns={"unit_code": "lead_unit", "progress_pct": "lead_progress_pct"})
     out = out.merge(lead, on="task_code", how="left").astype({"units_reported": "int64"})
     return out.sort_values("task_code", ignore_index=True)
-
-
-def headline(period: str, reference: Reference, scores: pd.DataFrame, indicator_rows: pd.DataFrame,
-             totals: pd.DataFrame, project_rows: pd.DataFrame) -> dict:
-    """Scalar facts for 一、总体情况 and 七、报送情况. Rates are over the units required (None
-    when none); the district has 双过半 when time progress ≥ 50 % and every amount/growth
-    indicator assigned in the period has a district figure passing its 双过半 check. Units are counted by
-    their standing (tasks/intake/standing.py): `units_missing` is 未报, rejected-only units included."""
-    counted = tally(scores[["unit_code", "status", "on_time"]].to_dict("records"))
-    core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
-    assigned = _assigned_indicators(period, reference)
-    needed = set(assigned.loc[assigned["target_kind"].isin(["amount", "growth"]), "indicator_code"])
-    time_progress = month_fraction(period)
-    lagging = indicator_rows.loc[indicator_rows["lagging"], ["unit_code", "indicator_code"]]
-    return {
-        "period": period, "time_progress": time_progress,
-        "units_required": len(counted.required), "units_accepted": counted.reported,
-        "units_on_time": len(counted.on_time), "units_late": len(counted.late),
-        "units_missing": len(counted.unreported), "units_rejected": len(counted.rejected),
-        "late_units": sorted(counted.late), "missing_units": sorted(counted.unreported),
-        "submission_rate": counted.submission_rate, "on_time_rate": counted.on_time_rate,
-        "indicators_total": len(indicator_rows), "indicators_on_track": int(indicator_rows["on_track"].sum()),
-        "lagging": list(lagging.itertuples(index=False, name=None)),
-        "projects_total": len(project_rows), "projects_on_track": int(project_rows["on_track"].sum()),
-        "double_half": bool(time_progress >= 0.5 and needed and needed <= set(core["indicator_code"])
-                            and core["double_half"].all()),
-    }
 
 
 def metric_frames(period: str, reference: Reference, indicators: pd.DataFrame | None,
@@ -257,18 +272,3 @@ def metric_frames(period: str, reference: Reference, indicators: pd.DataFrame | 
     out["unit_scores"] = unit_scores(period, reference, submissions, flags, out["indicator_metrics"],
                                      out["project_metrics"], out["task_metrics"], weights)
     return out
-
-
-def with_headline(period: str, reference: Reference, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | dict]:
-    """The tables plus 'headline' (a dict), computed from them (stored or just computed: the same figures)."""
-    return {**frames, "headline": headline(period, reference, frames["unit_scores"], frames["indicator_metrics"],
-                                           frames["district_totals"], frames["project_metrics"])}
-
-
-def compute_metrics(period: str, reference: Reference, indicators: pd.DataFrame | None,
-                    projects: pd.DataFrame | None, tasks: pd.DataFrame | None,
-                    submissions: pd.DataFrame | None, flags: pd.DataFrame | None = None,
-                    weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame | dict]:
-    """Every derived figure of `period`: the frames by name, plus 'headline' (a dict)."""
-    frames = metric_frames(period, reference, indicators, projects, tasks, submissions, flags, weights)
-    return with_headline(period, reference, frames)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from zhuanbao.tasks.core.forms import FORM_SPECS, unit_fields
-from zhuanbao.tasks.curated.flags import FLAGS_SCHEMA
+from ..core.forms import FORM_SPECS, unit_fields
+from ..curated.flags import FLAGS_SCHEMA
 
 
 def _dtype(kind: pa.DataType) -> str:

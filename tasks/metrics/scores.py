@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.standing import USABLE
-from zhuanbao.tasks.metrics.frames import _typed
+from ..core.reference import Reference
+from ..core.settings import Settings
+from ..intake.standing import USABLE
+from .frames import _typed
 
 SCORE_PARTS = ("on_track", "on_time", "explained")
 

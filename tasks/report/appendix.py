@@ -5,7 +5,7 @@ already computed) into `{"sheets": [{"name", "columns", "rows"}]}` — plain JSO
 report context under `appendix` so the issue's digest covers it. `write_appendix` streams it
 (tasks/report/xlsx.py; openpyxl's cell object per value was most of a province's report step):
 Chinese headers, the header row frozen and filtered, column widths from the content. Each sheet starts with a title row naming the report and
-the month; every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
+the month (a sheet with no rows — no projects, no problems — is left out); every numeric column has one number format (percent columns, 列名带“（%）”, one decimal;
 万元 amounts with thousands separators and one decimal; counts whole); 报送时间 is a real date and
 time; a column holds one measure (增速目标 and 数量目标 apart).
 """
@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import REPORT_LABELS
-from zhuanbao.tasks.report.formatting import KIND_LABELS, TARGET_KIND_LABELS
+from ..checks.outcomes import REPORT_LABELS
+from ..core.plan import Kinds
+from .formatting import TARGET_KIND_LABELS, UNREPORTED
 
 SHEETS = {"totals": "主要指标", "indicators": "分单位指标", "projects": "重点项目", "tasks": "重点任务",
           "task_units": "分单位任务", "rankings": "单位排名", "problems": "问题清单", "submissions": "报送情况"}
@@ -56,10 +57,25 @@ def _indicator_frame(rows: pd.DataFrame, who: pd.Series) -> dict:
             "1-本月累计": _number(rows["cumulative"]), "上年同期累计": _number(rows["last_year_cumulative"]),
             "增速（%）": _number(rows["growth_pct"]).round(2), "完成率（%）": _percent(rows["completion"]),
             "时序进度（%）": _percent(rows["time_progress"]),
-            "进度": _yes_no(rows["lagging"], "滞后", "正常")}
+            "进度": _judgement(_reported(rows), rows["lagging"])}
 
 
-def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict) -> dict:
+def _reported(rows: pd.DataFrame) -> pd.Series:
+    """A figure arrived — for a district row shared by several units (no district figure), any unit judged."""
+    reported = rows["cumulative"].notna()
+    if "aggregation" in rows.columns:
+        judged = rows["lagging"].astype(bool) | rows["on_track"].astype(bool)
+        reported |= (rows["aggregation"] == "units") & judged
+    return reported
+
+
+def _judgement(reported: pd.Series, lagging: pd.Series) -> pd.Series:
+    """正常 / 滞后 — or 未报 where no accepted figure arrived (never 滞后)."""
+    return _yes_no(lagging, "滞后", "正常").where(reported.fillna(False).astype(bool), UNREPORTED)
+
+
+def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, names: dict, short: dict,
+                    kinds: Kinds | None = None) -> dict:
     """Every sheet of the 附表 (see the module docstring); `units` from report_context.submission_rows,
     `problems` the ordered 问题清单 (unit_code, item, problem, coordination).
     Long because: one block per sheet, its columns listed in the workbook's order."""
@@ -71,6 +87,11 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
     owner = totals["unit_code"].map(lambda c: short.get(c, c) if isinstance(c, str) and c in short else None)
     who = owner.where(totals["aggregation"] == "single", "全区").fillna("全区")
     total_sheet = pd.DataFrame(_indicator_frame(totals, who))
+    missing = indicators.loc[indicators["cumulative"].isna()].assign(n=lambda f: name_of(f["unit_code"]))
+    total_sheet["应报单位数"] = totals["units_assigned"].to_numpy()
+    total_sheet["已报单位数"] = totals["units_reported"].to_numpy()
+    total_sheet["未报单位"] = totals["indicator_code"].map(
+        missing.groupby("indicator_code", sort=False)["n"].agg("、".join)).fillna("").to_numpy()
 
     by_unit = _indicator_frame(indicators, name_of(indicators["unit_code"]))
     by_unit = pd.DataFrame({"单位代码": indicators["unit_code"], "单位名称": by_unit.pop("责任单位"), **by_unit})
@@ -84,30 +105,43 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
         "完成率（%）": _percent(projects["completion"]),
         "序时要求投资（万元）": _number(projects["required_investment"]),
         "项目状态": projects["status"].fillna("未报送").replace("", "未报送"),
-        "进度": _yes_no(projects["on_track"], "正常", "滞后"), "形象进度": projects["progress_text"],
+        "进度": _judgement(projects["reported"], ~projects["on_track"].astype(bool)),
+        "形象进度": projects["progress_text"],
         "存在问题": projects["problems"], "需协调事项": projects["coordination"]})
 
-    behind = tasks.loc[~tasks["on_track"].astype(bool)]
+    reported = tasks["reported"].astype(bool)
+    behind = tasks.loc[reported & ~tasks["on_track"].astype(bool)]
     behind_names = behind.assign(n=behind["unit_code"].map(lambda c: short.get(c, c))).groupby(
+        "task_code", sort=False)["n"].agg("、".join)
+    owed = tasks.loc[~reported]
+    owed_names = owed.assign(n=owed["unit_code"].map(lambda c: short.get(c, c))).groupby(
+        "task_code", sort=False)["n"].agg("、".join)
+    lead_names = tasks.loc[tasks["role"] == "lead"].assign(n=lambda f: name_of(f["unit_code"])).groupby(
         "task_code", sort=False)["n"].agg("、".join)
     task_sheet = pd.DataFrame({
         "任务编号": summary["task_code"], "任务领域": summary["task_area"], "任务名称": summary["task_name"],
-        "牵头单位": name_of(summary["lead_unit"]), "牵头单位进度（%）": _number(summary["lead_progress_pct"]).round(2),
+        "牵头单位": summary["task_code"].map(lead_names).fillna(name_of(summary["lead_unit"])),
+        "牵头单位进度（%）": _number(summary["lead_progress_pct"]).round(2),
         "平均进度（%）": _number(summary["mean_progress_pct"]).round(2),
         "应报单位数": summary["units_assigned"], "已报单位数": summary["units_reported"],
         "未达时序进度单位数": summary["task_code"].map(behind.groupby("task_code").size()).fillna(0).astype("int64"),
-        "未达时序进度的单位": summary["task_code"].map(behind_names).fillna("")})
+        "未达时序进度的单位": summary["task_code"].map(behind_names).fillna(""),
+        "未报单位": summary["task_code"].map(owed_names).fillna("")})
 
     task_units = pd.DataFrame({
         "任务编号": tasks["task_code"], "任务领域": tasks["task_area"], "任务名称": tasks["task_name"],
         "单位代码": tasks["unit_code"], "单位名称": name_of(tasks["unit_code"]),
         "角色": tasks["role"].map(lambda r: ROLE_LABELS.get(r, r)), "已报送": _yes_no(tasks["reported"]),
         "进度（%）": _number(tasks["progress_pct"]).round(2), "时序进度（%）": _percent(tasks["time_progress"]),
-        "进度判断": _yes_no(tasks["on_track"], "正常", "滞后"), "进展情况": tasks["progress_text"],
+        "进度判断": _judgement(tasks["reported"], ~tasks["on_track"].astype(bool)), "进展情况": tasks["progress_text"],
         "存在问题": tasks["problems"], "备注": tasks["note"]})
 
+    kinds = kinds or Kinds()
+    order = {code: i for i, code in enumerate(kinds.codes)}
+    scores = scores.assign(_o=scores["unit_kind"].map(order).fillna(len(order))).sort_values("_o", kind="stable")
+    ranked = scores["unit_kind"].map(kinds.ranked).astype(bool)
     ranking = pd.DataFrame({
-        "单位类别": scores["unit_kind"].map(lambda k: KIND_LABELS.get(k, k)), "名次": scores["rank"],
+        "单位类别": scores["unit_kind"].map(kinds.label), "名次": scores["rank"].where(ranked),
         "单位代码": scores["unit_code"], "单位名称": scores["unit_name"], "综合得分": _number(scores["score"]).round(2),
         "承担事项": scores["items_assigned"], "按进度事项": scores["items_on_track"],
         "按进度占比（%）": _percent(scores["share_on_track"]),
@@ -125,10 +159,11 @@ def appendix_tables(metrics: dict, units: list[dict], problems: pd.DataFrame, na
           "按时": u["on_time"], "备注": u["note"], "退回文件": u["file"], "退回原因": u["reason"]} for u in units],
         columns=["单位代码", "单位", "报送状态", "报送时间", "按时", "备注", "退回文件", "退回原因"])
 
-    return {"sheets": [_sheet(SHEETS["totals"], total_sheet), _sheet(SHEETS["indicators"], by_unit),
-                       _sheet(SHEETS["projects"], project_sheet), _sheet(SHEETS["tasks"], task_sheet),
-                       _sheet(SHEETS["task_units"], task_units), _sheet(SHEETS["rankings"], ranking),
-                       _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]}
+    sheets = [_sheet(SHEETS["totals"], total_sheet), _sheet(SHEETS["indicators"], by_unit),
+              _sheet(SHEETS["projects"], project_sheet), _sheet(SHEETS["tasks"], task_sheet),
+              _sheet(SHEETS["task_units"], task_units), _sheet(SHEETS["rankings"], ranking),
+              _sheet(SHEETS["problems"], problem_sheet), _sheet(SHEETS["submissions"], submission_sheet)]
+    return {"sheets": [sheet for sheet in sheets if sheet["rows"]]}  # an empty sheet is left out
 
 
 DATE_COLUMNS = {"报送时间"}  # ISO strings in the JSON, real date-times in the workbook
@@ -158,7 +193,7 @@ def _width(value) -> int:
 def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
     """The 附表 workbook at `path`, streamed (tasks/report/xlsx.py: one pass, one string per cell);
     `title` heads each sheet."""
-    from zhuanbao.tasks.report.xlsx import HEADER, TITLE, XlsxWriter
+    from .xlsx import HEADER, TITLE, XlsxWriter
 
     plans = []
     for sheet in appendix["sheets"]:

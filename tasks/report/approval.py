@@ -30,11 +30,11 @@ from filelock import FileLock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import ReportIssue, local, session
-from zhuanbao.tasks.notices import Recipient, draft_waiting, emit
-from zhuanbao.tasks.report.approval_log import (
+from ..core import catalog
+from ..core.settings import Settings
+from ..intake.registry import ReportIssue, local, session
+from ..notices import Recipient, draft_waiting, emit
+from .approval_log import (
     DRAFT,
     ISSUED,
     REVIEWED,
@@ -44,8 +44,8 @@ from zhuanbao.tasks.report.approval_log import (
     record_event,
     state_of,
 )
-from zhuanbao.tasks.report.formatting import cn_date
-from zhuanbao.tasks.report.publish import issue_paths, write_documents
+from .formatting import cn_date
+from .publish import issue_paths, write_documents
 
 # action → (states it may start from, state it leads to, roles that may do it, its Chinese name)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], str]] = {

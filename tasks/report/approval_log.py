@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from zhuanbao.tasks.intake.registry import Base, ReportIssue, utc
+from ..intake.registry import Base, ReportIssue, utc
 
 DRAFT, REVIEWED, SIGNED, ISSUED = "草稿", "已审核", "已签发", "已印发"
 STATES = (DRAFT, REVIEWED, SIGNED, ISSUED)

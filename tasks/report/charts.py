@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from zhuanbao.tasks.report.fonts import sans_font_path
+from .fonts import sans_font_path
 
 ON_TRACK, LAGGING, LINE = "#2f5597", "#c00000", "#404040"
 

@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from zhuanbao.tasks.report.docx_layout import BLOCK_MM
+from .docx_layout import BLOCK_MM
 
 CELL_FONT_PT, CELL_PAD_MM = 10.5, 5.0  # padding: Word's default cell margins (2 × 1.9 mm) and a little air
 AFTER_TBLW = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",

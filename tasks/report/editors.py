@@ -17,14 +17,14 @@ import json
 import sys
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import TEMPLATES_DIR
-from zhuanbao.tasks.core.settings import Settings, load_settings
-from zhuanbao.tasks.report.catalogue import GUIDE, editor_guide, load_sample_context
-from zhuanbao.tasks.report.context import build_context  # noqa: F401 — public API
-from zhuanbao.tasks.report.lint import lint_templates
-from zhuanbao.tasks.report.publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
-from zhuanbao.tasks.report.render import render_template
+from ..core import catalog
+from ..core.resources import TEMPLATES_DIR
+from ..core.settings import Settings, load_settings
+from .catalogue import GUIDE, editor_guide, load_sample_context
+from .context import build_context  # noqa: F401 — public API
+from .lint import lint_templates
+from .publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
+from .render import render_template
 
 
 def latest_context(settings: Settings, period: str) -> dict | None:
@@ -50,7 +50,7 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
     """
     from jinja2 import TemplateError
 
-    from zhuanbao.tasks.report.lint import jinja_message
+    from .lint import jinja_message
 
     if period:
         context = latest_context(settings, period)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import FONTS_DIR
+from ..core import catalog
+from ..core.resources import FONTS_DIR
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 ROLE_KEYS: dict[str, tuple[str, ...]] = {  # matched against family names and the file name, lower case

@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 
 DASH = "—"
-KIND_LABELS = {"township": "乡镇（办事处）", "park": "园区", "department": "区直部门", "enterprise": "区属国有企业"}
+UNREPORTED = "未报"  # an item without an accepted figure: never 滞后 (spec §7)
 TARGET_KIND_LABELS = {"growth": "增速", "amount": "总量", "level": "水平"}
 COUNT_MEASURES = {"个", "家", "人", "户", "起", "项", "件", "座", "所", "名"}  # whole numbers; others one decimal
 CN_NUMERALS = "一二三四五六七八九十"

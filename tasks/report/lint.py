@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 
-from zhuanbao.tasks.report.catalogue import RENDER_ADDED, VARIABLES
+from .catalogue import RENDER_ADDED, VARIABLES
 
 FULLWIDTH_BRACES = re.compile(r"[{｛][{｛%％#]|[}｝%％#][}｝]")
 TAG = re.compile(r"{{.*?}}|{%.*?%}", re.DOTALL)
@@ -182,7 +182,7 @@ def lint_docx(path: Path, context: dict, png: bytes) -> list[str]:
     from docx import Document
     from docxtpl import DocxTemplate
 
-    from zhuanbao.tasks.report.render import render_docx
+    from .render import render_docx
 
     tpl = DocxTemplate(str(path))
     tpl.init_docx()
@@ -200,9 +200,9 @@ def lint_docx(path: Path, context: dict, png: bytes) -> list[str]:
 
 def lint_templates(templates_dir: Path | str, context: dict | None = None) -> list[str]:
     """Every problem found in the templates folder, as sentences for the editor (empty = all good)."""
-    from zhuanbao.tasks.report.catalogue import load_sample_context
-    from zhuanbao.tasks.report.charts import chart_png
-    from zhuanbao.tasks.report.render import jinja_env
+    from .catalogue import load_sample_context
+    from .charts import chart_png
+    from .render import jinja_env
 
     templates_dir = Path(templates_dir)
     sample_file = templates_dir / "sample_context.json"

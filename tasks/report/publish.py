@@ -27,13 +27,13 @@ from pathlib import Path
 from filelock import FileLock
 from sqlalchemy import select
 
-from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.registry import ReportIssue, local, session, utc
-from zhuanbao.tasks.report.approval_log import never_signed, record_draft, record_redraft
-from zhuanbao.tasks.report.context.issue import issue_fields, report_moment
-from zhuanbao.tasks.report.revisions import describe_changes
+from ..core import catalog
+from ..core.periods import period_parts
+from ..core.settings import Settings
+from ..intake.registry import ReportIssue, local, session, utc
+from .approval_log import never_signed, record_draft, record_redraft
+from .context.issue import issue_fields, report_moment
+from .revisions import describe_changes
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 
@@ -79,10 +79,10 @@ def issue_paths(folder: Path, period: str, issue_no: int, revision: int) -> dict
 
 
 def draft_fields(settings: Settings, period: str, issue_no: int, revision: int, issued: datetime,
-                 notes: list[str], reason: str | None) -> dict:
+                 notes: list[str], reason: str | None, office: str | None = None) -> dict:
     """The issue fields of a draft (送审稿): no date on the masthead, no 印发日期, no 签发人 — signing fills
-    them (tasks/report/approval.py)."""
-    return {**issue_fields(settings, period, issue_no, revision, issued, notes, reason, draft=True),
+    them (tasks/report/approval.py). `office`: the issuer the context was built with (the plan's)."""
+    return {**issue_fields(settings, period, issue_no, revision, issued, notes, reason, draft=True, office=office),
             "date": "", "printed_date": ""}
 
 
@@ -119,7 +119,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                 return _result(latest, paths, False, digest)
             issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
             full = {**context, "issue": draft_fields(settings, period, latest.issue_no, latest.revision, issued,
-                                                     (latest.changes or {}).get("notes", []), latest.reason)}
+                                                     (latest.changes or {}).get("notes", []), latest.reason,
+                                                     (context.get("issue") or {}).get("office"))}
             write_documents(full, paths, settings, digest)
             return _result(latest, paths, True, digest)
         replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
@@ -133,7 +134,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
             changes = describe_changes(base.snapshot or {}, snapshot, reason, settings.report_detail_rows)
         issued = report_moment(settings, {}, issued_at or (context.get("issue") or {}).get("issued_at"))
         full = {**context, "issue": draft_fields(settings, period, issue_no, revision, issued,
-                                                 changes.get("notes", []), reason)}
+                                                 changes.get("notes", []), reason,
+                                                 (context.get("issue") or {}).get("office"))}
         folder.mkdir(parents=True, exist_ok=True)
         paths = issue_paths(folder, period, issue_no, revision)
         write_documents(full, paths, settings, digest)
@@ -165,8 +167,8 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
 
     A context read back from a saved .json has no 附表 rows: its workbook is copied from `appendix_from`
     (the 附表 does not depend on the issue fields)."""
-    from zhuanbao.tasks.report.appendix import write_appendix
-    from zhuanbao.tasks.report.render import render_all
+    from .appendix import write_appendix
+    from .render import render_all
 
     folder = paths["json"].parent
     for stale in folder.glob(".staging-*"):  # left by a killed run (we hold the issues lock)

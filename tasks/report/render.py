@@ -12,10 +12,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from zhuanbao.tasks.core.resources import TEMPLATES_DIR, template_dirs, template_path
-from zhuanbao.tasks.report.charts import chart_png
-from zhuanbao.tasks.report.fonts import font_css
-from zhuanbao.tasks.report.formatting import cn_ordinal
+from ..core.resources import TEMPLATES_DIR, template_dirs, template_path
+from .charts import chart_png
+from .fonts import font_css
+from .formatting import cn_ordinal
 
 HTML_TEMPLATE, DOCX_TEMPLATE = "zhuanbao.html.j2", "zhuanbao.docx"
 CHART_WIDTH_MM = 150

@@ -13,9 +13,9 @@ import math
 
 import pandas as pd
 
-from zhuanbao.tasks.checks.outcomes import MISSING, Outcome
-from zhuanbao.tasks.intake.standing import USABLE
-from zhuanbao.tasks.report.formatting import cap_names, num, pct
+from ..checks.outcomes import MISSING, Outcome
+from ..intake.standing import USABLE
+from .formatting import cap_names, num, pct
 
 MAX_FIGURES = 8  # figure changes spelt out in the 修订说明; the rest are counted
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from zhuanbao.tasks.core.text import clean_text
+from ..core.text import clean_text
 
 TITLE, HEADER = 1, 2  # cellXfs of the title row and the header row; number formats follow from 3
 EPOCH = datetime(1899, 12, 30)

@@ -2,8 +2,8 @@
 
 `build_context` turns the metrics of a period (tasks/metrics/compute.py) and its status
 (tasks/intake/status.py) into a dict of strings, lists and booleans, one module per section:
-issue (masthead, 版记), overview (一、双过半 first), indicators (二、and the chart), projects
-(三、四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
+issue (masthead, 版记), overview (一、the plan's milestone first), indicators (二、and the chart), projects
+(三、), tasks (四、), rankings (五、), problems (六、and the unexplained soft flags), submissions (七、).
 Templates only loop over it and test its booleans; tasks/report/catalogue.py documents every key.
 Text the units typed is kept verbatim here and escaped by the renderers, never interpreted.
 
@@ -17,24 +17,25 @@ from datetime import datetime
 
 import pandas as pd
 
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.reference import Reference
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.report.appendix import appendix_tables
-from zhuanbao.tasks.report.context.indicators import chart, indicators
-from zhuanbao.tasks.report.context.issue import issue_fields, issue_placeholder, report_moment, report_title
-from zhuanbao.tasks.report.context.overview import overview
-from zhuanbao.tasks.report.context.problems import (
+from ...core.periods import period_parts
+from ...core.reference import Reference
+from ...core.settings import Settings
+from ..appendix import appendix_tables
+from ..formatting import pct
+from ..revisions import snapshot
+from .indicators import chart, indicators, loose_targets
+from .issue import issue_fields, issue_placeholder, report_moment, report_title
+from .overview import overview
+from .problems import (
     ordered_problems,
     problems_from_metrics,
     unexplained_flags,
 )
-from zhuanbao.tasks.report.context.problems import problems as problems_section
-from zhuanbao.tasks.report.context.projects import projects, tasks
-from zhuanbao.tasks.report.context.rankings import rankings
-from zhuanbao.tasks.report.context.submissions import submission_rows, submissions
-from zhuanbao.tasks.report.formatting import pct
-from zhuanbao.tasks.report.revisions import snapshot
+from .problems import problems as problems_section
+from .projects import projects
+from .rankings import rankings
+from .submissions import submission_rows, submissions
+from .tasks import by_leader, tasks
 
 __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
            "report_title", "submission_rows"]
@@ -59,20 +60,48 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         problems = problems_from_metrics(metrics)
     problems = ordered_problems(problems, list(reference.units["unit_code"]))
     units = submission_rows(settings, status, names)
-    return {
+    sections = {
         "title": report_title(settings, reference.plan),
-        "issue": issue_placeholder(settings, period, moment),
+        "issue": issue_placeholder(settings, period, moment, reference.plan),
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
                    "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},
-        "overview": overview(metrics, names, short, month, limit, moment),
-        "indicators": indicators(metrics, short, limit),
+        "overview": overview(metrics, names, short, month, limit, moment, reference.plan, year),
+        "indicators": indicators(metrics, short, limit, loose_targets(reference.targets)),
         "chart": chart(metrics, h["time_progress"], limit),
         "projects": projects(metrics, names, limit),
-        "tasks": tasks(metrics, names, short, limit),
-        "rankings": rankings(metrics, settings.score_weights, limit),
+        "tasks": {**tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders,
+                          list(reference.tasks["task_area"])),
+                  "by_leader": by_leader(metrics, reference.task_leaders, limit)
+                  if reference.plan and reference.plan.by_leader else []},
+        "rankings": rankings(metrics, settings.score_weights, limit, reference.kinds),
         "problems": problems_section(problems, names, limit),
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
-        "appendix": appendix_tables(metrics, units, problems, names, short),
+        "appendix": appendix_tables(metrics, units, problems, names, short, reference.kinds),
         "revision_data": snapshot(metrics, status),  # typed facts a later 修订说明 compares (report/revisions.py)
     }
+    return {**sections, **layout(sections)}
+
+
+def layout(context: dict) -> dict:
+    """What the 专报 prints and how it numbers it: `present` (a section, table, chart or 附表 with nothing in it
+    is left out) and `numbers` (一、二、… 表1、表2 … 附表1 … closing up over what is left out)."""
+    present = {"indicators": bool(context["indicators"]["rows"]), "chart": bool(context["chart"]["items"]),
+               "projects": bool(context["projects"]["batches"]), "tasks": bool(context["tasks"]["rows"]),
+               "by_leader": bool(context["tasks"]["by_leader"]),
+               "rankings": bool(context["rankings"]["kinds"]), "problems_table": bool(context["problems"]["rows"]),
+               "flags_table": bool(context["flags"]["rows"]),
+               "appendix_indicators": bool(context["indicators"]["by_unit"]),
+               "appendix_projects": any(b["rows"] for b in context["projects"]["batches"]),
+               "appendix_submissions": bool(context["submissions"]["rows"])}
+    numbers: dict[str, str] = {}
+    for group, names in (("", ("overview", "indicators", "projects", "tasks", "rankings", "problems", "submissions")),
+                         ("table_", ("indicators", "tasks", "problems", "flags")),
+                         ("appendix_", ("indicators", "projects", "submissions"))):
+        n = 0
+        for name in names:
+            shown = present.get(f"{name}_table" if group == "table_" and name in ("problems", "flags") else
+                                f"{group}{name}" if group == "appendix_" else name, True)
+            n += bool(shown)
+            numbers[group + name] = str(n) if shown else ""
+    return {"present": present, "numbers": numbers}

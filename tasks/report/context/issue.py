@@ -9,27 +9,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zhuanbao.tasks.core.periods import period_parts
-from zhuanbao.tasks.core.plan import Plan, default_plan
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.report.formatting import cn_date
+from ...core.periods import period_parts
+from ...core.plan import Plan, default_plan
+from ...core.settings import Settings
+from ..formatting import cn_date
 
 
 def issue_fields(settings: Settings, period: str, issue_no: int | None, revision: int, issued: datetime,
                  notes: list[str], reason: str | None, *, draft: bool = False, signer: str = "",
-                 printed: datetime | None = None) -> dict:
-    """Every `issue.*` value; `issue_no` None = not yet numbered (preview)."""
+                 printed: datetime | None = None, office: str | None = None) -> dict:
+    """Every `issue.*` value; `issue_no` None = not yet numbered (preview); `office` the issuer (plan.toml's
+    `[report] issuer`; default the `office` setting)."""
     return {"number": str(issue_no or ""), "label": f"第{issue_no}期" if issue_no else "第　期",
             "year": str(period_parts(period)[0]), "date": cn_date(issued),
-            "printed_date": cn_date(printed or issued), "office": settings.issuing_office,
+            "printed_date": cn_date(printed or issued), "office": office or settings.issuing_office,
             "revision": revision, "is_revision": revision > 0, "revision_label": "（修订版）" if revision else "",
             "revision_notes": notes, "reason": reason or "", "draft": draft, "signer": signer,
             "issued_at": issued.isoformat(timespec="seconds")}
 
 
-def issue_placeholder(settings: Settings, period: str, issued: datetime) -> dict:
-    """Issue fields before publication (preview): publish_report replaces them."""
-    return issue_fields(settings, period, None, 0, issued, [], None)
+def issue_placeholder(settings: Settings, period: str, issued: datetime, plan: Plan | None = None) -> dict:
+    """Issue fields before publication (preview): publish_report replaces them (keeping the issuer)."""
+    return issue_fields(settings, period, None, 0, issued, [], None, office=issuer(settings, plan))
+
+
+def issuer(settings: Settings, plan: Plan | None = None) -> str:
+    """The 编印单位 (masthead, 版记's 印发机关): plan.toml's `[report] issuer`; without a plan the `office` setting."""
+    return (plan or default_plan(settings.district, settings.issuing_office)).issuer
 
 
 def report_title(settings: Settings, plan: Plan | None = None) -> str:

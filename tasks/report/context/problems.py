@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.context.common import text
-from zhuanbao.tasks.report.formatting import DASH, more_text
+from ..appendix import SHEETS
+from ..formatting import DASH, more_text
+from .common import text
 
 
 def problems_from_metrics(metrics: dict) -> pd.DataFrame:

@@ -1,15 +1,13 @@
-"""三、重点项目推进情况 (by batch) and 四、重点任务推进情况.
+"""三、重点项目推进情况 (by batch): each batch's sentence and rows, 未报 apart from 滞后.
 
-Investment in 万元 prints with one decimal in every row; progress percentages with one decimal
-in both columns, so a column reads one way.
+Investment in 万元 prints with one decimal in every row, so a column reads one way; a project not
+reported reads 未报 (never 滞后) and the batch sentences count it apart.
 """
 from __future__ import annotations
 
-import pandas as pd
-
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.context.common import CELL_NAMES, first, shares, text
-from zhuanbao.tasks.report.formatting import DASH, cap_names, more_text, num, pct, pct_points
+from ..appendix import SHEETS
+from ..formatting import DASH, UNREPORTED, more_text, num, pct
+from .common import shares, text
 
 BATCH_RULES = {"竣工完工": "以项目状态为“竣工”计为按进度", "复工推进": "以累计完成投资达到序时投资要求计为按进度",
                "新开工": "以项目状态不为“未开工”计为已开工"}
@@ -24,49 +22,24 @@ def projects(metrics: dict, names: dict, limit: int) -> dict:
     for b, mine, share in zip(batches.itertuples(), mine_all, taken):
         sentence = (f"{b.batch}项目{b.projects}个，年度计划投资{num(b.annual_plan, 1)}万元，累计完成投资"
                     f"{num(b.cumulative_investment, 1)}万元，完成年度计划的{pct(b.completion)}；")
-        sentence += {"竣工完工": f"已竣工{b.completed}个。", "新开工": f"已开工{b.started}个，未开工{b.projects - b.started}个。"
-                     }.get(b.batch, f"按序时进度推进{b.on_track}个，滞后{b.projects - b.on_track}个。")
+        missing = b.projects - b.reported
+        sentence += {"竣工完工": f"已竣工{b.completed}个", "新开工": f"已开工{b.started}个，未开工{b.reported - b.started}个"
+                     }.get(b.batch, f"按序时进度推进{b.on_track}个，滞后{b.reported - b.on_track}个")
+        sentence += f"，未报{missing}个。" if missing else "。"
         if share < len(mine):  # lagging first, least complete first
             mine = mine.sort_values(["on_track", "completion"], kind="stable", na_position="first").iloc[:share]
         rows = [{"code": p.project_code, "name": p.project_name, "unit": names.get(p.unit_code, p.unit_code),
                  "annual_plan": num(p.annual_plan, 1), "cumulative": num(p.cumulative_investment, 1),
                  "completion": pct(p.completion), "status": text(p.status) or "未报送",
-                 "progress": text(p.progress_text) or DASH, "lagging": not bool(p.on_track),
-                 "judgement": "正常" if p.on_track else "滞后"} for p in mine.itertuples()]
+                 "progress": text(p.progress_text) or DASH, "lagging": bool(p.reported) and not bool(p.on_track),
+                 "judgement": UNREPORTED if not p.reported else "正常" if p.on_track else "滞后"}
+                for p in mine.itertuples()]
         out.append({"name": b.batch, "sentence": sentence, "rule": BATCH_RULES.get(b.batch, ""), "rows": rows})
     total_plan, total_cum = batches["annual_plan"].sum(), batches["cumulative_investment"].sum(min_count=1)
     sentence = (f"全区{len(projects)}个重点项目年度计划投资{num(total_plan, 1)}万元，累计完成投资{num(total_cum, 1)}万元，"
                 f"完成年度计划的{pct(total_cum / total_plan if total_plan else None)}，"
-                f"{int(projects['on_track'].sum())}个按进度推进。")
+                f"{int(projects['on_track'].sum())}个按进度推进"
+                + (f"，{missing}个未报" if (missing := int((~projects['reported'].astype(bool)).sum())) else "") + "。")
     left_out = sum(len(m) for m in mine_all) - sum(taken)
     return {"sentence": sentence, "batches": out,
             "more": more_text(left_out, "个项目（各批次先列滞后、完成率低的）", SHEETS["projects"])}
-
-
-def _behind(rows_all: pd.DataFrame) -> dict[str, list[str]]:
-    """Per task, the units not on track (in the metrics' order: lead first)."""
-    behind = rows_all.loc[~rows_all["on_track"].astype(bool), ["task_code", "unit_code"]]
-    return {code: list(units) for code, units in behind.groupby("task_code", sort=False)["unit_code"]}
-
-
-def tasks(metrics: dict, names: dict, short: dict, limit: int) -> dict:
-    rows_all, summary = metrics["task_metrics"], metrics["task_summary"]
-    behind = _behind(rows_all)
-    frame = summary.assign(_ok=[t not in behind for t in summary["task_code"]])
-    shown, left_out = first(frame, limit, ["_ok", "mean_progress_pct"])
-    rows = []
-    for t in shown.itertuples():
-        units = behind.get(t.task_code, [])
-        rows.append({"code": t.task_code, "area": t.task_area, "name": t.task_name,
-                     "lead": names.get(t.lead_unit, t.lead_unit), "lead_progress": pct_points(t.lead_progress_pct),
-                     "mean_progress": pct_points(t.mean_progress_pct), "units": f"{t.units_reported}/{t.units_assigned}",
-                     "behind": cap_names([short.get(u, u) for u in units], min(limit, CELL_NAMES)),
-                     "lagging": bool(units)})
-    time_progress = float(rows_all["time_progress"].iloc[0]) if len(rows_all) else None
-    on_track = int(rows_all["on_track"].sum())
-    sentence = (f"{len(summary)}项重点任务共涉及{len(rows_all)}个单位责任事项，{on_track}个达到时序进度"
-                f"（{pct(time_progress)}），{len(rows_all) - on_track}个滞后。")
-    return {"sentence": sentence, "rows": rows,
-            "more": more_text(left_out, "项任务（先列有单位滞后、平均进度低的）", SHEETS["tasks"])}
-
-

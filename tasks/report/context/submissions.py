@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zhuanbao.tasks.checks.outcomes import REPORT_LABELS, Outcome
-from zhuanbao.tasks.core.settings import Settings
-from zhuanbao.tasks.intake.standing import USABLE, Standing, standing_of
-from zhuanbao.tasks.report.appendix import SHEETS
-from zhuanbao.tasks.report.formatting import DASH, cap_names, cn_date, cn_datetime, more_text
+from ...checks.outcomes import REPORT_LABELS, Outcome
+from ...core.settings import Settings
+from ...intake.standing import USABLE, Standing, standing_of
+from ..appendix import SHEETS
+from ..formatting import DASH, cap_names, cn_date, cn_datetime, more_text
 
 NOTES = {Standing.LATE: "逾期，{when}报送", Standing.REJECTED: "报送文件未通过校验，已退回",
          Standing.MISSING: "截至出刊未报送", Standing.ON_TIME: ""}
