@@ -45,6 +45,7 @@ def load_entrypoint(entrypoint: str):
 
 def runner_deployments(path: Path = PREFECT_YAML, timeout_minutes: float | None = None) -> list:
     """prefect.yaml's deployments as RunnerDeployments (same names, schedules, slugs, limits, timeout)."""
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     out = []
@@ -57,7 +58,10 @@ def runner_deployments(path: Path = PREFECT_YAML, timeout_minutes: float | None 
         out.append(flow.to_deployment(name=spec["name"], description=spec.get("description"),
                                       tags=spec.get("tags"), parameters=spec.get("parameters") or {},
                                       schedules=schedules or None,
-                                      concurrency_limit=spec.get("concurrency_limit")))
+                                      concurrency_limit=spec.get("concurrency_limit"),
+                                      # the runner imports the flow as `zhuanbao.flows.…` (its imports are relative),
+                                      # never as a script found by its file path
+                                      entrypoint_type=EntrypointType.MODULE_PATH))
     return out
 
 

@@ -69,20 +69,19 @@ def test_a_unit_upload_of_bytes_the_office_already_has_is_a_duplicate(home, tmp_
         assert db.get(Submission, body["file_id"]).duplicate_of == office_copy.id
 
 
-def test_identical_uploads_at_the_same_moment_are_one_registry_row(home, tmp_path):
-    settings = load_settings(home=home)
-    path = workbook(tmp_path, settings, unit="T01")
-    barrier, ids, errors = threading.Barrier(3), [], []
+def identical_uploads_at_once(settings, path, period: str, unit: str, rounds: int) -> list[Submission]:
+    """`rounds` times, three threads submit the same bytes for `unit` at the same moment; every registry row after."""
+    barrier, errors = threading.Barrier(3), []
 
     def send():
         try:
             with session(settings.db_url) as db:
                 barrier.wait(timeout=10)
-                ids.append(submit_file(settings, db, path, PERIOD, account_unit="T01").id)
+                submit_file(settings, db, path, period, account_unit=unit)
         except Exception as exc:  # noqa: BLE001 - any failure in a thread is reported below
             errors.append(exc)
 
-    for _ in range(5):  # the race is not certain in one round; five rounds of three
+    for _ in range(rounds):  # the race is not certain in one round
         threads = [threading.Thread(target=send) for _ in range(3)]
         for thread in threads:
             thread.start()
@@ -90,7 +89,12 @@ def test_identical_uploads_at_the_same_moment_are_one_registry_row(home, tmp_pat
             thread.join(timeout=30)
     assert not errors
     with session(settings.db_url) as db:
-        rows = db.scalars(select(Submission).order_by(Submission.id)).all()
+        return list(db.scalars(select(Submission).order_by(Submission.id)))
+
+
+def test_identical_uploads_at_the_same_moment_are_one_registry_row(home, tmp_path):
+    settings = load_settings(home=home)
+    rows = identical_uploads_at_once(settings, workbook(tmp_path, settings, unit="T01"), PERIOD, "T01", rounds=5)
     firsts = [r for r in rows if r.outcome != "duplicate"]
     assert len(rows) == 15 and len(firsts) == 1
     assert {r.duplicate_of for r in rows if r.outcome == "duplicate"} == {firsts[0].id}

@@ -204,28 +204,10 @@ def test_json_columns_keep_chinese_text_on_postgres(pg_settings):
 
 
 def test_identical_uploads_at_the_same_moment_are_one_row_on_postgres(pg_settings, samples):
-    import threading
+    from tests.test_intake_identity import identical_uploads_at_once
 
     path = samples / "2020-04-messy" / "D05_2020-04.xlsx"
-    barrier, errors = threading.Barrier(3), []
-
-    def send():
-        try:
-            with session(pg_settings.db_url) as db:
-                barrier.wait(timeout=10)
-                submit_file(pg_settings, db, path, "2020-04", account_unit="D05")
-        except Exception as exc:  # noqa: BLE001 - any failure in a thread is reported below
-            errors.append(exc)
-
-    for _ in range(3):
-        threads = [threading.Thread(target=send) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    assert not errors
-    with session(pg_settings.db_url) as db:
-        rows = db.query(Submission).order_by(Submission.id).all()
+    rows = identical_uploads_at_once(pg_settings, path, "2020-04", "D05", rounds=3)
     firsts = [r for r in rows if r.outcome != "duplicate"]
     assert len(rows) == 9 and len(firsts) == 1
     assert {r.duplicate_of for r in rows if r.outcome == "duplicate"} == {firsts[0].id}
