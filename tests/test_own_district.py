@@ -115,3 +115,61 @@ def test_its_forms_carry_no_project_rules_and_no_other_districts_words(district)
     for word in ("空气优良率", "未脱贫人口", "S04", "S05", "项目状态", "东湖", "大通湖"):
         assert word not in text, word
     assert "城镇调查失业率水平类指标填本月末的水平" in text
+
+
+def test_a_month_run_through_the_steps_gives_receipts_reminders_and_a_report_of_this_district_alone(
+        district, tmp_path, fast_pdf):
+    """The same district as an office would run its month: workbooks from its own forms' layout in the inbox (the
+    sole reporter of 社会消费品零售总额 writes 约500 and is rejected, one street sends nothing), the monthly steps
+    in-process, then what the units and the office read: receipts, the 催报 list and the 专报 draft."""
+    import json
+
+    from zhuanbao.tasks import steps
+    from zhuanbao.tasks.demo.figures import generate_month
+    from zhuanbao.tasks.demo.generate import write_workbook
+    from zhuanbao.tasks.intake.registry import session
+    from zhuanbao.tasks.intake.reminders import reminder_list
+
+    source, reference = district[0].home, district[1]
+    home = tmp_path / "home"
+    shutil.copytree(source, home)
+    settings = load_settings(home=home)
+    rows_by_unit = generate_month(reference, PERIOD, rng_seed=2022)[0]
+    inbox = home / "inbox" / PERIOD
+    inbox.mkdir(parents=True)
+    for unit, forms in rows_by_unit.items():
+        if unit == "T05":
+            continue  # 百花洲街道 sends nothing
+        forms = {form: [dict(r) for r in rows] for form, rows in forms.items()}
+        if unit == "D07":
+            forms["indicators"][0]["cumulative"] = "约500"
+        write_workbook(inbox / f"{unit}_{PERIOD}.xlsx", reference=reference, unit_code=unit, period=PERIOD, **forms)
+    with steps.recorded_run(settings, PERIOD) as record:
+        ctx = record.context
+        steps.collect(ctx)
+        reads = steps.read(ctx)
+        steps.check(ctx, reads)
+        steps.consolidate(ctx, reads)
+        status = steps.period_status(ctx)
+        steps.metrics(ctx, status)
+        outputs = steps.report(ctx, status)
+
+    foreign = ("东湖", "大通湖", "双过半", "南湾湖", "河坝")
+    receipts = {json.loads(p.read_text("utf-8"))["unit_code"]: json.loads(p.read_text("utf-8"))
+                for p in (home / "reports" / PERIOD / "receipts").glob("*.json")}
+    assert receipts["D07"]["outcome"] == "rejected" and receipts["D07"]["unit_name"] == "区商务局"
+    assert receipts["D07"]["office"] == settings.issuing_office and "西湖" in settings.issuing_office
+    assert all(word not in json.dumps(receipts, ensure_ascii=False) for word in foreign)
+    with session(settings.db_url) as db:
+        entries, paths = reminder_list(settings, db, PERIOD, reference)
+    assert {e["unit_code"] for e in entries} == {"T05", "D07"}
+    reminders = paths["markdown"].read_text("utf-8")
+    assert "百花洲街道" in reminders and "区商务局" in reminders
+    assert all(word not in reminders for word in foreign), reminders
+    html = next(p for p in (home / "reports" / PERIOD).glob("专报_*.html")).read_text("utf-8")
+    assert "西湖管理区经济工作任务专报" in html and "西湖管理区经济工作领导小组办公室" in html, outputs
+    assert all(word not in html for word in foreign)
+    due = reference.indicators.loc[reference.indicators.frequency == "M", "indicator_name"]  # May: no quarter end
+    for name in due:  # every indicator due keeps its row
+        assert name in html, name
+    assert "社会消费品零售总额" in html and "未报" in html
