@@ -97,3 +97,41 @@ def test_the_plans_by_leader_switch_adds_the_tasks_listed_by_leader(district):
         assert all(r["text"].startswith(f"{r['leader']}：牵头") for r in context["tasks"]["by_leader"])
     else:
         assert context["tasks"]["by_leader"] == [] and "按牵头区领导列示" not in html
+
+
+@pytest.mark.parametrize("name", sorted(OTHERS))
+def test_each_example_runs_its_first_month_end_to_end_from_its_own_inbox(name, tmp_path, fast_pdf):
+    """`zhuanbao demo --district NAME`'s first month without Prefect: its generated inbox (clean, messy, late,
+    rejected, a legacy .xls) through the monthly steps to receipts and a 专报 draft of that district alone."""
+    import json
+
+    from zhuanbao.tasks import steps
+    from zhuanbao.tasks.demo.districts import prepare_district_home
+
+    home = tmp_path / "home"
+    manifest, script = prepare_district_home(home, name)
+    first = script[0]
+    settings = load_settings(home=home)
+    with steps.recorded_run(settings, first["period"], as_of=first["as_of"]) as record:
+        ctx = record.context
+        steps.collect(ctx)
+        reads = steps.read(ctx)
+        checked = steps.check(ctx, reads)
+        steps.consolidate(ctx, reads)
+        status = steps.period_status(ctx)
+        steps.metrics(ctx, status)
+        steps.report(ctx, status)
+    reference = ctx.reference
+    arrived = [e for e in manifest if e["period"] == first["period"] and e["arrival"] <= first["as_of"]]
+    assert checked["files"] == len(arrived)
+    assert checked["rejected"] == sum(e["kind"] == "rejected" for e in arrived)
+    receipts = [json.loads(p.read_text("utf-8")) for p in (home / "reports" / first["period"] / "receipts").glob("*.json")]
+    html = next((home / "reports" / first["period"]).glob("专报_*.html")).read_text("utf-8")
+    for text in (html, json.dumps(receipts, ensure_ascii=False)):
+        for word in OTHERS[name]:
+            assert word not in text, word
+    assert reference.plan.title in html and reference.plan.issuer in html
+    due = reference.assignments(first["period"]).query("form == 'indicators'")
+    names = reference.indicators.set_index("indicator_code").indicator_name
+    for code in due.code.unique():  # every indicator due keeps its row, reported or not
+        assert names[code] in html, names[code]
