@@ -5,7 +5,6 @@ answered in Chinese with the security headers."""
 from __future__ import annotations
 
 import asyncio
-import statistics
 import threading
 import time
 from datetime import datetime, timedelta
@@ -119,14 +118,15 @@ def test_unknown_and_disabled_logins_take_as_long_as_a_wrong_password(portal):
 
         disable(settings, db, "t02")
     times: dict[str, list[float]] = {"t01": [], "nobody-here": [], "t02": []}
-    for _ in range(5):
+    for _ in range(7):
         for login, took in times.items():  # interleaved, so load on the machine hits all three alike
             csrf = csrf_of(client.get("/login"))
             started = time.perf_counter()
             answer = client.post("/login", data={"login": login, "password": "wrong password", "csrf_token": csrf})
             took.append(time.perf_counter() - started)
             assert answer.status_code == 401
-    known, unknown, disabled = (statistics.median(times[k]) for k in ("t01", "nobody-here", "t02"))
+    # the fastest of seven: what the check itself costs (load on a shared machine only ever adds to a try)
+    known, unknown, disabled = (min(times[k]) for k in ("t01", "nobody-here", "t02"))
     assert abs(unknown - known) / known < 0.3 and abs(disabled - known) / known < 0.3, (known, unknown, disabled)
 
 
