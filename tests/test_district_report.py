@@ -105,23 +105,15 @@ def test_each_example_runs_its_first_month_end_to_end_from_its_own_inbox(name, t
     rejected, a legacy .xls) through the monthly steps to receipts and a 专报 draft of that district alone."""
     import json
 
-    from zhuanbao.tasks import steps
+    from tests.test_incremental import run_month
     from zhuanbao.tasks.demo.districts import prepare_district_home
 
     home = tmp_path / "home"
     manifest, script = prepare_district_home(home, name)
     first = script[0]
     settings = load_settings(home=home)
-    with steps.recorded_run(settings, first["period"], as_of=first["as_of"]) as record:
-        ctx = record.context
-        steps.collect(ctx)
-        reads = steps.read(ctx)
-        checked = steps.check(ctx, reads)
-        steps.consolidate(ctx, reads)
-        status = steps.period_status(ctx)
-        steps.metrics(ctx, status)
-        steps.report(ctx, status)
-    reference = ctx.reference
+    checked = run_month(settings, first["period"], first["as_of"], None)
+    reference = load_reference(settings, example_year(name))
     arrived = [e for e in manifest if e["period"] == first["period"] and e["arrival"] <= first["as_of"]]
     assert checked["files"] == len(arrived)
     assert checked["rejected"] == sum(e["kind"] == "rejected" for e in arrived)
