@@ -1,4 +1,4 @@
-"""The example districts shipped with zhuanbao: `data_lake/examples/<name>/` (package data `zhuanbao.examples`).
+"""The example districts shipped with zhuanbao: `examples/<name>/` (package data `zhuanbao.examples`).
 
 Each example is a home of its own — `zhuanbao.toml` (district, office), `README.md` (what is transcribed from
 the district's work plan and what is invented) and `reference/<year>/` (the five tables, `plan.toml`,
