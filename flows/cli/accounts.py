@@ -43,21 +43,30 @@ def _fail(exc: Exception):
     raise typer.Exit(2) from None
 
 
+def _apply(action):
+    """`action(settings, db)` in one registry session: (settings, its value); an AccountError is one red line
+    and exit code 2."""
+    from ...tasks.access.accounts import AccountError
+
+    settings, db = _db()
+    with db:
+        try:
+            return settings, action(settings, db)
+        except AccountError as exc:
+            _fail(exc)
+
+
 @accounts_app.command("add")
 def add(login: str = typer.Argument(..., help="登录名"),
         unit: str | None = typer.Option(None, "--unit", help="填报员所属单位代码，如 T01"),
         role: str | None = typer.Option(None, "--role", help="office（统计员）或 leader（领导）；填报员用 --unit"),
         name: str = typer.Option(..., "--name", help="姓名")) -> None:
     """新建账号，打印一次性初始密码（首次登录须修改）。"""
-    from ...tasks.access.accounts import AccountError, add_account
+    from ...tasks.access.accounts import add_account
 
-    settings, db = _db()
-    with db:
-        try:
-            account, password = add_account(settings, db, login, name=name, role=role or "unit", unit_code=unit,
-                                            known_units={c for c, _ in _units(settings)} if unit else None)
-        except AccountError as exc:
-            _fail(exc)
+    _, (account, password) = _apply(lambda settings, db: add_account(
+        settings, db, login, name=name, role=role or "unit", unit_code=unit,
+        known_units={c for c, _ in _units(settings)} if unit else None))
     console.print(f"已新建账号 {account.login}（{account.role}{'，' + account.unit_code if account.unit_code else ''}）。"
                   "初始密码（只显示这一次，首次登录须修改）：")
     typer.echo(password)
@@ -66,14 +75,9 @@ def add(login: str = typer.Argument(..., help="登录名"),
 @accounts_app.command("token")
 def token(login: str = typer.Argument(..., help="登录名")) -> None:
     """签发 API 令牌（用于脚本上传）；令牌单独打印在最后一行，只显示这一次。"""
-    from ...tasks.access.accounts import AccountError, issue_token
+    from ...tasks.access.accounts import issue_token
 
-    settings, db = _db()
-    with db:
-        try:
-            value = issue_token(settings, db, login)
-        except AccountError as exc:
-            _fail(exc)
+    settings, value = _apply(lambda settings, db: issue_token(settings, db, login))
     console.print(f"账号 {login} 的 API 令牌（请求头 Authorization: Bearer <令牌>；{settings.token_days} 天后过期；"
                   "只显示这一次）：")
     typer.echo(value)
@@ -84,15 +88,10 @@ def tokens(login: str = typer.Argument(..., help="登录名")) -> None:
     """列出账号的 API 令牌：编号、签发时间、过期时间、最近使用时间、状态（不显示令牌本身）。"""
     from datetime import datetime
 
-    from ...tasks.access.accounts import AccountError, token_expiry, tokens_of
+    from ...tasks.access.accounts import token_expiry, tokens_of
     from ...tasks.intake.registry import local, utc
 
-    settings, db = _db()
-    with db:
-        try:
-            rows = tokens_of(db, login)
-        except AccountError as exc:
-            _fail(exc)
+    settings, rows = _apply(lambda settings, db: tokens_of(db, login))
     if not rows:
         console.print(f"账号 {login} 没有 API 令牌。")
         return
@@ -111,28 +110,18 @@ def tokens(login: str = typer.Argument(..., help="登录名")) -> None:
 @accounts_app.command("revoke")
 def revoke(token_id: int = typer.Argument(..., help="令牌编号（accounts tokens 登录名 列出）")) -> None:
     """吊销一个 API 令牌：立即失效，该账号的其他令牌不受影响。"""
-    from ...tasks.access.accounts import AccountError, revoke_token
+    from ...tasks.access.accounts import revoke_token
 
-    settings, db = _db()
-    with db:
-        try:
-            revoke_token(settings, db, token_id)
-        except AccountError as exc:
-            _fail(exc)
+    _apply(lambda settings, db: revoke_token(settings, db, token_id))
     console.print(f"已吊销令牌 {token_id}。")
 
 
 @accounts_app.command("reset")
 def reset(login: str = typer.Argument(..., help="登录名")) -> None:
     """重置密码：打印新的一次性密码，该账号已登录的会话和 API 令牌全部失效（已停用的账号重新启用）。"""
-    from ...tasks.access.accounts import AccountError, reset_password
+    from ...tasks.access.accounts import reset_password
 
-    settings, db = _db()
-    with db:
-        try:
-            password = reset_password(settings, db, login)
-        except AccountError as exc:
-            _fail(exc)
+    _, password = _apply(lambda settings, db: reset_password(settings, db, login))
     console.print(f"已重置 {login} 的密码（首次登录须修改）：")
     typer.echo(password)
 
@@ -140,30 +129,18 @@ def reset(login: str = typer.Argument(..., help="登录名")) -> None:
 @accounts_app.command("disable")
 def disable(login: str = typer.Argument(..., help="登录名")) -> None:
     """停用账号：不能再登录，会话和 API 令牌全部失效（accounts enable 或 reset 可重新启用）。"""
-    from ...tasks.access.accounts import AccountError
     from ...tasks.access.accounts import disable as disable_account
 
-    settings, db = _db()
-    with db:
-        try:
-            disable_account(settings, db, login)
-        except AccountError as exc:
-            _fail(exc)
+    _apply(lambda settings, db: disable_account(settings, db, login))
     console.print(f"已停用账号 {login}。")
 
 
 @accounts_app.command("enable")
 def enable(login: str = typer.Argument(..., help="登录名")) -> None:
     """重新启用停用的账号（原密码可用；停用时吊销的令牌仍然无效）。"""
-    from ...tasks.access.accounts import AccountError
     from ...tasks.access.accounts import enable as enable_account
 
-    settings, db = _db()
-    with db:
-        try:
-            enable_account(settings, db, login)
-        except AccountError as exc:
-            _fail(exc)
+    _apply(lambda settings, db: enable_account(settings, db, login))
     console.print(f"已重新启用账号 {login}。")
 
 
