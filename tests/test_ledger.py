@@ -89,3 +89,23 @@ def test_only_figures_that_fall_count_as_lowered():
     assert lowered(signed, later) == [{"form": "indicators", "code": "A01", "field": "cumulative", "signed": 100.0,
                                        "corrected": 99.5}]
     assert lowered(later, later) == []
+
+
+@pytest.mark.slow
+def test_the_portal_shows_a_unit_its_own_ledger_and_the_office_everyones(year_home):
+    from fastapi.testclient import TestClient
+
+    from tests.test_portal import account, log_in, portal_settings
+    from zhuanbao.flows.portal import create_app
+
+    settings = portal_settings(year_home)
+    unit = log_in(TestClient(create_app(settings, warm=False)), "t04", account(settings, "t04", unit="T04"))
+    page = unit.get("/unit/ledger?year=2020")
+    assert page.status_code == 200 and "北洲子镇" in page.text and "1</b> （4月）" in page.text
+    assert "南湾湖办事处" not in page.text and "金盆镇" not in page.text  # its own line only
+    assert unit.get("/office/ledger?year=2020", follow_redirects=False).status_code in (303, 403)
+    office = log_in(TestClient(create_app(settings, warm=False)), "tongji",
+                    account(settings, "tongji", unit=None, role="office"))
+    page = office.get("/office/ledger?year=2020")
+    assert page.status_code == 200 and all(name in page.text for name in ("北洲子镇", "南湾湖办事处", "金盆镇"))
+    assert "签发后更正" in page.text and '/office/ledger?year=2020' in office.get("/office?period=2020-04").text
