@@ -26,13 +26,18 @@ def file_stem(result: dict) -> str:
     return f"考核通报_{result['year']}" + (f"_截至{result['through']}" if result.get("through") else "")
 
 
+def sheet_name(label: str) -> str:
+    """A kind's label as an Excel sheet name (no []:*?/\\, at most 31 characters)."""
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in label)[:31] or "单位"
+
+
 def appendix(context: dict) -> dict:
     """The 附表 sheets: scores and ranks (one per kind), then the ledger."""
     sheets = []
     for group in context["groups"]:
         columns = ["排名", "单位", "年度得分", *context["periods"], "评定", "不得评先记录"]
         rows = [[r["rank"], r["name"], r["score"], *r["scores"], r["advanced"], r["records"]] for r in group["rows"]]
-        sheets.append({"name": group["label"][:31], "columns": columns, "rows": rows})
+        sheets.append({"name": sheet_name(group["label"]), "columns": columns, "rows": rows})
     sheets.append({"name": "报送台账", "columns": ["单位", "单位代码", "按时", "逾期", "未报", "退回未补", "签发后更正",
                                                 "其中向下更正"],
                    "rows": [[r["name"], r["code"], r["on_time"], r["late"], r["missing"], r["rejected"],

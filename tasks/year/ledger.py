@@ -64,8 +64,8 @@ def build_ledger(settings: Settings, db: Session, year: int, through: str | None
         for fix in corrections(settings, db, period, rows, reference, signed_at(settings, db, period)):
             if fix.unit_code in units:
                 _add_correction(units[fix.unit_code], fix)
-    ranked = sorted(units.values(), key=lambda u: (order.index(u["unit_code"]) if u["unit_code"] in order
-                                                   else len(order), u["unit_code"]))
+    place = {code: i for i, code in enumerate(order)}
+    ranked = sorted(units.values(), key=lambda u: (place.get(u["unit_code"], len(place)), u["unit_code"]))
     return {"year": year, "through": through, "periods": chosen, "units": ranked}
 
 
