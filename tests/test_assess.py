@@ -85,3 +85,31 @@ def test_the_notice_is_written_in_every_format_under_the_years_reports(year_home
     assert "报送台账" in book.sheetnames and len(book.sheetnames) == len(result["kinds"]) + 1
     printed = cli(year_home, "assess", "--year", "2020", "--through", "2020-05")
     assert printed.exit_code == 0 and "先进" in printed.output and "考核通报（送审稿）" in printed.output
+
+
+def test_later_months_can_weigh_more_and_single_periods_can_be_weighted(home):
+    from zhuanbao.tasks.core.settings import load_settings
+    from zhuanbao.tasks.year.assess import period_weights
+
+    periods = ["2020-03", "2020-04", "2020-05"]
+    assert period_weights(load_settings(home=home), periods) == dict.fromkeys(periods, 1.0)
+    later = load_settings(home=home, assess_later_weigh_more=True, assess_weights={"2020-05": 2})
+    assert period_weights(later, periods) == {"2020-03": 1.0, "2020-04": 2.0, "2020-05": 6.0}
+
+
+def test_a_barred_unit_keeps_its_rank_but_the_next_clean_one_is_named_and_unranked_kinds_are_listed():
+    from zhuanbao.tasks.core.plan import Kind, Kinds
+    from zhuanbao.tasks.year.assess import _group
+
+    def unit(code, kind, score, records=()):
+        return {"unit_code": code, "unit_name": code, "unit_kind": kind, "score": score, "scores": {}, "rank": None,
+                "advanced": False, "records": list(records)}
+
+    late = [{"record": "延误上报", "periods": ["2020-04"]}]
+    lines = [unit("A", "town", 90.0, late), unit("B", "town", 80.0), unit("C", "town", 80.0), unit("D", "town", 50.0),
+             unit("S", "stationed", 99.0)]
+    kinds = Kinds((Kind("town", "乡镇", True, 1), Kind("stationed", "驻区单位", False, 2)), declared=True)
+    town, stationed = _group(kinds, lines, leaders=2)
+    assert [(u["unit_code"], u["rank"]) for u in town["units"]] == [("A", 1), ("B", 2), ("C", 2), ("D", 4)]
+    assert town["advanced"] == ["B", "C"]
+    assert stationed["ranked"] is False and stationed["units"][0]["rank"] is None and stationed["advanced"] == []
