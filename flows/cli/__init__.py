@@ -4,7 +4,7 @@
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
 portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
-docs (docs: the 使用手册), registry (rebuild-registry).
+docs (docs: the 使用手册), registry (rebuild-registry), year (ledger, assess).
 """
 from . import (  # noqa: F401 — register the commands
     accounts,
@@ -18,6 +18,7 @@ from . import (  # noqa: F401 — register the commands
     report,
     runs,
     setup,
+    year,
 )
 from .app import app
 

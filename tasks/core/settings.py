@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     form_approval: str = ""  # 批准（备案）机关及文号 printed on the generated forms
     send_to: str = ""  # where units send their workbooks (e-mail, portal), printed under each form
     score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
+    assess_weights: dict[str, float] = {}  # 考核: weight of a period's score by label ({"2020-06" = 2}); others 1
+    assess_later_weigh_more: bool = False  # 考核: the n-th period assessed weighs n (times assess_weights)
+    assess_leaders: int = Field(3, ge=0)  # 考核: 先进 named per ranked kind (海州 2019: the first five)
     report_detail_rows: int = Field(30, ge=1)  # longest list printed in the 专报; the rest goes to the Excel 附表
     lake: str | None = None  # fsspec URL of raw/ and curated/ when they are not under the local home
     task_runner: str = "thread"  # where the per-file reads run: "thread" (in the flow's process) or "dask"
