@@ -38,20 +38,26 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
+QUIET = ("apprise", "urllib3")  # both log robot URLs with their tokens (apprise at debug, urllib3 every request)
+
+
 @contextmanager
 def _apprise_log():
-    """Apprise's warnings collected (for the reason), none of its lines passed on to other handlers."""
-    logger = logging.getLogger("apprise")
-    handler, saved = _Lines(), (logger.level, logger.propagate)
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+    """Apprise's and urllib3's warnings collected (for the reason), none of their lines passed on to others."""
+    handler = _Lines()
+    loggers = [logging.getLogger(name) for name in QUIET]
+    saved = [(logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
     try:
         yield handler.lines
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
+        for logger, (level, propagate) in zip(loggers, saved, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def _attempt(url: str, subject: str, body: str) -> tuple[bool, str]:
