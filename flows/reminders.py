@@ -49,7 +49,7 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
     for line in log_lines(period, entries):
         logger.info(line)
     if told:
-        logger.info(f"催报通知：{told['units_told']} 家单位已送达，{told['units_kept']} 家未送达（存入 outbox），"
+        logger.info(f"催报通知：{told['units_told']} 家单位已送达，{told['units_kept']} 家一个也未送达（存入 outbox），"
                     f"{told['units_without_recipient']} 家未登记收件人")
     return {"period": period, "owing": [e["unit_code"] for e in entries], "units": told,
             "files": {k: str(v) for k, v in paths.items()}}

@@ -177,3 +177,9 @@ def test_a_failed_run_tells_the_office_the_step_and_the_message(settings, prefec
     assert message["To"] == "office@datonghu.example" and "运行失败" in message["Subject"]
     body = message.get_content()
     assert "失败步骤：审核规则" in body and "OSError: 磁盘已满" in body and "报告期：2020-04" in body
+
+
+def test_a_wrong_notify_to_entry_is_skipped_not_fatal(settings, caplog):
+    fallback = settings.model_copy(update={"notify_to": ("李华", "all@datonghu.example")})
+    assert notices.recipients(fallback, "office") == ["all@datonghu.example"]
+    assert "ZHUANBAO_NOTIFY_TO 中有一项被跳过" in caplog.text

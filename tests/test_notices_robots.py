@@ -155,3 +155,15 @@ def test_a_reminders_run_succeeds_when_a_unit_robot_fails(settings, prefect_harn
     (row,) = notices.delivery.recent(settings)
     assert (row["recipient"], row["outcome"], row["notice"]) == ("金盆镇群", "failed", "unit-reminder")
     assert list((settings.home / "outbox").glob("*unit-reminder.eml"))
+
+
+def test_a_unit_reached_by_one_of_its_recipients_counts_as_told(quick, receiver):
+    notices.add_recipient(quick, "unit", f"json://127.0.0.1:{receiver.port}/T02", "金盆镇群", unit="T02")
+    notices.add_recipient(quick, "unit", "json://127.0.0.1:9/down", "金盆镇统计员", unit="T02")  # nobody listens
+    assert notices.unit_reminders(quick, PERIOD, OWING) == {"units_told": 1, "units_without_recipient": 0,
+                                                            "units_kept": 0}
+    assert [got["path"] for got in receiver.received] == ["/T02"]
+    outcomes = {row["recipient"]: row["outcome"] for row in notices.delivery.recent(quick)}
+    assert outcomes == {"金盆镇群": "sent", "金盆镇统计员": "failed"}
+    (kept,) = (quick.home / "outbox").glob("*unit-reminder.eml")  # the one who missed it: kept
+    assert "金盆镇统计员" in message_from_bytes(kept.read_bytes(), policy=policy.default)["X-Zhuanbao-Recipients"]

@@ -94,7 +94,8 @@ def notices_test(role: str = typer.Option("office", "--role", help=ROLE_HELP),
         raise _failed(ValueError(f"{role}{' ' + unit if unit else ''} 没有登记收件人：用 zhuanbao notices recipients add 登记"))
     kept = send_notice(settings, "【专报】测试通知", "这是一条测试通知：收到即表示通知设置正确。\n", kind="test", to=to)
     for row in recent(settings, len(to)):
-        console.print(f"{'✓' if row['ok'] else '✗'} {row['recipient']}　{row['target']}　{row['outcome']}"
+        mark = "✓" if row["ok"] else ("·" if row["outcome"] == "outbox" else "✗")
+        console.print(f"{mark} {row['recipient']}　{row['target']}　{row['outcome']}"
                       + (f"：{row['reason']}" if row["reason"] else ""), markup=False, highlight=False)
     if kept:
         console.print(f"未能送达的通知已存入 {kept}")
@@ -109,7 +110,8 @@ def notices_deliveries(limit: int = typer.Option(20, "--limit", help="显示最�
 
     rows = recent(current_settings(), limit, failed_only=failed)
     for r in rows:
-        console.print(f"{r['at'].replace('T', ' ')}　{'✓' if r['ok'] else '✗'} {r['outcome']}　{r['recipient']}　"
+        mark = "✓" if r["ok"] else ("·" if r["outcome"] == "outbox" else "✗")
+        console.print(f"{r['at'].replace('T', ' ')}　{mark} {r['outcome']}　{r['recipient']}　"
                       f"{r['notice']}　{r['subject']}" + (f"　{r['reason']}" if r["reason"] else ""),
                       markup=False, highlight=False)
     if not rows:

@@ -125,6 +125,12 @@ def _one(settings: Settings, target: Target, subject: str, body: str) -> tuple[s
 def send_notice(settings: Settings, subject: str, body: str, *, kind: str = "notice",
                 to: list[Target] | None = None) -> Path | None:
     """Send to every recipient; a notice that did not reach them all goes to the outbox too. Returns the .eml path."""
+    return send_counted(settings, subject, body, kind=kind, to=to)[1]
+
+
+def send_counted(settings: Settings, subject: str, body: str, *, kind: str = "notice",
+                 to: list[Target] | None = None) -> tuple[int, Path | None]:
+    """`send_notice`, also saying how many recipients it reached."""
     to = list(to or [])
     rows, missed, reasons = [], [], []
     for target in to:
@@ -139,11 +145,11 @@ def send_notice(settings: Settings, subject: str, body: str, *, kind: str = "not
                 log.warning("通知未送达：%s（%s）%s，%s", target.label, target.shown, subject, reason)
     _record(settings, rows)
     if to and not missed:
-        return None
+        return len(to), None
     message = compose(settings, subject, body, missed or to)
     if reasons:
         message["X-Zhuanbao-Send-Error"] = "; ".join(reasons)[:500]
-    return write_outbox(settings, message, kind)
+    return len(to) - len(missed), write_outbox(settings, message, kind)
 
 
 def _record(settings: Settings, rows: list[Delivery]) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..core.settings import Settings
-from .delivery import send_notice
+from .delivery import send_counted, send_notice
 from .events import emit
 from .recipients import targets
 
@@ -99,7 +99,8 @@ def unit_reminder_text(settings: Settings, period: str, entry: dict, now: dateti
 
 
 def unit_reminders(settings: Settings, period: str, entries: list[dict], now: datetime | None = None) -> dict[str, int]:
-    """Each owing unit's 催报 to its own recipients (units without one are skipped): counts sent/kept/none."""
+    """Each owing unit's 催报 to its own recipients (units without one are skipped): how many units were told
+    (reached by at least one of their recipients), kept (reached by none: in the outbox) and without recipient."""
     now = now or datetime.now(settings.tz)
     counts = {"units_told": 0, "units_without_recipient": 0, "units_kept": 0}
     for entry in entries:
@@ -108,6 +109,6 @@ def unit_reminders(settings: Settings, period: str, entries: list[dict], now: da
             counts["units_without_recipient"] += 1
             continue
         subject, body = unit_reminder_text(settings, period, entry, now)
-        kept = send_notice(settings, subject, body, kind="unit-reminder", to=mine)
-        counts["units_kept" if kept else "units_told"] += 1
+        reached, _kept = send_counted(settings, subject, body, kind="unit-reminder", to=mine)
+        counts["units_told" if reached else "units_kept"] += 1
     return counts

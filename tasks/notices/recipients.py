@@ -7,6 +7,7 @@ units have no fallback: a unit without a recipient of its own is phoned from the
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,7 +107,18 @@ def targets(settings: Settings, role: str, unit: str | None = None) -> list[Targ
         mine = [Target(r.url, r.name or "") for r in db.scalars(query.order_by(Recipient.id))]
     if mine or role == "unit":
         return mine
-    return [Target(normalise(t)) for t in settings.notify_to if t.strip()]
+    return [Target(url) for url in _fallback(settings)]
+
+
+def _fallback(settings: Settings) -> list[str]:
+    """ZHUANBAO_NOTIFY_TO as stored URLs; an entry that is neither an address nor a URL is skipped, and said."""
+    urls = []
+    for entry in (t for t in settings.notify_to if t.strip()):
+        try:
+            urls.append(normalise(entry))
+        except ValueError as exc:
+            logging.getLogger("zhuanbao.notices").warning("ZHUANBAO_NOTIFY_TO 中有一项被跳过：%s", exc)
+    return urls
 
 
 def recipients(settings: Settings, role: str) -> list[str]:
