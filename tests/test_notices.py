@@ -183,3 +183,30 @@ def test_a_wrong_notify_to_entry_is_skipped_not_fatal(settings, caplog):
     fallback = settings.model_copy(update={"notify_to": ("李华", "all@datonghu.example")})
     assert notices.recipients(fallback, "office") == ["all@datonghu.example"]
     assert "ZHUANBAO_NOTIFY_TO 中有一项被跳过" in caplog.text
+
+
+def test_recipients_registered_by_e_mail_before_apprise_keep_working(tmp_path):
+    """A registry at revision 0002 (recipients by e-mail address) reaches head: each address a mailto: URL."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from zhuanbao.tasks.core.settings import load_settings
+    from zhuanbao.tasks.intake import migrate
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = load_settings(home=home)
+    engine = create_engine(settings.db_url)
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(text("INSERT INTO notice_recipients (role, email, name, added_at) "
+                                "VALUES ('leader', 'leader@datonghu.example', '王明', '2020-05-01 00:00:00')"))
+    engine.dispose()
+    assert notices.list_recipients(settings) == [{"role": "leader", "unit_code": "", "name": "王明",
+                                                  "email": "leader@datonghu.example",
+                                                  "target": "mailto:leader@datonghu.example"}]
+    assert notices.names_of(settings, "leader") == {"王明"}
