@@ -58,6 +58,7 @@ def test_a_notice_arrives_on_a_json_receiver_in_chinese(quick, receiver):
     (got,) = receiver.received
     assert got["path"] == "/hook" and got["body"]["title"] == "【专报】2020-04 报送截止前3天：1 家单位未报送"
     assert "- 金盆镇（T02）：未报送" in got["body"]["message"] and "报送截止时间：2020-05-15" in got["body"]["message"]
+    assert "填报门户：http://127.0.0.1:8000/" in got["body"]["message"]
     (row,) = notices.delivery.recent(quick)
     assert (row["recipient"], row["outcome"], row["attempts"], row["notice"]) == ("李统计", "sent", 1, "deadline")
 

@@ -41,7 +41,7 @@ def draft_waiting(settings: Settings, state: dict, role: str, returned: str | No
     body = paragraphs(head, f"- 草稿（PDF）：{_link(state['draft'].get('pdf'))}\n"
                             f"- 草稿（Word）：{_link(state['draft'].get('docx'))}",
                       f"{step}：zhuanbao {command} --period {period} --by 姓名\n\n"
-                      f"退回：zhuanbao return --period {period} --by 姓名 --comment 原因")
+                      f"退回：zhuanbao return --period {period} --by 姓名 --comment 原因", _portal(settings))
     emit("zhuanbao.draft.waiting", period, {"waiting_for": role, "state": state["state"], "revision": state["revision"],
                                             "pdf": state["draft"].get("pdf"), "returned": returned or ""})
     subject = (f"【专报】{what}已退回，待重新审核" if returned
@@ -74,7 +74,7 @@ def deadline_reminder(settings: Settings, period: str, entries: list[dict], toda
     units = "\n".join(f"- {e['unit_name']}（{e['unit_code']}）：{e['situation']}{_who(e)}" for e in entries)
     emit("zhuanbao.deadline.near", period, {"deadline": closing.isoformat(), "owing": [e["unit_code"] for e in entries]})
     return send_notice(settings, f"【专报】{period} 报送截止前{DEADLINE_NOTICE_DAYS}天：{len(entries)} 家单位未报送",
-                       paragraphs(head, units, f"名单：{_link(settings.reports_dir(period) / '催报名单.md')}"),
+                       paragraphs(head, units, f"名单：{_link(settings.reports_dir(period) / '催报名单.md')}", _portal(settings)),
                        kind="deadline", to=targets(settings, "office"))
 
 
