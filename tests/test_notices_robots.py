@@ -168,3 +168,16 @@ def test_a_unit_reached_by_one_of_its_recipients_counts_as_told(quick, receiver)
     assert outcomes == {"金盆镇群": "sent", "金盆镇统计员": "failed"}
     (kept,) = (quick.home / "outbox").glob("*unit-reminder.eml")  # the one who missed it: kept
     assert "金盆镇统计员" in message_from_bytes(kept.read_bytes(), policy=policy.default)["X-Zhuanbao-Recipients"]
+
+
+def test_doctor_is_green_without_failures_and_a_recipient_is_removed_by_its_url(quick):
+    (check,) = check_notices(quick)
+    assert check.ok and "未登记收件人" in check.detail
+    url = "wecombot://WECOM-KEY-0123456789"
+    cli(quick, "notices", "recipients", "add", "--role", "unit", "--unit", "T01", "--url", url)
+    (check,) = check_notices(quick)
+    assert check.ok and "1 个收件人" in check.detail and "近7天无失败" in check.detail
+    wrong = cli(quick, "notices", "recipients", "add", "--role", "unit", "--url", url)
+    assert wrong.exit_code == 2 and "--unit" in wrong.output
+    removed = cli(quick, "notices", "recipients", "remove", "--role", "unit", "--url", url)
+    assert removed.exit_code == 0 and "已删除 1 条" in removed.output and notices.list_recipients(quick) == []
