@@ -3,7 +3,8 @@
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
-portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
+portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval),
+notices (notices recipients add|remove|list, notices test, notices deliveries),
 docs (docs: the 使用手册), registry (rebuild-registry), year (ledger, assess).
 """
 from . import (  # noqa: F401 — register the commands
@@ -12,6 +13,7 @@ from . import (  # noqa: F401 — register the commands
     docs,
     forms,
     intake,
+    notices,
     ops,
     portal,
     registry,

@@ -52,7 +52,7 @@ ENTRIES: dict[str, Entry] = {
     "published": Entry("reports/{period}/published", "signed documents, read-only", "report/approval.py"),
     "issues_lock": Entry("reports/.issues.lock", "serialises issue numbers and approvals", "report/publish.py"),
     "locks": Entry("locks", "one lock file per period being written", "intake/lock.py"),
-    "outbox": Entry("outbox", "notices as .eml when no SMTP host is set", "tasks/notices.py"),
+    "outbox": Entry("outbox", "notices as .eml when they could not be delivered", "tasks/notices/delivery.py"),
     "logs": Entry("logs", "the servers' logs", "flows/serve.py"),
     "site": Entry(".site", "the built 使用手册", "flows/docs_site.py"),
     "prefect_home": Entry(".prefect", "PREFECT_HOME of this home's server", "flows/serve.py"),
