@@ -162,13 +162,14 @@ def milestone_reached(core: pd.DataFrame, month: int, m: Milestone) -> bool:
     return True
 
 
-def amounts_text(core: pd.DataFrame, month: int, m: Milestone) -> str:
-    """The amount indicators' sentences, then once "上述N项需在6月全部完成" for those due in the last month."""
+def amounts_text(core: pd.DataFrame, month: int, m: Milestone, tail: bool = True) -> str:
+    """The amount indicators' sentences, then once "上述N项需在6月全部完成" for those due in the last month
+    (`tail` False: a second milestone of the same date, where the first one has said it)."""
     clauses = [amount_clause(r, month, m) for r in core.itertuples() if r.target_kind == "amount"]
     texts = [t for t, _ in clauses if t]
     if not texts:
         return ""
-    last = sum(1 for t, due in clauses if t and due)
+    last = sum(1 for t, due in clauses if t and due) if tail else 0
     tail = "" if not last else (f"{'上述' if last == len(texts) else '其中未过目标的'}{last}项需在{m.date.month}月全部完成。"
                                 if last > 1 else f"需在{m.date.month}月全部完成。")
     return "；".join(texts) + "。" + tail
@@ -182,7 +183,7 @@ def milestone(metrics: dict, month: int, limit: int, m: Milestone, compact: bool
     on_track = core.loc[core["on_track"].astype(bool), "indicator_name"].tolist()
     lagging = core.loc[core["lagging"].astype(bool), "indicator_name"].tolist()
     unreported = core.loc[unreported_rows(core), "indicator_name"].tolist()
-    amounts = amounts_text(core, month, m)
+    amounts = amounts_text(core, month, m, tail=not compact)
     growth = core.loc[core["target_kind"] == "growth"]
     behind = [c for c in (growth_clause(r) for r in growth.itertuples() if r.lagging) if c]
     ahead = growth.loc[growth["on_track"].astype(bool), "indicator_name"].tolist()
@@ -206,7 +207,8 @@ def milestone(metrics: dict, month: int, limit: int, m: Milestone, compact: bool
         if batch_text:
             parts.append(f"重点项目：{batch_text}"
                          + (f"；滞后项目有{cap_names(lag_projects, NAMES_IN_SENTENCE, '个')}。" if lag_projects else "。"))
-    parts.append(verdict)
+    if not compact or month >= m.date.month:  # the countdown to the same date is said once, by the first
+        parts.append(verdict)
     return {"name": m.name, "text": "".join(parts), "indicators_total": str(len(core)),
             "indicators_on_track": str(len(on_track)), "indicators_lagging": str(len(lagging)),
             "lagging_names": cap_names(lagging, limit, "项"), "reached": reached, "verdict": verdict}
