@@ -79,7 +79,7 @@ def milestone_figures(row, m: Milestone) -> Figures | None:
     if target is None or not target or pd.isna(row.cumulative):
         return None
     whole = decimals_for(row.measure) == 0
-    exact = abs(target - round(target)) < 5e-5  # whole to four decimals: no rounding to speak of
+    exact = abs(target - round(target)) < 1e-3  # whole to three decimals: no rounding to speak of
     shown = float(round(target) if exact else math.ceil(target)) if whole else printed(target, row.measure)
     if not shown:  # a target that prints as 0 has no share
         return None
@@ -87,13 +87,14 @@ def milestone_figures(row, m: Milestone) -> Figures | None:
                    rounded_up=whole and not exact)
 
 
-def _unrounded(raw: float, whole: float) -> str:
+def _unrounded(raw: float) -> str:
     """A count's fractional target with the fewest decimals that do not print it as a whole (1.5, 1.96)."""
-    for decimals in range(1, 5):
+    for decimals in range(1, 4):
         text = num(raw, decimals)
-        if float(text.replace(",", "")) != whole:
+        value = float(text.replace(",", ""))
+        if value != round(value):
             return text
-    return num(raw, 4)  # not reached: a target whole to four decimals is not rounded up
+    return num(raw, 3)  # not reached: a target within 0.001 of a whole number is taken as whole
 
 
 def amount_clause(row, month: int, m: Milestone) -> tuple[str, bool]:
@@ -102,7 +103,7 @@ def amount_clause(row, month: int, m: Milestone) -> tuple[str, bool]:
     if f is None:
         return "", False
     measure, word, end = row.measure, target_word(m), m.date.month
-    note = f"（{_unrounded(f.raw_target, f.target)}{measure}向上取整）" if f.rounded_up else ""
+    note = f"（{_unrounded(f.raw_target)}{measure}向上取整）" if f.rounded_up else ""
     done = (f"{row.indicator_name}累计{quantity(f.cumulative, measure)}{measure}，完成{word}"
             f"{quantity(f.target, measure)}{measure}{note}的{pct(f.cumulative / f.target)}")
     if f.reached:
@@ -197,7 +198,8 @@ def milestone(metrics: dict, month: int, limit: int, m: Milestone, compact: bool
     else:
         verdict = f"距{m.date.month}月底还有{m.date.month - month}个月。"
     total = len(totals)
-    parts = [f"对照“{m.name}”目标，{total}项主要指标中的{len(core)}项总量和增速指标{len(on_track)}项达到进度要求、"
+    which = f"{total}项主要指标中" if total == len(core) else f"{total}项主要指标中的{len(core)}项总量和增速指标"
+    parts = [f"对照“{m.name}”目标，{which}{len(on_track)}项达到进度要求、"
              f"{len(lagging)}项滞后" + (f"（{cap_names(lagging, limit, '项')}）" if lagging else "")
              + (f"、{len(unreported)}项未报（{cap_names(unreported, limit, '项')}）" if unreported else "") + "。"]
     if compact:

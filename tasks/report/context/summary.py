@@ -43,8 +43,9 @@ def _milestone_state(overview: dict, totals: pd.DataFrame) -> str:
     core = totals.loc[totals["target_kind"].isin(["amount", "growth"])]
     behind, missing = int(core["lagging"].astype(bool).sum()), int(unreported(core).sum())
     state = "、".join(x for x in (f"{behind}项滞后" if behind else "", f"{missing}项未报" if missing else "") if x)
-    return (f"“{name}”：{len(core)}项总量和增速指标中{state}，" if state
-            else f"“{name}”：{len(core)}项总量和增速指标均达到进度要求，") + overview.get("milestone_verdict", "")
+    which = "主要指标" if len(core) == len(totals) else f"{len(core)}项总量和增速指标"
+    return (f"“{name}”：{which}中{state}，" if state
+            else f"“{name}”：{which}均达到进度要求，") + overview.get("milestone_verdict", "")
 
 
 def key_figures(totals: pd.DataFrame) -> str:
