@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report.context.printed import printed_snapshot
 from zhuanbao.tasks.report.render import render_html
-from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report.revisions import describe_changes, snapshot
 
 from .test_report_context import PERIOD, context_for, context_missing
@@ -17,7 +17,7 @@ from .test_report_context import PERIOD, context_for, context_missing
 
 def paragraphs(html: str) -> list[str]:
     body = html.split("<body>", 1)[1]
-    return [re.sub(r"<[^>]+>", "", p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", body, flags=re.S)]
+    return [re.sub(r"<[^>]+>", "", p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", body, flags=re.DOTALL)]
 
 
 def test_page_one_says_the_verdict_key_figures_counts_with_where_and_submission(settings, reference):

@@ -24,6 +24,7 @@ from ..formatting import cap_names, cn_datetime, pct
 from .common import not_on_track
 from .milestones import NAMES_IN_SENTENCE, due_milestones, milestone
 
+
 def _items(metrics: dict, lagging: bool) -> pd.DataFrame:
     """(unit_code, item) of the lagging items, or of those not reported (未报)."""
     indicators, projects, tasks = (metrics["indicator_metrics"], metrics["project_metrics"],
