@@ -32,6 +32,14 @@ def suffix_problem(suffix: str) -> str | None:
     return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 {LISTED} 之一的格式报送（推荐 .xlsx）"
 
 
+def in_its_words(problem: str | None, name: str) -> str | None:
+    """A reader's "damaged" for this file: an .et's is the request to save it as .xlsx (calamine reads only
+    the .et files WPS writes as BIFF8; the others are WPS's own format, not damage)."""
+    if problem and name.lower().endswith(".et") and problem.startswith("文件已损坏，"):
+        return WPS_SAVE_AS
+    return problem
+
+
 def cannot_open(suffix: str) -> str:
     """A file of an accepted suffix that no reader can open: damaged, or (.et) a WPS format calamine lacks."""
     suffix = suffix.lower()

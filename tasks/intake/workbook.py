@@ -24,8 +24,8 @@ from ..core.forms import (  # SHEETS, HEADERS, … also importable from here, as
     read_marker_sheet,
 )
 from ..core.reference import FORMS, Reference
-from .archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
-from .formats import cannot_open, suffix_problem
+from .archive import DAMAGED, TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
+from .formats import cannot_open, in_its_words, suffix_problem
 from .normalise import (
     header_key,
     nfc,
@@ -103,7 +103,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
     name = name or (Path(source).name if not isinstance(source, bytes) else "workbook.xlsx")
     limits = limits or ReadLimits()
     result = WorkbookRead(file_name=name)
-    result.error = file_problem(data, name, max_bytes) or archive_problem(data, limits)
+    result.error = file_problem(data, name, max_bytes) or in_its_words(archive_problem(data, limits), name)
     if result.error:
         return result
     try:
@@ -120,8 +120,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
     except BaseException as exc:  # noqa: BLE001 — calamine raises many kinds (a Rust panic too); all mean "cannot open"
         text = str(exc).lower()
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
-                        else cannot_open(Path(name).suffix) if Path(name).suffix.lower() == ".et"
-                        else "文件已损坏，无法打开，请重新导出后报送")
+                        else in_its_words(DAMAGED, name))
         return result
     hidden = hidden_rows(data, limits.max_rows)
     for sheet_name, grid in grids.items():
