@@ -177,6 +177,14 @@ def test_an_ods_whose_repeats_would_expand_past_the_limits_is_refused_unread(ref
     assert error.startswith("文件过大或已损坏：第1张工作表的范围为") and "2000 行 × 200 列" in error
 
 
+def test_a_quoted_angle_bracket_does_not_hide_a_repeat(reference):
+    cell = (b'<table:table-cell table:formula="of:=[.A1]>0" table:number-columns-repeated="1000000000" '
+            b'office:value-type="float" office:value="1"/>')
+    data = _rezip(ods_bytes(ONE_CELL), "content.xml", lambda xml: xml.replace(b"</table:table-row>",
+                                                                             cell + b"</table:table-row>", 1))
+    assert "1000000001 列" in read_workbook(data, reference, name="a.ods").error
+
+
 def test_an_ods_with_libreoffices_trailing_empty_repeats_is_read(reference):
     tail = (b'<table:table-row table:number-rows-repeated="1048575">'
             b'<table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>')

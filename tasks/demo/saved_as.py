@@ -54,6 +54,7 @@ def save_as(xlsx: Path, suffix: str, target: Path | None = None) -> Path:
     if suffix == ".xlsm":
         book = openpyxl.load_workbook(xlsx, keep_vba=True)
         book.save(target)
+        book.vba_archive.close()  # keep_vba holds the source zip open
     elif suffix == ".ods":
         target.write_bytes(ods_bytes(sheet_values(xlsx)))
     elif suffix == ".xlsb":

@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from xml.parsers import expat
+from functools import lru_cache
 
 from .ods_scan import scan_ods
 from .xlsb_scan import XlsbDamaged, scan_sheet, sheets_of
@@ -55,7 +55,7 @@ def zip_kind(names: set[str]) -> str:
 
 DAMAGED = "文件已损坏，无法打开，请重新导出后报送"
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError,
-           expat.ExpatError, XlsbDamaged)
+           XlsbDamaged)
 
 
 def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
@@ -70,7 +70,7 @@ def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
             if inflated > limits.max_inflated_bytes:
                 return (f"{TOO_LARGE}：解压后约 {inflated / 1048576:.0f} MB，超过 "
                         f"{limits.max_inflated_bytes / 1048576:.0f} MB 上限，请删除多余内容后重报")
-            for number, (rows, columns) in enumerate(_extents(archive, limits), 1):
+            for number, (rows, columns) in enumerate(_extents(archive, data, limits), 1):
                 if rows > limits.max_rows or columns > limits.max_columns:
                     return (f"{TOO_LARGE}：第{number}张工作表的范围为 {rows} 行 × {columns} 列，超过 "
                             f"{limits.max_rows} 行 × {limits.max_columns} 列的上限，请删除多余的行列后重报")
@@ -79,13 +79,25 @@ def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
     return None
 
 
-def _extents(archive: zipfile.ZipFile, limits: ReadLimits):
+@lru_cache(maxsize=1)
+def _scanned(data: bytes, max_hidden: int) -> list[tuple[str, int, int, frozenset[int]]] | None:
+    """An .ods's or .xlsb's sheets as (name, rows, columns, hidden rows), from one pass over its parts
+    (`archive_problem` and `hidden_rows` of the same file share it); None for other zips."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        kind = zip_kind(set(archive.namelist()))
+        if kind == "ods":
+            return [(t.name, t.rows, t.columns, frozenset(t.hidden_rows)) for t in scan_ods(archive, max_hidden)]
+        if kind == "xlsb":
+            scans = [scan_sheet(archive, sheet, max_hidden) for sheet in sheets_of(archive)]
+            return [(s.name, s.rows, s.columns, frozenset(s.hidden_rows)) for s in scans]
+    return None
+
+
+def _extents(archive: zipfile.ZipFile, data: bytes, limits: ReadLimits):
     """(rows, columns) of each sheet, in order, as the format tells them."""
-    kind = zip_kind(set(archive.namelist()))
-    if kind == "ods":
-        yield from ((t.rows, t.columns) for t in scan_ods(archive, 0))
-    elif kind == "xlsb":
-        yield from ((s.rows, s.columns) for s in (scan_sheet(archive, s, 0) for s in sheets_of(archive)))
+    scanned = _scanned(data, limits.max_rows)
+    if scanned is not None:
+        yield from ((rows, columns) for _name, rows, columns, _hidden in scanned)
     else:
         for part in archive.infolist():
             if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
@@ -102,20 +114,16 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
-def hidden_rows(data: bytes, max_rows: int = 1 << 20) -> dict[str, set[int]]:
+def hidden_rows(data: bytes, max_rows: int = ReadLimits.max_rows) -> dict[str, set[int]]:
     """Sheet name → the 1-based numbers of its hidden rows, from the sheet parts ({} for .xls)."""
     if not data.startswith(ZIP_MAGIC):
         return {}
     try:
+        scanned = _scanned(data, max_rows)
+        if scanned is not None:
+            return {name: set(hidden) for name, _rows, _columns, hidden in scanned if hidden}
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            kind = zip_kind(names)
-            if kind == "ods":
-                return {t.name: t.hidden_rows for t in scan_ods(archive, max_rows) if t.hidden_rows}
-            if kind == "xlsb":
-                scans = (scan_sheet(archive, s, max_rows) for s in sheets_of(archive))
-                return {s.name: s.hidden_rows for s in scans if s.hidden_rows}
-            return _xlsx_hidden_rows(archive, names)
+            return _xlsx_hidden_rows(archive, set(archive.namelist()))
     except _BROKEN:
         return {}
 

@@ -8,19 +8,21 @@ and column that hold a value, repeats included; a table past the row or column l
 .xlsx's declared `<dimension>` (tasks/intake/archive.py). A row with `table:visibility="collapse"` or
 `"filter"` is hidden (as Excel's hidden or filtered-out rows) and is not read as data.
 
-The part is parsed as a stream (expat: no tree is built); no cell value is decoded.
+The part is scanned for the tags calamine reads (`table:table`, `table:table-row`, `table:table-cell`,
+`table:covered-table-cell`, with calamine's prefixes); no tree is built and no cell value is decoded.
 """
 from __future__ import annotations
 
+import html
+import re
 import zipfile
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
-TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_T, _O = TABLE_NS + " ", OFFICE_NS + " "
-CELLS = {_T + "table-cell", _T + "covered-table-cell"}
-HIDDEN = {"collapse", "filter"}
+# the tags calamine reads, by their prefixed names as calamine matches them (quoted `>` allowed in attributes)
+_TAG = re.compile(rb"""<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_REPEAT = re.compile(rb'table:number-(?:rows|columns)-repeated\s*=\s*["\']\s*(\d+)')
+_HIDDEN = re.compile(rb'table:visibility\s*=\s*["\'](?:collapse|filter)["\']')
+_NAME = re.compile(rb'table:name\s*=\s*"([^"]*)"|table:name\s*=\s*\'([^\']*)\'')
 
 
 @dataclass
@@ -33,62 +35,46 @@ class TableScan:
     hidden_rows: set[int] = field(default_factory=set)
 
 
-def _repeat(attrs: dict, name: str) -> int:
-    try:
-        return max(int(attrs.get(_T + name, "1")), 1)
-    except ValueError:
-        return 1
+def _repeat(attrs: bytes) -> int:
+    match = _REPEAT.search(attrs) if b"repeated" in attrs else None
+    return max(int(match.group(1)), 1) if match else 1
 
 
-class _Scanner:
-    """expat handlers keeping the current table, row and column position."""
-
-    def __init__(self, max_hidden: int):
-        self.tables: list[TableScan] = []
-        self.depth = 0  # nested tables (a table in a cell) are not sheets
-        self.row = self.column = self.repeat = self.row_end = 0
-        self.max_hidden = max_hidden
-
-    def start(self, tag: str, attrs: dict) -> None:
-        if tag == _T + "table":
-            self.depth += 1
-            if self.depth == 1:
-                self.tables.append(TableScan(attrs.get(_T + "name", "")))
-                self.row = 0
-        elif self.depth != 1:
-            return
-        elif tag == _T + "table-row":
-            self.repeat, self.column, self.row_end = _repeat(attrs, "number-rows-repeated"), 0, 0
-            if attrs.get(_T + "visibility") in HIDDEN:
-                first = self.row + 1
-                self.tables[-1].hidden_rows.update(range(first, min(first + self.repeat, self.max_hidden + 1)))
-        elif tag in CELLS:
-            span = _repeat(attrs, "number-columns-repeated")
-            if _O + "value-type" in attrs or _T + "formula" in attrs:
-                self.row_end = self.column + span
-            self.column += span
-
-    def end(self, tag: str) -> None:
-        if tag == _T + "table":
-            self.depth -= 1
-        elif self.depth == 1 and tag == _T + "table-row":
-            table = self.tables[-1]
-            if self.row_end:
-                table.rows, table.columns = self.row + self.repeat, max(table.columns, self.row_end)
-            self.row += self.repeat
-
-
-def _no_doctype(*_args) -> None:
-    raise ValueError("content.xml declares a DOCTYPE")
+def _name(attrs: bytes) -> str:
+    match = _NAME.search(attrs)
+    return html.unescape((match.group(1) or match.group(2) or b"").decode("utf-8", "replace")) if match else ""
 
 
 def scan_ods(archive: zipfile.ZipFile, max_hidden: int) -> list[TableScan]:
     """Every table of content.xml in order, with its range and hidden rows (hidden rows past `max_hidden`
-    are not kept). Raises KeyError without content.xml, expat.ExpatError on broken XML, ValueError on a DOCTYPE."""
-    scanner = _Scanner(max_hidden)
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler, parser.EndElementHandler = scanner.start, scanner.end
-    parser.StartDoctypeDeclHandler = _no_doctype  # content.xml has none; one could declare expanding entities
-    with archive.open("content.xml") as stream:
-        parser.ParseFile(stream)
-    return scanner.tables
+    are not kept). Raises KeyError without content.xml, ValueError on a DOCTYPE (which could declare
+    entities that expand)."""
+    content = archive.read("content.xml")  # the zip's inflated size was checked first
+    if b"<!DOCTYPE" in content[:4096].upper():
+        raise ValueError("content.xml declares a DOCTYPE")
+    tables: list[TableScan] = []
+    depth = row = column = repeat = row_end = 0
+    for match in _TAG.finditer(content):
+        closing, tag, attrs = match.group(1), match.group(2), match.group(3)
+        if tag == b"table":
+            depth += -1 if closing else (0 if attrs.endswith(b"/") else 1)
+            if not closing and depth == 1 and not attrs.endswith(b"/"):
+                tables.append(TableScan(_name(attrs)))
+                row = 0
+            continue
+        if depth != 1:  # a table inside a cell is not a sheet
+            continue
+        if tag == b"table-row" and not closing:
+            repeat, column, row_end = _repeat(attrs), 0, 0
+            if b"visibility" in attrs and _HIDDEN.search(attrs):
+                tables[-1].hidden_rows.update(range(row + 1, min(row + repeat, max_hidden) + 1))
+        if tag == b"table-row" and (closing or attrs.endswith(b"/")):
+            if row_end:
+                tables[-1].rows, tables[-1].columns = row + repeat, max(tables[-1].columns, row_end)
+            row += repeat
+        elif tag != b"table-row" and not closing:
+            span = _repeat(attrs)
+            if b"office:value-type" in attrs or b"table:formula" in attrs:
+                row_end = column + span
+            column += span
+    return tables

@@ -12,7 +12,6 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
-from typing import IO
 
 ROW_HEADER, WS_DIM, BUNDLE_SHEET, END_BUNDLE, END_SHEET_DATA = 0x00, 0x94, 0x9C, 0x90, 0x92
 CELL_RECORDS = range(0x01, 0x0C)  # BrtCellBlank … BrtFmlaError: each starts with its column (u32)
@@ -36,46 +35,32 @@ class SheetScan:
     hidden_rows: set[int] = field(default_factory=set)
 
 
-def _varint(stream: IO[bytes], most: int) -> int | None:
-    value = 0
-    for shift in range(0, 7 * most, 7):
-        byte = stream.read(1)
-        if not byte:
-            if shift:
-                raise XlsbDamaged("record header cut short")
-            return None
-        value |= (byte[0] & 0x7F) << shift
-        if not byte[0] & 0x80:
-            return value
-    return value
-
-
-def records(stream: IO[bytes], keep=lambda kind: True):
-    """(type, data) of each record; the data only of the kinds `keep` wants (the rest are skipped)."""
-    while True:
-        kind = _varint(stream, 2)
-        if kind is None:
-            return
-        size = _varint(stream, 4)
-        if size is None:
-            raise XlsbDamaged("record without a size")
-        if keep(kind):
-            data = stream.read(size)
-            if len(data) != size:
-                raise XlsbDamaged("record cut short")
-            yield kind, data
-        else:
-            _skip(stream, size)
-            yield kind, b""
-
-
-def _skip(stream: IO[bytes], size: int) -> None:
-    left = size
-    while left:
-        chunk = stream.read(min(left, 1 << 16))
-        if not chunk:
+def records(data: bytes):
+    """(type, start, size) of each record in a part's bytes; XlsbDamaged when one is cut short."""
+    at, end = 0, len(data)
+    while at < end:
+        byte = data[at]
+        at += 1
+        kind = byte & 0x7F
+        if byte & 0x80:
+            if at >= end:
+                raise XlsbDamaged("record type cut short")
+            kind |= (data[at] & 0x7F) << 7
+            at += 1
+        size = shift = 0
+        for _ in range(4):
+            if at >= end:
+                raise XlsbDamaged("record size cut short")
+            byte = data[at]
+            at += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if at + size > end:
             raise XlsbDamaged("record cut short")
-        left -= len(chunk)
+        yield kind, at, size
+        at += size
 
 
 def _wide(data: bytes, at: int) -> tuple[str, int]:
@@ -98,35 +83,38 @@ def sheets_of(archive: zipfile.ZipFile) -> list[SheetScan]:
             target = html.unescape(target.decode("utf-8")).lstrip("/")
             rels[html.unescape(rid.decode("utf-8"))] = target if target.startswith("xl/") else f"xl/{target}"
     out = []
-    with archive.open("xl/workbook.bin") as stream:
-        for kind, data in records(stream, lambda k: k == BUNDLE_SHEET):
-            if kind == END_BUNDLE:
-                break
-            if kind == BUNDLE_SHEET and len(data) >= 12:
-                rid, at = _wide(data, 8)
-                name, _ = _wide(data, at)
-                if rid not in rels or rels[rid] not in archive.namelist():
-                    raise XlsbDamaged(f"sheet {name!r} has no part")  # calamine would stop (panic) on it
-                out.append(SheetScan(name, rels[rid]))
+    book = archive.read("xl/workbook.bin")
+    for kind, start, size in records(book):
+        if kind == END_BUNDLE:
+            break
+        if kind == BUNDLE_SHEET and size >= 12:
+            data = book[start:start + size]
+            rid, at = _wide(data, 8)
+            name, _ = _wide(data, at)
+            if rid not in rels or rels[rid] not in archive.namelist():
+                raise XlsbDamaged(f"sheet {name!r} has no part")  # calamine would stop (panic) on it
+            out.append(SheetScan(name, rels[rid]))
     return out
 
 
 def scan_sheet(archive: zipfile.ZipFile, sheet: SheetScan, max_hidden: int) -> SheetScan:
-    """Fill in the sheet's extent and hidden rows (hidden rows past `max_hidden` are not kept)."""
-    wanted = {ROW_HEADER, WS_DIM, *CELL_RECORDS}
-    row = 0
-    with archive.open(sheet.part) as stream:
-        for kind, data in records(stream, lambda k: k in wanted):
-            if kind == WS_DIM and len(data) >= 16:
-                _first, last_row, _first_col, last_col = struct.unpack_from("<IIII", data)
-                sheet.rows, sheet.columns = max(sheet.rows, last_row + 1), max(sheet.columns, last_col + 1)
-            elif kind == ROW_HEADER and len(data) >= 12:
-                (row,) = struct.unpack_from("<I", data)
-                if data[11] & HIDDEN_ROW and row < max_hidden:
-                    sheet.hidden_rows.add(row + 1)
-            elif kind in CELL_RECORDS and len(data) >= 4:
-                (column,) = struct.unpack_from("<I", data)
-                sheet.rows, sheet.columns = max(sheet.rows, row + 1), max(sheet.columns, column + 1)
-            elif kind == END_SHEET_DATA:
-                break
+    """Fill in the sheet's extent and hidden rows (hidden rows past `max_hidden` are not kept).
+
+    The part is read whole (the zip's inflated size was checked first) and walked record by record."""
+    data = archive.read(sheet.part)
+    row = rows = columns = 0
+    for kind, at, size in records(data):
+        if kind in CELL_RECORDS and size >= 4:
+            column = data[at] | data[at + 1] << 8 | data[at + 2] << 16 | data[at + 3] << 24
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+        elif kind == ROW_HEADER and size >= 12:
+            (row,) = struct.unpack_from("<I", data, at)
+            if data[at + 11] & HIDDEN_ROW and row < max_hidden:
+                sheet.hidden_rows.add(row + 1)
+        elif kind == WS_DIM and size >= 16:
+            _first, last_row, _first_col, last_col = struct.unpack_from("<IIII", data, at)
+            rows, columns = max(rows, last_row + 1), max(columns, last_col + 1)
+        elif kind == END_SHEET_DATA:
+            break
+    sheet.rows, sheet.columns = rows, columns
     return sheet
