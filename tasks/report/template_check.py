@@ -64,7 +64,8 @@ class Source:
     def where(self, line: int | None, needle: str = "") -> str:
         if not self.word:
             return where(self.name, line, self.text)
-        shown = next((p.strip() for p in self.lines if needle and needle in p.replace(" ", "")), "")
+        word = re.compile(re.escape(needle) + r"(?![\w.])") if needle else None
+        shown = next((p.strip() for p in self.lines if word and word.search(p.replace(" ", ""))), "")
         return f"{self.name} 段落“{shown[:30]}{'…' if len(shown) > 30 else ''}”" if shown else self.name
 
 

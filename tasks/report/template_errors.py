@@ -65,6 +65,8 @@ JINJA_CN: list[tuple[re.Pattern, object]] = [
     (re.compile(r"no filter named '([^']+)'", re.I), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
     (re.compile(r"no test named '([^']+)'", re.I), lambda m: f"没有名为“{m.group(1)}”的判断（is 之后）"),
     (re.compile(r"tag name expected", re.I), lambda m: "{% 之后缺少标记名（如 if、for）"),
+    (re.compile(r"can only concatenate|unsupported operand|can't multiply|not supported between", re.I),
+     lambda m: "这里对文字和数字做了运算：模板中不做计算（数字、百分比已按公文格式排好），需要连写时用 ~ 连接"),
     (re.compile(r"is not iterable", re.I), lambda m: "这一项不是列表，不能用 {% for %} 逐项列出"),
     (re.compile(r"not callable", re.I), lambda m: "这一项不是宏，后面不能加括号调用"),
 ]

@@ -74,6 +74,9 @@ class _Visitor:
         if isinstance(node, nodes.For):
             self.visit(node.iter, scope)
             inner, base = dict(scope), _path_of(node.iter, scope)
+            if base and self.known and base in self.known and f"{base}[]" not in self.known:
+                self.found.append((f"{base} 不是列表，不能用 {{% for %}} 逐项列出", node.lineno, base.split(".")[-1]))
+                base = None
             targets = [node.target] if isinstance(node.target, nodes.Name) else node.target.find_all(nodes.Name)
             for target in targets:
                 inner[target.name] = f"{base}[]" if base else UNKNOWN
