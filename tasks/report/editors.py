@@ -21,8 +21,9 @@ from pathlib import Path
 from ..core import catalog
 from ..core.resources import TEMPLATES_DIR
 from ..core.settings import Settings, load_settings
-from .catalogue import GUIDE, editor_guide, load_sample_context
+from .catalogue import GUIDE, load_sample_context
 from .context import build_context  # noqa: F401 — public API
+from .guide import editor_guide
 from .lint import lint_templates
 from .publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
 from .render import render_template
