@@ -131,3 +131,6 @@ def test_templates_copy_puts_wording_and_the_guide_in_the_home_and_keeps_an_edit
     assert again.exit_code == 2 and "未覆盖" in again.output and "办公室的修改" in copied.read_text("utf-8")
     assert run("nosuch.j2").exit_code == 2
     assert run("--force").exit_code == 0 and "办公室的修改" not in copied.read_text("utf-8")
+    listed = CliRunner().invoke(app, ["--home", str(settings.home), "templates", "list"]).output.splitlines()
+    assert f"wording.j2　数据目录副本　{copied}" in listed
+    assert f"zhuanbao.docx　自带　{TEMPLATES_DIR / 'zhuanbao.docx'}" in listed

@@ -55,3 +55,16 @@ def templates_copy(names: list[str] = typer.Argument(None, help="模板文件名
     for path in copied:
         console.print(f"已复制：{path}", soft_wrap=True)
     console.print("改完后运行 zhuanbao lint-templates 检查，再用 zhuanbao preview --template zhuanbao.html.j2 预览", soft_wrap=True)
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """列出专报用到的模板，以及各用哪一份：数据目录 templates/ 中的副本，或自带的。"""
+    from ...tasks.core import catalog
+    from ...tasks.report.template_check import effective_templates
+
+    home = current_settings().home
+    own = catalog.templates_dir(home)
+    for name, path in effective_templates(None, home).items():
+        where = "数据目录副本" if path.parent == own else "自带"
+        console.print(f"{name}　{where}　{path}", soft_wrap=True, highlight=False)

@@ -1,15 +1,15 @@
-"""The 专报 (spec §9): the public API the flow and the CLI call.
+"""The 专报 (spec §9): the public API the flow and the CLI call, and the editors' tools.
 
-- `build_context(settings, period, reference, metrics, status, problems=None)` — tasks/report_context.py
-- `publish_report(settings, period, context, *, reason=None)` — tasks/issues_registry.py
-- `render_template(template_name, context, out_path)` — tasks/render.py (preview)
-- `lint_templates(templates_dir)` — tasks/template_lint.py
-- `preview(settings, template, period=None, out_dir=None)` and `lint_problems()` make the CLI
-  commands `zhuanbao preview` / `zhuanbao lint-templates` one-liners.
+- `build_context(settings, period, reference, metrics, status, problems=None)` — report/context/
+- `publish_report(settings, period, context, *, reason=None)` — report/publish.py
+- `preview(settings, template, period=None, out_dir=None)` — `zhuanbao preview` (refuses what lint refuses)
+- `lint_problems(settings)` — `zhuanbao lint-templates` (report/lint.py: every template a run uses, wording.j2 first)
+- `copy_templates(settings, names)` — `zhuanbao templates copy` (bundled templates → <home>/templates/)
 
 `python -m zhuanbao.tasks.report.editors guide|lint|preview TEMPLATE [PERIOD]` regenerates the editors'
-guide, lints, or previews; the bundled sample context is the demo district's
-(`python -m zhuanbao.tasks.demo.report_sample` regenerates it: the demo depends on the report, not the reverse).
+guide (templates/编辑指南.md, from docs/editors.md: report/guide.py), lints, or previews; the bundled sample
+context is the demo district's (`python -m zhuanbao.tasks.demo.report_sample` regenerates it: the demo
+depends on the report, not the reverse).
 """
 from __future__ import annotations
 
