@@ -65,7 +65,8 @@ class Source:
         if not self.word:
             return where(self.name, line, self.text)
         word = re.compile(re.escape(needle) + r"(?![\w.])") if needle else None
-        shown = next((p.strip() for p in self.lines if word and word.search(p.replace(" ", ""))), "")
+        found = [p.strip() for p in self.lines if word and word.search(p)] if word else []
+        shown = found[0] if len(set(found)) == 1 else ""  # a paragraph only when it is the one
         return f"{self.name} 段落“{shown[:30]}{'…' if len(shown) > 30 else ''}”" if shown else self.name
 
 
@@ -117,7 +118,9 @@ def static_problems(sources: list[Source]) -> list[str]:
         try:
             asts[source.name] = env.parse(source.text)
         except TemplateSyntaxError as exc:
-            problems[source.name].append(f"{source.where(None if source.word else exc.lineno)}：{jinja_message(exc.message)}")
+            tag = re.search(r"unknown tag '(\w+)'", exc.message or "")  # a Word file: the paragraph holding the tag
+            here = source.where(None if source.word else exc.lineno, "{%" + tag.group(1) if tag else "")
+            problems[source.name].append(f"{here}：{jinja_message(exc.message)}")
     wording = next((s for s in sources if s.name == WORDING), None)
     macros = set(MACRO_START.findall(wording.text)) if wording else None
     bindings = macro_calls(*[ast for name, ast in asts.items() if name != WORDING])
@@ -136,8 +139,12 @@ def selected_sources(templates_dir: Path | None, home: Path | None, names: tuple
         for folder in search_dirs(templates_dir, home):
             if name not in files and (folder / name).is_file():
                 files[name] = folder / name
-    wanted = list(files) if names is None else [n for n in files if n in names or n == WORDING]
-    return [load_source(name, files[name]) for name in wanted]
+    if names is None:
+        return [load_source(name, path) for name, path in files.items()]
+    sources = [load_source(name, path) for name, path in files.items() if name in names and name != WORDING]
+    if WORDING in files and (WORDING in names or any(s.report for s in sources)):
+        sources.insert(0, load_source(WORDING, files[WORDING]))  # every 专报 template takes its text from it
+    return sources
 
 
 def check_templates(templates_dir: Path | None = None, home: Path | None = None,
