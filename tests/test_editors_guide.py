@@ -20,10 +20,10 @@ MACRO_LINE = re.compile(r"^{% macro (\w+)\(.*{% endmacro %}$")
 
 def worked_changes() -> list[str]:
     """The new macro line of each “### 例” of the guide (the last code block of the section)."""
-    sections = re.split(r"^### ", GUIDE.read_text("utf-8"), flags=re.M)[1:]
+    sections = re.split(r"^### ", GUIDE.read_text("utf-8"), flags=re.MULTILINE)[1:]
     changes = []
     for section in (s for s in sections if s.startswith("例")):
-        blocks = re.findall(r"```\n(.*?)\n```", section.split("\n## ")[0], flags=re.S)
+        blocks = re.findall(r"```\n(.*?)\n```", section.split("\n## ")[0], flags=re.DOTALL)
         assert blocks and MACRO_LINE.match(blocks[-1].strip()), section[:40]
         changes.append(blocks[-1].strip())
     return changes

@@ -13,10 +13,10 @@ from docx import Document
 from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report.approval import review, sign
 from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, load_sample_context
-from zhuanbao.tasks.report.guide import editor_guide
 from zhuanbao.tasks.report.charts import ChartFontError, chart_png
 from zhuanbao.tasks.report.editors import build_context, publish_report
 from zhuanbao.tasks.report.fonts import find_office_fonts, font_css
+from zhuanbao.tasks.report.guide import editor_guide
 
 PERIOD = "2020-04"
 EVIL = "<script>alert(1)</script>{{ 7*7 }}"

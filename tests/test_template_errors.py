@@ -125,7 +125,7 @@ def test_lint_checks_the_homes_wording_copy_where_it_used_to_pass(settings):
 
 
 def test_templates_copy_puts_wording_and_the_guide_in_the_home_and_keeps_an_edited_copy(settings):
-    run = lambda *args: CliRunner().invoke(app, ["--home", str(settings.home), "templates", "copy", *args])  # noqa: E731
+    run = lambda *args: CliRunner().invoke(app, ["--home", str(settings.home), "templates", "copy", *args])
     result = run()
     assert result.exit_code == 0, result.output
     copied = settings.home / "templates" / "wording.j2"

@@ -71,7 +71,7 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
                                templates_dir=folder, home=settings.home)
     except TemplateProblems as exc:
         raise PreviewError(exc.problems) from None
-    except Exception:  # noqa: BLE001 — a damaged or non-Word file under a .docx name
+    except Exception:
         if not name.endswith(".docx"):
             raise
         raise PreviewError([f"{name}：无法打开这个模板文件（文件已损坏，或不是 Word 文档）"]) from None

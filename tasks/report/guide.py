@@ -48,7 +48,7 @@ def editor_guide(sample: dict | None = None) -> str:
     title, _, body = page.partition("\n")
     lines = [title, "", f"本文件由 docs/editors.md 与代码中的变量目录、wording.j2 生成（`{REGENERATE}`），请勿手工修改。",
              _plain(body).rstrip(), "", "## 变量一览", "", "| 变量 | 含义 | 示例 |", "|---|---|---|"]
-    cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     for path, meaning in {**VARIABLES, **RENDER_ADDED}.items():
         example = "（渲染时生成的图片）" if path in RENDER_ADDED else _example(sample, path)
         lines.append(f"| `{path}` | {cell(meaning)} | {cell(example)} |")

@@ -50,10 +50,10 @@ def _unknown_tag(m: re.Match) -> str:
 JINJA_CN: list[tuple[re.Pattern, object]] = [
     (re.compile(r"Encountered unknown tag '((?!end(?:if|for|macro|raw|set|block|with|filter|call|trans)')\w+)'"),
      _unknown_tag),
-    (re.compile(r"innermost block that needs to be closed is '(\w+)'", re.S), _closing),
-    (re.compile(r"unexpected end of template.*?looking for the following tags: '(\w+)'", re.I | re.S),
+    (re.compile(r"innermost block that needs to be closed is '(\w+)'", re.DOTALL), _closing),
+    (re.compile(r"unexpected end of template.*?looking for the following tags: '(\w+)'", re.IGNORECASE | re.DOTALL),
      lambda m: f"缺少 {{% {m.group(1)} %}}：模板在它之前就结束了"),
-    (re.compile(r"unexpected end of template", re.I), lambda m: "模板意外结束：有 {% for %} 或 {% if %} 没有结束（缺少 {% endfor %} / {% endif %}）"),
+    (re.compile(r"unexpected end of template", re.IGNORECASE), lambda m: "模板意外结束：有 {% for %} 或 {% if %} 没有结束（缺少 {% endfor %} / {% endif %}）"),
     (re.compile(r"Encountered unknown tag '([^']+)'"),
      lambda m: f"无法识别的标记“{m.group(1)}”：检查拼写，或是否缺少与之配对的开始标记"),
     (re.compile(r"expected token '([^']+)', got '([^']+)'"),
@@ -62,13 +62,13 @@ JINJA_CN: list[tuple[re.Pattern, object]] = [
     (re.compile(r"unexpected '([^']+)'"), lambda m: f"多余或错位的“{_token(m.group(1))}”：检查 {{{{ }}}} 与 {{% %}} 是否成对"),
     (re.compile(r"'([^']+)' is undefined"), lambda m: f"变量“{m.group(1)}”不存在"),
     (re.compile(r"has no attribute '([^']+)'"), lambda m: f"没有“{m.group(1)}”这一项"),
-    (re.compile(r"no filter named '([^']+)'", re.I), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
-    (re.compile(r"no test named '([^']+)'", re.I), lambda m: f"没有名为“{m.group(1)}”的判断（is 之后）"),
-    (re.compile(r"tag name expected", re.I), lambda m: "{% 之后缺少标记名（如 if、for）"),
-    (re.compile(r"can only concatenate|unsupported operand|can't multiply|not supported between", re.I),
+    (re.compile(r"no filter named '([^']+)'", re.IGNORECASE), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
+    (re.compile(r"no test named '([^']+)'", re.IGNORECASE), lambda m: f"没有名为“{m.group(1)}”的判断（is 之后）"),
+    (re.compile(r"tag name expected", re.IGNORECASE), lambda m: "{% 之后缺少标记名（如 if、for）"),
+    (re.compile(r"can only concatenate|unsupported operand|can't multiply|not supported between", re.IGNORECASE),
      lambda m: "这里对文字和数字做了运算：模板中不做计算（数字、百分比已按公文格式排好），需要连写时用 ~ 连接"),
-    (re.compile(r"is not iterable", re.I), lambda m: "这一项不是列表，不能用 {% for %} 逐项列出"),
-    (re.compile(r"not callable", re.I), lambda m: "这一项不是宏，后面不能加括号调用"),
+    (re.compile(r"is not iterable", re.IGNORECASE), lambda m: "这一项不是列表，不能用 {% for %} 逐项列出"),
+    (re.compile(r"not callable", re.IGNORECASE), lambda m: "这一项不是宏，后面不能加括号调用"),
 ]
 
 

@@ -55,7 +55,7 @@ def macro_rows(source: str | None = None) -> list[dict]:
 
 def macro_table(source: str | None = None) -> list[str]:
     """The Markdown table of the guide's 宏一览."""
-    cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     lines = ["| 宏（行号） | 文字（可改） | 用到的变量 |", "|---|---|---|"]
     for row in macro_rows(source):
         call = f"`{row['name']}({row['args']})`（第{row['line']}行）" + "".join(f"<br>{m}" for m in row["passed"])
