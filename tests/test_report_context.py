@@ -140,7 +140,7 @@ def test_preview_takes_an_edited_copy_and_reports_errors_in_chinese(settings, tm
     with pytest.raises(PreviewError) as error:
         preview(settings, str(copy), pdf=False)
     message = str(error.value)  # the unmatched {% endif %} after the removed {% endfor %}, in Chinese, with its line
-    assert re.search(r"第\d+行：无法识别的标记“endif”", message) and "Traceback" not in message
+    assert re.search(r"第\d+行：缺少 {% endfor %}", message) and "Traceback" not in message
     with pytest.raises(FileNotFoundError, match="找不到模板"):
         preview(settings, "不存在.html.j2", pdf=False)
     folder = tmp_path / "t"
