@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +43,10 @@ from zhuanbao.templates.docx_blocks import (
 )
 
 OUT = HERE / "zhuanbao.docx"
+# the date's cell holds "2020年12月31日" 空一字 in with LibreOffice's fallback digits (DejaVu); the office has the rest
+MASTHEAD_WIDTHS_MM = [105.0, 51.0]
+BANJI_ROW_PT = 28.0  # one line of the 版记 (4号 仿宋)
+BANJI_SLACK_PT = 4.0  # under the page's height, so rounding never pushes the 版记 onto a page of its own
 
 
 def masthead(doc) -> None:
@@ -54,13 +59,9 @@ def masthead(doc) -> None:
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
-    p = para(doc, "{{ issue.office }}\t{% if not issue.draft %}{{ issue.date }}{% endif %}", indent=False)
-    p.paragraph_format.left_indent = Pt(16)  # 空一字 at the left; a long office name leaves no room at the right
-    p.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)  # measured from the margin
-    docx_layout.border(p, "bottom", 12, "C00000", 4)  # the red rule under the masthead
-    para(doc, "{%p if issue.signer %}")
-    para(doc, "{{ w.signer_line() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    para(doc, "{%p endif %}")
+    # the office at the left and the date at the right, 空一字 each, over the red rule the width of the block
+    docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
+                            "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM)
     para(doc, "{{ w.doc_title() }}", "专报标题")
     para(doc, "{%p if issue.is_revision %}")
     para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
@@ -98,6 +99,7 @@ def body(doc) -> None:
     para(doc, "{%p if present.chart %}")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact line would clip the chart
+    image.paragraph_format.space_before = Pt(8)  # clear of the table above (LibreOffice draws it on the last rule)
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
     more_line(doc, "chart.more")
     para(doc, "{%p endif %}")
@@ -199,12 +201,33 @@ def appendix(doc) -> None:
     para(doc, "{%p endif %}")
 
 
+def banji_spacer(doc, lines: int) -> None:
+    """An empty line as high as the text block less a 版记 of `lines` rows: the 版记 then sits at the block's foot
+    in every program (LibreOffice ignores a section's bottom alignment)."""
+    block_pt = (297 - 37 - 35) / 25.4 * 72
+    spacer = para(doc, "", indent=False)
+    pf = spacer.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(round(block_pt - lines * BANJI_ROW_PT - 1 - BANJI_SLACK_PT, 1))
+
+
 def banji(doc) -> None:
-    """The 版记 alone on a last portrait page, at the bottom, between bold rules, without a page number."""
-    last = new_page_section(doc)
+    """The 版记 alone on an even page (Word and LibreOffice put a blank page before it when needed), at the foot of
+    the block between bold rules (thin between its lines), without a page number: the 签发人 (when signed), then
+    印发机关 at the left and 印发日期 at the right."""
+    last = new_page_section(doc, start=WD_SECTION.EVEN_PAGE)
+    docx_layout.no_line_grid(last)  # LibreOffice would start the page half a grid line down
     docx_layout.no_page_numbers(last)
     docx_layout.bottom_aligned(last)
-    docx_tables.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
+    para(doc, "{%p if issue.signer %}")
+    banji_spacer(doc, 2)
+    para(doc, "{%p else %}")
+    banji_spacer(doc, 1)
+    para(doc, "{%p endif %}")
+    docx_tables.ruled_lines(doc, [("{%tr if issue.signer %}", ""), ("{{ w.signer_line() }}", ""), ("{%tr endif %}", ""),
+                                  ("{{ w.banji_office() }}", "{{ w.banji_date() }}")], "版记", indent_pt=14,
+                            row_pt=BANJI_ROW_PT, top=(docx_tables.RULE_BOLD, "000000"),
+                            bottom=(docx_tables.RULE_BOLD, "000000"), between=(docx_tables.RULE_THIN, "000000"))
     end = para(doc, "", indent=False)  # a document ends with a paragraph; 1 pt, so the 版记 stays at the bottom
     end.paragraph_format.line_spacing_rule, end.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
 
@@ -215,7 +238,7 @@ def build(out: Path = OUT) -> Path:
     docx_layout.font_table(doc)
     sec = doc.sections[0]
     page_setup(sec)
-    sec.footer_distance = Mm(28)  # the number's line about 7 mm under the text block
+    sec.footer_distance = Mm(docx_layout.FOOTER_DISTANCE_MM)  # the number's line 7 mm under the text block
     docx_layout.page_numbers(doc, sec)
     masthead(doc)
     body(doc)
