@@ -28,7 +28,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zhuanbao.tasks.report import docx_layout, docx_tables
+from zhuanbao.tasks.report import docx_layout, docx_tables, docx_turned
 from zhuanbao.tasks.report.fonts import WORD_FONTS
 from zhuanbao.templates.docx_blocks import (
     HERE,
@@ -173,7 +173,7 @@ def body(doc) -> None:
 
 
 def appendix(doc) -> None:
-    new_page_section(doc, landscape=True)
+    docx_turned.turned_page_numbers(new_page_section(doc, landscape=True))
     total = docx_layout.BLOCK_MM["landscape"]
     para(doc, "{%p if present.appendix_indicators %}")
     heading(doc, "h_appendix1", 1)

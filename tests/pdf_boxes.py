@@ -51,3 +51,17 @@ def pdf_pages(pdf: Path, images: bool = False) -> list[Page]:
                 box = [int(left), int(top), int(left) + int(w), int(top) + int(h)]
                 pages[int(number) - 1].images.append(tuple(v / 1.5 for v in box))
     return pages
+
+
+def number_placement(page: Page) -> tuple[float, float]:
+    """Where "— N —" sits, read as on a portrait page (a landscape page turned so its left edge is the foot):
+    (mm from the text block's lower edge to the top of the number's 14 pt line, pt off its 空一字 place at the
+    right of odd pages and the left of even pages). Margins 37/26/35/28 mm; landscape 28/37/26/35."""
+    box = page.page_number()
+    if page.width < page.height:
+        gap = ((box[1] + box[3]) / 2 - 7 - (page.height - 35 * MM)) / MM
+        side = page.width - 26 * MM - 14 - box[2] if page.number % 2 else box[0] - (28 * MM + 14)
+    else:
+        gap = (35 * MM - ((box[0] + box[2]) / 2 + 7)) / MM
+        side = page.height - 26 * MM - 14 - box[3] if page.number % 2 else box[1] - (28 * MM + 14)
+    return gap, side

@@ -160,18 +160,13 @@ def pdf_pages_of_sample(pdf_document, tmp_path_factory):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_page_numbers_7_mm_under_the_block_also_on_landscape_pages(pdf_pages_of_sample):
-    from tests.pdf_boxes import MM
+    from tests.pdf_boxes import number_placement
 
     numbered = [(p, p.page_number()) for p in pdf_pages_of_sample if p.page_number()]
     landscape = [(p, box) for p, box in numbered if p.width > p.height]
     assert len(numbered) >= 10 and landscape
-    for page, box in numbered:
-        if page.width < page.height:  # the 14 pt line's top (from its centre) 7 mm under the block; 空一字 at the side
-            gap = ((box[1] + box[3]) / 2 - 7 - (page.height - 35 * MM)) / MM
-            side = page.width - 26 * MM - 14 - box[2] if page.number % 2 else box[0] - (28 * MM + 14)
-        else:  # turned: left of the block (its foot once the page is turned upright), 空一字 from its end
-            gap = (35 * MM - ((box[0] + box[2]) / 2 + 7)) / MM
-            side = page.height - 26 * MM - 14 - box[3] if page.number % 2 else box[1] - (28 * MM + 14)
+    for page, _ in numbered:  # the 14 pt line's top 7 mm under the block, 空一字 at the side; landscape turned
+        gap, side = number_placement(page)
         assert abs(gap - 7) < 1, f"第{page.number}页页码距版心 {gap:.1f} mm"
         assert abs(side) < 3, f"第{page.number}页页码未空一字（差 {side:.1f} pt）"
 
@@ -190,6 +185,7 @@ def test_pdf_body_has_the_spec_line_pitch_and_masthead_indents(pdf_pages_of_samp
     assert "签发人" not in page.text  # a 专报 prints its signer in the 版记, not the masthead
 
 
+@pytest.mark.slow  # two more WeasyPrint renders (~10 s)
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_banji_alone_at_the_foot_of_an_even_page_with_the_signer(sample, tmp_path):
     from weasyprint import HTML

@@ -133,7 +133,8 @@ def char_spacing_twips(block_mm: float = 156.0, body_pt: float = 16) -> int:
     return int((pitch - body_pt) * 20) - 1  # rounded down: the 28th character must fit
 
 
-def _page_field(para, font: str) -> None:
+def page_field(para, font: str) -> None:
+    """"— N —" in 4号 `font` (a PAGE field between two em dashes) at the end of `para`."""
     from docx.shared import Pt as _Pt
 
     def run(text=None, kind=None, instr=None):
@@ -177,7 +178,7 @@ def page_numbers(doc, section, font: str = "宋体") -> None:
             pf.right_indent = Pt(14)
         else:
             pf.left_indent = Pt(14)
-        _page_field(para, font)
+        page_field(para, font)
 
 
 def no_page_numbers(section) -> None:
