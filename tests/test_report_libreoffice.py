@@ -1,5 +1,5 @@
 """The editors' Word file as LibreOffice lays it out (headless), read back with poppler (words and their boxes):
-with the project's fontconfig (fonts/fontconfig.conf maps the GB faces to free ones) and without it — only the
+with the project's fontconfig (fonts/gb-faces.conf maps the GB faces to free ones) and without it — only the
 system's fonts, as an office's LibreOffice opens the file. Numbers whole, the table header on every page of a
 long table, the masthead's office and date on one line apart, page numbers 7 mm under the block, the chart
 clear of the table above it, the 版记 alone at the foot of an even page (blank page before when needed).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from tests.pdf_boxes import MM, number_placement, pdf_pages
 from zhuanbao.tasks.report.catalogue import load_sample_context
-from zhuanbao.tasks.report.docx_pdf import docx_to_pdf, soffice
+from zhuanbao.tasks.report.docx_pdf import EXPORT, docx_to_pdf, soffice
 from zhuanbao.tasks.report.render import render_docx
 
 pytestmark = [pytest.mark.slow,
@@ -114,3 +115,31 @@ def test_the_chart_covers_no_text_and_clears_the_table_above(converted):
         assert covered == [], f"第{page.number}页的图盖住了 {covered}"
         above = [w[3] for w in page.words if w[3] <= y0 + 1]
         assert not above or y0 - max(above) >= 4, f"第{page.number}页的图紧贴上方的表格（{y0 - max(above):.1f} pt）"
+
+
+def _faces(pdf) -> set[str]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0].split("+")[-1].split("-")[0] for line in out.splitlines()[2:] if line.strip()}
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_gb_faces_fall_back_to_distinct_free_faces_with_the_alias_file_installed(converted, tmp_path):
+    """仿宋 → Noto Serif CJK, 黑体 → Noto Sans CJK, 楷体 → AR PL UKai: through the project's fontconfig, and on an
+    office PC whose LibreOffice sees only the system's fonts once fonts/gb-faces.conf is copied into the user's
+    fontconfig folder as fonts/README.md says (without it every face is one sans: LibreOffice ignores the
+    docx's font-table fallbacks)."""
+    from importlib import resources
+
+    _, pdf, _ = converted
+    if "NotoSerifCJKjp" not in _faces(pdf):  # the system-fonts-only conversion: install the alias file as told
+        home = tmp_path / "home"
+        conf_d = home / ".config" / "fontconfig" / "conf.d"
+        conf_d.mkdir(parents=True)
+        (conf_d / "99-zhuanbao-gb-faces.conf").write_bytes(
+            (resources.files("zhuanbao.fonts") / "gb-faces.conf").read_bytes())
+        env = {**{k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}, "HOME": str(home)}
+        subprocess.run([soffice(), f"-env:UserInstallation=file://{home}/profile", "--headless", "--convert-to", EXPORT,
+                        "--outdir", str(tmp_path), str(pdf.with_suffix(".docx"))], env=env, check=True, timeout=180,
+                       capture_output=True)
+        pdf = tmp_path / pdf.with_suffix(".pdf").name
+    assert {"NotoSerifCJKjp", "NotoSansCJKjp", "UKaiCN"} <= _faces(pdf)
