@@ -13,9 +13,14 @@ Layout after GB/T 9704-2012, written so Word, WPS and LibreOffice agree:
 - Tables: column widths from the sample context's content (numbers get the width to stay on one
   line, text columns share the rest), number cells `w:noWrap` and right-aligned, the header row
   repeated on every page (`w:tblHeader`), no row split across pages (`w:cantSplit`).
-- Page numbers “— 1 —” in 4号 宋体: odd pages right, even pages left, one character in.
-- 附表 in a landscape section; the 版记 (印发机关, 印发日期) alone on a last portrait page,
-  bottom-aligned between two bold rules, without a page number.
+- Page numbers “— 1 —” in 4号 宋体, their line 7 mm under the text block: odd pages right, even pages left,
+  one character in; on the landscape 附表 pages turned to the same place (tasks/report/docx_turned.py).
+- Masthead: the office at the left and the date at the right (空一字 each) as a borderless two-cell line over
+  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文).
+- 附表 in a landscape section; the 版记 (签发人 when signed, 印发机关, 印发日期) in a last portrait section
+  starting on an even page (Word and LibreOffice insert a blank page when needed), at the foot of the
+  block between bold rules (thin between its lines), without a page number. LibreOffice ignores the
+  section's bottom alignment, so an exact-height empty line above it fills the block.
 """
 from __future__ import annotations
 
