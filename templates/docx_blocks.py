@@ -76,25 +76,7 @@ def styles(doc) -> None:
     set_font(banji, WORD_FONTS["body"], 14)
     banji.paragraph_format.first_line_indent = Pt(0)
     banji.paragraph_format.line_spacing = Pt(28)
-    masthead = doc.styles.add_style("版头", 1)  # the office and date line of the masthead
-    masthead.base_style = normal
-    set_font(masthead, WORD_FONTS["body"], 16)
-    latin = masthead.element.get_or_add_rPr().find(qn("w:rFonts"))
-    for attr in ("w:ascii", "w:hAnsi"):  # the date's digits half-width (LibreOffice's fallback digits are wider)
-        latin.set(qn(attr), "Times New Roman")
-    masthead.paragraph_format.first_line_indent = Pt(0)
-    masthead.paragraph_format.space_after = Pt(4)  # the red rule 4 pt under the line
-    char_spacing(masthead, -12)  # a long office and the date on one line even in LibreOffice's wider fallback digits
-    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between 2020 and 年
-        node = OxmlElement(tag)
-        node.set(qn("w:val"), "0")
-        masthead.element.get_or_add_pPr().insert_element_before(node, "w:bidi", "w:adjustRightInd", "w:snapToGrid",
-                                                                 *docx_layout.AFTER_SNAP)
-    footer = doc.styles["Footer"]  # one 4号 line: the page number; an empty footer (版记 page) takes no more room
-    footer.base_style = normal
-    footer.paragraph_format.first_line_indent = Pt(0)
-    footer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    footer.paragraph_format.line_spacing = Pt(docx_layout.NUMBER_PT)
+    masthead, footer = line_styles(doc, normal)
     for style in (title, cell, caption, banji, masthead, footer):
         docx_layout.off_grid(style)
     docx_layout.default_fonts(doc, WORD_FONTS["body"])
@@ -110,6 +92,31 @@ def char_spacing(style, twips: int) -> None:
         rpr.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u",
                                   "w:effect", "w:lang")
     spacing.set(qn("w:val"), str(twips))
+
+
+def line_styles(doc, normal):
+    """The masthead's office-and-date line (版头) and the footer (one 4号 line: the page number; an empty
+    footer, the 版记 page's, takes no more room)."""
+    masthead = doc.styles.add_style("版头", 1)  # the office and date line of the masthead
+    masthead.base_style = normal
+    set_font(masthead, WORD_FONTS["body"], 16)
+    latin = masthead.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi"):  # the date's digits half-width (LibreOffice's fallback digits are wider)
+        latin.set(qn(attr), "Times New Roman")
+    masthead.paragraph_format.first_line_indent = Pt(0)
+    masthead.paragraph_format.space_after = Pt(4)  # the red rule 4 pt under the line
+    char_spacing(masthead, -12)  # a long office and the date on one line even in LibreOffice's wider fallback digits
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between 2020 and 年
+        node = OxmlElement(tag)
+        node.set(qn("w:val"), "0")
+        masthead.element.get_or_add_pPr().insert_element_before(node, "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                                                                 *docx_layout.AFTER_SNAP)
+    footer = doc.styles["Footer"]
+    footer.base_style = normal
+    footer.paragraph_format.first_line_indent = Pt(0)
+    footer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    footer.paragraph_format.line_spacing = Pt(docx_layout.NUMBER_PT)
+    return masthead, footer
 
 
 def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, align=None, **font):
