@@ -30,6 +30,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,13 +55,20 @@ BANJI_ROW_PT = 28.0  # one line of the 版记 (4号 仿宋)
 BANJI_SLACK_PT = 4.0  # under the page's height, so rounding never pushes the 版记 onto a page of its own
 
 
+def fit_to_line(run) -> None:
+    """A long title (plan.toml [report] title) shrinks to stay on the 156 mm line, as in the HTML: 28 pt holds 15
+    characters; the size (half-points) is a Jinja expression docxtpl fills in."""
+    run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ [56, 840 // title|length]|min }}")
+
+
 def masthead(doc) -> None:
     para(doc, '{%p import "wording.j2" as w with context %}')
     para(doc, "{%p if issue.draft %}")
     para(doc, "{{ w.draft_mark() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, name=WORD_FONTS["heading"], size=16)
     para(doc, "{%p endif %}")
-    para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"], size=28,
-         color=RED)
+    title = para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"],
+                 size=28, color=RED)
+    fit_to_line(title.runs[0])
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED

@@ -205,3 +205,15 @@ def test_pdf_banji_alone_at_the_foot_of_an_even_page_with_the_signer(sample, tmp
         assert 0 < (last.height - 35 * MM) - office[3] < 8  # the last line on the block's lower edge
         blank = [p for p in pages[:-1] if not p.words]
         assert all(p.number == last.number - 1 for p in blank)  # only the one blank page before it, unnumbered
+
+
+def test_a_long_title_shrinks_to_stay_on_one_line_in_the_docx(sample):
+    long_title = "东湖区“强攻二季度、确保双过半”工作专报"  # 20 characters: 28 pt would take two lines
+    sizes = {}
+    for title in (sample["title"], long_title):
+        out = io.BytesIO()
+        render_docx({**sample, "title": title}, out)
+        body = xml(out.getvalue(), "word/document.xml")
+        run = next(r for r in body.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")) == title)
+        sizes[title] = int(run.find(f"{W}rPr/{W}sz").get(f"{W}val")) / 2
+    assert sizes[sample["title"]] == 28 and sizes[long_title] * len(long_title) <= 28 * 15  # fits 156 mm
