@@ -40,11 +40,13 @@ from zhuanbao.templates.docx_blocks import (
     HERE,
     RED,
     heading,
+    leader_summary,
     loop_table,
     more_line,
     new_page_section,
     page_setup,
     para,
+    revision_notes,
     styles,
 )
 
@@ -76,12 +78,7 @@ def masthead(doc) -> None:
     docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
                             "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM)
     para(doc, "{{ w.doc_title() }}", "专报标题")
-    para(doc, "{%p if issue.is_revision %}")
-    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p for note in issue.revision_notes %}")
-    para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    leader_summary(doc)
 
 
 def body(doc) -> None:
@@ -97,7 +94,6 @@ def body(doc) -> None:
     for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
         heading(doc, macro, 2)
         para(doc, "{{ " + text + " }}")
-    para(doc, "{{ overview.progress }}")
 
     para(doc, "{%p if present.indicators %}")
     heading(doc, "h_indicators", 1)
@@ -183,6 +179,7 @@ def body(doc) -> None:
         para(doc, "{{ w." + macro + "(row) }}")
         para(doc, "{%p endfor %}")
         more_line(doc, loop + "_more")
+    revision_notes(doc)
 
 
 def appendix(doc) -> None:
