@@ -7,6 +7,7 @@ them, so `--help` is instant.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -93,7 +94,9 @@ class _Group(TyperGroup):
 
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
                   pretty_exceptions_enable=False, cls=_Group)
-console = Console()
+# Piped or redirected (not a terminal): no wrapping at rich's default 80 columns, so a printed path stays
+# one line a script or a colleague can copy; in a terminal, rich wraps to the window as before.
+console = Console(soft_wrap=not sys.stdout.isatty())
 PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
 
 

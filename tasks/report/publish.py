@@ -167,7 +167,7 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
 
     A context read back from a saved .json has no 附表 rows: its workbook is copied from `appendix_from`
     (the 附表 does not depend on the issue fields)."""
-    from .appendix import write_appendix
+    from .appendix import appendix_title, write_appendix
     from .render import render_all
 
     folder = paths["json"].parent
@@ -178,10 +178,9 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
         render_all(context, aside["json"].with_suffix(""), home=settings.home)
-        period, appendix = context.get("period") or {}, context.get("appendix") or {"sheets": []}
+        appendix = context.get("appendix") or {"sheets": []}
         if has_rows(appendix) or not appendix["sheets"]:
-            write_appendix(appendix, aside["xlsx"],
-                           title=f"{context.get('title', '')} {period.get('label', '')} 附表".strip())
+            write_appendix(appendix, aside["xlsx"], title=appendix_title(context))
         elif appendix_from is not None and Path(appendix_from).exists():
             shutil.copyfile(appendix_from, aside["xlsx"])
         else:
