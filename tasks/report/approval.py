@@ -118,7 +118,6 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
         if before not in starts:
             raise ApprovalError(_out_of_order(period, row, action, before))
         _check_role(db, action, by, role)
-        _check_time(db, row, name, at, settings)
         if action == "sign":
             _render_signed(settings, row, by, at)
         record_event(db, row, action, before, after, by, comment, at)
@@ -126,15 +125,6 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
     state = approval_state(settings, period)
     _announce(settings, action, state, by, comment)
     return state
-
-
-def _check_time(db: Session, row: ReportIssue, name: str, at: datetime, settings: Settings) -> None:
-    """The history reads in time order: an action dated before the revision's last event is refused."""
-    last = events(db, row.id)
-    when = local(last[-1].at, settings.tz) if last else None
-    if when is not None and at < when:
-        raise ApprovalError(f"{row.period} {label(row)} 的{name}时间 {at:%Y-%m-%d %H:%M} 早于上一步"
-                            f"（{last[-1].to_state}，{when:%Y-%m-%d %H:%M}），请核对时间")
 
 
 def _out_of_order(period: str, row: ReportIssue, action: str, state: str) -> str:
