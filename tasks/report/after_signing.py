@@ -21,7 +21,7 @@ from ..core import catalog
 from ..core.resources import template_path
 from ..core.settings import Settings
 from ..intake.registry import ReportIssue, local, session
-from .approval_log import never_signed
+from .approval_log import events
 from .context.issue import report_moment
 
 REPORT_TEMPLATES = ("wording.j2", "zhuanbao.html.j2", "zhuanbao.docx")  # what the 专报 is rendered with
@@ -71,11 +71,12 @@ def kept_note(period: str, changed_text: bool) -> str:
 
 
 def signed_moment(settings: Settings, period: str) -> datetime | None:
-    """The moment the latest signed revision of the period speaks for (None before any signing)."""
+    """The moment the latest signed revision of the period speaks for (None before any signing; a revision
+    without history — restored by rebuild-registry, dated by its file — sets no floor)."""
     with session(settings.db_url) as db:
         rows = list(db.scalars(select(ReportIssue).where(ReportIssue.period == period)
                                .order_by(ReportIssue.revision, ReportIssue.id)))
-        signed = [row for row in rows if not never_signed(db, row)]
+        signed = [row for row in rows if any(e.action == "sign" for e in events(db, row.id))]
         return local(signed[-1].created_at, settings.tz) if signed else None
 
 

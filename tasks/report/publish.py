@@ -117,7 +117,7 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
                                   .order_by(ReportIssue.revision, ReportIssue.id)))
         latest = history[-1] if history else None
         signed = latest is not None and not never_signed(db, latest)
-        unchanged = signed and same_data(latest.snapshot, snapshot)
+        unchanged = signed and (latest.inputs_digest == digest or same_data(latest.snapshot, snapshot))
         if latest is not None and (unchanged and not reissue or not signed and latest.inputs_digest == digest
                                    and (latest.snapshot or {}).get("templates", snapshot["templates"])
                                    == snapshot["templates"]):
