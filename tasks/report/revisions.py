@@ -53,7 +53,7 @@ def data_digest(metrics: dict, status: dict) -> str:
             text = value.drop(columns=dropped).to_csv(index=False)
         else:
             text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-        h.update(f"{name}\n{text}\n".encode("utf-8"))
+        h.update(f"{name}\n{text}\n".encode())
     units = [[u["unit_code"], str(u["status"]), bool(u["on_time"])] for u in status.get("units", [])]
     files = sorted([str(f.get("sha256")), str(f.get("unit_code")), str(f.get("outcome"))]
                    for f in status.get("files", []))
