@@ -130,6 +130,26 @@ def test_cli_run_and_rerun_offer_reissue_in_chinese():
         assert shown.exit_code == 0 and "--reissue" in shown.output and "文字修订" in shown.output
 
 
+def test_rerun_passes_reissue_to_the_flow_and_prints_the_note(settings, monkeypatch):
+    from zhuanbao.flows.cli import app, runs
+
+    calls = []
+    note = "2020-05 专报已签发，数据未变，不重新起草"
+
+    def fake_run(period, **kwargs):
+        calls.append((period, kwargs))
+        return {"period": period, "outputs": {"issue_label": "第3期", "issue_no": 3, "note": note}}
+
+    monkeypatch.setattr(runs, "run_period", fake_run)
+    home = ["--home", str(settings.home)]
+    kept = CliRunner().invoke(app, [*home, "rerun", "--period", "2020-05", "--reason", "核对"],
+                              env={"COLUMNS": "200"})
+    assert kept.exit_code == 0 and note in kept.output and "沿用已有文件" not in kept.output
+    CliRunner().invoke(app, [*home, "rerun", "--period", "2020-05", "--reason", "改标题", "--reissue"])
+    CliRunner().invoke(app, [*home, "run", "--period", "2020-05", "--reissue"])
+    assert [c[1]["reissue"] for c in calls] == [False, True, True]
+
+
 def run_month(settings, period: str, as_of: str | None, reason: str | None, *, reissue: bool = False) -> dict:
     """The monthly flow's steps in order, without Prefect (flows/monthly.py wires the same calls)."""
     with steps.recorded_run(settings, period, reason=reason, as_of=as_of) as record:
