@@ -59,6 +59,7 @@ def test_same_data_after_signing_redraws_nothing_and_says_so(settings, reference
     assert "--reissue" in again["note"]  # the text did change: it says how to reissue
     assert history(settings, PERIOD) == before and approval_state(settings, PERIOD)["state"] == "已签发"
     assert not list(settings.reports_dir(PERIOD).glob("*修订1*"))
+    assert Path(again["pdf"]).parent.name == "published"  # the signed documents, as they stand
     same = publish_report(settings, PERIOD, signed, reason="重跑")
     assert same["note"] == "2020-04 专报已签发，数据未变，不重新起草"  # nothing changed at all: nothing to reissue
 

@@ -157,7 +157,12 @@ def _existing(settings: Settings, latest: ReportIssue, context: dict, digest: st
                                                  (context.get("issue") or {}).get("office"))}
         write_documents(full, paths, settings, digest)
         return _result(latest, paths, True, digest)
-    return {**_result(latest, paths, False, digest), **({"note": note} if note else {})}
+    if note:  # a signed 专报 kept: its signed documents are what the office shows
+        signed = issue_paths(catalog.published_dir(settings.home, latest.period), latest.period, latest.issue_no,
+                             latest.revision)
+        paths = signed if all(p.exists() for p in signed.values()) else paths
+        return {**_result(latest, paths, False, digest), "note": note}
+    return _result(latest, paths, False, digest)
 
 
 def _save_revision(db, row: ReportIssue, redone: bool, digest: str, reason: str | None, changes: dict,
