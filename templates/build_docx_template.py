@@ -33,11 +33,13 @@ from zhuanbao.templates.docx_blocks import (
     HERE,
     RED,
     heading,
+    leader_summary,
     loop_table,
     more_line,
     new_page_section,
     page_setup,
     para,
+    revision_notes,
     styles,
 )
 
@@ -62,12 +64,7 @@ def masthead(doc) -> None:
     para(doc, "{{ w.signer_line() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(doc, "{%p endif %}")
     para(doc, "{{ w.doc_title() }}", "专报标题")
-    para(doc, "{%p if issue.is_revision %}")
-    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p for note in issue.revision_notes %}")
-    para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    leader_summary(doc)
 
 
 def body(doc) -> None:
@@ -83,7 +80,6 @@ def body(doc) -> None:
     for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
         heading(doc, macro, 2)
         para(doc, "{{ " + text + " }}")
-    para(doc, "{{ overview.progress }}")
 
     para(doc, "{%p if present.indicators %}")
     heading(doc, "h_indicators", 1)
@@ -168,6 +164,7 @@ def body(doc) -> None:
         para(doc, "{{ w." + macro + "(row) }}")
         para(doc, "{%p endfor %}")
         more_line(doc, loop + "_more")
+    revision_notes(doc)
 
 
 def appendix(doc) -> None:

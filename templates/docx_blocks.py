@@ -207,3 +207,27 @@ def new_page_section(doc, *, landscape: bool = False):
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     page_setup(section, landscape=landscape)
     return section
+
+
+def leader_summary(doc) -> None:
+    """Page 1 under the title: a 修订版's one-line pointer, then 本期要点 (overview.summary, wording.j2's
+    `h_summary` and `summary_line`)."""
+    para(doc, "{%p if issue.is_revision %}")
+    para(doc, "{{ w.revision_pointer() }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if overview.summary %}")
+    para(doc, "{{ w.h_summary() }}", name=WORD_FONTS["heading"], size=16)
+    para(doc, "{%p for line in overview.summary %}")
+    para(doc, "{{ w.summary_line(line) }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+
+def revision_notes(doc) -> None:
+    """A 修订版's 修订说明, after the body (page 1 carries only `leader_summary`'s pointer)."""
+    para(doc, "{%p if issue.is_revision %}")
+    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p for note in issue.revision_notes %}")
+    para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")

@@ -1,7 +1,9 @@
 """The demo district's month-by-month script: which period runs when, and with what reason.
 
 2020-04 runs on the 16th without T04's late file, then again after it arrives: the second
-report is a revision (修订版) of the same issue. After each run the office head reviews the draft
+report is a revision (修订版) of the same issue. In 2020-05 three units send what their office suite
+saves (`OTHER_FORMATS`: 金盆镇 T02 an .ods from WPS or LibreOffice, D01 a macro workbook .xlsm, D03 Excel's
+binary .xlsb; tasks/demo/saved_as.py), read and checked like every .xlsx. After each run the office head reviews the draft
 and the leader signs it (`DEMO_APPROVALS`, dated in 2020 so the 专报 prints its 2020 signing date).
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..core.reference import load_reference
 from ..core.resources import DEMO_REFERENCE_DIR
 from ..core.settings import load_settings
 from .generate import build_demo_inbox
+from .saved_as import save_as
 
 DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-03", "2020-04-16T09:00:00+08:00", None),
@@ -22,6 +25,10 @@ DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-04", "2020-05-19T09:00:00+08:00", "北洲子镇（T04）5月18日逾期报送，补录后修订"),
     ("2020-05", "2020-06-16T09:00:00+08:00", None),
 ]
+
+# (period, unit) → the format its file is saved in instead of .xlsx (same arrival time, same figures)
+OTHER_FORMATS: dict[tuple[str, str], str] = {("2020-05", "T02"): ".ods", ("2020-05", "D01"): ".xlsm",
+                                             ("2020-05", "D03"): ".xlsb"}
 
 DEMO_REVIEWER, DEMO_SIGNER = ("李华", "office@datonghu.example"), ("王明", "leader@datonghu.example")
 # per run of DEMO_RUNS: when the office head reviewed its draft and when the leader signed it
@@ -50,4 +57,16 @@ def prepare_demo_home(home: Path) -> list[dict]:
         shutil.copytree(DEMO_REFERENCE_DIR, catalog.reference_root(home),
                         ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     reference = load_reference(load_settings(home=home), 2020)
-    return build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)
+    manifest = build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)
+    return save_other_formats(home, manifest)
+
+
+def save_other_formats(home: Path, manifest: list[dict]) -> list[dict]:
+    """The `OTHER_FORMATS` units' .xlsx replaced by the same workbook in their format (the manifest follows)."""
+    for entry in manifest:
+        suffix = OTHER_FORMATS.get((entry["period"], entry["unit_code"]))
+        xlsx = catalog.inbox_dir(home, entry["period"]) / entry["file"]
+        if suffix and xlsx.suffix == ".xlsx":
+            entry["file"] = save_as(xlsx, suffix).name
+            xlsx.unlink()
+    return manifest
