@@ -74,12 +74,12 @@ def monthly_consolidation(period: str | None = None, as_of: str | None = None, r
     period's lock: a second run of the same month waits, then refuses. Each file is read and checked
     once (its results are stored); `from_scratch` ignores every stored result and rebuilds everything.
     """
-    from ..tasks.core.periods import normalise_period, scheduled_period
+    from ..tasks.core.periods import normalise_label, scheduled_period
     from ..tasks.intake.lock import period_lock
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
-    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    period = normalise_label(period) if period else scheduled_period(settings.timezone)
     run_support.label_run(period, "rerun" if reason else "monthly")
     with period_lock(settings, period, who=run_holder(reason)), \
             steps.recorded_run(settings, period, reason=reason, as_of=as_of,

@@ -19,14 +19,14 @@ from . import run_support
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None) -> dict:
     """Collect, read (and check) what arrived for the period, then write the 催报 list."""
-    from ..tasks.core.periods import normalise_period, scheduled_period
+    from ..tasks.core.periods import normalise_label, scheduled_period
     from ..tasks.intake.lock import period_lock
     from ..tasks.intake.registry import session
     from ..tasks.intake.reminders import log_lines, reminder_list
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
-    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    period = normalise_label(period) if period else scheduled_period(settings.timezone)
     run_support.label_run(period, "reminders")
     with period_lock(settings, period, who=f"催报名单（{period}）"), \
             steps.recorded_run(settings, period, kind="reminders", reason="催报",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from ..tasks.core.periods import normalise_period
+from ..tasks.core.periods import normalise_label
 from . import run_support
 from .monthly import monthly_consolidation
 
@@ -17,7 +17,7 @@ from .monthly import monthly_consolidation
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def rerun_period(period: str, reason: str, home: str | None = None) -> dict:
     """Pick up late and corrected files for `period` and rebuild it (a 修订版 if the inputs changed)."""
-    period = normalise_period(period)  # raises with the period named
+    period = normalise_label(period)  # raises with the period named
     if not reason or not reason.strip():
         raise ValueError("重跑必须说明原因（将写入登记簿和专报的修订说明）")
     return monthly_consolidation(period=period, reason=reason.strip(), home=home)

@@ -13,12 +13,12 @@ from ..tasks.intake.standing import tally
 def _period_of_current_run() -> str | None:
     from prefect.runtime import flow_run
 
-    from ..tasks.core.periods import normalise_period, period_before
+    from ..tasks.core.periods import normalise_label, period_before
 
     period = (flow_run.parameters or {}).get("period")
     if period:
         try:
-            return normalise_period(period)
+            return normalise_label(period)
         except ValueError:
             return str(period)
     moment = flow_run.scheduled_start_time
@@ -106,7 +106,7 @@ def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:
 
     if not flow_run.id:
         return
-    key = f"zhuanbao-{summary['period']}"
+    key = f"zhuanbao-{summary['period'].lower()}"  # artifact keys are lower case: 2020-05-h1
     create_markdown_artifact(markdown=summary_markdown(summary, status), key=f"{key}-summary",
                              description=f"{summary['period']} 报送与审核情况")
     pdf = (summary.get("outputs") or {}).get("pdf")

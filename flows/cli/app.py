@@ -19,7 +19,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ...tasks.core import catalog
-from ...tasks.core.periods import normalise_period
+from ...tasks.core.periods import normalise_label
 from ...tasks.core.settings import Settings, load_settings
 from .usage import USAGE_ERRORS, is_usage_error, usage_message
 
@@ -110,11 +110,11 @@ def refused_when_locked() -> Iterator[None]:
 
 
 def _period(value: str | None) -> str | None:
-    """Every --period of every command: strict YYYY-MM after NFKC (tasks/core/periods.py), else one line, exit 2."""
+    """Every --period of every command: any cadence's label (2020-04, 2020-05-H1, 2020-W15, …) strictly after NFKC (tasks/core/periods.py), else one line, exit 2."""
     if value is None:
         return None
     try:
-        return normalise_period(value)
+        return normalise_label(value)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

@@ -33,9 +33,18 @@ def normalise_period(text: str) -> str:
 
 
 def period_parts(period: str) -> tuple[int, int]:
-    """'2020-04' -> (2020, 4); raises ValueError with the period named otherwise."""
+    """'2020-04' -> (2020, 4): the year and month a period's figures count in — for another cadence, the month
+    holding its last day ('2020-05-H1' -> (2020, 5), '2020-W53' -> (2021, 1)); ValueError naming it otherwise."""
+    if not is_monthly(period):
+        end = parse(period).end
+        return end.year, end.month
     value = normalise_period(period)
     return int(value[:4]), int(value[5:])
+
+
+def is_monthly(period: str) -> bool:
+    """Whether `period` is a month of the monthly dispatch (its label alone says so)."""
+    return bool(PERIOD_PATTERN.match(unicodedata.normalize("NFKC", str(period))))
 
 
 def shift(period: str, months: int) -> str:
@@ -46,7 +55,10 @@ def shift(period: str, months: int) -> str:
 
 
 def previous_period(period: str) -> str | None:
-    """The month before `period` in the same year, or None in January (H07 compares within a year)."""
+    """The period before `period` of the same cadence in the same year, or None in January (H07 compares within a
+    year): the month before a month, '2020-05-H1' -> '2020-04-H2', '2020-W01' -> None."""
+    if not is_monthly(period):
+        return previous_in_year(period)
     return None if period_parts(period)[1] == 1 else shift(period, -1)
 
 
@@ -66,7 +78,9 @@ def quarter_end_month(period: str) -> int:
 
 
 def is_quarter_end(period: str) -> bool:
-    """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2)."""
+    """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2) and in a quarter's period; never in a shorter one."""
+    if not is_monthly(period):
+        return parse(period).cadence == QUARTER
     return quarter_end_month(period) == period_parts(period)[1]
 
 
