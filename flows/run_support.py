@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..tasks.core.periods import is_monthly
 from ..tasks.core.settings import Settings, load_settings
 from ..tasks.intake.standing import tally
 
@@ -88,7 +89,7 @@ def summary_markdown(summary: dict, status: dict) -> str:
 
     outputs = summary.get("outputs") or {}
     return "\n".join([
-        f"# {summary['period']} 月度汇总", "",
+        f"# {summary['period']} {'月度汇总' if is_monthly(summary['period']) else '调度汇总'}", "",
         "| 项目 | 数值 |", "| --- | --- |",
         f"| 应报单位 | {len(counted.required)} |", f"| 已报送（受理） | {counted.reported} |", f"| 报送率 | {rate} |",
         f"| 逾期报送 | {len(counted.late)} |", f"| 未报送 | {len(counted.unreported)} |",
@@ -96,7 +97,7 @@ def summary_markdown(summary: dict, status: dict) -> str:
         f"- 逾期报送：{listed(counted.late)}",
         f"- 未报送：{listed(counted.unreported)}",
         f"  - 其中退回（仅有被退回的文件）：{listed(counted.rejected)}",
-        f"- 专报：{outputs.get('pdf') or '—'}", ""])
+        f"- {outputs.get('document', '专报')}：{outputs.get('pdf') or '—'}", ""])
 
 
 def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .checks.outcomes import Outcome, settle_outcomes
 from .checks.receipts import write_period_receipts
-from .core.periods import previous_period
+from .core.periods import cadence_of, is_monthly, previous_period
 from .core.reference import FORMS, Reference, reference_for
 from .core.results import code_version, digest
 from .core.settings import Settings
@@ -231,7 +231,14 @@ def load_metrics(ctx: RunContext) -> dict:
 
 
 def report(ctx: RunContext, status: dict | None = None) -> dict:
-    """The 专报 of the period as a draft: a new issue, a revision when inputs changed, or nothing new."""
+    """The 专报 of the period as a draft: a new issue, a revision when inputs changed, or nothing new; a period of a
+    cadence whose plan says `report = "通报"` gets its 通报 instead (tasks/report/bulletin.py)."""
+    if bulletin_due(ctx):
+        from .report.bulletin import bulletin_context, publish_bulletin
+
+        status = status or period_status(ctx)
+        context = bulletin_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status)
+        return publish_bulletin(ctx.settings, ctx.period, context, issued_at=ctx.as_of)
     from .report.approval import announce_draft
     from .report.context import build_context
     from .report.publish import publish_report
@@ -243,6 +250,14 @@ def report(ctx: RunContext, status: dict | None = None) -> dict:
     if outputs["created"]:
         announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
     return outputs
+
+
+def bulletin_due(ctx: RunContext) -> bool:
+    """Whether the period's document is a 通报: a declared cadence's period whose plan says so."""
+    if is_monthly(ctx.period):
+        return False
+    cadence = ctx.reference.plan.cadence(cadence_of(ctx.period))
+    return cadence is not None and cadence.report == "通报"
 
 
 def settled_counts(status: dict) -> dict:

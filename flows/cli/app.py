@@ -211,6 +211,9 @@ def print_outputs(summary: dict) -> None:
     if outputs.get("issue_label"):
         state = "新生成（草稿，待审核、签发）" if outputs.get("created") else "输入未变，沿用已有文件"
         console.print(f"  专报{outputs['issue_label']}：{state}")
+    elif outputs.get("document") == "通报":
+        state = "新生成" if outputs.get("created") else "输入未变，沿用已有文件"
+        console.print(f"  通报第{outputs['issue_no']}期：{state}")
     for key, label in (("pdf", "PDF"), ("docx", "Word"), ("html", "HTML"), ("xlsx", "Excel 附表")):
         if isinstance(outputs.get(key), str):
             console.print(f"    {label}：{outputs[key]}")

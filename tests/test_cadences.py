@@ -1,0 +1,92 @@
+"""A half-month cadence run beside the monthly one (district-plan.md "Cadences"): the demo's 项目半月调度 of May.
+
+Only the cadence's tables are owed, the deadline is `deadline_days` after the half, a cumulative may not fall from
+the previous half, curated data is partitioned by the half's label and each half gets a short 通报.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from zhuanbao.tasks.core.reference import ReferenceError, reference_for
+from zhuanbao.tasks.core.settings import load_settings
+from zhuanbao.tasks.curated.consolidate import read_partition
+from zhuanbao.tasks.demo.generate import write_workbook
+from zhuanbao.tasks.demo.half_month import build_half_month_inbox, half_month_rows
+from zhuanbao.tasks.intake.registry import session, submissions
+
+from .test_incremental import run_month
+
+H1, H2 = "2020-05-H1", "2020-05-H2"
+
+
+@pytest.fixture
+def half_home(demo_home: Path, fast_pdf) -> Path:
+    settings = load_settings(home=demo_home)
+    build_half_month_inbox(demo_home, reference_for(settings, "2020-05"), "2020-05")
+    return demo_home
+
+
+def status_of(settings, period: str) -> dict:
+    from zhuanbao.tasks.intake.status import period_status
+
+    with session(settings.db_url) as db:
+        return period_status(settings, db, period, reference_for(settings, period))
+
+
+def test_a_half_month_owes_only_its_tables_and_is_due_three_days_after(half_home):
+    settings = load_settings(home=half_home)
+    reference = reference_for(settings, H1)
+    owed = reference.assignments(H1)
+    assert set(owed.form) == {"projects"} and set(reference.assignments("2020-05").form) == {
+        "indicators", "projects", "tasks"}
+    assert settings.deadline(H1).isoformat(timespec="seconds") == "2020-05-18T23:59:59+08:00"
+    assert settings.deadline(H2).isoformat(timespec="seconds") == "2020-06-03T23:59:59+08:00"
+    assert set(reference.required_units(H1)) == set(reference.projects.unit_code)
+
+
+def test_each_half_is_collected_checked_curated_and_gets_a_short_bulletin(half_home):
+    settings = load_settings(home=half_home)
+    counts = run_month(settings, H1, "2020-05-21T09:00:00+08:00", None)
+    assert counts["files"] == counts["accepted"] == 8
+    units = {unit["unit_code"]: unit for unit in status_of(settings, H1)["units"]}
+    assert len(units) == 8 and [code for code, unit in units.items() if unit["on_time"] is False] == ["T03"]
+    curated = read_partition(settings.curated_dir, "projects", H1)
+    assert set(curated.period) == {H1} and read_partition(settings.curated_dir, "indicators", H1).empty
+    folder = settings.reports_dir(H1)
+    html = (folder / f"通报_{H1}_第1期.html").read_text("utf-8")
+    assert "项目半月调度通报" in html and "2020年5月上半月调度情况通报" in html
+    assert "逾期报送 1 个（千山红镇）" in html and "无未报单位" in html and "指标完成情况" not in html
+    assert (folder / f"通报_{H1}_第1期.pdf").exists() and not list(folder.glob("专报_*"))
+
+    run_month(settings, H2, "2020-06-05T09:00:00+08:00", None)
+    html = (settings.reports_dir(H2) / f"通报_{H2}_第2期.html").read_text("utf-8")
+    assert "未报 1 个（区南洞庭保护管理局）" in html
+    context = json.loads((settings.reports_dir(H2) / f"通报_{H2}_第2期.json").read_text("utf-8"))
+    assert context["period"]["name"] == "2020年5月下半月" and context["standing"]["due"] == 8
+
+
+def test_a_cumulative_may_not_fall_from_the_previous_half(half_home):
+    settings = load_settings(home=half_home)
+    run_month(settings, H1, "2020-05-21T09:00:00+08:00", None)
+    rows = half_month_rows(reference_for(settings, "2020-05"), "2020-05", 2020)[H2]["T01"]
+    rows[0]["cumulative_investment"] = 0.5  # below what T01 reported for the first half
+    path = half_home / "inbox" / H2 / f"T01_{H2}.xlsx"
+    write_workbook(path, reference=reference_for(settings, H2), unit_code="T01", period=H2, projects=rows)
+    arrival = datetime(2020, 6, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    os.utime(path, (arrival, arrival))
+    run_month(settings, H2, "2020-06-05T09:00:00+08:00", None)
+    with session(settings.db_url) as db:
+        t01 = next(row for row in submissions(db, H2) if row.unit_code == "T01")
+    assert "H07" in t01.rules and str(t01.outcome) == "rejected"
+
+
+def test_a_period_of_an_undeclared_cadence_is_refused_naming_the_plan(half_home):
+    settings = load_settings(home=half_home)
+    with pytest.raises(ReferenceError, match=r"2020-W15（2020年第15周（4月6日—12日））的调度频次 week 未在 .*plan.toml"):
+        reference_for(settings, "2020-W15")
