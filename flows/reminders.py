@@ -17,8 +17,10 @@ from . import run_support
 
 @flow(name="催报名单", flow_run_name=run_support.run_name("催报名单"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
-def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None) -> dict:
-    """Collect, read (and check) what arrived for the period, then write the 催报 list."""
+def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None,
+                         cadence: str | None = None, deadline_days: int = 3) -> dict:
+    """Collect, read (and check) what arrived for the period, then write the 催报 list; a cadence's deployment
+    (`cadence`, `deadline_days`) reminds for the cadence's period whose window holds the run's day."""
     from ..tasks.core.periods import normalise_label, scheduled_period
     from ..tasks.intake.lock import period_lock
     from ..tasks.intake.registry import session
@@ -26,7 +28,13 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
-    period = normalise_label(period) if period else scheduled_period(settings.timezone)
+    if period or cadence is None:
+        period = normalise_label(period) if period else scheduled_period(settings.timezone)
+    else:
+        period = _window_period(settings, cadence, deadline_days)
+        if period is None:
+            logger.info(f"今天不在{cadence}调度任何一期的催报时段内")
+            return {"period": None, "owing": [], "files": {}}
     run_support.label_run(period, "reminders")
     with period_lock(settings, period, who=f"催报名单（{period}）"), \
             steps.recorded_run(settings, period, kind="reminders", reason="催报",
@@ -46,3 +54,15 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
         logger.info(line)
     return {"period": period, "owing": [e["unit_code"] for e in entries],
             "files": {k: str(v) for k, v in paths.items()}}
+
+
+def _window_period(settings, cadence: str, deadline_days: int) -> str | None:
+    """The cadence's period whose 催报 window (after its end, up to its deadline) holds the run's scheduled day."""
+    from datetime import datetime
+
+    from prefect.runtime import flow_run
+
+    from ..tasks.core.periods import reminder_period
+
+    moment = flow_run.scheduled_start_time or datetime.now(settings.tz)
+    return reminder_period(cadence, moment.astimezone(settings.tz).date(), deadline_days)

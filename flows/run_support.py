@@ -14,16 +14,35 @@ from ..tasks.intake.standing import tally
 def _period_of_current_run() -> str | None:
     from prefect.runtime import flow_run
 
-    from ..tasks.core.periods import normalise_label, period_before
+    from ..tasks.core.periods import cadence_run_period, normalise_label, period_before
 
-    period = (flow_run.parameters or {}).get("period")
+    parameters = flow_run.parameters or {}
+    period = parameters.get("period")
     if period:
         try:
             return normalise_label(period)
         except ValueError:
             return str(period)
     moment = flow_run.scheduled_start_time
+    if moment and parameters.get("cadence"):
+        return cadence_run_period(parameters["cadence"], moment, int(parameters.get("deadline_days", 3)),
+                                  load_settings().timezone)
     return period_before(moment, load_settings().timezone) if moment else None
+
+
+def scheduled_label(settings: Settings, cadence: str | None, deadline_days: int) -> str | None:
+    """The period of the current scheduled run: the month before its start, or a cadence's period due the day
+    before (None on a day no period of the cadence is due)."""
+    from prefect.runtime import flow_run
+
+    from ..tasks.core.periods import cadence_run_period, scheduled_period
+
+    if cadence is None:
+        return scheduled_period(settings.timezone)
+    moment = flow_run.scheduled_start_time
+    if moment is None:
+        raise RuntimeError("没有指定报告期，且当前不在计划运行中，无法推算报告期；请用 --period 指定")
+    return cadence_run_period(cadence, moment, deadline_days, settings.timezone)
 
 
 def run_name(prefix: str) -> Callable[[], str]:

@@ -90,3 +90,39 @@ def test_a_period_of_an_undeclared_cadence_is_refused_naming_the_plan(half_home)
     settings = load_settings(home=half_home)
     with pytest.raises(ReferenceError, match=r"2020-W15（2020年第15周（4月6日—12日））的调度频次 week 未在 .*plan.toml"):
         reference_for(settings, "2020-W15")
+
+
+def _fires(cron: str, moment: datetime) -> bool:
+    """Whether a plain five-field cron (numbers, ranges, lists, *) fires at `moment` (day-of-month or weekday)."""
+    def match(field: str, value: int) -> bool:
+        return field == "*" or any(int(part.split("-")[0]) <= value <= int(part.split("-")[-1])
+                                   for part in field.split(","))
+    minute, hour, day, month, weekday = cron.split()
+    return (match(minute, moment.minute) and match(hour, moment.hour) and match(day, moment.day)
+            and match(month, moment.month) and match(weekday, moment.isoweekday() % 7))
+
+
+@pytest.mark.parametrize("every", ["week", "two-weeks", "half-month", "quarter"])
+@pytest.mark.parametrize("days", [0, 1, 3, 6])
+def test_each_cadence_runs_the_day_after_each_deadline_and_reminds_in_between(every, days):
+    from datetime import date, timedelta
+
+    from zhuanbao.tasks.core import periods
+    from zhuanbao.tasks.core.schedule import cadence_schedule
+
+    plan = cadence_schedule(every, days)
+    label = periods.period_containing(date(2023, 12, 1), every)
+    while periods.period_start(label) < date(2025, 3, 1):
+        end, due = periods.period_end(label), periods.period_deadline(label, days, ZoneInfo("Asia/Shanghai")).date()
+        run = datetime.combine(due + timedelta(days=1), datetime.min.time()).replace(hour=9)
+        assert _fires(plan.cron, run), (label, plan.cron)
+        assert periods.cadence_run_period(every, run, days) == label
+        for offset in range(1, days + 1):
+            day = end + timedelta(days=offset)
+            assert plan.reminder_cron and _fires(plan.reminder_cron, datetime.combine(day, datetime.min.time()).replace(hour=9))
+            assert periods.reminder_period(every, day, days) == label
+        label = periods.parse(label).next().label
+    # a cron firing on a day no period is due builds nothing (a two-week cadence's weekly cron on its off week)
+    fired = [datetime(2024, 1, 1, 9) + timedelta(days=n) for n in range(400)]
+    built = [periods.cadence_run_period(every, moment, days) for moment in fired if _fires(plan.cron, moment)]
+    assert len([b for b in built if b]) == len(set(b for b in built if b))

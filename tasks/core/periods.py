@@ -232,3 +232,19 @@ def chinese_name(label: str) -> str:
     if period.cadence == TWO_WEEKS:
         return f"{period.year}年第{period.index}个双周"
     return f"{period.year}年第{period.index}周（{_day_span(period.start, period.end)}）"
+
+
+def cadence_run_period(cadence: str, moment: datetime, deadline_days: int, timezone: str = DEFAULT_TIMEZONE) -> str | None:
+    """The period a cadence's scheduled run at `moment` builds: the one whose last day is `deadline_days` + 1 days
+    before the run's (local) day; None when no period of `cadence` ends that day (a weekly cron's off week of a
+    two-week cadence)."""
+    local = moment.astimezone(ZoneInfo(timezone)) if moment.tzinfo else moment
+    day = local.date() - timedelta(days=deadline_days + 1)
+    label = period_containing(day, cadence)
+    return label if parse(label).end == day else None
+
+
+def reminder_period(cadence: str, day: date, deadline_days: int) -> str | None:
+    """The period whose 催报 window holds `day` (after its last day, up to its deadline day), or None."""
+    before = parse(period_containing(day, cadence)).previous()
+    return before.label if before.end < day <= before.end + timedelta(days=deadline_days) else None
