@@ -126,3 +126,48 @@ def test_each_cadence_runs_the_day_after_each_deadline_and_reminds_in_between(ev
     fired = [datetime(2024, 1, 1, 9) + timedelta(days=n) for n in range(400)]
     built = [periods.cadence_run_period(every, moment, days) for moment in fired if _fires(plan.cron, moment)]
     assert len([b for b in built if b]) == len(set(b for b in built if b))
+
+
+def test_forms_of_a_half_hold_only_its_tables_and_say_its_period(half_home):
+    from zhuanbao.tasks.forms.generate import write_forms
+    from zhuanbao.tasks.intake.workbook import read_workbook
+
+    settings = load_settings(home=half_home)
+    reference = reference_for(settings, H2)
+    written = write_forms(settings, reference, H2)
+    assert {Path(p).name.split("_")[0] for p in written} == set(reference.projects.unit_code)
+    form = next(Path(p) for p in written if Path(p).name.startswith("D04_"))
+    assert form.name.endswith(f"_{H2}.xlsx")
+    read = read_workbook(form, reference)
+    assert (read.period, read.period_text) == (H2, "2020年5月下半月") and set(read.frames) <= {"projects"}
+
+
+def test_a_unit_sees_every_open_period_it_owes(half_home):
+    from zhuanbao.flows.portal.views import open_periods
+
+    settings = load_settings(home=half_home)
+    tz = ZoneInfo("Asia/Shanghai")
+    assert open_periods(settings, "D04", datetime(2020, 5, 17, 10, tzinfo=tz)) == [H1]
+    assert open_periods(settings, "T02", datetime(2020, 5, 17, 10, tzinfo=tz)) == []
+    assert open_periods(settings, "D04", datetime(2020, 6, 2, 10, tzinfo=tz)) == ["2020-05", H2]
+    assert open_periods(settings, "T02", datetime(2020, 6, 2, 10, tzinfo=tz)) == ["2020-05"]
+    assert open_periods(settings, "D04", datetime(2020, 6, 4, 10, tzinfo=tz)) == ["2020-05"]
+
+
+def test_a_unit_uploads_a_half_month_workbook_in_the_portal(half_home):
+    from fastapi.testclient import TestClient
+
+    from zhuanbao.flows.portal import create_app
+    from tests.test_portal import account, csrf_of, log_in, portal_settings
+
+    settings = portal_settings(half_home)
+    client = log_in(TestClient(create_app(settings, warm=False)), "d04", account(settings, "d04", unit="D04"))
+    page = client.get(f"/unit?period={H1}")
+    assert page.status_code == 200 and "2020年5月上半月" in page.text
+    path = half_home / "inbox" / H1 / f"D04_{H1}.xlsx"
+    answer = client.post(f"/unit/{H1}/upload", data={"csrf_token": csrf_of(page)},
+                         files={"file": (path.name, path.read_bytes())}, follow_redirects=True)
+    assert answer.status_code == 200 and "已受理" in answer.text, answer.text[-800:]
+    with session(settings.db_url) as db:
+        assert [(row.unit_code, str(row.outcome)) for row in submissions(db, H1)] == [("D04", "accepted")]
+    assert client.get("/unit?period=2020-W15").status_code == 422
