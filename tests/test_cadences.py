@@ -125,7 +125,7 @@ def test_each_cadence_runs_the_day_after_each_deadline_and_reminds_in_between(ev
     # a cron firing on a day no period is due builds nothing (a two-week cadence's weekly cron on its off week)
     fired = [datetime(2024, 1, 1, 9) + timedelta(days=n) for n in range(400)]
     built = [periods.cadence_run_period(every, moment, days) for moment in fired if _fires(plan.cron, moment)]
-    assert len([b for b in built if b]) == len(set(b for b in built if b))
+    assert len([b for b in built if b]) == len({b for b in built if b})
 
 
 def test_forms_of_a_half_hold_only_its_tables_and_say_its_period(half_home):
@@ -157,8 +157,8 @@ def test_a_unit_sees_every_open_period_it_owes(half_home):
 def test_a_unit_uploads_a_half_month_workbook_in_the_portal(half_home):
     from fastapi.testclient import TestClient
 
-    from zhuanbao.flows.portal import create_app
     from tests.test_portal import account, csrf_of, log_in, portal_settings
+    from zhuanbao.flows.portal import create_app
 
     settings = portal_settings(half_home)
     client = log_in(TestClient(create_app(settings, warm=False)), "d04", account(settings, "d04", unit="D04"))
