@@ -2,8 +2,8 @@
 workbooks for the two halves of a month, consistent with the month's figures (tasks/demo/figures.py).
 
 The second half ends where the month ends (its cumulative is the month's); the first half carries about half the
-month's investment. In the demo's May: H1 every project unit on time except T03 (千山红镇), late; H2 on time except D09,
-which never reports (a 未报 in the 通报).
+month's investment. In the demo's May: H1 every project unit on time except T03 (千山红镇), late (08:00 on the
+morning of the run); H2 on time except D09, which never reports (a 未报 in the 通报).
 """
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ def build_half_month_inbox(home, reference: Reference, month: str, seed: int = 2
             if kind == "missing":
                 continue
             r = seeded_random(seed, "arrival", label, unit)
-            day = period_end(label) + timedelta(days=r.randint(1, 3) if kind == "ok" else 5)
+            day = period_end(label) + timedelta(days=r.randint(1, 3) if kind == "ok" else 4)
             arrival = min(datetime(day.year, day.month, day.day, r.choice([9, 10, 15, 16]), r.randint(0, 59), tzinfo=TZ),
-                          closing) if kind == "ok" else datetime(day.year, day.month, day.day, 10, 0, tzinfo=TZ)
+                          closing) if kind == "ok" else datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
             name = f"{unit}_{label}.xlsx"
             path = write_workbook(catalog.inbox_dir(home, label) / name, reference=reference, unit_code=unit,
                                   period=label, projects=rows, reported_on=arrival)
