@@ -69,13 +69,12 @@ def test_a_home_made_before_plans_loads_with_the_default_title_issuer_and_no_mil
 
 
 def test_cadences_and_the_by_leader_switch_are_read(year):
-    edit(year / "plan.toml", "[campaign]", '[[cadences]]\nname = "项目半月调度"\nevery = "half-month"\n'
-         'tables = ["projects"]\n\n[[cadences]]\nname = "周调度"\nevery = "week"\ntables = ["indicators", "tasks"]\n'
-         'deadline_days = 1\nreport = "专报"\n\n[campaign]')
+    edit(year / "plan.toml", "[campaign]", '[[cadences]]\nname = "周调度"\nevery = "week"\n'
+         'tables = ["indicators", "tasks"]\ndeadline_days = 1\nreport = "专报"\n\n[campaign]')
     edit(year / "plan.toml", "[report]\n", "[report]\nby_leader = true\n")
     plan = load_plan(year, district="x", office="y")
-    assert plan.cadences == (Cadence("项目半月调度", "half-month", ("projects",), 3, "通报"),
-                             Cadence("周调度", "week", ("indicators", "tasks"), 1, "专报"))
+    assert plan.cadences == (Cadence("周调度", "week", ("indicators", "tasks"), 1, "专报"),
+                             Cadence("项目半月调度", "half-month", ("projects",), 3, "通报"))
     assert plan.cadence("week").name == "周调度" and plan.cadence("month") is None
     assert plan.by_leader is True
     assert found(year) == []
@@ -104,7 +103,10 @@ def test_each_cadence_problem_names_file_line_and_key(year, text, message):
         load_plan(year, district="大通湖区", office="x")
 
 
-def test_without_cadences_the_monthly_dispatch_stands(year):
+def test_the_demo_declares_its_half_month_projects_and_without_cadences_the_monthly_dispatch_stands(year):
+    assert load_plan(year, district="x", office="y").cadences == (Cadence("项目半月调度", "half-month", ("projects",)),)
+    text = (year / "plan.toml").read_text("utf-8")
+    write(year / "plan.toml", text[:text.index("[[cadences]]")])
     assert load_plan(year, district="x", office="y").cadences == ()
 
 
