@@ -87,6 +87,8 @@ def _district_demo(home: Path, name: str) -> None:
     console.print(f"演示目录：{home}（示例区 {name}，{len(manifest)} 个报送文件）")
     for step in script:
         print_outputs(run_period(step["period"], reason=step["reason"], as_of=step["as_of"]))
+        if step["reviewed_at"] is None:  # a half month's 通报
+            continue
         signed = approve_district_run(current_settings(), name, step["period"], step["reviewed_at"], step["signed_at"])
         console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
     status(period=script[-1]["period"], as_json=False)

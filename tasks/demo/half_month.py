@@ -37,10 +37,10 @@ def half_month_rows(reference: Reference, month: str, seed: int) -> dict[str, di
 
 def build_half_month_inbox(home, reference: Reference, month: str, seed: int = 2020) -> list[dict]:
     """Write the halves of `month` into `<home>/inbox/<label>/` (arrival times as mtimes); the manifest."""
-    manifest = []
+    manifest, cadence = [], reference.plan.cadence("half-month")
     for label, units in half_month_rows(reference, month, seed).items():
         half = label[-2:]
-        closing = period_deadline(label, 3, TZ)
+        closing = period_deadline(label, cadence.deadline_days if cadence else 3, TZ)
         for unit, rows in units.items():
             kind = HALF_SCENARIO.get((half, unit), "ok")
             if kind == "missing":
