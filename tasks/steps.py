@@ -28,6 +28,7 @@ from .core.results import code_version, digest
 from .core.settings import Settings
 from .curated import consolidate as curated
 from .curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
+from .curated.sub_monthly import latest_sub_monthly, sub_monthly_inputs, with_sub_monthly
 from .intake.collect import collect_inbox
 from .intake.read import PeriodReads, period_reads
 from .intake.registry import Run, session, submissions, utc
@@ -202,8 +203,10 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     forms = {form: curated.partition_inputs(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
     if any(v is None for v in forms.values()):
         forms = {form: _need(ctx, form, "汇总入库").to_csv(index=False) for form in FORMS}
+    found = latest_sub_monthly(ctx.settings.curated_dir, ctx.period, ctx.reference)  # the month's gaps, filled
     inputs = digest(code_version(), *forms.values(), flags.to_csv(index=False), standing.to_csv(index=False),
-                    reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
+                    reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()),
+                    *sub_monthly_inputs(ctx.settings.curated_dir, found))
     names = [f"metrics_{name}" for name in METRICS]
     if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
         check_written(ctx, "metrics", inputs)
@@ -211,7 +214,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
                 for name in METRICS}
     from .metrics.compute import STORED, metric_frames
 
-    frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
+    frames = with_sub_monthly({form: _need(ctx, form, "汇总入库") for form in FORMS}, found)
     result = metric_frames(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
                            standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
     frames = {f"metrics_{name}": frame for name, frame in result.items()}

@@ -171,3 +171,32 @@ def test_a_unit_uploads_a_half_month_workbook_in_the_portal(half_home):
     with session(settings.db_url) as db:
         assert [(row.unit_code, str(row.outcome)) for row in submissions(db, H1)] == [("D04", "accepted")]
     assert client.get("/unit?period=2020-W15").status_code == 422
+
+
+def test_a_rejected_half_month_file_may_be_corrected_until_the_day_after_its_deadline(half_home):
+    from zhuanbao.tasks.core.periods import due_at
+
+    settings = load_settings(home=half_home)
+    assert due_at(H1, home=half_home).isoformat() == "2020-05-19T09:00:00+08:00"
+    assert due_at(H2, home=half_home).isoformat() == "2020-06-04T09:00:00+08:00"
+    assert due_at("2020-05", home=half_home).isoformat() == "2020-06-16T09:00:00+08:00"
+    run_month(settings, H1, "2020-05-21T09:00:00+08:00", None)
+    receipt = json.loads(next((settings.reports_dir(H1) / "receipts").glob("*_D04_*.json")).read_text("utf-8"))
+    assert receipt["period"] == H1 and "2020年5月18日" in json.dumps(receipt, ensure_ascii=False)
+
+
+def test_the_month_reads_the_latest_half_where_its_own_figures_are_missing(half_home):
+    settings = load_settings(home=half_home)
+    run_month(settings, H1, "2020-05-21T09:00:00+08:00", None)
+    (half_home / "inbox" / "2020-05" / "T01_2020-05.xlsx").unlink()  # the month's own file of T01 never comes
+    run_month(settings, "2020-05", "2020-06-16T09:00:00+08:00", None, report=False)
+    projects = read_partition(settings.curated_dir, "metrics_project_metrics", "2020-05").set_index("project_code")
+    first = read_partition(settings.curated_dir, "projects", H1)
+    t01 = first[first.unit_code == "T01"].set_index("project_code")
+    assert not t01.empty and projects.loc[t01.index, "reported"].all()
+    assert (projects.loc[t01.index, "cumulative_investment"] == t01.cumulative_investment).all()
+    run_month(settings, H2, "2020-06-05T09:00:00+08:00", None)
+    run_month(settings, "2020-05", "2020-06-16T10:00:00+08:00", None, report=False)  # the second half is later
+    second = read_partition(settings.curated_dir, "projects", H2).set_index("project_code")
+    projects = read_partition(settings.curated_dir, "metrics_project_metrics", "2020-05").set_index("project_code")
+    assert (projects.loc[t01.index, "cumulative_investment"] == second.loc[t01.index, "cumulative_investment"]).all()

@@ -117,13 +117,17 @@ def month_fraction(period: str) -> float:
     return period_parts(period)[1] / 12
 
 
-def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None) -> datetime:
-    """When the scheduled monthly run of `period` is planned: the next month's day and time of the monthly
-    deployment in prefect.yaml (the 16th, 09:00 Asia/Shanghai; the home's prefect.yaml when it has one),
-    expressed in `tz` when given."""
+def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None, deadline_days: int = 3) -> datetime:
+    """When the scheduled run of `period` is planned: for a month, the next month's day and time of the monthly
+    deployment in prefect.yaml (the 16th, 09:00 Asia/Shanghai; the home's prefect.yaml when it has one); for another
+    cadence, the day after its deadline (`deadline_days` after its end) at the monthly run's time. In `tz` if given."""
     schedule = monthly_schedule(home)
-    year, month = period_parts(shift(period, 1))
-    planned = datetime(year, month, schedule.day, schedule.hour, schedule.minute, tzinfo=ZoneInfo(schedule.timezone))
+    if is_monthly(period):
+        year, month = period_parts(shift(period, 1))
+        day = date(year, month, schedule.day)
+    else:
+        day = parse(period).end + timedelta(days=deadline_days + 1)
+    planned = datetime(day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=ZoneInfo(schedule.timezone))
     return planned.astimezone(tz) if tz is not None else planned
 
 
