@@ -63,6 +63,10 @@ def test_each_half_is_collected_checked_curated_and_gets_a_short_bulletin(half_h
     assert "项目半月调度通报" in html and "2020年5月上半月调度情况通报" in html
     assert "逾期报送 1 个（千山红镇）" in html and "无未报单位" in html and "指标完成情况" not in html
     assert (folder / f"通报_{H1}_第1期.pdf").exists() and not list(folder.glob("专报_*"))
+    from zhuanbao.tasks.report.approval import ApprovalError, review
+
+    with pytest.raises(ApprovalError, match="印发的是通报.*不经审核、签发"):
+        review(settings, H1, "李华", "数据已核对")
 
     run_month(settings, H2, "2020-06-05T09:00:00+08:00", None)
     html = (settings.reports_dir(H2) / f"通报_{H2}_第2期.html").read_text("utf-8")

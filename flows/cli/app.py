@@ -94,7 +94,7 @@ class _Group(TyperGroup):
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
                   pretty_exceptions_enable=False, cls=_Group)
 console = Console()
-PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
+PERIOD_HELP = "报告期 YYYY-MM（如 2020-04），或调度期（如 2020-05-H1、2020-W15、2020-B08、2020-Q2）"
 
 
 @contextmanager
