@@ -102,3 +102,9 @@ def test_the_monthly_functions_are_unchanged():
     assert periods.previous_period("2020-01") is None and periods.shift("2020-12", 1) == "2021-01"
     with pytest.raises(ValueError, match="YYYY-MM"):
         periods.normalise_period("2020-04-H1")
+
+
+def test_time_progress_of_a_short_period_is_its_share_of_the_year():
+    assert periods.month_fraction("2020-05") == 5 / 12 and periods.month_fraction("2020-Q2") == 0.5
+    assert periods.month_fraction("2020-05-H1") == pytest.approx(136 / 366)
+    assert periods.month_fraction("2020-12-H2") == 1.0

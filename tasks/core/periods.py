@@ -113,8 +113,12 @@ def period_before(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
 
 
 def month_fraction(period: str) -> float:
-    """m/12: the time progress of a monthly figure at the end of `period`."""
-    return period_parts(period)[1] / 12
+    """m/12: the time progress of a monthly figure at the end of `period` (a quarter's: its last month's); for a
+    shorter period, the share of the year's days up to its last day (2020-05-H1: 136/366)."""
+    if is_monthly(period) or parse(period).cadence == QUARTER:
+        return period_parts(period)[1] / 12
+    end = parse(period).end
+    return end.timetuple().tm_yday / date(end.year, 12, 31).timetuple().tm_yday
 
 
 def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None, deadline_days: int = 3) -> datetime:
