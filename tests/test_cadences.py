@@ -204,3 +204,20 @@ def test_the_month_reads_the_latest_half_where_its_own_figures_are_missing(half_
     second = read_partition(settings.curated_dir, "projects", H2).set_index("project_code")
     projects = read_partition(settings.curated_dir, "metrics_project_metrics", "2020-05").set_index("project_code")
     assert (projects.loc[t01.index, "cumulative_investment"] == second.loc[t01.index, "cumulative_investment"]).all()
+
+
+def test_an_example_district_runs_its_half_month_dispatch(tmp_path, fast_pdf):
+    """海州 2019 declares 项目半月调度: `demo --district haizhou-2019` adds the last month's halves and their 通报."""
+    from zhuanbao.tasks.demo.districts import prepare_district_home
+
+    home = tmp_path / "home"
+    manifest, script = prepare_district_home(home, "haizhou-2019")
+    halves = [run for run in script if run["period"].endswith(("-H1", "-H2"))]
+    assert [run["period"] for run in halves] == ["2019-06-H1", "2019-06-H2"] and halves[0]["reviewed_at"] is None
+    settings = load_settings(home=home)
+    reference = reference_for(settings, "2019-06-H1")
+    run_month(settings, "2019-06-H1", halves[0]["as_of"], None)
+    html = (home / "reports" / "2019-06-H1" / "通报_2019-06-H1_第1期.html").read_text("utf-8")
+    late = [e["unit_code"] for e in manifest if e["period"] == "2019-06-H1" and e["kind"] == "late"]
+    assert f"应报 {len(reference.required_units('2019-06-H1'))} 个单位" in html and reference.plan.issuer in html
+    assert all(f"（{reference.unit_name(unit)}）" in html for unit in late) and "大通湖" not in html
