@@ -96,7 +96,7 @@ def cli_page() -> str:
 
 
 def variables_page() -> str:
-    from ..tasks.report.catalogue import editor_guide
+    from ..tasks.report.guide import editor_guide
 
     text = editor_guide()
     body = text.split("## 变量一览", 1)[1]

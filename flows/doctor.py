@@ -4,7 +4,8 @@ Checks: the home is writable; this year's reference tables load; the fonts of th
 opens; the Prefect server answers (PREFECT_API_URL, or the one `zhuanbao serve` recorded in the home);
 its log shows no scheduler errors; the deployments exist, none is paused, and the monthly run is
 planned; no concurrency slot is held by a run that is gone; no registry run or period lock is left
-by a dead process. `--fix` runs flows/recovery.py's recover() first.
+by a dead process; no notice failed to reach its recipient in the last days (the latest failures, masked).
+`--fix` runs flows/recovery.py's recover() first.
 """
 from __future__ import annotations
 
@@ -174,6 +175,27 @@ def stale_checks(settings: Settings) -> list[Check]:
             Check("报告期锁", not stale, "无过期锁" if not stale else f"过期锁：{'、'.join(stale)}（zhuanbao doctor --fix）")]
 
 
+NOTICE_FAILURE_DAYS = 7  # failed deliveries older than this no longer turn the check red
+
+
+def check_notices(settings: Settings, now: datetime | None = None) -> list[Check]:
+    """Recipients registered, and the failed deliveries of the last days (who, which notice, why; no secret)."""
+    from datetime import timedelta
+
+    from ..tasks.notices import last_failures, list_recipients
+
+    people = list_recipients(settings)
+    where = f"{len(people)} 个收件人" if people else "未登记收件人，通知写入 outbox（zhuanbao notices recipients add）"
+    since = (now or datetime.now(settings.tz)) - timedelta(days=NOTICE_FAILURE_DAYS)
+    failures = [f for f in last_failures(settings, 5) if datetime.fromisoformat(f["at"]) >= since]
+    if not failures:
+        return [Check("通知送达", True, f"{where}；近{NOTICE_FAILURE_DAYS}天无失败")]
+    shown = [f"{f['at'].replace('T', ' ')} {f['recipient']}（{f['target']}）{f['notice']}：{f['reason'] or '发送失败'}"
+             for f in failures[:3]]
+    return [Check("通知送达", False, f"近{NOTICE_FAILURE_DAYS}天有通知未送达（已存入 outbox），最近："
+                  + "；".join(shown) + "（zhuanbao notices deliveries --failed；zhuanbao notices test）")]
+
+
 def run_checks(settings: Settings, now: datetime | None = None) -> list[Check]:
     year = (now or datetime.now(settings.tz)).year
     checks = [check_home(settings)]
@@ -194,7 +216,7 @@ def run_checks(settings: Settings, now: datetime | None = None) -> list[Check]:
             with temporary_settings(updates={PREFECT_API_URL: url}):
                 checks += [check_scheduler_log(settings), *prefect_checks(settings, url)]
     if checks[3].ok:
-        checks += stale_checks(settings)
+        checks += stale_checks(settings) + check_notices(settings, now)
     return checks
 
 

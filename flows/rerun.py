@@ -15,9 +15,10 @@ from .monthly import monthly_consolidation
 
 @flow(name="重跑", flow_run_name=run_support.run_name("重跑"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
-def rerun_period(period: str, reason: str, home: str | None = None) -> dict:
-    """Pick up late and corrected files for `period` and rebuild it (a 修订版 if the inputs changed)."""
+def rerun_period(period: str, reason: str, home: str | None = None, reissue: bool = False) -> dict:
+    """Pick up late and corrected files for `period` and rebuild it: after signing a 修订版 only if its data
+    changed, or with `reissue` for changed templates or text alone (文字修订)."""
     period = normalise_label(period)  # raises with the period named
     if not reason or not reason.strip():
         raise ValueError("重跑必须说明原因（将写入登记簿和专报的修订说明）")
-    return monthly_consolidation(period=period, reason=reason.strip(), home=home)
+    return monthly_consolidation(period=period, reason=reason.strip(), home=home, reissue=reissue)

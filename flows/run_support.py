@@ -90,6 +90,8 @@ def retry_on_storage_errors(task, task_run, state) -> bool:
 
 
 def describe_report(outputs: dict) -> str:
+    if outputs.get("note"):  # a signed 专报 kept as it is (tasks/report/after_signing.py)
+        return outputs["note"]
     if not outputs.get("created"):
         return f"输入未变，沿用第{outputs.get('issue_no')}期（不生成新文件）"
     label = f"第{outputs.get('issue_no')}期" + (f"修订{outputs['revision']}" if outputs.get("revision") else "")

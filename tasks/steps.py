@@ -233,23 +233,27 @@ def load_metrics(ctx: RunContext) -> dict:
                                                      for name in METRICS})
 
 
-def report(ctx: RunContext, status: dict | None = None) -> dict:
-    """The 专报 of the period as a draft: a new issue, a revision when inputs changed, or nothing new; a period of a
-    cadence whose plan says `report = "通报"` gets its 通报 instead (tasks/report/bulletin.py)."""
+def report(ctx: RunContext, status: dict | None = None, reissue: bool = False) -> dict:
+    """The 专报 of the period as a draft: a new issue, a revision when inputs changed (after signing: when its
+    data changed, or `reissue` for the text alone), or nothing new (`note` says why); a period of a cadence whose
+    plan says `report = "通报"` gets its 通报 instead (tasks/report/bulletin.py)."""
     if bulletin_due(ctx):
         from .report.bulletin import bulletin_context, publish_bulletin
 
         status = status or period_status(ctx)
         context = bulletin_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status)
         return publish_bulletin(ctx.settings, ctx.period, context, issued_at=ctx.as_of)
+    from .report.after_signing import report_as_of
     from .report.approval import announce_draft
     from .report.context import build_context
     from .report.publish import publish_report
     flags = curated.read_partition(ctx.settings.curated_dir, FLAGS, ctx.period)
     metrics = {**load_metrics(ctx), "flags": flags}
     status = status or period_status(ctx)
-    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=ctx.as_of)
-    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=ctx.as_of)
+    as_of = report_as_of(ctx.settings, ctx.period, status, ctx.as_of)  # never before the signed one's
+    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=as_of)
+    outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=as_of,
+                             reissue=reissue)
     if outputs["created"]:
         announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
     return outputs

@@ -13,9 +13,14 @@ Layout after GB/T 9704-2012, written so Word, WPS and LibreOffice agree:
 - Tables: column widths from the sample context's content (numbers get the width to stay on one
   line, text columns share the rest), number cells `w:noWrap` and right-aligned, the header row
   repeated on every page (`w:tblHeader`), no row split across pages (`w:cantSplit`).
-- Page numbers “— 1 —” in 4号 宋体: odd pages right, even pages left, one character in.
-- 附表 in a landscape section; the 版记 (印发机关, 印发日期) alone on a last portrait page,
-  bottom-aligned between two bold rules, without a page number.
+- Page numbers “— 1 —” in 4号 宋体, their line 7 mm under the text block: odd pages right, even pages left,
+  one character in; on the landscape 附表 pages turned to the same place (tasks/report/docx_turned.py).
+- Masthead: the office at the left and the date at the right (空一字 each) as a borderless two-cell line over
+  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文).
+- 附表 in a landscape section; the 版记 (签发人 when signed, 印发机关, 印发日期) in a last portrait section
+  starting on an even page (Word and LibreOffice insert a blank page when needed), at the foot of the
+  block between bold rules (thin between its lines), without a page number. LibreOffice ignores the
+  section's bottom alignment, so an exact-height empty line above it fills the block.
 """
 from __future__ import annotations
 
@@ -23,25 +28,39 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zhuanbao.tasks.report import docx_layout, docx_tables
+from zhuanbao.tasks.report import docx_layout, docx_tables, docx_turned
 from zhuanbao.tasks.report.fonts import WORD_FONTS
 from zhuanbao.templates.docx_blocks import (
     HERE,
     RED,
     heading,
+    leader_summary,
     loop_table,
     more_line,
     new_page_section,
     page_setup,
     para,
+    revision_notes,
     styles,
 )
 
 OUT = HERE / "zhuanbao.docx"
+# the date's cell holds "2020年12月31日" 空一字 in with LibreOffice's fallback digits (DejaVu); the office has the rest
+MASTHEAD_WIDTHS_MM = [105.0, 51.0]
+BANJI_ROW_PT = 28.0  # one line of the 版记 (4号 仿宋)
+BANJI_SLACK_PT = 4.0  # under the page's height, so rounding never pushes the 版记 onto a page of its own
+
+
+def fit_to_line(run) -> None:
+    """A long title (plan.toml [report] title) shrinks to stay on the 156 mm line, as in the HTML: 28 pt holds 15
+    characters; the size (half-points) is a Jinja expression docxtpl fills in."""
+    run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ [56, 840 // title|length]|min }}")
 
 
 def masthead(doc) -> None:
@@ -49,25 +68,17 @@ def masthead(doc) -> None:
     para(doc, "{%p if issue.draft %}")
     para(doc, "{{ w.draft_mark() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, name=WORD_FONTS["heading"], size=16)
     para(doc, "{%p endif %}")
-    para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"], size=28,
-         color=RED)
+    title = para(doc, "{{ title }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, name=WORD_FONTS["title"],
+                 size=28, color=RED)
+    fit_to_line(title.runs[0])
     p = para(doc, "{{ issue.label }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
-    p = para(doc, "{{ issue.office }}\t{% if not issue.draft %}{{ issue.date }}{% endif %}", indent=False)
-    p.paragraph_format.left_indent = Pt(16)  # 空一字 at the left; a long office name leaves no room at the right
-    p.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)  # measured from the margin
-    docx_layout.border(p, "bottom", 12, "C00000", 4)  # the red rule under the masthead
-    para(doc, "{%p if issue.signer %}")
-    para(doc, "{{ w.signer_line() }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    para(doc, "{%p endif %}")
+    # the office at the left and the date at the right, 空一字 each, over the red rule the width of the block
+    docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
+                            "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM)
     para(doc, "{{ w.doc_title() }}", "专报标题")
-    para(doc, "{%p if issue.is_revision %}")
-    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p for note in issue.revision_notes %}")
-    para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    leader_summary(doc)
 
 
 def body(doc) -> None:
@@ -83,7 +94,6 @@ def body(doc) -> None:
     for macro, text in (("h_lagging", "overview.lagging_units"), ("h_reporting", "overview.headline")):
         heading(doc, macro, 2)
         para(doc, "{{ " + text + " }}")
-    para(doc, "{{ overview.progress }}")
 
     para(doc, "{%p if present.indicators %}")
     heading(doc, "h_indicators", 1)
@@ -98,6 +108,7 @@ def body(doc) -> None:
     para(doc, "{%p if present.chart %}")
     image = para(doc, "{{ chart_image }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     image.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact line would clip the chart
+    image.paragraph_format.space_before = Pt(8)  # clear of the table above (LibreOffice draws it on the last rule)
     para(doc, "{{ chart.caption }}", "表格文字", indent=False, size=12)
     more_line(doc, "chart.more")
     para(doc, "{%p endif %}")
@@ -168,10 +179,11 @@ def body(doc) -> None:
         para(doc, "{{ w." + macro + "(row) }}")
         para(doc, "{%p endfor %}")
         more_line(doc, loop + "_more")
+    revision_notes(doc)
 
 
 def appendix(doc) -> None:
-    new_page_section(doc, landscape=True)
+    docx_turned.turned_page_numbers(new_page_section(doc, landscape=True))
     total = docx_layout.BLOCK_MM["landscape"]
     para(doc, "{%p if present.appendix_indicators %}")
     heading(doc, "h_appendix1", 1)
@@ -199,12 +211,33 @@ def appendix(doc) -> None:
     para(doc, "{%p endif %}")
 
 
+def banji_spacer(doc, lines: int) -> None:
+    """An empty line as high as the text block less a 版记 of `lines` rows: the 版记 then sits at the block's foot
+    in every program (LibreOffice ignores a section's bottom alignment)."""
+    block_pt = (297 - 37 - 35) / 25.4 * 72
+    spacer = para(doc, "", indent=False)
+    pf = spacer.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(round(block_pt - lines * BANJI_ROW_PT - 1 - BANJI_SLACK_PT, 1))
+
+
 def banji(doc) -> None:
-    """The 版记 alone on a last portrait page, at the bottom, between bold rules, without a page number."""
-    last = new_page_section(doc)
+    """The 版记 alone on an even page (Word and LibreOffice put a blank page before it when needed), at the foot of
+    the block between bold rules (thin between its lines), without a page number: the 签发人 (when signed), then
+    印发机关 at the left and 印发日期 at the right."""
+    last = new_page_section(doc, start=WD_SECTION.EVEN_PAGE)
+    docx_layout.no_line_grid(last)  # LibreOffice would start the page half a grid line down
     docx_layout.no_page_numbers(last)
     docx_layout.bottom_aligned(last)
-    docx_tables.banji_table(doc, "{{ w.banji_office() }}", "{{ w.banji_date() }}", "版记")
+    para(doc, "{%p if issue.signer %}")
+    banji_spacer(doc, 2)
+    para(doc, "{%p else %}")
+    banji_spacer(doc, 1)
+    para(doc, "{%p endif %}")
+    docx_tables.ruled_lines(doc, [("{%tr if issue.signer %}", ""), ("{{ w.signer_line() }}", ""), ("{%tr endif %}", ""),
+                                  ("{{ w.banji_office() }}", "{{ w.banji_date() }}")], "版记", indent_pt=14,
+                            row_pt=BANJI_ROW_PT, top=(docx_tables.RULE_BOLD, "000000"),
+                            bottom=(docx_tables.RULE_BOLD, "000000"), between=(docx_tables.RULE_THIN, "000000"))
     end = para(doc, "", indent=False)  # a document ends with a paragraph; 1 pt, so the 版记 stays at the bottom
     end.paragraph_format.line_spacing_rule, end.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
 
@@ -215,7 +248,7 @@ def build(out: Path = OUT) -> Path:
     docx_layout.font_table(doc)
     sec = doc.sections[0]
     page_setup(sec)
-    sec.footer_distance = Mm(28)  # the number's line about 7 mm under the text block
+    sec.footer_distance = Mm(docx_layout.FOOTER_DISTANCE_MM)  # the number's line 7 mm under the text block
     docx_layout.page_numbers(doc, sec)
     masthead(doc)
     body(doc)

@@ -42,10 +42,7 @@ def styles(doc) -> None:
     pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28.95)
     pf.first_line_indent, pf.space_before, pf.space_after = Pt(32), Pt(0), Pt(0)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    spacing = OxmlElement("w:spacing")  # 28 characters a line (docx_layout.document_grid)
-    spacing.set(qn("w:val"), str(docx_layout.char_spacing_twips()))
-    normal.element.get_or_add_rPr().insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs",
-                                                           "w:highlight", "w:u", "w:effect", "w:lang")
+    char_spacing(normal, docx_layout.char_spacing_twips())  # 28 characters a line (docx_layout.document_grid)
     for name, face in (("Heading 1", WORD_FONTS["heading"]), ("Heading 2", WORD_FONTS["kai"]),
                        ("Heading 3", WORD_FONTS["body"])):
         style = doc.styles[name]
@@ -78,10 +75,48 @@ def styles(doc) -> None:
     banji.base_style = normal
     set_font(banji, WORD_FONTS["body"], 14)
     banji.paragraph_format.first_line_indent = Pt(0)
-    for style in (title, cell, caption, banji):
+    banji.paragraph_format.line_spacing = Pt(28)
+    masthead, footer = line_styles(doc, normal)
+    for style in (title, cell, caption, banji, masthead, footer):
         docx_layout.off_grid(style)
     docx_layout.default_fonts(doc, WORD_FONTS["body"])
     docx_layout.strip_theme(doc.styles.element)
+
+
+def char_spacing(style, twips: int) -> None:
+    """Characters of `style` `twips`/20 pt closer together (negative) or further apart."""
+    rpr = style.element.get_or_add_rPr()
+    spacing = rpr.find(qn("w:spacing"))
+    if spacing is None:
+        spacing = OxmlElement("w:spacing")
+        rpr.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u",
+                                  "w:effect", "w:lang")
+    spacing.set(qn("w:val"), str(twips))
+
+
+def line_styles(doc, normal):
+    """The masthead's office-and-date line (版头) and the footer (one 4号 line: the page number; an empty
+    footer, the 版记 page's, takes no more room)."""
+    masthead = doc.styles.add_style("版头", 1)  # the office and date line of the masthead
+    masthead.base_style = normal
+    set_font(masthead, WORD_FONTS["body"], 16)
+    latin = masthead.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi"):  # the date's digits half-width (LibreOffice's fallback digits are wider)
+        latin.set(qn(attr), "Times New Roman")
+    masthead.paragraph_format.first_line_indent = Pt(0)
+    masthead.paragraph_format.space_after = Pt(4)  # the red rule 4 pt under the line
+    char_spacing(masthead, -12)  # a long office and the date on one line even in LibreOffice's wider fallback digits
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between 2020 and 年
+        node = OxmlElement(tag)
+        node.set(qn("w:val"), "0")
+        masthead.element.get_or_add_pPr().insert_element_before(node, "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                                                                 *docx_layout.AFTER_SNAP)
+    footer = doc.styles["Footer"]
+    footer.base_style = normal
+    footer.paragraph_format.first_line_indent = Pt(0)
+    footer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    footer.paragraph_format.line_spacing = Pt(docx_layout.NUMBER_PT)
+    return masthead, footer
 
 
 def para(doc, text: str = "", style: str | None = None, *, indent: bool = True, align=None, **font):
@@ -201,9 +236,33 @@ def page_setup(section, *, landscape: bool = False) -> None:
     docx_layout.document_grid(section)
 
 
-def new_page_section(doc, *, landscape: bool = False):
-    """A section starting on a new page, set up by `page_setup`."""
+def new_page_section(doc, *, landscape: bool = False, start=WD_SECTION.NEW_PAGE):
+    """A section starting on a new page (`start`: WD_SECTION.EVEN_PAGE for the next even page), set up by `page_setup`."""
     para(doc, "", indent=False)  # the section break's own paragraph (docxtpl drops {%p %} paragraphs with it)
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section = doc.add_section(start)
     page_setup(section, landscape=landscape)
     return section
+
+
+def leader_summary(doc) -> None:
+    """Page 1 under the title: a 修订版's one-line pointer, then 本期要点 (overview.summary, wording.j2's
+    `h_summary` and `summary_line`)."""
+    para(doc, "{%p if issue.is_revision %}")
+    para(doc, "{{ w.revision_pointer() }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if overview.summary %}")
+    para(doc, "{{ w.h_summary() }}", name=WORD_FONTS["heading"], size=16)
+    para(doc, "{%p for line in overview.summary %}")
+    para(doc, "{{ w.summary_line(line) }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+
+def revision_notes(doc) -> None:
+    """A 修订版's 修订说明, after the body (page 1 carries only `leader_summary`'s pointer)."""
+    para(doc, "{%p if issue.is_revision %}")
+    para(doc, "{{ w.revision_note() }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p for note in issue.revision_notes %}")
+    para(doc, "{{ loop.index }}. {{ note }}", name=WORD_FONTS["kai"], size=16)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")

@@ -390,10 +390,10 @@ def test_debug_shows_the_traceback(home, capsys):
         app(["--home", str(home), "--debug", "status", "--period", "2020-04"], prog_name="zhuanbao")
 
 
-@pytest.mark.parametrize("name, kind", [("D01.xlsm", "含宏"), ("D01.et", "WPS"), ("D01.csv", "CSV")])
-def test_macro_wps_and_csv_files_are_named_for_what_they_are(reference, name, kind):
+@pytest.mark.parametrize("name, kind", [("D01.et", "WPS"), ("D01.csv", "CSV"), ("D01.numbers", "Numbers")])
+def test_unreadable_wps_and_other_spreadsheet_files_are_named_for_what_they_are(reference, name, kind):
     read = read_workbook(b"PK\x03\x04rest", reference, name=name)
-    assert kind in read.error and "另存为 .xlsx" in read.error
+    assert kind in read.error and "另存为" in read.error and ".xlsx" in read.error
 
 
 def test_a_late_arrival_is_shown_to_the_second():

@@ -60,7 +60,7 @@ def older(db_file: Path) -> None:
 
 def _all_models() -> None:
     import zhuanbao.tasks.access.models
-    import zhuanbao.tasks.notices
+    import zhuanbao.tasks.notices.models
     import zhuanbao.tasks.report.approval_log  # noqa: F401
 
 

@@ -78,3 +78,49 @@ def test_everyone_reported_means_an_empty_list():
 ])
 def test_a_scheduled_run_serves_the_month_before_its_scheduled_day(moment, period):
     assert period_before(moment, "Asia/Shanghai") == period
+
+
+@pytest.mark.slow
+def test_the_demo_s_reminders_arrive_on_a_local_receiver_each_unit_its_own(demo_home):
+    """Done when (issue 27): the demo's notices pointed at a URL are seen arriving on a local receiver — the
+    office's summary three days before the deadline, and each owing unit's own 催报 to that unit's robot."""
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from zhuanbao.flows.cli import app
+    from zhuanbao.tasks import notices, steps
+    from zhuanbao.tasks.core.settings import load_settings
+
+    from .receiver import Receiver
+
+    settings = load_settings(home=demo_home).model_copy(update={"notice_retry_seconds": 0})
+    with Receiver() as receiver:
+        cli = CliRunner()
+        add = ["--home", str(demo_home), "notices", "recipients", "add"]
+        assert cli.invoke(app, [*add, "--role", "office", "--name", "李统计", "--url",
+                                f"json://127.0.0.1:{receiver.port}/office"]).exit_code == 0
+        units = [u for u in settings.reference_dir(2020).joinpath("units.csv").read_text("utf-8").split()[1:]]
+        for code in (line.split(",")[0] for line in units):
+            assert cli.invoke(app, [*add, "--role", "unit", "--unit", code, "--url",
+                                    f"json://127.0.0.1:{receiver.port}/unit/{code}"]).exit_code == 0
+        with steps.recorded_run(settings, "2020-04", kind="reminders", as_of="2020-05-12T09:00:00+08:00") as record:
+            steps.collect(record.context)
+            steps.check(record.context, steps.read(record.context))
+            with session(settings.db_url) as db:
+                entries, _ = reminder_list(settings, db, "2020-04", record.context.reference)
+        moment = datetime(2020, 5, 12, 9, tzinfo=TZ)
+        told = notices.unit_reminders(settings, "2020-04", entries, now=moment)
+        notices.deadline_reminder(settings, "2020-04", entries, today=date(2020, 5, 12))
+    owing = {e["unit_code"]: e for e in entries}
+    assert owing and told == {"units_told": len(owing), "units_without_recipient": 0, "units_kept": 0}
+    by_path = {}
+    for got in receiver.received:
+        by_path.setdefault(got["path"], []).append(got["body"])
+    assert set(by_path) == {"/office"} | {f"/unit/{code}" for code in owing}  # units that reported hear nothing
+    for code, entry in owing.items():
+        (body,) = by_path[f"/unit/{code}"]
+        assert entry["unit_name"] in body["title"] and "2020-04" in body["message"]
+        assert all(e["unit_name"] not in body["message"] for c, e in owing.items() if c != code)  # its own list only
+    (summary,) = by_path["/office"]
+    assert summary["title"] == f"【专报】2020-04 报送截止前3天：{len(owing)} 家单位未报送"

@@ -12,10 +12,11 @@ from docx import Document
 
 from zhuanbao.tasks.demo.report_sample import demo_frames, demo_metrics, demo_status
 from zhuanbao.tasks.report.approval import review, sign
-from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, editor_guide, load_sample_context
+from zhuanbao.tasks.report.catalogue import GUIDE, catalogue_drift, load_sample_context
 from zhuanbao.tasks.report.charts import ChartFontError, chart_png
 from zhuanbao.tasks.report.editors import build_context, publish_report
 from zhuanbao.tasks.report.fonts import find_office_fonts, font_css
+from zhuanbao.tasks.report.guide import editor_guide
 
 PERIOD = "2020-04"
 EVIL = "<script>alert(1)</script>{{ 7*7 }}"
@@ -55,7 +56,7 @@ def test_context_has_real_sentences(settings, reference):
 def test_catalogue_guide_and_sample_do_not_drift(settings, reference):
     assert catalogue_drift(make_context(settings, reference)) == []
     assert catalogue_drift(load_sample_context()) == []
-    assert GUIDE.read_text(encoding="utf-8") == editor_guide(), "run: python -m tasks.report guide"
+    assert GUIDE.read_text(encoding="utf-8") == editor_guide(), "run: python -m zhuanbao.tasks.report.editors guide"
 
 
 def test_publish_renders_three_formats(settings, reference):

@@ -140,7 +140,7 @@ def test_preview_takes_an_edited_copy_and_reports_errors_in_chinese(settings, tm
     with pytest.raises(PreviewError) as error:
         preview(settings, str(copy), pdf=False)
     message = str(error.value)  # the unmatched {% endif %} after the removed {% endfor %}, in Chinese, with its line
-    assert re.search(r"第\d+行：无法识别的标记“endif”", message) and "Traceback" not in message
+    assert re.search(r"第\d+行：缺少 {% endfor %}", message) and "Traceback" not in message
     with pytest.raises(FileNotFoundError, match="找不到模板"):
         preview(settings, "不存在.html.j2", pdf=False)
     folder = tmp_path / "t"
@@ -272,7 +272,7 @@ def test_an_empty_section_table_chart_or_appendix_is_left_out_and_the_numbering_
     context = context_for(settings, bare)
     assert not context["present"]["projects"] and not context["present"]["appendix_projects"]
     html = render_html(context, png=b"")
-    for absent in ("重点项目推进情况", "重点项目推进明细", "0个重点项目", "总量指标完成率"):
+    for absent in ("重点项目推进情况", "重点项目推进明细", "0个重点项目", "总量指标年度目标完成率"):
         assert absent not in html, absent
     for present in ("三、重点任务推进情况", "四、各单位排名", "六、报送情况", "表2 重点任务推进情况",
                     "附表2 各单位报送情况", "图1 重点任务平均进度对比时序进度"):
@@ -286,7 +286,7 @@ def test_an_empty_section_table_chart_or_appendix_is_left_out_and_the_numbering_
     assert "附表2 各单位报送情况" in headings and not any("重点项目" in h for h in headings)
     full = render_html(context_for(settings, reference), png=b"")  # the demo keeps every section and number
     for text in ("三、重点项目推进情况", "四、重点任务推进情况", "七、报送情况", "附表3 各单位报送情况",
-                 "图1 总量指标完成率与重点任务平均进度对比时序进度"):
+                 "图1 总量指标年度目标完成率与重点任务平均进度对比时序进度"):
         assert text in full, text
 
 

@@ -60,7 +60,8 @@ def test_font_table_names_the_gb_faces_with_their_fallbacks():
 
 def test_tables_repeat_their_header_keep_rows_whole_and_numbers_on_one_line(rendered_docx, sample):
     body = xml(rendered_docx, "word/document.xml")
-    tables = list(body.iter(f"{W}tbl"))
+    tables = [t for t in body.iter(f"{W}tbl")  # not the masthead's and the 版记's ruled lines (own borders)
+              if t.find(f"{W}tblPr/{W}tblBorders") is None]
     assert len(tables) >= 6
     for table in tables:
         rows = table.findall(f"{W}tr")
@@ -146,3 +147,75 @@ def test_pdf_text_has_whole_numbers_and_the_banji_on_the_last_page(pdf_document,
     assert f"{sample['issue']['printed_date']}印发" in last.replace(" ", "")
     assert not re.search(r"—\s*\d+\s*—", last)  # the 版记 page carries no page number
 
+
+
+@pytest.fixture(scope="module")
+def pdf_pages_of_sample(pdf_document, tmp_path_factory):
+    from tests.pdf_boxes import pdf_pages
+
+    pdf = tmp_path_factory.mktemp("pdf") / "s.pdf"
+    pdf_document.write_pdf(str(pdf))
+    return pdf_pages(pdf)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_page_numbers_7_mm_under_the_block_also_on_landscape_pages(pdf_pages_of_sample):
+    from tests.pdf_boxes import number_placement
+
+    numbered = [(p, p.page_number()) for p in pdf_pages_of_sample if p.page_number()]
+    landscape = [(p, box) for p, box in numbered if p.width > p.height]
+    assert len(numbered) >= 10 and landscape
+    for page, _ in numbered:  # the 14 pt line's top 7 mm under the block, 空一字 at the side; landscape turned
+        gap, side = number_placement(page)
+        assert abs(gap - 7) < 1, f"第{page.number}页页码距版心 {gap:.1f} mm"
+        assert abs(side) < 3, f"第{page.number}页页码未空一字（差 {side:.1f} pt）"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_body_has_the_spec_line_pitch_and_masthead_indents(pdf_pages_of_sample, sample):
+    from tests.pdf_boxes import MM
+
+    pitches = []
+    for body in pdf_pages_of_sample[:3]:  # full lines of the body: they start at the block's left edge
+        lines = sorted({round(w[1], 1) for w in body.words if abs(w[0] - 28 * MM) < 1 and w[3] - w[1] > 18})
+        pitches += [b - a for a, b in zip(lines, lines[1:]) if b - a < 40]
+    assert len(pitches) >= 5 and all(abs(p - 28.95) < 0.2 for p in pitches), pitches  # 22 lines on 225 mm
+    page = pdf_pages_of_sample[0]
+    office = next(w for w in page.words if w[4] == sample["issue"]["office"])
+    date = next(w for w in page.words if w[4] == sample["issue"]["date"])
+    assert abs(office[0] - (28 * MM + 16)) < 1.5 and abs(date[2] - (page.width - 26 * MM - 16)) < 1.5  # 空一字
+    assert "签发人" not in page.text  # a 专报 prints its signer in the 版记, not the masthead
+
+
+@pytest.mark.slow  # two more WeasyPrint renders (~10 s)
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_banji_alone_at_the_foot_of_an_even_page_with_the_signer(sample, tmp_path):
+    from weasyprint import HTML
+
+    from tests.pdf_boxes import MM, pdf_pages
+
+    for extra in (0, 1):  # one page more or less before it: the 版记 still lands on an even page
+        context = {**sample, "submissions": {**sample["submissions"],
+                                             "missing": sample["submissions"]["missing"] * (1 + 30 * extra)}}
+        pdf = tmp_path / f"s{extra}.pdf"
+        HTML(string=render_html(context, png=b""), base_url=str(TEMPLATES_DIR)).write_pdf(str(pdf))
+        pages = pdf_pages(pdf)
+        last = pages[-1]
+        assert last.number % 2 == 0 and last.page_number() is None
+        assert last.text.startswith("签发人") and f"{sample['issue']['printed_date']}印发" in last.text
+        office = last.find(sample["issue"]["office"])[0]
+        assert 0 < (last.height - 35 * MM) - office[3] < 8  # the last line on the block's lower edge
+        blank = [p for p in pages[:-1] if not p.words]
+        assert all(p.number == last.number - 1 for p in blank)  # only the one blank page before it, unnumbered
+
+
+def test_a_long_title_shrinks_to_stay_on_one_line_in_the_docx(sample):
+    long_title = "东湖区“强攻二季度、确保双过半”工作专报"  # 20 characters: 28 pt would take two lines
+    sizes = {}
+    for title in (sample["title"], long_title):
+        out = io.BytesIO()
+        render_docx({**sample, "title": title}, out)
+        body = xml(out.getvalue(), "word/document.xml")
+        run = next(r for r in body.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")) == title)
+        sizes[title] = int(run.find(f"{W}rPr/{W}sz").get(f"{W}val")) / 2
+    assert sizes[sample["title"]] == 28 and sizes[long_title] * len(long_title) <= 28 * 15  # fits 156 mm

@@ -75,7 +75,9 @@ def test_every_list_is_bounded_with_a_more_line(province):
     assert all(r["lagging"] or r["unreported"] for r in context["indicators"]["by_unit"])  # 滞后 and 未报 first
     # sentences that join unit names are capped too
     assert context["overview"]["headline"].count("等40个单位") == 2  # 40 late; 35 missing + 5 rejected unsent
-    assert "等40个单位" in context["submissions"]["sentence"]
+    # 七、报送情况: the sentence gives counts, the lines below name each unit once, capped with a more-line
+    assert "逾期报送40个" in context["submissions"]["sentence"]
+    assert len(context["submissions"]["late"]) == ROWS and "其余" in context["submissions"]["late_more"]
     assert all(len(part.split("、")) <= 10 for r in context["tasks"]["rows"]
                for part in (r["behind_lagging"], r["behind_unreported"]))
 

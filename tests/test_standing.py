@@ -71,7 +71,9 @@ def test_the_unreported_count_is_the_same_in_the_log_artifact_status_report_remi
     overview, section = context["overview"], context["submissions"]
     assert overview["units_missing"] == "2" and overview["units_rejected"] == "1"
     assert "未报送2个（区科技工信局、南湾湖办事处，其中退回待更正1个）" in overview["headline"]
-    assert "未报送单位：南湾湖办事处、区科技工信局；其中报送文件被退回、尚未更正的单位：区科技工信局。" in section["sentence"]
+    assert "逾期报送1个，未报送2个（其中报送文件被退回、尚未更正1个）。" in section["sentence"]
+    assert [r["unit"] for r in section["missing"]] == ["南湾湖办事处"]  # named once, in its line
+    assert [r["unit"] for r in section["rejected"]] == ["区科技工信局"]
 
     with session(settings.db_url) as db:
         entries, paths = reminder_list(settings, db, PERIOD, reference)

@@ -50,7 +50,7 @@ def test_receipt_is_not_rendered_against_the_report_context(templates):
     ("{{ overview.progress }}", "｛｛ overview.progress ｝｝", "全角"),
     ("{% for row in group.rows %}", "{% for row in group.rows ％}", "全角"),
     ("{{ issue.label }}", "{{ issue.label（） }}", "全角符号 （ ）"),
-    ("{% endfor %}", "{% endfo %}", "模板语法错误"),
+    ("{% endfor %}", "{% endfo %}", "无法识别的标记“endfo”——是否应为 {% endfor %}？"),
     ("{% if issue.is_revision %}", "{% if issue.is_revison %}", "未知变量 issue.is_revison"),
 ])
 def test_html_mistakes_are_caught(templates, old, new, expected):
@@ -63,7 +63,7 @@ def test_html_mistakes_are_caught(templates, old, new, expected):
     ("{{ overview.headlin }}", "未知变量 overview.headlin"),
     ("｛｛ title ｝｝", "全角"),
     ("{{ title（） }}", "全角符号 （ ）"),
-    ("{%tr for row in tasks.rows %}", "模板语法错误"),  # a row tag outside a table: docxtpl cannot place it
+    ("{%tr for row in tasks.rows %}", "放错了位置"),  # a row tag outside a table: docxtpl cannot place it
 ])
 def test_docx_mistakes_are_caught(templates, text, expected):
     add_docx_paragraphs(templates, text)
@@ -80,4 +80,5 @@ def test_docx_loop_variable_typo_is_caught(templates):
 def test_strict_render_catches_what_static_check_cannot(templates):
     edit_html(templates, "{{ overview.headline }}", "{{ overview['head' ~ 'lin'] }}")
     problems = lint_templates(templates, load_sample_context())
-    assert any("渲染失败" in p for p in problems), problems
+    assert any(p.startswith("zhuanbao.html.j2 第") and "没有“headlin”这一项——是否应为 headline？" in p
+               for p in problems), problems

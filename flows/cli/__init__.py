@@ -3,8 +3,9 @@
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
 report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
-portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
-docs (docs: the 使用手册), registry (rebuild-registry).
+portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval),
+notices (notices recipients add|remove|list, notices test, notices deliveries),
+docs (docs: the 使用手册), registry (rebuild-registry), year (ledger, assess).
 """
 from . import (  # noqa: F401 — register the commands
     accounts,
@@ -12,12 +13,14 @@ from . import (  # noqa: F401 — register the commands
     docs,
     forms,
     intake,
+    notices,
     ops,
     portal,
     registry,
     report,
     runs,
     setup,
+    year,
 )
 from .app import app
 

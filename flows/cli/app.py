@@ -7,6 +7,7 @@ them, so `--help` is instant.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -93,7 +94,9 @@ class _Group(TyperGroup):
 
 app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审核、汇总与专报生成。", no_args_is_help=True,
                   pretty_exceptions_enable=False, cls=_Group)
-console = Console()
+# Piped or redirected (not a terminal): no wrapping at rich's default 80 columns, so a printed path stays
+# one line a script or a colleague can copy; in a terminal, rich wraps to the window as before.
+console = Console(soft_wrap=not sys.stdout.isatty())
 PERIOD_HELP = "报告期 YYYY-MM（如 2020-04），或调度期（如 2020-05-H1、2020-W15、2020-B08、2020-Q2）"
 
 
@@ -177,7 +180,7 @@ def _context(period: str):
 
 
 def run_period(period: str, *, reason: str | None = None, as_of: str | None = None,
-               from_scratch: bool = False) -> dict:
+               from_scratch: bool = False, reissue: bool = False) -> dict:
     """Run the monthly flow with a progress display (used by run, rerun, backfill and demo)."""
     from ...tasks.core.extras import DASK, require_installed
     from ..prefect_env import prepare_prefect
@@ -197,7 +200,7 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
                                                                        description=f"{period} {name} 完成")):
             settings = current_settings()
             return flow_for(settings)(period=period, as_of=as_of, reason=reason, home=flow_home(settings),
-                                      from_scratch=from_scratch)
+                                      from_scratch=from_scratch, reissue=reissue)
 
 
 def print_outputs(summary: dict) -> None:
@@ -208,7 +211,9 @@ def print_outputs(summary: dict) -> None:
     console.print(f"  回执：{catalog.receipts_dir(settings.home, summary['period'])}")
     console.print(f"  汇总数据：{settings.curated_dir}")
     outputs = summary.get("outputs") or {}
-    if outputs.get("issue_label"):
+    if outputs.get("note"):  # a signed 专报 kept: say so, and how to reissue it
+        console.print(f"  专报{outputs['issue_label']}：{outputs['note']}")
+    elif outputs.get("issue_label"):
         state = "新生成（草稿，待审核、签发）" if outputs.get("created") else "输入未变，沿用已有文件"
         console.print(f"  专报{outputs['issue_label']}：{state}")
     elif outputs.get("document") == "通报":

@@ -1,4 +1,4 @@
-"""审核→签发 commands: review, sign, return, publish, approval (the history), notices recipients."""
+"""审核→签发 commands: review, sign, return, publish, approval (the history); the recipients are in notices.py."""
 from __future__ import annotations
 
 import typer
@@ -80,45 +80,3 @@ def approval(period: str = typer.Option(..., "--period", "-p", callback=_period,
         note = f"　意见：{e['comment']}" if e["comment"] else ""
         console.print(f"  {e['at'].replace('T', ' ')}　{revision}　{e['label']}　{e['from'] or '—'} → {e['to']}"
                       f"　{e['by']}{note}")
-
-
-notices = typer.Typer(help="通知：收件人（按角色）。", no_args_is_help=True)
-recipients_app = typer.Typer(help="通知收件人：office（办公室，审核、印发）、leader（领导，签发）。", no_args_is_help=True)
-notices.add_typer(recipients_app, name="recipients")
-app.add_typer(notices, name="notices")
-
-
-@recipients_app.command("add")
-def recipients_add(role: str = typer.Option(..., "--role", help="office 或 leader"),
-                   email: str = typer.Option(..., "--email", help="电子邮件地址"),
-                   name: str | None = typer.Option(None, "--name", help="姓名（登记后只有登记的人可以审核/签发）")) -> None:
-    """登记收件人。"""
-    from ...tasks.notices import add_recipient
-
-    try:
-        added = add_recipient(current_settings(), role, email, name)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    console.print(f"{'已登记' if added else '已存在'}：{role} {email}{' ' + name if name else ''}")
-
-
-@recipients_app.command("remove")
-def recipients_remove(role: str = typer.Option(..., "--role", help="office 或 leader"),
-                      email: str = typer.Option(..., "--email", help="电子邮件地址")) -> None:
-    """删除收件人。"""
-    from ...tasks.notices import remove_recipient
-
-    console.print(f"已删除 {remove_recipient(current_settings(), role, email)} 条")
-
-
-@recipients_app.command("list")
-def recipients_list() -> None:
-    """列出收件人。"""
-    from ...tasks.notices import ROLES, list_recipients
-
-    rows = list_recipients(current_settings())
-    for r in rows:
-        console.print(f"{r['role']}（{ROLES.get(r['role'], '')}）　{r['email']}　{r['name']}")
-    if not rows:
-        console.print("尚未登记收件人：通知发往 ZHUANBAO_NOTIFY_TO，未设置时写入 <home>/outbox/")

@@ -21,17 +21,21 @@ from .app import (
 )
 from .intake import status
 
+REISSUE_HELP = ("专报已签发且数据未变时，仍按修改后的模板或文字出修订版草稿（修订说明为“文字修订”）；"
+                "不加此项时数据未变则不重新起草")
+
 
 @app.command()
 def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
         reason: str | None = typer.Option(None, "--reason", help="本次运行的原因（记入登记簿和修订说明）"),
         as_of: str | None = typer.Option(None, "--as-of", help="只收取此时刻之前到达的文件（ISO8601）"),
         from_scratch: bool = typer.Option(False, "--from-scratch",
-                                          help="不用任何已存的读取、审核和汇总结果，全部重新计算（结果应与增量运行完全相同）")) -> None:
+                                          help="不用任何已存的读取、审核和汇总结果，全部重新计算（结果应与增量运行完全相同）"),
+        reissue: bool = typer.Option(False, "--reissue", help=REISSUE_HELP)) -> None:
     """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报（每个文件只读取、审核一次）。"""
     moment = parse_moment(as_of, current_settings(), "--as-of")
     summary = run_period(period, reason=reason, as_of=moment.isoformat() if moment else None,
-                         from_scratch=from_scratch)
+                         from_scratch=from_scratch, reissue=reissue)
     print_outputs(summary)
 
 
@@ -103,11 +107,12 @@ def _months(start: str, end: str) -> list[str]:
 
 @app.command()
 def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, help=PERIOD_HELP),
-          reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”")) -> None:
-    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；已签发的专报出修订版草稿，未签发的重新生成草稿。"""
+          reason: str = typer.Option(..., "--reason", help="重跑原因（记入登记簿和专报的修订说明），如“T04 逾期报送”"),
+          reissue: bool = typer.Option(False, "--reissue", help=REISSUE_HELP)) -> None:
+    """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；已签发的专报仅在数据有变化时出修订版草稿（仅改模板或文字须加 --reissue），未签发的重新生成草稿。"""
     if not reason.strip():
         raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
-    print_outputs(run_period(period, reason=reason.strip()))
+    print_outputs(run_period(period, reason=reason.strip(), reissue=reissue))
 
 
 @app.command()

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from ...tasks.access import accounts, audit
 from ...tasks.access.models import Account
 from ...tasks.checks.outcomes import Outcome
+from ...tasks.intake.formats import LISTED
 from ...tasks.intake.registry import local, session
 from ...tasks.intake.standing import arrived_on_time
 from .security import client_address
@@ -51,7 +52,7 @@ def bearer_account(request: Request, *roles: str) -> Account:
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary", "description": "报送的工作簿（.xlsx/.xls）"}}}}}}}
+    "properties": {"file": {"type": "string", "format": "binary", "description": f"报送的工作簿（{LISTED}）"}}}}}}}
 
 
 @router.post("/periods/{period}/submissions", status_code=201, openapi_extra=UPLOAD_BODY,

@@ -3,7 +3,7 @@
 Layers, outermost first: Guard (security headers on every response, the streaming size limit),
 TrustedHost (`portal_allowed_hosts`), the session (signed cookie, renewed on each answer), then the
 routes: pages.py (login, password, the unit's pages), office.py (the board, units, 专报, audit,
-the API docs), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The
+the API docs), ledger.py (the year's 报送台账), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The
 GX context is warmed once per process at start-up so the first upload is checked as fast as the later ones.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
 
 def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
-    from . import api, office, pages
+    from . import api, ledger, office, pages
     from . import help as help_pages
 
     engine_for(settings.db_url)  # the registry migrated before the first request
@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(office.router)
     app.include_router(api.router)
+    app.include_router(ledger.router)  # the year's 报送台账: a unit its own line, the office all
     app.include_router(help_pages.router)  # the 使用手册 at /help (built into <home>/.site/ on first use)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

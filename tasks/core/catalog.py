@@ -47,11 +47,12 @@ ENTRIES: dict[str, Entry] = {
     "forms": Entry("forms/{period}", "the 填报模板 each unit gets", "forms/generate.py"),
     "reports": Entry("reports", "one folder per period", "report/publish.py"),
     "report": Entry("reports/{period}", "status, 催报名单, the 专报 drafts", "tasks/steps.py, report/publish.py"),
+    "assessment": Entry("reports/{year}", "the year's 考核通报 (html, pdf, docx, xlsx 附表)", "year/document.py"),
     "receipts": Entry("reports/{period}/receipts", "回执 per file (html + json)", "checks/receipts.py"),
     "published": Entry("reports/{period}/published", "signed documents, read-only", "report/approval.py"),
     "issues_lock": Entry("reports/.issues.lock", "serialises issue numbers and approvals", "report/publish.py"),
     "locks": Entry("locks", "one lock file per period being written", "intake/lock.py"),
-    "outbox": Entry("outbox", "notices as .eml when no SMTP host is set", "tasks/notices.py"),
+    "outbox": Entry("outbox", "notices as .eml when they could not be delivered", "tasks/notices/delivery.py"),
     "logs": Entry("logs", "the servers' logs", "flows/serve.py"),
     "site": Entry(".site", "the built 使用手册", "flows/docs_site.py"),
     "prefect_home": Entry(".prefect", "PREFECT_HOME of this home's server", "flows/serve.py"),
@@ -146,6 +147,10 @@ def reports_root(home) -> Path:
 
 def reports_dir(home, period: str) -> Path:
     return path(home, "report", period=period)
+
+
+def assessment_dir(home, year: int) -> Path:
+    return Path(path(home, "assessment", year=year))
 
 
 def receipts_dir(home, period: str) -> Path:

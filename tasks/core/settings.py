@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     form_approval: str = ""  # 批准（备案）机关及文号 printed on the generated forms
     send_to: str = ""  # where units send their workbooks (e-mail, portal), printed under each form
     score_weights: dict[str, float] = {"on_track": 0.7, "on_time": 0.2, "explained": 0.1}
+    assess_weights: dict[str, float] = {}  # 考核: weight of a period's score by label ({"2020-06" = 2}); others 1
+    assess_later_weigh_more: bool = False  # 考核: the n-th period assessed weighs n (times assess_weights)
+    assess_leaders: int = Field(3, ge=0)  # 考核: 先进 named per ranked kind (海州 2019: the first five)
     report_detail_rows: int = Field(30, ge=1)  # longest list printed in the 专报; the rest goes to the Excel 附表
     lake: str | None = None  # fsspec URL of raw/ and curated/ when they are not under the local home
     task_runner: str = "thread"  # where the per-file reads run: "thread" (in the flow's process) or "dask"
@@ -78,13 +81,16 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(600, ge=0)  # how long a second writer of a period waits for the first
     upload_lock_wait_seconds: float = Field(5, ge=0)  # how long an upload waits for a busy period (then 已收到)
     flow_timeout_minutes: float = Field(120, gt=0)  # a longer run is stopped (and releases the period's lock)
-    smtp_host: str | None = None  # notices by e-mail; without a host they go to <home>/outbox/ as .eml
+    smtp_host: str | None = None  # e-mail recipients' server (Apprise mailto://); without it they go to <home>/outbox/
     smtp_port: int = 25
     smtp_starttls: bool = False
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_sender: str = "zhuanbao@localhost"
-    notify_to: Names = ()
+    notify_to: Names = ()  # e-mail addresses or Apprise URLs for a role with no registered recipient
+    notice_attempts: int = Field(3, ge=1)  # tries per recipient before a delivery is recorded as failed
+    notice_retry_seconds: float = Field(2, ge=0)  # wait before the second try, doubling after each
+    portal_url: str | None = None  # the 填报门户's address as units open it, printed in 催报 and notices
     portal_secret_key: str | None = None  # signs the portal's session cookies; None: <home>/portal.secret
     portal_cookie_secure: bool = False  # True behind the office's HTTPS proxy: cookies only over HTTPS
     portal_allowed_hosts: Names = ("127.0.0.1", "localhost")  # Host headers the portal answers

@@ -4,7 +4,9 @@ May also has its 项目半月调度 (plan.toml [[cadences]]): 2020-05-H1 runs on
 making a 通报 (tasks/demo/half_month.py writes their workbooks: one late, one missing).
 
 2020-04 runs on the 16th without T04's late file, then again after it arrives: the second
-report is a revision (修订版) of the same issue. After each run the office head reviews the draft
+report is a revision (修订版) of the same issue. In 2020-05 three units send what their office suite
+saves (`OTHER_FORMATS`: 金盆镇 T02 an .ods from WPS or LibreOffice, D01 a macro workbook .xlsm, D03 Excel's
+binary .xlsb; tasks/demo/saved_as.py), read and checked like every .xlsx. After each run the office head reviews the draft
 and the leader signs it (`DEMO_APPROVALS`, dated in 2020 so the 专报 prints its 2020 signing date).
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..core.resources import DEMO_REFERENCE_DIR
 from ..core.settings import load_settings
 from .generate import build_demo_inbox
 from .half_month import build_half_month_inbox
+from .saved_as import save_as
 
 DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-03", "2020-04-16T09:00:00+08:00", None),
@@ -26,6 +29,10 @@ DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
     ("2020-04", "2020-05-19T09:00:00+08:00", "北洲子镇（T04）5月18日逾期报送，补录后修订"),
     ("2020-05", "2020-06-16T09:00:00+08:00", None),
 ]
+
+# (period, unit) → the format its file is saved in instead of .xlsx (same arrival time, same figures)
+OTHER_FORMATS: dict[tuple[str, str], str] = {("2020-05", "T02"): ".ods", ("2020-05", "D01"): ".xlsm",
+                                             ("2020-05", "D03"): ".xlsb"}
 
 # the 项目半月调度 of May (plan.toml [[cadences]]): each half runs the day after its deadline and gets a 通报
 DEMO_CADENCE_RUNS: list[tuple[str, str]] = [
@@ -38,7 +45,7 @@ DEMO_REVIEWER, DEMO_SIGNER = ("李华", "office@datonghu.example"), ("王明", "
 DEMO_APPROVALS: list[tuple[str, str]] = [
     ("2020-04-16T15:00:00+08:00", "2020-04-17T10:00:00+08:00"),
     ("2020-05-16T15:00:00+08:00", "2020-05-17T10:00:00+08:00"),
-    ("2020-05-18T16:00:00+08:00", "2020-05-19T10:00:00+08:00"),
+    ("2020-05-19T09:30:00+08:00", "2020-05-19T10:00:00+08:00"),  # after its 09:00 run
     ("2020-06-16T15:00:00+08:00", "2020-06-17T10:00:00+08:00"),
 ]
 
@@ -61,10 +68,21 @@ def prepare_demo_home(home: Path) -> list[dict]:
                         ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     reference = load_reference(load_settings(home=home), 2020)
     manifest = build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)
-    return manifest + build_half_month_inbox(home, reference, "2020-05", seed=2020)
+    return save_other_formats(home, manifest) + build_half_month_inbox(home, reference, "2020-05", seed=2020)
 
 
 def cadence_runs_before(as_of: str, done: set[str]) -> list[tuple[str, str]]:
     """The demo's half-month runs planned before `as_of` and not run yet (the CLI runs them in date order)."""
     return [(period, at) for period, at in DEMO_CADENCE_RUNS
             if period not in done and datetime.fromisoformat(at) < datetime.fromisoformat(as_of)]
+
+
+def save_other_formats(home: Path, manifest: list[dict]) -> list[dict]:
+    """The `OTHER_FORMATS` units' .xlsx replaced by the same workbook in their format (the manifest follows)."""
+    for entry in manifest:
+        suffix = OTHER_FORMATS.get((entry["period"], entry["unit_code"]))
+        xlsx = catalog.inbox_dir(home, entry["period"]) / entry["file"]
+        if suffix and xlsx.suffix == ".xlsx":
+            entry["file"] = save_as(xlsx, suffix).name
+            xlsx.unlink()
+    return manifest

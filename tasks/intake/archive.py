@@ -1,10 +1,13 @@
-"""What an .xlsx's zip says before any reader opens it: its size unzipped, each sheet's declared
-`<dimension>`, and which rows are hidden.
+"""What a zipped workbook says before any reader opens it: its size unzipped, each sheet's range, and
+which rows are hidden.
 
 A workbook can declare (or hold) a range that makes a reader allocate hundreds of GiB, or inflate
-from kilobytes to gigabytes; both are refused here from the zip directory and the first bytes of
-each sheet part (`archive_problem`). Hidden rows (`hidden_rows`) are not what the unit shows, so
-the reader skips them. Both work on the bytes only; nothing here parses cells.
+from kilobytes to gigabytes; both are refused here from the zip directory and the sheet parts
+(`archive_problem`). Hidden rows (`hidden_rows`) are not what the unit shows, so the reader skips them.
+Each zip format has its own parts (`zip_kind`): .xlsx and .xlsm the sheet XML (the first bytes' declared
+`<dimension>`), .xlsb the sheets' records (tasks/intake/xlsb_scan.py: declared BrtWsDim and the farthest
+cell), .ods content.xml (tasks/intake/ods_scan.py: the range its repeated rows and cells make).
+All work on the bytes only; nothing here decodes a cell's value.
 """
 from __future__ import annotations
 
@@ -13,6 +16,10 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
+
+from .ods_scan import scan_ods
+from .xlsb_scan import XlsbDamaged, scan_sheet, sheets_of
 
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -37,9 +44,23 @@ def _column_number(letters: str) -> int:
     return number
 
 
+def zip_kind(names: set[str]) -> str:
+    """Which workbook a zip holds, from its parts: "xlsx" (also .xlsm), "xlsb", "ods", or "" (none)."""
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    return "ods" if "content.xml" in names else ""
+
+
+DAMAGED = "文件已损坏，无法打开，请重新导出后报送"
+_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError,
+           XlsbDamaged)
+
+
 def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
-    """An .xlsx whose parts would inflate too far, or whose sheets declare too many rows or columns,
-    before any reader sees it (the zip directory and each sheet's `<dimension>` are read, nothing more)."""
+    """A zipped workbook whose parts would inflate too far, or whose sheets declare (or, .xlsb and .ods, hold)
+    too many rows or columns, before any reader sees it."""
     if not data.startswith(ZIP_MAGIC):
         return None
     try:
@@ -49,21 +70,42 @@ def archive_problem(data: bytes, limits: ReadLimits) -> str | None:
             if inflated > limits.max_inflated_bytes:
                 return (f"{TOO_LARGE}：解压后约 {inflated / 1048576:.0f} MB，超过 "
                         f"{limits.max_inflated_bytes / 1048576:.0f} MB 上限，请删除多余内容后重报")
-            sheets = [p for p in parts if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml")]
-            for number, part in enumerate(sheets, 1):
-                with archive.open(part) as stream:
-                    head = stream.read(16384)
-                match = _DIMENSION.search(head)
-                if not match:
-                    continue
-                rows = int(match.group(4) or match.group(2) or 0)
-                columns = _column_number((match.group(3) or match.group(1) or b"A").decode("ascii"))
+            for number, (rows, columns) in enumerate(_extents(archive, data, limits), 1):
                 if rows > limits.max_rows or columns > limits.max_columns:
                     return (f"{TOO_LARGE}：第{number}张工作表的范围为 {rows} 行 × {columns} 列，超过 "
                             f"{limits.max_rows} 行 × {limits.max_columns} 列的上限，请删除多余的行列后重报")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
-        return "文件已损坏，无法打开，请重新导出后报送"
+    except _BROKEN:
+        return DAMAGED
     return None
+
+
+@lru_cache(maxsize=1)
+def _scanned(data: bytes, max_hidden: int) -> list[tuple[str, int, int, frozenset[int]]] | None:
+    """An .ods's or .xlsb's sheets as (name, rows, columns, hidden rows), from one pass over its parts
+    (`archive_problem` and `hidden_rows` of the same file share it); None for other zips."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        kind = zip_kind(set(archive.namelist()))
+        if kind == "ods":
+            return [(t.name, t.rows, t.columns, frozenset(t.hidden_rows)) for t in scan_ods(archive, max_hidden)]
+        if kind == "xlsb":
+            scans = [scan_sheet(archive, sheet, max_hidden) for sheet in sheets_of(archive)]
+            return [(s.name, s.rows, s.columns, frozenset(s.hidden_rows)) for s in scans]
+    return None
+
+
+def _extents(archive: zipfile.ZipFile, data: bytes, limits: ReadLimits):
+    """(rows, columns) of each sheet, in order, as the format tells them."""
+    scanned = _scanned(data, limits.max_rows)
+    if scanned is not None:
+        yield from ((rows, columns) for _name, rows, columns, _hidden in scanned)
+    else:
+        for part in archive.infolist():
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                with archive.open(part) as stream:
+                    match = _DIMENSION.search(stream.read(16384))
+                if match:
+                    yield (int(match.group(4) or match.group(2) or 0),
+                           _column_number((match.group(3) or match.group(1) or b"A").decode("ascii")))
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
@@ -72,30 +114,36 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
-def hidden_rows(data: bytes) -> dict[str, set[int]]:
-    """Sheet name → the 1-based numbers of its hidden rows, from an .xlsx's sheet XML ({} for .xls)."""
+def hidden_rows(data: bytes, max_rows: int = ReadLimits.max_rows) -> dict[str, set[int]]:
+    """Sheet name → the 1-based numbers of its hidden rows, from the sheet parts ({} for .xls)."""
     if not data.startswith(ZIP_MAGIC):
         return {}
-    out: dict[str, set[int]] = {}
     try:
+        scanned = _scanned(data, max_rows)
+        if scanned is not None:
+            return {name: set(hidden) for name, _rows, _columns, hidden in scanned if hidden}
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            rels = {}
-            if "xl/_rels/workbook.xml.rels" in names:
-                for match in _REL_TAG.finditer(archive.read("xl/_rels/workbook.xml.rels")):
-                    attrs = dict(_ATTR.findall(match.group(1)))
-                    target = attrs.get(b"Target", b"").decode("utf-8").lstrip("/")
-                    rels[attrs.get(b"Id", b"")] = target if target.startswith("xl/") else f"xl/{target}"
-            for match in _SHEET_TAG.finditer(archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""):
-                attrs = dict(_ATTR.findall(match.group(1)))
-                part = rels.get(attrs.get(b"r:id", b""))
-                if part not in names:
-                    continue
-                rows = {int(row[b"r"]) for row in (dict(_ATTR.findall(m.group(1)))
-                                                   for m in _ROW_TAG.finditer(archive.read(part)))
-                        if row.get(b"hidden") in (b"1", b"true") and row.get(b"r", b"").isdigit()}
-                if rows:
-                    out[html.unescape(attrs.get(b"name", b"").decode("utf-8"))] = rows
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError):
+            return _xlsx_hidden_rows(archive, set(archive.namelist()))
+    except _BROKEN:
         return {}
+
+
+def _xlsx_hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    rels = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for match in _REL_TAG.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+            attrs = dict(_ATTR.findall(match.group(1)))
+            target = attrs.get(b"Target", b"").decode("utf-8").lstrip("/")
+            rels[attrs.get(b"Id", b"")] = target if target.startswith("xl/") else f"xl/{target}"
+    for match in _SHEET_TAG.finditer(archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        part = rels.get(attrs.get(b"r:id", b""))
+        if part not in names:
+            continue
+        rows = {int(row[b"r"]) for row in (dict(_ATTR.findall(m.group(1)))
+                                           for m in _ROW_TAG.finditer(archive.read(part)))
+                if row.get(b"hidden") in (b"1", b"true") and row.get(b"r", b"").isdigit()}
+        if rows:
+            out[html.unescape(attrs.get(b"name", b"").decode("utf-8"))] = rows
     return out

@@ -21,7 +21,7 @@ from . import migrate
 
 
 class Base(DeclarativeBase):
-    """The one MetaData of every registry table (here, report/approval_log.py, notices.py, access/models.py);
+    """The one MetaData of every registry table (here, report/approval_log.py, notices/models.py, access/models.py);
     the schema itself is made by the Alembic migrations in tasks/intake/migrations/ (tasks/intake/migrate.py)."""
 
 

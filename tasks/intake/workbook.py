@@ -24,7 +24,8 @@ from ..core.forms import (  # SHEETS, HEADERS, … also importable from here, as
     read_marker_sheet,
 )
 from ..core.reference import FORMS, Reference
-from .archive import TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
+from .archive import DAMAGED, TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
+from .formats import cannot_open, in_its_words, suffix_problem
 from .normalise import (
     header_key,
     nfc,
@@ -37,8 +38,6 @@ from .normalise import (
 
 FOOTER_MARKS = ("单位负责人", "填报人", "联系电话", "报出日期", "审核人")
 HEADER_SCAN_ROWS = 30
-OTHER_SHEETS = {".xlsm": "含宏的 Excel 工作簿", ".xlsb": "Excel 二进制工作簿", ".et": "WPS 表格",
-                ".ods": "OpenDocument 表格", ".numbers": "Numbers 表格", ".csv": "CSV 文本"}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -84,14 +83,12 @@ def file_problem(data: bytes, name: str, max_bytes: int) -> str | None:
     suffix = Path(name).suffix.lower()
     if len(data) > max_bytes:
         return f"文件过大（{len(data) / 1048576:.1f} MiB），超过 {max_bytes / 1048576:.0f} MiB 上限，请删除多余内容后重报"
-    if suffix in OTHER_SHEETS:
-        return f"文件类型“{suffix}”（{OTHER_SHEETS[suffix]}）系统不能接收，请在 Excel 或 WPS 中另存为 .xlsx 后报送"
-    if suffix not in (".xlsx", ".xls"):
-        return f"文件类型“{suffix or '无扩展名'}”不是 Excel 工作簿，请以 .xlsx（或 .xls）格式报送"
+    if problem := suffix_problem(suffix):  # the formats units save: tasks/intake/formats.py
+        return problem
     if data.startswith(OLE2_MAGIC) and "EncryptionInfo".encode("utf-16-le") in data:
         return "文件设置了打开密码（已加密），系统无法读取，请取消密码后重报"
     if not data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
-        return "文件已损坏或不是 Excel 工作簿，无法打开，请重新导出后报送"
+        return cannot_open(suffix)
     return None
 
 
@@ -106,7 +103,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
     name = name or (Path(source).name if not isinstance(source, bytes) else "workbook.xlsx")
     limits = limits or ReadLimits()
     result = WorkbookRead(file_name=name)
-    result.error = file_problem(data, name, max_bytes) or archive_problem(data, limits)
+    result.error = file_problem(data, name, max_bytes) or in_its_words(archive_problem(data, limits), name)
     if result.error:
         return result
     try:
@@ -118,12 +115,14 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
                  if str(sheets[n].visible).endswith("Visible")}
         if MARKER_SHEET in sheets and MARKER_SHEET not in grids:
             result.marker = read_marker_sheet(book.get_sheet_by_name(MARKER_SHEET).to_python())
-    except Exception as exc:  # noqa: BLE001 — calamine raises many kinds; all mean "cannot open"
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 — calamine raises many kinds (a Rust panic too); all mean "cannot open"
         text = str(exc).lower()
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
-                        else "文件已损坏，无法打开，请重新导出后报送")
+                        else in_its_words(DAMAGED, name))
         return result
-    hidden = hidden_rows(data)
+    hidden = hidden_rows(data, limits.max_rows)
     for sheet_name, grid in grids.items():
         width = max((len(row) for row in grid), default=0)
         if len(grid) > limits.max_rows or width > limits.max_columns:

@@ -175,7 +175,7 @@ def number_format(column: str, values: list) -> str | None:
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if not numbers:
         return None
-    if "（%）" in column:
+    if "（%）" in column or "得分" in column:  # percents and scores: one decimal (84.4 beside 90.0)
         return "0.0"
     if all(isinstance(v, int) or float(v).is_integer() for v in numbers) and "万元" not in column \
             and not column.startswith(("年度目标", "本月", "1-本月", "上年")):
@@ -188,6 +188,14 @@ def _width(value) -> int:
     text = value if isinstance(value, str) else ("" if value is None else f"{value:,}" if isinstance(value, int)
                                                  else f"{value:,.2f}" if isinstance(value, float) else str(value))
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def appendix_title(context: dict) -> str:
+    """The title row of every sheet: the report, its 期号, the month — '… 第2期 2020年4月 附表' (no 修订版:
+    a revision without new data reuses the original's workbook)."""
+    issue, period = context.get("issue") or {}, context.get("period") or {}
+    label = issue.get("label", "")
+    return " ".join(part for part in (context.get("title", ""), label, period.get("label", ""), "附表") if part)
 
 
 def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:

@@ -10,7 +10,8 @@ latest revision; a change out of order raises `ApprovalError` with a one-line Ch
 Documents follow the state: the run writes the draft (送审稿, no 印发日期) into `reports/<P>/`;
 `sign` renders the final documents from the draft's context with 签发人 and 印发日期 = the
 signing date in the office's time zone into `reports/<P>/published/`, read-only (0444). A rerun
-after signing makes a new revision (a new draft); the signed one stays in published/ and is
+after signing makes a new revision (a new draft) only when its data changed, or with `--reissue` for
+the text alone (tasks/report/after_signing.py); the signed one stays in published/ and is
 `current_published` until the revision is signed.
 
 Roles: review and publish are the office's (`office`), sign is the leader's (`leader`), return

@@ -8,7 +8,7 @@ tasks/report/approval.py the office's (review, sign, return, publish). It import
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -58,9 +58,20 @@ def record_event(db: Session, row: ReportIssue, action: str, before: str | None,
     return event
 
 
+def after_last(db: Session, period: str, at: datetime) -> datetime:
+    """`at`, or the time of the period's last event when that is later: the run's draft of a revision is
+    dated at its report's moment, which may precede the signing of the revision it revises, and the
+    log must read in time order."""
+    last = db.scalars(select(ApprovalEvent.at).where(ApprovalEvent.period == period)
+                      .order_by(ApprovalEvent.id.desc()).limit(1)).first()
+    if last is None:
+        return at
+    return max(at, last.replace(tzinfo=UTC).astimezone(at.tzinfo or UTC))
+
+
 def record_draft(db: Session, row: ReportIssue, at: datetime) -> None:
     """The run made the draft of a new revision: its history starts with 草稿 (caller commits)."""
-    record_event(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, at)
+    record_event(db, row, "draft", None, DRAFT, DRAFT_MAKER, None, after_last(db, row.period, at))
 
 
 def never_signed(db: Session, row: ReportIssue) -> bool:
@@ -73,4 +84,5 @@ def never_signed(db: Session, row: ReportIssue) -> bool:
 def record_redraft(db: Session, row: ReportIssue, at: datetime, reason: str | None) -> None:
     """The inputs of an unsigned draft changed: the run redid it, and it goes back to 草稿 (caller commits)."""
     comment = "输入有变化，草稿已重新生成" + (f"：{reason}" if reason else "")
-    record_event(db, row, "redraft", state_of(db, row.id), DRAFT, DRAFT_MAKER, comment, at)
+    record_event(db, row, "redraft", state_of(db, row.id), DRAFT, DRAFT_MAKER, comment,
+                 after_last(db, row.period, at))

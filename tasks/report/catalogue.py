@@ -2,8 +2,8 @@
 
 `VARIABLES` maps a path (`overview.headline`, lists as `indicators.rows[].name`) to its meaning
 in Chinese; `appendix` (the rows of the Excel 附表) is one opaque entry. The editors' guide
-`templates/编辑指南.md` is generated from it with examples taken from
-`templates/sample_context.json`; tests check that the catalogue and the context built by
+`templates/编辑指南.md` lists it with examples taken from `templates/sample_context.json`
+(`guide.py`); tests check that the catalogue and the context built by
 `build_context` have exactly the same paths, so the guide cannot drift from the code.
 """
 from __future__ import annotations
@@ -44,7 +44,14 @@ VARIABLES: dict[str, str] = {
     "overview.lagging_units": "总体情况（二）滞后单位和事项（按滞后事项多少排列）",
     "overview.lagging_units_count": "有滞后事项的单位数", "overview.lagging_items_count": "滞后的指标、项目和任务事项数",
     "overview.as_of": "统计时刻，如“2020年5月16日 09:00”",
-    "overview.headline": "总体情况（三）报送情况（截至统计时刻）", "overview.progress": "总体情况第二句（指标、项目进度）",
+    "overview.headline": "总体情况（三）报送情况（截至统计时刻）", "overview.progress": "本月时序进度一句（兼容旧模板；第1页“本期要点”已说明）",
+    "overview.summary": "第1页“本期要点”（列表，每行一句：总体、关键指标（对照年度目标）、滞后和协调、报送）",
+    "overview.summary[].label": "要点的名称，如“总体”", "overview.summary[].text": "要点的内容（一句）",
+    "overview.countdown": "没有里程碑时活动结束倒计时，如“距“奋战一百天”结束还有45天。”；否则为空",
+    "overview.milestone_name": "第一个里程碑的名称（没有时为空）",
+    "overview.milestone_verdict": "第一个里程碑的结论或倒计时，如“距6月底还有1个月。”",
+    "overview.unreported_units_count": "有未报事项的单位数（不计入滞后）",
+    "overview.unreported_items_count": "未报的指标、项目和任务事项数（不计入滞后）",
     "overview.units_required": "应报单位数", "overview.units_accepted": "已报送并受理单位数",
     "overview.units_on_time": "按时报送单位数", "overview.units_late": "逾期报送单位数",
     "overview.units_missing": "未报送单位数（含被退回未更正）", "overview.units_rejected": "被退回未更正单位数",
@@ -109,6 +116,7 @@ VARIABLES: dict[str, str] = {
         "explain": "需说明的内容（审核规则的提示原文）"}.items()},
     "problems.sentence": "问题清单概述句", "problems.rows": "问题清单（列表，单位原文）",
     "problems.more": "问题清单未列出的条数说明；全部列出时为空",
+    "problems.count": "问题和需协调事项的条数（全部，含未列出的）",
     **{f"problems.rows[].{k}": v for k, v in {
         "no": "序号", "unit": "反映单位", "item": "所属项目或任务", "problem": "存在问题（单位原文）",
         "coordination": "需协调事项（单位原文）"}.items()},
@@ -184,46 +192,3 @@ def catalogue_drift(context: dict) -> list[str]:
 
 def load_sample_context() -> dict:
     return json.loads(SAMPLE_CONTEXT.read_text(encoding="utf-8"))
-
-
-def _example(context: dict, path: str) -> str:
-    value = context
-    for part in path.split("."):
-        key, is_list = part.removesuffix("[]"), part.endswith("[]")
-        value = value.get(key) if isinstance(value, dict) else None
-        if is_list:
-            value = value[0] if value else None
-    if isinstance(value, list):
-        return f"（{len(value)}项）"
-    if isinstance(value, dict) and "sheets" in value:
-        return "、".join(f"{sheet['name']}（{len(sheet['rows'])}行）" for sheet in value["sheets"])
-    if isinstance(value, bool):
-        return "真" if value else "假"
-    text = "" if value is None else str(value)
-    return (text[:40] + "…") if len(text) > 40 else text
-
-
-def editor_guide(sample: dict | None = None) -> str:
-    """The Markdown of templates/编辑指南.md."""
-    sample = load_sample_context() if sample is None else sample
-    lines = ["# 专报模板编辑指南", "",
-             "本文件由 `tasks/report_catalogue.py` 生成（`python -m tasks.report guide`），请勿手工修改。", "",
-             "## 怎样改模板", "",
-             "- Word 模板：`templates/zhuanbao.docx`，用 Word 或 WPS 直接修改文字、字体、表格样式。",
-             "- 网页/PDF 模板：`templates/zhuanbao.html.j2`。",
-             "- 变量写作 `{{ 变量 }}`，循环写作 `{% for 行 in 列表 %}…{% endfor %}`，条件写作 `{% if 条件 %}…{% endif %}`。",
-             ("- Word 表格中按行循环用 `{%tr for row in indicators.rows %}` 和 `{%tr endfor %}`（各占一行）；"
-              "按段落循环用 `{%p for … %}` 和 `{%p endfor %}`（各占一段）；同一段内用 `{%r if … %}`。"),
-             "- 花括号、百分号、括号必须是英文半角：`{{ }}`、`{% %}`、`( )`。中文输入法打出的 `｛｛ ｝｝`、`（ ）`、`％` 会被检查出来。",
-             "- 模板中不做计算：数字、百分比、日期都已按公文格式排好。",
-             ("- 列表超过设置的行数（环境变量 `ZHUANBAO_REPORT_DETAIL_ROWS`，默认30）时，文档只列最重要的行，"
-              "全部明细在随专报生成的 Excel 附表（`专报_…_附表.xlsx`）中；这时以 `more` 结尾的变量是一句"
-              "“其余…见附表（Excel）…”，为空时不显示，请保留它外面的 `{% if … %}`。"),
-             "- 改完后运行 `zhuanbao lint-templates` 检查，再用 `zhuanbao preview --template zhuanbao.docx` 预览。",
-             "- 单位填报的文字（问题、进展等）会原样显示，其中的尖括号、花括号不会被执行。", "",
-             "## 变量一览", "", "| 变量 | 含义 | 示例 |", "|---|---|---|"]
-    for path, meaning in {**VARIABLES, **RENDER_ADDED}.items():
-        example = "（渲染时生成的图片）" if path in RENDER_ADDED else _example(sample, path)
-        cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{path}` | {cell(meaning)} | {cell(example)} |")
-    return "\n".join(lines) + "\n"

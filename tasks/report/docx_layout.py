@@ -8,7 +8,7 @@ content, and a bottom-aligned 版记 section. Each function takes python-docx ob
 """
 from __future__ import annotations
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -19,7 +19,10 @@ FONT_TABLE = [("仿宋_GB2312", "仿宋,FangSong,Noto Serif CJK SC", "modern"),
               ("黑体", "SimHei,Noto Sans CJK SC", "modern"),
               ("楷体_GB2312", "楷体,KaiTi,AR PL UKai CN", "modern"),
               ("宋体", "SimSun,Noto Serif CJK SC", "auto")]
+LATIN_NAMES = {"宋体": "SimSun"}
 GRID_CHARS, GRID_LINES = 28, 22
+NUMBER_PT, NUMBER_GAP_MM = 14, 7  # page numbers: 4号, their line 7 mm under the text block (GB/T 9704 7.5)
+FOOTER_DISTANCE_MM = 35 - NUMBER_GAP_MM - NUMBER_PT * 25.4 / 72  # Word: page bottom → the footer line's bottom
 BLOCK_MM = {"portrait": 156.0, "landscape": 225.0}
 AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
               "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
@@ -117,21 +120,29 @@ def document_grid(section) -> None:
         del grid.attrib[qn("w:charSpace")]
 
 
+def no_line_grid(section) -> None:
+    """A section without the line grid (the 版记 page: its height is counted in points, not grid lines)."""
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is not None:
+        section._sectPr.remove(grid)
+
+
 def char_spacing_twips(block_mm: float = 156.0, body_pt: float = 16) -> int:
     """Character spacing (twentieths of a point) that puts GRID_CHARS body characters in the block."""
     pitch = block_mm / 25.4 * 72 / GRID_CHARS
     return int((pitch - body_pt) * 20) - 1  # rounded down: the 28th character must fit
 
 
-def _page_field(para, font: str) -> None:
+def page_field(para, font: str) -> None:
+    """"— N —" in 4号 `font` (a PAGE field between two em dashes) at the end of `para`."""
     from docx.shared import Pt as _Pt
 
     def run(text=None, kind=None, instr=None):
         r = para.add_run(text or "")
         r.font.size = _Pt(14)
         fonts = r._r.get_or_add_rPr().get_or_add_rFonts()
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attr), font)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):  # SimSun: 宋体's Latin name, which LibreOffice
+            fonts.set(qn(attr), font if attr == "w:eastAsia" else LATIN_NAMES.get(font, font))  # maps to a serif
         if kind:
             char = OxmlElement("w:fldChar")
             char.set(qn("w:fldCharType"), kind)
@@ -161,11 +172,13 @@ def page_numbers(doc, section, font: str = "宋体") -> None:
         para.alignment = align
         pf = para.paragraph_format
         pf.first_line_indent = Pt(0)
+        pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(NUMBER_PT)  # one 14 pt line, no more
+        off_grid(para)
         if side == "right":
             pf.right_indent = Pt(14)
         else:
             pf.left_indent = Pt(14)
-        _page_field(para, font)
+        page_field(para, font)
 
 
 def no_page_numbers(section) -> None:

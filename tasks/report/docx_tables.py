@@ -2,13 +2,14 @@
 
 Owns the tables' OOXML: column widths from content (`content_widths`: numbers on one line, text columns
 sharing the rest), fixed layout with the header row repeated on every page, rows that do not split and
-number cells that never wrap (`table_rows`), and the 版记 line as a borderless two-cell table between two
-bold rules (`banji_table`). The page, fonts and grid are tasks/report/docx_layout.py's.
+number cells that never wrap (`table_rows`), and left/right lines between rules (`ruled_lines`: the
+masthead's office and date over the red rule, the 版记). The page, fonts and grid are tasks/report/docx_layout.py's.
 """
 from __future__ import annotations
 
 import unicodedata
 
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -91,17 +92,25 @@ def table_rows(table, widths_mm: list[float], numeric: list[bool]) -> None:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def banji_table(doc, left: str, right: str, style: str, width_mm: float = BLOCK_MM["portrait"]) -> None:
-    """The 版记 line as a one-row borderless table between two bold rules (0.35 mm): 印发机关 at the
-    left and 印发日期 at the right, each one character in — a table, because a right tab stop
-    is placed differently by Word and LibreOffice."""
-    table = doc.add_table(rows=1, cols=2)
+RULE_BOLD, RULE_THIN = 8, 6  # eighths of a point: 0.35 mm and 0.25 mm (GB/T 9704 7.4)
+
+
+def ruled_lines(doc, rows: list[tuple[str, str]], style: str | None, *, indent_pt: float, row_pt: float | None = None,
+                top: tuple[int, str] | None = None, bottom: tuple[int, str] | None = None,
+                between: tuple[int, str] | None = None, widths_mm: list[float] | None = None):
+    """Lines with a text at the left and one at the right (each `indent_pt` in: 空一字) as a borderless two-column
+    table the width of the block, with rules (size in eighths of a point, colour) on top, at the bottom and
+    between the rows. A table, because a right tab stop is placed differently by Word and LibreOffice and
+    lets a long left text run into the right one; here a long left text wraps in its own cell.
+    The masthead's office and date (red rule under), the 版记 (bold rules outside, thin between).
+    `row_pt`: each row exactly that high (the 版记's height is then known)."""
+    table = doc.add_table(rows=len(rows), cols=2)
     borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+    for edge, rule in (("top", top), ("left", None), ("bottom", bottom), ("right", None), ("insideH", between),
+                       ("insideV", None)):
         line = OxmlElement(f"w:{edge}")
-        bold = edge in ("top", "bottom")
-        for key, value in (("w:val", "single" if bold else "nil"), ("w:sz", "8"), ("w:space", "0"),
-                           ("w:color", "000000")):
+        for key, value in (("w:val", "single" if rule else "nil"), ("w:sz", str(rule[0] if rule else 0)),
+                           ("w:space", "0"), ("w:color", rule[1] if rule else "auto")):
             line.set(qn(key), value)
         borders.append(line)
     table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
@@ -112,13 +121,27 @@ def banji_table(doc, left: str, right: str, style: str, width_mm: float = BLOCK_
         node.set(qn("w:type"), "dxa")
         margins.append(node)
     table._tbl.tblPr.insert_element_before(margins, "w:tblLook")
-    for cell, text, align in zip(table.rows[0].cells, (left, right), (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT)):
-        para = cell.paragraphs[0]
-        para.style = style
-        para.alignment = align
-        if align == WD_ALIGN_PARAGRAPH.LEFT:
-            para.paragraph_format.left_indent = Pt(14)
-        else:
-            para.paragraph_format.right_indent = Pt(14)
-        para.add_run(text)
-    table_rows(table, [width_mm * 0.62, width_mm * 0.38], [False, False])
+    for row, texts in zip(table.rows, rows):
+        for cell, text, align in zip(row.cells, texts, (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT)):
+            para = cell.paragraphs[0]
+            if style:
+                para.style = style
+            para.alignment = align
+            pf = para.paragraph_format
+            pf.first_line_indent = Pt(0)
+            pf.left_indent, pf.right_indent = (Pt(indent_pt), None) if align == WD_ALIGN_PARAGRAPH.LEFT else (None, Pt(indent_pt))
+            if text:
+                para.add_run(text)
+    width = BLOCK_MM["portrait"]
+    table_rows(table, widths_mm or [width * 0.62, width * 0.38], [False, False])
+    for header in table._tbl.iter(qn("w:tblHeader")):  # lines, not a table with a heading row to repeat
+        header.getparent().remove(header)
+    if row_pt:
+        for row in table.rows:
+            height = OxmlElement("w:trHeight")
+            height.set(qn("w:val"), str(round(row_pt * 20)))
+            height.set(qn("w:hRule"), "exact")
+            row._tr.get_or_add_trPr().append(height)
+            for cell in row.cells:
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    return table

@@ -1,30 +1,33 @@
-"""The 专报 (spec §9): the public API the flow and the CLI call.
+"""The 专报 (spec §9): the public API the flow and the CLI call, and the editors' tools.
 
-- `build_context(settings, period, reference, metrics, status, problems=None)` — tasks/report_context.py
-- `publish_report(settings, period, context, *, reason=None)` — tasks/issues_registry.py
-- `render_template(template_name, context, out_path)` — tasks/render.py (preview)
-- `lint_templates(templates_dir)` — tasks/template_lint.py
-- `preview(settings, template, period=None, out_dir=None)` and `lint_problems()` make the CLI
-  commands `zhuanbao preview` / `zhuanbao lint-templates` one-liners.
+- `build_context(settings, period, reference, metrics, status, problems=None)` — report/context/
+- `publish_report(settings, period, context, *, reason=None)` — report/publish.py
+- `preview(settings, template, period=None, out_dir=None)` — `zhuanbao preview` (refuses what lint refuses)
+- `lint_problems(settings)` — `zhuanbao lint-templates` (report/lint.py: every template a run uses, wording.j2 first)
+- `copy_templates(settings, names)` — `zhuanbao templates copy` (bundled templates → <home>/templates/)
 
 `python -m zhuanbao.tasks.report.editors guide|lint|preview TEMPLATE [PERIOD]` regenerates the editors'
-guide, lints, or previews; the bundled sample context is the demo district's
-(`python -m zhuanbao.tasks.demo.report_sample` regenerates it: the demo depends on the report, not the reverse).
+guide (templates/编辑指南.md, from docs/editors.md: report/guide.py), lints, or previews; the bundled sample
+context is the demo district's (`python -m zhuanbao.tasks.demo.report_sample` regenerates it: the demo
+depends on the report, not the reverse).
 """
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 from ..core import catalog
 from ..core.resources import TEMPLATES_DIR
 from ..core.settings import Settings, load_settings
-from .catalogue import GUIDE, editor_guide, load_sample_context
+from .catalogue import GUIDE, load_sample_context
 from .context import build_context  # noqa: F401 — public API
+from .guide import editor_guide
 from .lint import lint_templates
 from .publish import file_stem, inputs_digest, publish_report  # noqa: F401 — public API
 from .render import render_template
+from .template_errors import TemplateProblems
 
 
 def latest_context(settings: Settings, period: str) -> dict | None:
@@ -34,8 +37,8 @@ def latest_context(settings: Settings, period: str) -> dict | None:
     return json.loads(files[-1].read_text("utf-8")) if files else None
 
 
-class PreviewError(ValueError):
-    """A template that cannot be rendered; the message is the editor's Chinese sentence."""
+class PreviewError(TemplateProblems):
+    """A template that cannot be rendered; the message is the editor's Chinese sentence (as lint says it)."""
 
 
 def preview(settings: Settings, template: str, period: str | None = None, out_dir: Path | None = None,
@@ -48,10 +51,6 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
     Raises FileNotFoundError (no such template / no published issue) or PreviewError (the template
     does not render), both with a Chinese message.
     """
-    from jinja2 import TemplateError
-
-    from .lint import jinja_message
-
     if period:
         context = latest_context(settings, period)
         if context is None:
@@ -70,19 +69,43 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
     try:  # an edited copy's folder first, then the home's and the packaged templates (render._dirs)
         return render_template(name, context, out_dir / f"{stem}{'_' + period if period else ''}{suffix}",
                                templates_dir=folder, home=settings.home)
-    except TemplateError as exc:
-        where = f"第{exc.lineno}行：" if getattr(exc, "lineno", None) and not name.endswith(".docx") else ""
-        raise PreviewError(f"{name} {where}{jinja_message(getattr(exc, 'message', None) or str(exc))}"
-                           "（运行 zhuanbao lint-templates 查看全部问题）") from None
-    except Exception as exc:  # noqa: BLE001 — a Word template docxtpl cannot place, a damaged file
-        raise PreviewError(f"{name} 无法生成文档：{exc}（运行 zhuanbao lint-templates 查看全部问题）") from None
+    except TemplateProblems as exc:
+        raise PreviewError(exc.problems) from None
+    except Exception:
+        if not name.endswith(".docx"):
+            raise
+        raise PreviewError([f"{name}：无法打开这个模板文件（文件已损坏，或不是 Word 文档）"]) from None
 
 
 def lint_problems(settings: Settings | None = None, templates_dir: Path | None = None) -> list[str]:
-    """Problems of the templates a run would use: the home's `templates/` when it has one, else the packaged."""
-    if templates_dir is None:
-        templates_dir = settings.template_dirs[0] if settings else TEMPLATES_DIR
-    return lint_templates(templates_dir)
+    """Problems of the templates a run would use: the home's `templates/` copies, else the packaged ones."""
+    if templates_dir is None and settings is None:
+        templates_dir = TEMPLATES_DIR
+    return lint_templates(templates_dir, home=settings.home if settings else None)
+
+
+class CopyRefused(ValueError):
+    """`templates copy` of a name that is not a bundled template, or onto an edited copy without --force."""
+
+
+def copy_templates(settings: Settings, names: list[str], force: bool = False) -> list[Path]:
+    """Copy bundled templates (default `wording.j2` and the guide) into `<home>/templates/`, where a run
+    finds them first; an existing copy (the office's edits) is kept unless `force`."""
+    from .template_check import effective_templates
+
+    bundled = effective_templates(TEMPLATES_DIR, None)
+    names = names or ["wording.j2", GUIDE.name]
+    unknown = [n for n in names if n not in bundled and n != GUIDE.name]
+    if unknown:
+        raise CopyRefused(f"没有名为“{'、'.join(unknown)}”的自带模板；可复制：{'、'.join(bundled)}")
+    target = catalog.templates_dir(settings.home)
+    existing = [n for n in names if (target / n).exists() and n != GUIDE.name]
+    if existing and not force:
+        raise CopyRefused(f"{target} 中已有 {'、'.join(existing)}（办公室改过的副本），未覆盖；确需换回自带的请加 --force")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(TEMPLATES_DIR / name, target / name)
+    return [target / name for name in names]
 
 
 def write_editor_guide() -> Path:

@@ -3,9 +3,10 @@
 - The first publication of a period takes the next issue number of its year (`ReportIssue`).
 - Publishing again with the same inputs (the context without its `issue` fields) writes
   nothing and returns the existing files.
-- Changed inputs while the latest revision is still unsigned (草稿/已审核) redo that draft in place
-  (same number, back to 草稿: nothing has left the office). Changed inputs after it was signed make
-  revision r+1 of the same issue, written beside the earlier files:
+- Changed inputs or templates while the latest revision is still unsigned (草稿/已审核) redo that draft in
+  place (same number, back to 草稿: nothing has left the office). After it was signed only changed DATA
+  (tasks/report/after_signing.py) makes revision r+1 of the same issue; the same data leaves the signed
+  专报 as it is (the result's `note` says so) unless `reissue` asks for a 文字修订 revision, written beside the earlier files:
   `reports/<period>/专报_<period>_第<N>期.{html,pdf,docx,json}` and the Excel 附表
   `专报_<period>_第<N>期_附表.xlsx` (every row; the document shows at most
   `report_detail_rows` per list), then `..._第<N>期_修订1.*` / `..._第<N>期_修订1_附表.xlsx`,
@@ -31,9 +32,10 @@ from ..core import catalog
 from ..core.periods import period_parts
 from ..core.settings import Settings
 from ..intake.registry import ReportIssue, local, session, utc
+from .after_signing import kept_note, same_data, templates_digest, text_changed
 from .approval_log import never_signed, record_draft, record_redraft
 from .context.issue import issue_fields, report_moment
-from .revisions import describe_changes
+from .revisions import describe_changes, text_revision
 
 FORMATS = ("html", "pdf", "docx", "json", "xlsx")
 
@@ -93,37 +95,35 @@ def _result(row: ReportIssue, paths: dict[str, Path], created: bool, digest: str
 
 
 def publish_report(settings: Settings, period: str, context: dict, *, reason: str | None = None,
-                   issued_at: datetime | str | None = None) -> dict:
+                   issued_at: datetime | str | None = None, reissue: bool = False) -> dict:
     """Publish the period's 专报: new issue, revision, or nothing new (see the module docstring).
 
     Returns paths (`html`, `pdf`, `docx`, `json`/`context`, `xlsx` — the 附表), `issue_no`, `revision`,
-    `created`.
+    `created`, and `note` when a signed 专报 was left as it is (tasks/report/after_signing.py).
 
     `issued_at`: the run's as-of moment (the masthead date and the 版记's 印发日期); without it the
     date the context was built for (`context["issue"]["date"]`, the period's latest arrival) stays.
-    The context's `revision_data` (tasks/report/revisions.py: typed figures, statuses and ranks) is stored
-    with the issue; a later revision's 修订说明 compares its own with it, never rendered strings.
+    The context's `revision_data` (tasks/report/revisions.py: typed figures, statuses and ranks, the data
+    digest) is stored with the issue; a later revision's 修订说明 compares its own with it, never rendered
+    strings. After signing only new data makes a revision; `reissue` makes one for the text alone (文字修订).
     """
     year, _ = period_parts(period)
     digest = inputs_digest(context)
-    snapshot = context.get("revision_data") or {}
+    snapshot = {**(context.get("revision_data") or {}), "templates": templates_digest(settings)}
     folder = settings.reports_dir(period)
     catalog.reports_root(settings.home).mkdir(parents=True, exist_ok=True)
     with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
         history = list(db.scalars(select(ReportIssue).where(ReportIssue.period == period)
                                   .order_by(ReportIssue.revision, ReportIssue.id)))
         latest = history[-1] if history else None
-        if latest is not None and latest.inputs_digest == digest:
-            paths = issue_paths(Path(latest.folder), period, latest.issue_no, latest.revision)
-            if all(p.exists() for p in paths.values()):
-                return _result(latest, paths, False, digest)
-            issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
-            full = {**context, "issue": draft_fields(settings, period, latest.issue_no, latest.revision, issued,
-                                                     (latest.changes or {}).get("notes", []), latest.reason,
-                                                     (context.get("issue") or {}).get("office"))}
-            write_documents(full, paths, settings, digest)
-            return _result(latest, paths, True, digest)
-        replace = latest is not None and never_signed(db, latest)  # a draft nobody signed is redone in place
+        signed = latest is not None and not never_signed(db, latest)
+        unchanged = signed and (latest.inputs_digest == digest or same_data(latest.snapshot, snapshot))
+        if latest is not None and (unchanged and not reissue or not signed and latest.inputs_digest == digest
+                                   and (latest.snapshot or {}).get("templates", snapshot["templates"])
+                                   == snapshot["templates"]):
+            note = kept_note(period, text_changed(latest, snapshot, digest)) if unchanged else None
+            return _existing(settings, latest, context, digest, note)
+        replace = latest is not None and not signed  # a draft nobody signed is redone in place
         if latest is None:
             issue_no, revision = next_issue_no(settings, db, period, year), 0
         else:
@@ -131,7 +131,8 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         base = (history[-2] if len(history) > 1 else None) if replace else latest  # what this revision revises
         changes = {}
         if base is not None:
-            changes = describe_changes(base.snapshot or {}, snapshot, reason, settings.report_detail_rows)
+            changes = (text_revision(reason) if same_data(base.snapshot, snapshot) else  # the text alone (--reissue)
+                       describe_changes(base.snapshot or {}, snapshot, reason, settings.report_detail_rows))
         issued = report_moment(settings, {}, issued_at or (context.get("issue") or {}).get("issued_at"))
         full = {**context, "issue": draft_fields(settings, period, issue_no, revision, issued,
                                                  changes.get("notes", []), reason,
@@ -143,6 +144,25 @@ def publish_report(settings: Settings, period: str, context: dict, *, reason: st
         _save_revision(db, row, replace, digest, reason, changes, issued, snapshot, str(folder))
         db.commit()
         return _result(row, paths, True, digest)
+
+
+def _existing(settings: Settings, latest: ReportIssue, context: dict, digest: str, note: str | None) -> dict:
+    """Nothing new to draft: the latest revision's files (rendered again when they were lost and its
+    inputs are these), with the run's `note` when a signed 专报 is kept."""
+    paths = issue_paths(Path(latest.folder), latest.period, latest.issue_no, latest.revision)
+    if latest.inputs_digest == digest and not all(p.exists() for p in paths.values()):
+        issued = local(latest.created_at, settings.tz)  # files lost: render the same issue again
+        full = {**context, "issue": draft_fields(settings, latest.period, latest.issue_no, latest.revision, issued,
+                                                 (latest.changes or {}).get("notes", []), latest.reason,
+                                                 (context.get("issue") or {}).get("office"))}
+        write_documents(full, paths, settings, digest)
+        return _result(latest, paths, True, digest)
+    if note:  # a signed 专报 kept: its signed documents are what the office shows
+        signed = issue_paths(catalog.published_dir(settings.home, latest.period), latest.period, latest.issue_no,
+                             latest.revision)
+        paths = signed if all(p.exists() for p in signed.values()) else paths
+        return {**_result(latest, paths, False, digest), "note": note}
+    return _result(latest, paths, False, digest)
 
 
 def _save_revision(db, row: ReportIssue, redone: bool, digest: str, reason: str | None, changes: dict,
@@ -167,7 +187,7 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
 
     A context read back from a saved .json has no 附表 rows: its workbook is copied from `appendix_from`
     (the 附表 does not depend on the issue fields)."""
-    from .appendix import write_appendix
+    from .appendix import appendix_title, write_appendix
     from .render import render_all
 
     folder = paths["json"].parent
@@ -178,10 +198,9 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
         render_all(context, aside["json"].with_suffix(""), home=settings.home)
-        period, appendix = context.get("period") or {}, context.get("appendix") or {"sheets": []}
+        appendix = context.get("appendix") or {"sheets": []}
         if has_rows(appendix) or not appendix["sheets"]:
-            write_appendix(appendix, aside["xlsx"],
-                           title=f"{context.get('title', '')} {period.get('label', '')} 附表".strip())
+            write_appendix(appendix, aside["xlsx"], title=appendix_title(context))
         elif appendix_from is not None and Path(appendix_from).exists():
             shutil.copyfile(appendix_from, aside["xlsx"])
         else:

@@ -1,7 +1,10 @@
 """Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML) and DOCX (docxtpl).
 
 Every environment is `StrictUndefined` with autoescape on: a misspelt variable fails loudly, and
-text the units typed (`<script>`, `{{ 7*7 }}`) is printed literally in every format. The chart
+text the units typed (`<script>`, `{{ 7*7 }}`) is printed literally in every format. A template error
+never leaves as Jinja's English: `render_template` and `render_all` first refuse what lint refuses
+(`template_check.check_templates`), and an error while rendering becomes `TemplateProblems` naming the
+file, line and macro in Chinese (`template_errors.describe`), before any file is written. The chart
 is drawn from `context["chart"]` and handed to the templates as `chart_image`.
 """
 from __future__ import annotations
@@ -12,22 +15,19 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..core.resources import TEMPLATES_DIR, template_dirs, template_path
+from ..core.resources import TEMPLATES_DIR
 from .charts import chart_png
 from .fonts import font_css
 from .formatting import cn_ordinal
+from .template_check import DOCX_TEMPLATE, HTML_TEMPLATE, MACRO_START, WORDING, check_templates, search_dirs
+from .template_errors import TemplateProblems, describe
+from .template_vars import attribute_names
 
-HTML_TEMPLATE, DOCX_TEMPLATE = "zhuanbao.html.j2", "zhuanbao.docx"
 CHART_WIDTH_MM = 150
 
 
 def _dirs(templates_dir: Path | None, home: Path | None) -> list[Path]:
-    """An explicit folder first (then the home's templates/ when a home is given), else the home's
-    templates/ before the packaged ones — file by file, so a folder holding only an edited
-    zhuanbao.html.j2 still finds wording.j2."""
-    if templates_dir:
-        return list(dict.fromkeys([Path(templates_dir), *(template_dirs(home) if home else [])]))
-    return template_dirs(home) if home else template_dirs(Path("."))
+    return search_dirs(templates_dir, home)
 
 
 def columns(text) -> list[str]:
@@ -51,7 +51,20 @@ def render_html(context: dict, *, templates_dir: Path | None = None, template: s
                 home: Path | None = None, png: bytes | None = None) -> str:
     png = chart_png(context["chart"], home) if png is None else png
     image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return jinja_env(templates_dir, home).get_template(template).render({**context, "chart_image": image})
+    env = jinja_env(templates_dir, home)
+    try:
+        return env.get_template(template).render({**context, "chart_image": image})
+    except Exception as exc:  # noqa: BLE001 — any error of a template is the editor's, said in Chinese
+        raise _problem(env, exc, template) from None
+
+
+def _problem(env: Environment, exc: Exception, template: str) -> TemplateProblems:
+    """A rendering error as the editor's sentence, suggestions drawn from the catalogue and wording.j2's macros."""
+    try:
+        macros = set(MACRO_START.findall(env.loader.get_source(env, WORDING)[0]))  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 — no wording.j2: no macro names to suggest
+        macros = set()
+    return TemplateProblems([describe(exc, template, attribute_names() | macros)])
 
 
 def write_pdf(html: str, out_path: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> Path:
@@ -71,10 +84,15 @@ def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Pa
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    tpl = DocxTemplate(str(Path(templates_dir) / template if templates_dir else template_path(home or Path('.'), template)))
+    path = next(d / template for d in [*_dirs(templates_dir, home), TEMPLATES_DIR] if (d / template).is_file())
+    tpl = DocxTemplate(str(path))
     png = chart_png(context["chart"], home) if png is None else png
     image = InlineImage(tpl, io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
-    tpl.render({**context, "chart_image": image}, jinja_env(templates_dir, home), autoescape=True)
+    env = jinja_env(templates_dir, home)
+    try:
+        tpl.render({**context, "chart_image": image}, env, autoescape=True)
+    except Exception as exc:  # noqa: BLE001 — any error of a template is the editor's, said in Chinese
+        raise _problem(env, exc, template) from None
     tpl.save(out_path)
     return out_path
 
@@ -85,6 +103,7 @@ def render_template(template_name: str, context: dict, out_path: str | Path, *,
 
     `.docx` templates → a Word file; `.j2` templates → HTML, or a PDF when `out_path` ends in .pdf.
     """
+    check_templates(templates_dir, home, (template_name,))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if template_name.endswith(".docx"):
@@ -98,12 +117,16 @@ def render_template(template_name: str, context: dict, out_path: str | Path, *,
 
 
 def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> dict:
-    """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three)."""
+    """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three); nothing is written
+    when a template has a problem lint would report or fails to render (TemplateProblems)."""
+    check_templates(templates_dir, home, (HTML_TEMPLATE, DOCX_TEMPLATE))
     png = chart_png(context["chart"], home)
     html = render_html(context, templates_dir=templates_dir, home=home, png=png)
     paths = {"html": stem.with_name(stem.name + ".html"), "pdf": stem.with_name(stem.name + ".pdf"),
              "docx": stem.with_name(stem.name + ".docx")}
+    docx = io.BytesIO()
+    render_docx(context, docx, templates_dir=templates_dir, home=home, png=png)  # before any file is written
     paths["html"].write_text(html, encoding="utf-8")
     write_pdf(html, paths["pdf"], templates_dir=templates_dir, home=home)
-    render_docx(context, paths["docx"], templates_dir=templates_dir, home=home, png=png)
+    paths["docx"].write_bytes(docx.getvalue())
     return paths

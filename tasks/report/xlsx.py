@@ -2,8 +2,8 @@
 
 openpyxl (even write-only) builds a Python cell object with styles per value: at a province's
 size that was most of the report step. The 附表 needs little of Excel — text, numbers, date-times,
-a few fixed styles (title, header, one number format per column), column widths, a frozen header
-and an auto-filter — so each sheet is written here as SpreadsheetML text:
+a few fixed styles (title, header, one number format per column), column widths, a frozen header,
+an auto-filter and a print setup (A4 landscape, fit to one page wide, title and header rows on every page) — so each sheet is written here as SpreadsheetML text:
 
 - every string is a shared string (`t="s"`): shown as text, never a formula (no `<f>` is ever written),
   and cleaned by tasks/core/text.clean_text like every string we write into a workbook;
@@ -23,6 +23,10 @@ from ..core.text import clean_text
 TITLE, HEADER = 1, 2  # cellXfs of the title row and the header row; number formats follow from 3
 EPOCH = datetime(1899, 12, 30)
 _FIXED = (1980, 1, 1, 0, 0, 0)
+# printed: A4 landscape, all columns on one page's width (as many pages down as needed), 2 cm margins
+PRINT_SETUP = ('<printOptions horizontalCentered="1"/>'
+               '<pageMargins left="0.6" right="0.6" top="0.8" bottom="0.8" header="0.3" footer="0.3"/>'
+               '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
@@ -78,6 +82,7 @@ class XlsxWriter:
         self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
         self._strings: dict[str, int] = {}
         self._sheets: list[tuple[str, str | None]] = []  # name, auto-filter range
+        self._titles: list[tuple[str, int]] = []  # name, rows repeated at the top of each printed page
 
     def style_of(self, number_format: str | None) -> int:
         return 0 if number_format is None else 3 + self.formats.index(number_format)
@@ -108,6 +113,7 @@ class XlsxWriter:
                 cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                                for i, w in enumerate(widths, start=1))
                 self.stream.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_REL_NS}>'
+                                   '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
                                    f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
                                    f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "")
                                    + "<sheetData>").encode("utf-8"))
@@ -115,12 +121,13 @@ class XlsxWriter:
                 ref = (f"A{filter_row}:{column_letter(len(widths))}{filter_row + rows}"
                        if filter_row and widths else None)
                 book._sheets.append((name, ref))
+                book._titles.append((name, frozen_rows))
                 return self.writer
 
             def __exit__(self, *exc):
                 ref = book._sheets[-1][1]
                 self.stream.write(("</sheetData>" + (f'<autoFilter ref="{ref}"/>' if ref else "")
-                                   + "</worksheet>").encode("utf-8"))
+                                   + PRINT_SETUP + "</worksheet>").encode("utf-8"))
                 self.stream.close()
                 return False
 
@@ -134,6 +141,9 @@ class XlsxWriter:
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{escape(_quoted(name))}!{_absolute(ref)}</definedName>"
             for i, (name, ref) in enumerate(self._sheets) if ref)
+        names += "".join(  # the title and header rows printed at the top of every page
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{escape(_quoted(name))}!$1:${rows}</definedName>'
+            for i, (name, rows) in enumerate(self._titles) if rows)
         self._part("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                    f'<workbook {_NS} {_REL_NS}><bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>'
                    + (f"<definedNames>{names}</definedNames>" if names else "") + "</workbook>")

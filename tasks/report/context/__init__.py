@@ -22,10 +22,10 @@ from ...core.reference import Reference
 from ...core.settings import Settings
 from ..appendix import appendix_tables
 from ..formatting import pct
-from ..revisions import snapshot
 from .indicators import chart, indicators, loose_targets
 from .issue import issue_fields, issue_placeholder, report_moment, report_title
 from .overview import overview
+from .printed import printed_snapshot
 from .problems import (
     ordered_problems,
     problems_from_metrics,
@@ -35,6 +35,7 @@ from .problems import problems as problems_section
 from .projects import projects
 from .rankings import rankings
 from .submissions import submission_rows, submissions
+from .summary import summary
 from .tasks import by_leader, tasks
 
 __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
@@ -78,9 +79,11 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
         "appendix": appendix_tables(metrics, units, problems, names, short, reference.kinds),
-        "revision_data": snapshot(metrics, status),  # typed facts a later 修订说明 compares (report/revisions.py)
+        "revision_data": printed_snapshot(metrics, status),  # facts as printed, a later 修订说明 compares (revisions.py)
     }
-    return {**sections, **layout(sections)}
+    laid_out = {**sections, **layout(sections)}
+    laid_out["overview"]["summary"] = summary(laid_out, metrics)  # page 1: needs the table and section numbers
+    return laid_out
 
 
 def layout(context: dict) -> dict:

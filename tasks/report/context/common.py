@@ -34,3 +34,8 @@ def shares(sizes: list[int], limit: int) -> list[int]:
             if not left:
                 break
     return taken
+
+
+def not_on_track(frame: pd.DataFrame) -> pd.Series:
+    """Project or task rows reported and not on track (滞后); rows not reported are 未报, not 滞后."""
+    return frame["reported"].astype(bool) & ~frame["on_track"].astype(bool)

@@ -176,7 +176,7 @@ def chart(metrics: dict, time_progress: float, limit: int) -> dict:
     more = (f"任务仅列出平均进度最低的{len(shown)}项，{more_text(left_out, '项任务', SHEETS['tasks'])}"
             if left_out else "")
     amounts, with_tasks = any_amount, len(shown) > 0
-    drawn = ("总量指标完成率与重点任务平均进度" if amounts and with_tasks else "总量指标完成率" if amounts
+    drawn = ("总量指标年度目标完成率与重点任务平均进度" if amounts and with_tasks else "总量指标年度目标完成率" if amounts
              else "重点任务平均进度")  # the caption names only what is drawn (no chart at all when nothing is)
     title = ("主要指标与重点任务完成进度" if amounts and with_tasks else "主要指标完成进度" if amounts
              else "重点任务完成进度")

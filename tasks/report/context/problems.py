@@ -40,7 +40,7 @@ def problems(frame: pd.DataFrame, names: dict, limit: int) -> dict:
     units = frame["unit_code"].nunique()
     sentence = (f"各单位共反映问题和需协调事项{len(frame)}条，涉及{units}个单位，按单位原文列示如下。" if len(frame)
                 else "本月各单位未反映需协调解决的问题。")
-    return {"sentence": sentence, "rows": rows,
+    return {"sentence": sentence, "rows": rows, "count": str(len(frame)),
             "more": more_text(len(frame) - len(rows), "条问题和需协调事项", SHEETS["problems"])}
 
 

@@ -9,7 +9,7 @@ from ..appendix import SHEETS
 from ..formatting import DASH, UNREPORTED, more_text, num, pct
 from .common import shares, text
 
-BATCH_RULES = {"竣工完工": "以项目状态为“竣工”计为按进度", "复工推进": "以累计完成投资达到序时投资要求计为按进度",
+BATCH_RULES = {"竣工完工": "以项目状态为“竣工”计为按进度", "复工推进": "以累计完成投资达到时序进度投资要求计为按进度",
                "新开工": "以项目状态不为“未开工”计为已开工"}
 
 
@@ -24,7 +24,7 @@ def projects(metrics: dict, names: dict, limit: int) -> dict:
                     f"{num(b.cumulative_investment, 1)}万元，完成年度计划的{pct(b.completion)}；")
         missing = b.projects - b.reported
         sentence += {"竣工完工": f"已竣工{b.completed}个", "新开工": f"已开工{b.started}个，未开工{b.reported - b.started}个"
-                     }.get(b.batch, f"按序时进度推进{b.on_track}个，滞后{b.reported - b.on_track}个")
+                     }.get(b.batch, f"按时序进度推进{b.on_track}个，滞后{b.reported - b.on_track}个")
         sentence += f"，未报{missing}个。" if missing else "。"
         if share < len(mine):  # lagging first, least complete first
             mine = mine.sort_values(["on_track", "completion"], kind="stable", na_position="first").iloc[:share]

@@ -9,15 +9,18 @@ import pandas as pd
 
 from ...checks.outcomes import REPORT_LABELS
 from ...core.plan import Kinds
+from ...intake.standing import USABLE
 from ..appendix import SHEETS
-from ..formatting import DASH, join_names, more_text, num, pct
+from ..formatting import DASH, UNREPORTED, join_names, more_text, num, pct
 
-WEIGHT_LABELS = {"on_track": "承担事项按序时进度推进占比", "on_time": "按时报送", "explained": "预警事项已作说明"}
+WEIGHT_LABELS = {"on_track": "承担事项按时序进度推进占比", "on_time": "按时报送", "explained": "预警事项已作说明"}
 
 
 def _row(r, alone: bool) -> dict:
+    reported = r.status in USABLE  # a unit that sent nothing is 未报, not 0 items on track (spec §7)
     return {"rank": DASH if alone else str(r.rank), "unit": r.unit_name, "score": num(r.score, 1),
-            "on_track": f"{r.items_on_track}/{r.items_assigned}", "share": pct(r.share_on_track),
+            "on_track": f"{r.items_on_track}/{r.items_assigned}" if reported else UNREPORTED,
+            "share": pct(r.share_on_track) if reported else DASH,
             "on_time": "是" if r.on_time == 1 else "否", "status": REPORT_LABELS.get(r.status, r.status)}
 
 
@@ -25,8 +28,10 @@ def kind_sentence(label: str, group: pd.DataFrame) -> str:
     """'乡镇（办事处）共5个，河坝镇、金盆镇并列第一。' — or, alone in its kind, its own standing without a rank."""
     if len(group) == 1:
         r = group.iloc[0]
+        if r["status"] not in USABLE:
+            return f"{label}仅{r['unit_name']}1个单位，不参与排名；本期未报，其承担的{r['items_assigned']}项事项不计入滞后。"
         return (f"{label}仅{r['unit_name']}1个单位，不参与排名；其承担的{r['items_assigned']}项事项中"
-                f"{r['items_on_track']}项按序时进度推进。")
+                f"{r['items_on_track']}项按时序进度推进。")
     best = group.loc[group["rank"] == group["rank"].min(), "unit_name"].tolist()
     top = f"{join_names(best)}并列第一" if len(best) > 1 else f"{best[0]}排名第一"
     worst = group.loc[group["rank"] == group["rank"].max(), "unit_name"].tolist()

@@ -1,7 +1,8 @@
 """七、报送情况: every required unit's submission (late, missing, rejected), from the period's status.
 
 Each unit's standing comes from tasks/intake/standing.py: the sentence's 未报送 units are every unit
-without a usable file (spec §8), those whose files were all rejected named again as 退回未更正."""
+without a usable file (spec §8), those whose files were all rejected counted among them as 退回未更正.
+The sentence counts; the lines under it name each late, missing or rejected unit once (no name twice)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,7 @@ from ...checks.outcomes import REPORT_LABELS, Outcome
 from ...core.settings import Settings
 from ...intake.standing import USABLE, Standing, standing_of
 from ..appendix import SHEETS
-from ..formatting import DASH, cap_names, cn_date, cn_datetime, more_text
+from ..formatting import DASH, cn_date, cn_datetime, more_text
 
 NOTES = {Standing.LATE: "逾期，{when}报送", Standing.REJECTED: "报送文件未通过校验，已退回",
          Standing.MISSING: "截至出刊未报送", Standing.ON_TIME: ""}
@@ -52,11 +53,10 @@ def submissions(settings: Settings, status: dict, units: list[dict], limit: int)
     rejected = [{"unit": u["unit"], "file": u["file"], "reason": u["reason"]} for u in units
                 if u["kind"] == Standing.REJECTED]
     unreported = [u["unit"] for u in units if u["kind"] in (Standing.MISSING, Standing.REJECTED)]  # 未报 (spec §8)
-    parts = [f"本期应报单位{len(units)}个。"]
-    parts.append(f"逾期报送单位：{cap_names([x['unit'] for x in late], limit)}；" if late else "无逾期报送单位；")
-    parts.append(f"未报送单位：{cap_names(unreported, limit)}；" if unreported else "无未报送单位；")
-    parts.append(f"其中报送文件被退回、尚未更正的单位：{cap_names([x['unit'] for x in rejected], limit)}。" if rejected
-                 else "无被退回未更正的单位。")
+    on_time = sum(1 for u in units if u["kind"] == "")
+    # counts only: the lines under it (wording.j2 late_line, missing_line, rejected_line) name the units once
+    parts = [f"本期应报单位{len(units)}个，按时报送{on_time}个，逾期报送{len(late)}个，未报送{len(unreported)}个"
+             + (f"（其中报送文件被退回、尚未更正{len(rejected)}个）" if rejected else "") + "。"]
     deadline = datetime.fromisoformat(status["deadline"]) if status.get("deadline") else None
     shown = units
     if len(units) > limit:  # missing, rejected and late units first

@@ -1,0 +1,23 @@
+"""Prefect events for notices (`zhuanbao.draft.waiting`, `zhuanbao.run.failed`, `zhuanbao.deadline.near`,
+`zhuanbao.report.<action>`; resource `zhuanbao.period.<P>`), so an office can add Prefect automations.
+Emitted only where a Prefect server is reachable (inside a flow run, or with PREFECT_API_URL set) — never
+starting one.
+"""
+from __future__ import annotations
+
+
+def emit(event: str, period: str | None, payload: dict) -> None:
+    """A Prefect event about a period, when a Prefect server is reachable; otherwise nothing."""
+    try:
+        from prefect.context import FlowRunContext
+        from prefect.settings import PREFECT_API_URL
+
+        if FlowRunContext.get() is None and not PREFECT_API_URL.value():
+            return
+        from prefect.events import emit_event
+
+        emit_event(event=event, resource={"prefect.resource.id": f"zhuanbao.period.{period or 'unknown'}",
+                                          "prefect.resource.name": f"专报 {period or ''}".strip()},
+                   payload=payload)
+    except Exception:  # noqa: BLE001 — an event is a courtesy; the notice itself has been sent
+        return

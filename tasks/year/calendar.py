@@ -1,0 +1,67 @@
+"""The periods of a year the office has dealt with, in order, and the moment each period's 专报 was first signed.
+
+Period labels are opaque here (`2020-04`, `2020-04-H1`, `2020-W15`, …): a period belongs to year Y when its
+label starts with "Y-", and is part of the year's record once the registry knows it (a file arrived, a run
+ran or a 专报 was made for it) and its deadline has passed. Deadlines are the settings' (tasks/core/periods.py);
+the order is periods.py's `sort_key` when it has one, else the label's.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import periods
+from ..core.settings import Settings
+from ..intake.registry import ReportIssue, Run, Submission, local
+from ..report.approval_log import ApprovalEvent
+
+
+def sort_key(period: str):
+    """The order of periods: periods.py's `sort_key` when it has one (sub-monthly cadences), else the label."""
+    key = getattr(periods, "sort_key", None)
+    return key(period) if callable(key) else period
+
+
+def period_text(period: str, short: bool = False) -> str:
+    """A period as an office writes it: 2020-04 → 2020年4月 (short, within its year: 4月); another cadence's
+    label as it is."""
+    try:
+        year, month = periods.period_parts(period)
+    except ValueError:
+        return period
+    return f"{month}月" if short else f"{year}年{month}月"
+
+
+def _deadline_passed(settings: Settings, period: str, now: datetime) -> bool:
+    try:
+        return settings.deadline(period) < now
+    except ValueError:  # a label the deadline arithmetic does not know: the registry's knowing it is enough
+        return True
+
+
+def year_periods(settings: Settings, db: Session, year: int, through: str | None = None,
+                 now: datetime | None = None) -> list[str]:
+    """The periods of `year` the registry knows whose deadline has passed, in order (up to `through`)."""
+    now = now or datetime.now(settings.tz)
+    prefix = f"{year}-"
+    known: set[str] = set()
+    for column in (Submission.period, Run.period, ReportIssue.period):
+        known.update(p for p in db.scalars(select(column).where(column.like(f"{prefix}%")).distinct()) if p)
+    chosen = sorted((p for p in known if _deadline_passed(settings, p, now)), key=sort_key)
+    if through is not None:
+        chosen = [p for p in chosen if sort_key(p) <= sort_key(through)]
+    return chosen
+
+
+def signed_at(settings: Settings, db: Session, period: str) -> datetime | None:
+    """When the period's 专报 was first signed (its first 签发; a revision with no history predates approval
+    and counts as signed when made), in the office's time zone; None while never signed."""
+    first = db.scalars(select(ApprovalEvent.at).where(ApprovalEvent.period == period, ApprovalEvent.action == "sign")
+                       .order_by(ApprovalEvent.at)).first()
+    with_history = set(db.scalars(select(ApprovalEvent.issue_id).where(ApprovalEvent.period == period)))
+    legacy = [row.created_at for row in db.scalars(select(ReportIssue).where(ReportIssue.period == period))
+              if row.id not in with_history]
+    moments = [m for m in (first, *legacy) if m is not None]
+    return local(min(moments), settings.tz) if moments else None

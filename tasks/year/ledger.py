@@ -1,0 +1,79 @@
+"""The ledger (台账) of a year: per unit, the periods it reported on time, late, not at all (未报: missing, or
+rejected only) and those it corrected after the 专报 was signed.
+
+Each period's standing is tasks/intake/standing.py's (the one owner of on time / late / 未报): nothing here
+compares an arrival with a deadline. `corrected_after_signing` is tasks/year/corrections.py's. The JSON is the
+contract of `zhuanbao ledger --year Y --json` (district-plan.md):
+
+    {"year": 2020, "periods": [...], "units": [{"unit_code", "unit_name", "unit_kind",
+      "on_time": {"count", "periods"}, "late": {...}, "missing": {...}, "rejected": {...},
+      "corrected_after_signing": {"count", "periods", "downward": [periods], "records": [...]}}]}
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..core.reference import Reference, reference_for
+from ..core.settings import Settings
+from ..intake.registry import submissions
+from ..intake.standing import standings
+from .calendar import signed_at, sort_key, year_periods
+from .corrections import Correction, corrections
+
+KEYS = ("on_time", "late", "missing", "rejected", "corrected_after_signing")
+LABELS = {"on_time": "按时", "late": "逾期（延误上报）", "missing": "未报（漏报）", "rejected": "退回未补（未报）",
+          "corrected_after_signing": "签发后更正"}
+
+
+def _empty_unit(reference: Reference, code: str) -> dict:
+    units = reference.units.set_index("unit_code")
+    kind = str(units.at[code, "unit_kind"]) if code in units.index else ""
+    return {"unit_code": code, "unit_name": reference.unit_name(code), "unit_kind": kind,
+            **{key: {"count": 0, "periods": []} for key in KEYS[:4]},
+            "corrected_after_signing": {"count": 0, "periods": [], "downward": [], "records": []}}
+
+
+def _add(entry: dict, key: str, period: str) -> None:
+    entry[key]["periods"].append(period)
+    entry[key]["count"] = len(entry[key]["periods"])
+
+
+def _add_correction(entry: dict, fix: Correction) -> None:
+    _add(entry, "corrected_after_signing", fix.period)
+    entry["corrected_after_signing"]["records"].append(fix.as_dict())
+    if fix.downward:
+        entry["corrected_after_signing"]["downward"].append(fix.period)
+
+
+def build_ledger(settings: Settings, db: Session, year: int, through: str | None = None,
+                 now: datetime | None = None) -> dict:
+    """The year's ledger (see the module's docstring), units in the order of the year's units.csv."""
+    chosen = year_periods(settings, db, year, through, now)
+    units: dict[str, dict] = {}
+    order: list[str] = []
+    for period in chosen:
+        reference = reference_for(settings, period)
+        if not order:
+            order = list(reference.units["unit_code"])
+        rows = submissions(db, period)
+        for standing in standings(settings, period, rows, reference):
+            entry = units.setdefault(standing.unit_code, _empty_unit(reference, standing.unit_code))
+            _add(entry, standing.standing.value, period)
+        for fix in corrections(settings, db, period, rows, reference, signed_at(settings, db, period)):
+            if fix.unit_code in units:
+                _add_correction(units[fix.unit_code], fix)
+    place = {code: i for i, code in enumerate(order)}
+    ranked = sorted(units.values(), key=lambda u: (place.get(u["unit_code"], len(place)), u["unit_code"]))
+    return {"year": year, "through": through, "periods": chosen, "units": ranked}
+
+
+def unit_ledger(ledger: dict, unit_code: str) -> dict | None:
+    """One unit's line of the ledger (the portal shows a unit its own only)."""
+    return next((u for u in ledger["units"] if u["unit_code"] == unit_code), None)
+
+
+def unreported(entry: dict) -> list[str]:
+    """The periods a unit did not report (未报: nothing arrived, or only rejected files), in order."""
+    return sorted(entry["missing"]["periods"] + entry["rejected"]["periods"], key=sort_key)
