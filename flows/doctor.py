@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.schedule import planned_cadences
 from ..tasks.core.settings import Settings
 
 SCHEDULER_ERROR = re.compile(r"(scheduler|Scheduler).*(Error|Traceback|Exception)|InvalidRequestError")
@@ -95,9 +96,6 @@ def check_scheduler_log(settings: Settings) -> Check:
 def prefect_checks(settings: Settings, url: str) -> list[Check]:
     """Deployments, pauses, planned runs and held slots, from the server's API."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
-    from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
 
     from .recovery import _active_runs, _deployment_ids
 
@@ -110,22 +108,43 @@ def prefect_checks(settings: Settings, url: str) -> list[Check]:
         paused = [d.name for d in deployments.values() if d.paused]
         checks.append(Check("部署未暂停", not paused,
                             "全部启用" if not paused else f"已暂停：{'、'.join(paused)}（在界面中恢复，或重新 zhuanbao serve）"))
-        monthly = [d for d in deployments.values() if d.name == "monthly"]
-        if monthly:
-            scheduled = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
-            from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-
-            planned = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=scheduled),
-                                            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[monthly[0].id])),
-                                            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1)
-            when = planned[0].expected_start_time.astimezone(settings.tz) if planned else None
-            checks.append(Check("下次月度汇总", when is not None,
-                                f"{when:%Y-%m-%d %H:%M}（{settings.timezone}）" if when else "没有计划中的运行：调度服务未工作"))
+        checks += next_runs(settings, client, deployments)
         active = {r.deployment_id for r in _active_runs(client, list(deployments))}
         held = [d.name for d in deployments.values() if d.global_concurrency_limit is not None
                 and d.global_concurrency_limit.active_slots and d.id not in active]
         checks.append(Check("并发名额", not held, "无占用" if not held else
                             f"{'、'.join(held)} 的名额被已不存在的运行占用：运行 zhuanbao doctor --fix"))
+    return checks
+
+
+def next_runs(settings: Settings, client, deployments: dict) -> list[Check]:
+    """The next planned run of the monthly deployment and of each cadence's (`cadence-<every>`, from plan.toml)."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    checks = []
+    scheduled = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+    planned_names = ["monthly", *(f"cadence-{c.every}" for c in planned_cadences(settings.home))]
+    by_name = {d.name: d for d in deployments.values()}
+    for name in planned_names:
+        label = "下次月度汇总" if name == "monthly" else f"下次{name.removeprefix('cadence-')}调度"
+        if name not in by_name:
+            if name != "monthly":
+                checks.append(Check(label, False, f"没有部署 {name}：重新运行 zhuanbao serve 以按 plan.toml 登记"))
+            continue
+        planned = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=scheduled),
+                                        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[by_name[name].id])),
+                                        sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1)
+        when = planned[0].expected_start_time.astimezone(settings.tz) if planned else None
+        checks.append(Check(label, when is not None,
+                            f"{when:%Y-%m-%d %H:%M}（{settings.timezone}）" if when else "没有计划中的运行：调度服务未工作"))
     return checks
 
 

@@ -66,22 +66,27 @@ report = _step("生成专报", steps.report, run_support.describe_report)
 @flow(name="月度汇总", flow_run_name=run_support.run_name("月度汇总"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def monthly_consolidation(period: str | None = None, as_of: str | None = None, reason: str | None = None,
-                          home: str | None = None, from_scratch: bool = False, reissue: bool = False) -> dict:
+                          home: str | None = None, from_scratch: bool = False, reissue: bool = False,
+                          cadence: str | None = None, deadline_days: int = 3) -> dict:
     """Build everything for one period from what has arrived so far.
 
     Without `period` (the scheduled deployment) the period is the month before the run's scheduled
-    start. `home` (the CLI passes its --home) overrides ZHUANBAO_HOME. The whole run holds the
-    period's lock: a second run of the same month waits, then refuses. Each file is read and checked
+    start — or, for a cadence's deployment (`cadence`, `deadline_days` of plan.toml), the cadence's period whose
+    deadline passed the day before (a two-week cadence's off week builds nothing). `home` (the CLI passes its
+    --home) overrides ZHUANBAO_HOME. The whole run holds the period's lock: a second run of the same month waits, then refuses. Each file is read and checked
     once (its results are stored); `from_scratch` ignores every stored result and rebuilds everything.
     Once the period's 专报 is signed, only new data makes a 修订版; `reissue` makes one for changed
     templates or text alone (文字修订; tasks/report/after_signing.py).
     """
-    from ..tasks.core.periods import normalise_period, scheduled_period
+    from ..tasks.core.periods import normalise_label
     from ..tasks.intake.lock import period_lock
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
-    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    period = normalise_label(period) if period else run_support.scheduled_label(settings, cadence, deadline_days)
+    if period is None:
+        logger.info(f"本次计划运行不是{cadence}调度的出数日，不生成任何内容")
+        return {"period": None, "skipped": True}
     run_support.label_run(period, "rerun" if reason else "monthly")
     with period_lock(settings, period, who=run_holder(reason)), \
             steps.recorded_run(settings, period, reason=reason, as_of=as_of,

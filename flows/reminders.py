@@ -20,16 +20,24 @@ from . import run_support
 @flow(name="催报名单", flow_run_name=run_support.run_name("催报名单"), log_prints=True,
       on_failure=[run_support.notify_failure], on_crashed=[run_support.notify_failure])
 def submission_reminders(period: str | None = None, check: bool = True, home: str | None = None,
-                         notify_units: bool = True) -> dict:
-    """Collect, read (and check) what arrived for the period, write the 催报 list and tell the owing units."""
-    from ..tasks.core.periods import normalise_period, scheduled_period
+                         notify_units: bool = True, cadence: str | None = None, deadline_days: int = 3) -> dict:
+    """Collect, read (and check) what arrived for the period, write the 催报 list and tell the owing units; a
+    cadence's deployment (`cadence`, `deadline_days`) reminds for the cadence's period whose window holds the run's
+    day."""
+    from ..tasks.core.periods import normalise_label, scheduled_period
     from ..tasks.intake.lock import period_lock
     from ..tasks.intake.registry import session
     from ..tasks.intake.reminders import log_lines, reminder_list
 
     logger = get_run_logger()
     settings = load_settings(**({"home": home} if home else {}))
-    period = normalise_period(period) if period else scheduled_period(settings.timezone)
+    if period or cadence is None:
+        period = normalise_label(period) if period else scheduled_period(settings.timezone)
+    else:
+        period = _window_period(settings, cadence, deadline_days)
+        if period is None:
+            logger.info(f"今天不在{cadence}调度任何一期的催报时段内")
+            return {"period": None, "owing": [], "files": {}}
     run_support.label_run(period, "reminders")
     with period_lock(settings, period, who=f"催报名单（{period}）"), \
             steps.recorded_run(settings, period, kind="reminders", reason="催报",
@@ -53,3 +61,15 @@ def submission_reminders(period: str | None = None, check: bool = True, home: st
                     f"{told['units_without_recipient']} 家未登记收件人")
     return {"period": period, "owing": [e["unit_code"] for e in entries], "units": told,
             "files": {k: str(v) for k, v in paths.items()}}
+
+
+def _window_period(settings, cadence: str, deadline_days: int) -> str | None:
+    """The cadence's period whose 催报 window (after its end, up to its deadline) holds the run's scheduled day."""
+    from datetime import datetime
+
+    from prefect.runtime import flow_run
+
+    from ..tasks.core.periods import reminder_period
+
+    moment = flow_run.scheduled_start_time or datetime.now(settings.tz)
+    return reminder_period(cadence, moment.astimezone(settings.tz).date(), deadline_days)

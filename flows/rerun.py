@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from ..tasks.core.periods import normalise_period
+from ..tasks.core.periods import normalise_label
 from . import run_support
 from .monthly import monthly_consolidation
 
@@ -18,7 +18,7 @@ from .monthly import monthly_consolidation
 def rerun_period(period: str, reason: str, home: str | None = None, reissue: bool = False) -> dict:
     """Pick up late and corrected files for `period` and rebuild it: after signing a 修订版 only if its data
     changed, or with `reissue` for changed templates or text alone (文字修订)."""
-    period = normalise_period(period)  # raises with the period named
+    period = normalise_label(period)  # raises with the period named
     if not reason or not reason.strip():
         raise ValueError("重跑必须说明原因（将写入登记簿和专报的修订说明）")
     return monthly_consolidation(period=period, reason=reason.strip(), home=home, reissue=reissue)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..tasks.core.periods import is_monthly
 from ..tasks.core.settings import Settings, load_settings
 from ..tasks.intake.standing import tally
 
@@ -13,16 +14,35 @@ from ..tasks.intake.standing import tally
 def _period_of_current_run() -> str | None:
     from prefect.runtime import flow_run
 
-    from ..tasks.core.periods import normalise_period, period_before
+    from ..tasks.core.periods import cadence_run_period, normalise_label, period_before
 
-    period = (flow_run.parameters or {}).get("period")
+    parameters = flow_run.parameters or {}
+    period = parameters.get("period")
     if period:
         try:
-            return normalise_period(period)
+            return normalise_label(period)
         except ValueError:
             return str(period)
     moment = flow_run.scheduled_start_time
+    if moment and parameters.get("cadence"):
+        return cadence_run_period(parameters["cadence"], moment, int(parameters.get("deadline_days", 3)),
+                                  load_settings().timezone)
     return period_before(moment, load_settings().timezone) if moment else None
+
+
+def scheduled_label(settings: Settings, cadence: str | None, deadline_days: int) -> str | None:
+    """The period of the current scheduled run: the month before its start, or a cadence's period due the day
+    before (None on a day no period of the cadence is due)."""
+    from prefect.runtime import flow_run
+
+    from ..tasks.core.periods import cadence_run_period, scheduled_period
+
+    if cadence is None:
+        return scheduled_period(settings.timezone)
+    moment = flow_run.scheduled_start_time
+    if moment is None:
+        raise RuntimeError("没有指定报告期，且当前不在计划运行中，无法推算报告期；请用 --period 指定")
+    return cadence_run_period(cadence, moment, deadline_days, settings.timezone)
 
 
 def run_name(prefix: str) -> Callable[[], str]:
@@ -90,7 +110,7 @@ def summary_markdown(summary: dict, status: dict) -> str:
 
     outputs = summary.get("outputs") or {}
     return "\n".join([
-        f"# {summary['period']} 月度汇总", "",
+        f"# {summary['period']} {'月度汇总' if is_monthly(summary['period']) else '调度汇总'}", "",
         "| 项目 | 数值 |", "| --- | --- |",
         f"| 应报单位 | {len(counted.required)} |", f"| 已报送（受理） | {counted.reported} |", f"| 报送率 | {rate} |",
         f"| 逾期报送 | {len(counted.late)} |", f"| 未报送 | {len(counted.unreported)} |",
@@ -98,7 +118,7 @@ def summary_markdown(summary: dict, status: dict) -> str:
         f"- 逾期报送：{listed(counted.late)}",
         f"- 未报送：{listed(counted.unreported)}",
         f"  - 其中退回（仅有被退回的文件）：{listed(counted.rejected)}",
-        f"- 专报：{outputs.get('pdf') or '—'}", ""])
+        f"- {outputs.get('document', '专报')}：{outputs.get('pdf') or '—'}", ""])
 
 
 def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:
@@ -108,7 +128,7 @@ def publish_artifacts(settings: Settings, summary: dict, status: dict) -> None:
 
     if not flow_run.id:
         return
-    key = f"zhuanbao-{summary['period']}"
+    key = f"zhuanbao-{summary['period'].lower()}"  # artifact keys are lower case: 2020-05-h1
     create_markdown_artifact(markdown=summary_markdown(summary, status), key=f"{key}-summary",
                              description=f"{summary['period']} 报送与审核情况")
     pdf = (summary.get("outputs") or {}).get("pdf")

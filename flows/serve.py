@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..tasks.core import catalog
 from ..tasks.core.resources import PREFECT_YAML
-from ..tasks.core.schedule import deployment_specs, deployments_file
+from ..tasks.core.schedule import cadence_deployment_specs, deployment_specs, deployments_file
 
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
@@ -43,13 +43,15 @@ def load_entrypoint(entrypoint: str):
     return getattr(import_module(target), name)
 
 
-def runner_deployments(path: Path = PREFECT_YAML, timeout_minutes: float | None = None) -> list:
-    """prefect.yaml's deployments as RunnerDeployments (same names, schedules, slugs, limits, timeout)."""
+def runner_deployments(path: Path = PREFECT_YAML, timeout_minutes: float | None = None,
+                       extra: list[dict] | None = None) -> list:
+    """prefect.yaml's deployments (and `extra` specs of the same shape: the plan's cadences) as RunnerDeployments
+    (same names, schedules, slugs, limits, timeout)."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     out = []
-    for spec in deployment_specs(path):
+    for spec in [*deployment_specs(path), *(extra or [])]:
         schedules = [Cron(s["cron"], timezone=s.get("timezone"), slug=s.get("slug"), active=s.get("active", True))
                      for s in spec.get("schedules") or []]
         flow = load_entrypoint(spec["entrypoint"])
@@ -74,7 +76,8 @@ def serve_deployments(path: Path | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
-    deployments = runner_deployments(path or deployments_file(settings.home), settings.flow_timeout_minutes)
+    deployments = runner_deployments(path or deployments_file(settings.home), settings.flow_timeout_minutes,
+                                     cadence_deployment_specs(settings.home))
     for deployment in deployments:
         deployment.apply()
     recover(settings, orphaned_all=True)  # nothing of ours runs before this process serves it

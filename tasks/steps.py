@@ -22,12 +22,13 @@ import pandas as pd
 
 from .checks.outcomes import Outcome, settle_outcomes
 from .checks.receipts import write_period_receipts
-from .core.periods import previous_period
+from .core.periods import cadence_of, is_monthly, previous_period
 from .core.reference import FORMS, Reference, reference_for
 from .core.results import code_version, digest
 from .core.settings import Settings
 from .curated import consolidate as curated
 from .curated.flags import FLAGS, FLAGS_SCHEMA, soft_flags
+from .curated.sub_monthly import latest_sub_monthly, sub_monthly_inputs, with_sub_monthly
 from .intake.collect import collect_inbox
 from .intake.read import PeriodReads, period_reads
 from .intake.registry import Run, session, submissions, utc
@@ -202,8 +203,10 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
     forms = {form: curated.partition_inputs(ctx.settings.curated_dir, form, ctx.period) for form in FORMS}
     if any(v is None for v in forms.values()):
         forms = {form: _need(ctx, form, "汇总入库").to_csv(index=False) for form in FORMS}
+    found = latest_sub_monthly(ctx.settings.curated_dir, ctx.period, ctx.reference)  # the month's gaps, filled
     inputs = digest(code_version(), *forms.values(), flags.to_csv(index=False), standing.to_csv(index=False),
-                    reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()))
+                    reference_version(ctx.reference), sorted(ctx.settings.score_weights.items()),
+                    *sub_monthly_inputs(ctx.settings.curated_dir, found))
     names = [f"metrics_{name}" for name in METRICS]
     if not ctx.from_scratch and curated.built_from(ctx.settings.curated_dir, names, ctx.period, inputs):
         check_written(ctx, "metrics", inputs)
@@ -211,7 +214,7 @@ def metrics(ctx: RunContext, status: dict | None = None) -> dict:
                 for name in METRICS}
     from .metrics.compute import STORED, metric_frames
 
-    frames = {form: _need(ctx, form, "汇总入库") for form in FORMS}
+    frames = with_sub_monthly({form: _need(ctx, form, "汇总入库") for form in FORMS}, found)
     result = metric_frames(ctx.period, ctx.reference, frames["indicators"], frames["projects"], frames["tasks"],
                            standing, flags[["unit_code", "rule_id", "explained"]], ctx.settings.score_weights)
     frames = {f"metrics_{name}": frame for name, frame in result.items()}
@@ -232,7 +235,14 @@ def load_metrics(ctx: RunContext) -> dict:
 
 def report(ctx: RunContext, status: dict | None = None, reissue: bool = False) -> dict:
     """The 专报 of the period as a draft: a new issue, a revision when inputs changed (after signing: when its
-    data changed, or `reissue` for the text alone), or nothing new (`note` says why)."""
+    data changed, or `reissue` for the text alone), or nothing new (`note` says why); a period of a cadence whose
+    plan says `report = "通报"` gets its 通报 instead (tasks/report/bulletin.py)."""
+    if bulletin_due(ctx):
+        from .report.bulletin import bulletin_context, publish_bulletin
+
+        status = status or period_status(ctx)
+        context = bulletin_context(ctx.settings, ctx.period, ctx.reference, load_metrics(ctx), status)
+        return publish_bulletin(ctx.settings, ctx.period, context, issued_at=ctx.as_of)
     from .report.after_signing import report_as_of
     from .report.approval import announce_draft
     from .report.context import build_context
@@ -247,6 +257,14 @@ def report(ctx: RunContext, status: dict | None = None, reissue: bool = False) -
     if outputs["created"]:
         announce_draft(ctx.settings, ctx.period)  # the office is told a draft waits for review
     return outputs
+
+
+def bulletin_due(ctx: RunContext) -> bool:
+    """Whether the period's document is a 通报: a declared cadence's period whose plan says so."""
+    if is_monthly(ctx.period):
+        return False
+    cadence = ctx.reference.plan.cadence(cadence_of(ctx.period))
+    return cadence is not None and cadence.report == "通报"
 
 
 def settled_counts(status: dict) -> dict:

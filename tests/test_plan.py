@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from zhuanbao.tasks.core.examples import example_home, example_names, example_year
-from zhuanbao.tasks.core.plan import DEFAULT_KINDS
+from zhuanbao.tasks.core.plan import DEFAULT_KINDS, Cadence
 from zhuanbao.tasks.core.plan_files import load_kinds, load_plan
 from zhuanbao.tasks.core.reference import ReferenceError, load_reference
 from zhuanbao.tasks.core.reference_check import check_reference
@@ -68,14 +68,46 @@ def test_a_home_made_before_plans_loads_with_the_default_title_issuer_and_no_mil
                            "不写活动倒计时和里程碑（如“双过半”）；需要时请按“为本区建立参考表”新建 plan.toml")]
 
 
-def test_cadences_and_the_by_leader_switch_are_read_leniently(year):
-    edit(year / "plan.toml", "[campaign]", '[[cadences]]\nname = "项目半月调度"\nevery = "half-month"\n'
-         'tables = ["projects"]\nodd = 1\n\n[campaign]')
+def test_cadences_and_the_by_leader_switch_are_read(year):
+    edit(year / "plan.toml", "[campaign]", '[[cadences]]\nname = "周调度"\nevery = "week"\n'
+         'tables = ["indicators", "tasks"]\ndeadline_days = 1\nreport = "专报"\n\n[campaign]')
     edit(year / "plan.toml", "[report]\n", "[report]\nby_leader = true\n")
     plan = load_plan(year, district="x", office="y")
-    assert plan.cadences == ({"name": "项目半月调度", "every": "half-month", "tables": ["projects"], "odd": 1},)
+    assert plan.cadences == (Cadence("周调度", "week", ("indicators", "tasks"), 1, "专报"),
+                             Cadence("项目半月调度", "half-month", ("projects",), 3, "通报"))
+    assert plan.cadence("week").name == "周调度" and plan.cadence("month") is None
     assert plan.by_leader is True
     assert found(year) == []
+
+
+CADENCE = '[[cadences]]\nname = "项目半月调度"\nevery = "half-month"\ntables = ["projects"]\n'
+CADENCE_PROBLEMS = [
+    (CADENCE.replace("half-month", "month"), "plan.toml 第3行 键 cadences.every：“month”应为 week、two-weeks、half-month 或 "
+     "quarter 之一；月度调度是默认的，无须声明"),
+    (CADENCE.replace("half-month", "fortnight"), "plan.toml 第3行 键 cadences.every：“fortnight”应为"),
+    (CADENCE.replace('["projects"]', '["targets"]'), "plan.toml 第4行 键 cadences.tables：“['targets']”应为 indicators、"),
+    (CADENCE + "deadline_days = 20\n", "plan.toml 第5行 键 cadences.deadline_days：“20”应为 0 到 12 之间的整数"),
+    (CADENCE + 'report = "简报"\n', "plan.toml 第5行 键 cadences.report：“简报”应为“通报”或“专报”"),
+    (CADENCE + "odd = 1\n", "plan.toml 第5行 键 cadences.odd：[cadences] 中未知的键“odd”"),
+    (CADENCE + "\n" + CADENCE, "plan.toml 第8行 键 cadences.every：频次“half-month”已声明过一次"),
+    ('cadences = "weekly"\n', "plan.toml 第1行 键 cadences：调度频次应写成 [[cadences]] 表"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), CADENCE_PROBLEMS, ids=[m.split("：")[0] + m[-6:] for _, m in CADENCE_PROBLEMS])
+def test_each_cadence_problem_names_file_line_and_key(year, text, message):
+    write(year / "plan.toml", text)
+    errors = found(year, "error")
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    with pytest.raises(ReferenceError, match="plan.toml"):
+        load_plan(year, district="大通湖区", office="x")
+
+
+def test_the_demo_declares_its_half_month_projects_and_without_cadences_the_monthly_dispatch_stands(year):
+    assert load_plan(year, district="x", office="y").cadences == (Cadence("项目半月调度", "half-month", ("projects",)),)
+    text = (year / "plan.toml").read_text("utf-8")
+    write(year / "plan.toml", text[:text.index("[[cadences]]")])
+    assert load_plan(year, district="x", office="y").cadences == ()
 
 
 PLAN_PROBLEMS = [
@@ -237,9 +269,9 @@ def test_an_example_district_gets_its_own_demo_months_workbooks_and_script(tmp_p
     assert (tmp_path / "hz" / "zhuanbao.toml").exists() and (tmp_path / "hz" / "reference" / "2019" / "plan.toml").exists()
     reference = load_reference(load_settings(home=tmp_path / "hz"), 2019)
     assert demo_periods(reference) == ["2019-04", "2019-05", "2019-06"]  # ending with 任务过半 (2019-06-30)
-    assert {e["period"] for e in manifest} == {"2019-04", "2019-05", "2019-06"}
+    assert {e["period"] for e in manifest} == {"2019-04", "2019-05", "2019-06", "2019-06-H1", "2019-06-H2"}  # 半月调度
     assert {e["kind"] for e in manifest} >= {"ok", "late", "rejected", "corrected", "xls"}
     assert [(s["period"], s["as_of"][:10]) for s in script][:2] == [("2019-04", "2019-05-16"), ("2019-05", "2019-06-16")]
     rerun = next(s for s in script if s["reason"])
     assert rerun["period"] == "2019-05" and rerun["reason"].startswith("站前街道（T04）") and "逾期报送" in rerun["reason"]
-    assert all(s["as_of"] < s["reviewed_at"] < s["signed_at"] for s in script)
+    assert all(s["as_of"] < s["reviewed_at"] < s["signed_at"] for s in script if s["reviewed_at"])  # 通报: unsigned

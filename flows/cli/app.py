@@ -20,7 +20,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ...tasks.core import catalog
-from ...tasks.core.periods import normalise_period
+from ...tasks.core.periods import normalise_label
 from ...tasks.core.settings import Settings, load_settings
 from .usage import USAGE_ERRORS, is_usage_error, usage_message
 
@@ -97,7 +97,7 @@ app = typer.Typer(help="zhuanbao（专报）：月度调度报表的收集、审
 # Piped or redirected (not a terminal): no wrapping at rich's default 80 columns, so a printed path stays
 # one line a script or a colleague can copy; in a terminal, rich wraps to the window as before.
 console = Console(soft_wrap=not sys.stdout.isatty())
-PERIOD_HELP = "报告期 YYYY-MM，如 2020-04"
+PERIOD_HELP = "报告期 YYYY-MM（如 2020-04），或调度期（如 2020-05-H1、2020-W15、2020-B08、2020-Q2）"
 
 
 @contextmanager
@@ -113,11 +113,11 @@ def refused_when_locked() -> Iterator[None]:
 
 
 def _period(value: str | None) -> str | None:
-    """Every --period of every command: strict YYYY-MM after NFKC (tasks/core/periods.py), else one line, exit 2."""
+    """Every --period of every command: any cadence's label (2020-04, 2020-05-H1, 2020-W15, …) strictly after NFKC (tasks/core/periods.py), else one line, exit 2."""
     if value is None:
         return None
     try:
-        return normalise_period(value)
+        return normalise_label(value)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -216,6 +216,9 @@ def print_outputs(summary: dict) -> None:
     elif outputs.get("issue_label"):
         state = "新生成（草稿，待审核、签发）" if outputs.get("created") else "输入未变，沿用已有文件"
         console.print(f"  专报{outputs['issue_label']}：{state}")
+    elif outputs.get("document") == "通报":
+        state = "新生成" if outputs.get("created") else "输入未变，沿用已有文件"
+        console.print(f"  通报第{outputs['issue_no']}期：{state}")
     for key, label in (("pdf", "PDF"), ("docx", "Word"), ("html", "HTML"), ("xlsx", "Excel 附表")):
         if isinstance(outputs.get(key), str):
             console.print(f"    {label}：{outputs[key]}")

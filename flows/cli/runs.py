@@ -47,7 +47,13 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     """演示：为大通湖区（或 --district 指定的示例区）生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
     import shutil
 
-    from ...tasks.demo.scenario import DEMO_APPROVALS, DEMO_RUNS, approve_demo_run, prepare_demo_home
+    from ...tasks.demo.scenario import (
+        DEMO_APPROVALS,
+        DEMO_RUNS,
+        approve_demo_run,
+        cadence_runs_before,
+        prepare_demo_home,
+    )
 
     home = home.resolve()
     if home.exists() and not keep:
@@ -58,7 +64,11 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
         return
     manifest = prepare_demo_home(home)
     console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
+    done: set[str] = set()
     for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS, DEMO_APPROVALS, strict=True):
+        for half, at in cadence_runs_before(as_of, done):  # 项目半月调度: each half's 通报
+            print_outputs(run_period(half, as_of=at))
+            done.add(half)
         summary = run_period(period, reason=reason, as_of=as_of)
         print_outputs(summary)
         signed = approve_demo_run(current_settings(), period, reviewed_at, signed_at)  # 审核 → 签发
@@ -81,6 +91,8 @@ def _district_demo(home: Path, name: str) -> None:
     console.print(f"演示目录：{home}（示例区 {name}，{len(manifest)} 个报送文件）")
     for step in script:
         print_outputs(run_period(step["period"], reason=step["reason"], as_of=step["as_of"]))
+        if step["reviewed_at"] is None:  # a half month's 通报
+            continue
         signed = approve_district_run(current_settings(), name, step["period"], step["reviewed_at"], step["signed_at"])
         console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
     status(period=script[-1]["period"], as_json=False)

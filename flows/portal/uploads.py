@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from ...tasks.access.models import Account
 from ...tasks.checks.receipts import receipt_view
 from ...tasks.core import catalog
-from ...tasks.core.periods import period_of, period_parts
+from ...tasks.core.periods import is_monthly, normalise_label, period_parts, period_start
 from ...tasks.core.settings import Settings
 from ...tasks.core.text import cap_name
 from ...tasks.intake.registry import Submission, session
@@ -43,14 +43,21 @@ def safe_name(raw: str | None) -> str:
 def checked_period(settings: Settings, period: str) -> str:
     """The period from a URL, or 422: well formed, not in the future, with the year's reference tables."""
     try:
-        year, month = period_parts(period)
+        period = normalise_label(period)
+        year, _ = period_parts(period)
     except ValueError:
-        raise HTTPException(422, f"报告期“{period}”无效，应为 YYYY-MM，如 2020-04") from None
-    period = f"{year}-{month:02d}"
-    if period > period_of(datetime.now(settings.tz), settings.timezone):
+        raise HTTPException(422, f"报告期“{period}”无效，应为 YYYY-MM（如 2020-04）或调度期（如 2020-05-H1）") from None
+    if period_start(period) > datetime.now(settings.tz).date():
         raise HTTPException(422, f"报告期 {period} 尚未开始，不能报送")
     if not (settings.reference_dir(year) / "units.csv").exists():
         raise HTTPException(422, f"{year} 年的参考表尚未配置，不能报送 {period} 的报表")
+    if not is_monthly(period):
+        from ...tasks.core.reference import reference_for
+
+        try:
+            reference_for(settings, period)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc).splitlines()[0]) from None
     return period
 
 

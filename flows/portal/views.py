@@ -17,7 +17,7 @@ from sqlalchemy import distinct, select
 from ...tasks.access.models import Account
 from ...tasks.checks.outcomes import LABELS, MISSING, RECEIPT_LABELS, Outcome
 from ...tasks.checks.receipts import chinese_time
-from ...tasks.core.periods import period_before, period_parts
+from ...tasks.core.periods import chinese_name, period_before, period_parts, reminder_period
 from ...tasks.core.reference import reference_for
 from ...tasks.core.settings import Settings
 from ...tasks.curated.consolidate import read_partition
@@ -43,6 +43,22 @@ def current_period(settings: Settings) -> str | None:
         return now
     with session(settings.db_url) as db:
         return db.scalar(select(Submission.period).order_by(Submission.period.desc()).limit(1))
+
+
+def open_periods(settings: Settings, unit_code: str | None, now: datetime | None = None) -> list[str]:
+    """Every period still open at `now` that `unit_code` owes: the month before (until its deadline) and, for each
+    cadence of that year's plan.toml, the period that ended last while its deadline is ahead."""
+    now = now or datetime.now(settings.tz)
+    month = period_before(now, settings.timezone)
+    try:
+        reference = reference_for(settings, month)
+    except (ValueError, OSError):
+        return []
+    candidates = [month] if now <= settings.deadline(month) else []
+    for cadence in reference.plan.cadences:
+        label = reminder_period(cadence.every, now.astimezone(settings.tz).date(), cadence.deadline_days)
+        candidates += [label] if label else []
+    return [p for p in candidates if unit_code in reference_for(settings, p).required_units(p)]
 
 
 def countdown(settings: Settings, period: str) -> str:
@@ -72,12 +88,14 @@ def unit_view(settings: Settings, account: Account, period: str) -> dict:
     standing = next((s for s in standings(settings, period, rows, reference) if s.unit_code == account.unit_code),
                     None)
     mine = rows_for(settings, account, period)
-    return {"period": period, "unit_name": reference.unit_name(account.unit_code),
+    owed_now = open_periods(settings, account.unit_code)
+    return {"period": period, "period_name": chinese_name(period), "unit_name": reference.unit_name(account.unit_code),
+            "open": [{"period": p, "name": chinese_name(p), "countdown": countdown(settings, p)} for p in owed_now],
             "owes": standing is not None, "status": standing.status if standing else MISSING,
             "status_text": LABELS[standing.status if standing else MISSING],
             "on_time": standing.on_time if standing else None, "countdown": countdown(settings, period),
             "files": file_entries(settings, mine),
-            "periods": sorted(set(known_periods(settings, account)) | {period}, reverse=True)}
+            "periods": sorted(set(known_periods(settings, account)) | {period} | set(owed_now), reverse=True)}
 
 
 def unexplained_flags(settings: Settings, period: str) -> dict[str, int]:

@@ -22,6 +22,7 @@ import pandas as pd
 from ..core import catalog
 from ..core.periods import due_at, resubmit_by
 from ..core.resources import template_dirs
+from ..core.settings import cadence_deadline_days
 from ..intake.registry import local
 from ..intake.standing import arrived_on_time
 from .outcomes import RECEIPT_LABELS, Outcome
@@ -100,7 +101,8 @@ def write_period_receipts(settings: Settings, period: str, reference: Reference,
 
     by_file = findings_by_file(findings)
     closing = settings.deadline(period)
-    run_at = due_at(period, tz=settings.tz, home=settings.home)
+    run_at = due_at(period, tz=settings.tz, home=settings.home,
+                    deadline_days=cadence_deadline_days(settings, period))
     receipts = []
     for row in rows:
         arrived = local(row.received_at, settings.tz)

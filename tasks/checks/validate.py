@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.periods import period_parts
+from ..core.periods import chinese_name, previous_period
 from ..core.reference import FORMS, Reference
 from ..core.resources import EXPECTATIONS_DIR
 from ..intake.normalise import nfkc
@@ -84,18 +84,17 @@ def build_batches(period: str, reads: list[tuple[int, WorkbookRead]], reference:
         lambda code: f"{reference.unit_name(code)}（{code}）" if isinstance(code, str) else "")
     batches = {"files": files, "sheets": _sheets_batch(reads, files, assignments),
                "coverage": _coverage_batch(reads, files, assignments, frames, reference)}
-    month = period_parts(period)[1]
+    first = previous_period(period) is None  # the year's first period of its cadence: nothing to compare with
     for suite in suites.values():
         form = suite.meta.get("form")
         if form in FORMS:
             batches[suite.batch] = _form_batch(frames[form], form, suite.meta, assignments, reference,
-                                               previous.get(form), first_month=month == 1)
+                                               previous.get(form), first_month=first)
     return {name: frame.reset_index(drop=True).assign(**{ROW_ID: np.arange(len(frame))})
             for name, frame in batches.items()}
 
 
 def _files_batch(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference) -> pd.DataFrame:
-    year, month = period_parts(period)
     files = pd.DataFrame([{
         "file_id": fid, "file_name": r.file_name, "error": r.error, "unit_code": r.unit_code,
         "unit_text": r.unit_text or "", "period": r.period, "period_text": r.period_text or "",
@@ -107,7 +106,7 @@ def _files_batch(period: str, reads: list[tuple[int, WorkbookRead]], reference: 
     files["name_unit_ok"] = files.error.notna() | files.unit_code.isna() | files.name_unit_code.isna() | (
         files.name_unit_code == files.unit_code)
     files["expected_period"] = period
-    files["expected_period_text"] = f"{year}年{month}月"
+    files["expected_period_text"] = chinese_name(period)
     files["row"] = files["row"].astype("Int64")
     return files
 

@@ -1,6 +1,10 @@
-"""All month and deadline arithmetic: what a period is, its neighbours, its deadline, its scheduled run.
+"""All period and deadline arithmetic: what a period is, its neighbours, its deadline, its scheduled run.
 
-A period is a calendar month written `YYYY-MM` (spec §2). It is parsed strictly — after NFKC
+A period of the monthly dispatch is a calendar month written `YYYY-MM` (spec §2); the other cadences of a
+plan (district-plan.md, "Cadences") write theirs `2024-04-H1` / `-H2` (1st–15th, 16th–end), `2024-W15` (ISO
+week), `2024-B08` (ISO weeks 15–16: B n is weeks 2n-1 and 2n; in a year of 53 ISO weeks B27 is week 53
+alone) and `2024-Q2`. `Period` and the functions below it (`parse`, `previous`, `containing`, `chinese_name`,
+`period_deadline`, …) work on any cadence; the month functions above them stay as they were. It is parsed strictly — after NFKC
 (full-width digits typed with a Chinese input method become ASCII) it must match
 `^\\d{4}-(0[1-9]|1[0-2])$`. A run scheduled for 2020-05-16 09:00 Asia/Shanghai builds 2020-04,
 even if it starts late (the PC was off) or is retried on the 20th: the period comes from the run's
@@ -10,10 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .period_labels import CADENCES, HALF_MONTH, MONTH, QUARTER, TWO_WEEKS, WEEK, Period, parse
 from .schedule import DEFAULT_TIMEZONE, monthly_schedule
 
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -28,9 +33,18 @@ def normalise_period(text: str) -> str:
 
 
 def period_parts(period: str) -> tuple[int, int]:
-    """'2020-04' -> (2020, 4); raises ValueError with the period named otherwise."""
+    """'2020-04' -> (2020, 4): the year and month a period's figures count in — for another cadence, the month
+    holding its last day ('2020-05-H1' -> (2020, 5), '2020-W53' -> (2021, 1)); ValueError naming it otherwise."""
+    if not is_monthly(period):
+        end = parse(period).end
+        return end.year, end.month
     value = normalise_period(period)
     return int(value[:4]), int(value[5:])
+
+
+def is_monthly(period: str) -> bool:
+    """Whether `period` is a month of the monthly dispatch (its label alone says so)."""
+    return bool(PERIOD_PATTERN.match(unicodedata.normalize("NFKC", str(period))))
 
 
 def shift(period: str, months: int) -> str:
@@ -41,7 +55,10 @@ def shift(period: str, months: int) -> str:
 
 
 def previous_period(period: str) -> str | None:
-    """The month before `period` in the same year, or None in January (H07 compares within a year)."""
+    """The period before `period` of the same cadence in the same year, or None in January (H07 compares within a
+    year): the month before a month, '2020-05-H1' -> '2020-04-H2', '2020-W01' -> None."""
+    if not is_monthly(period):
+        return previous_in_year(period)
     return None if period_parts(period)[1] == 1 else shift(period, -1)
 
 
@@ -61,7 +78,9 @@ def quarter_end_month(period: str) -> int:
 
 
 def is_quarter_end(period: str) -> bool:
-    """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2)."""
+    """Quarterly indicators are due in 03, 06, 09 and 12 (spec §2) and in a quarter's period; never in a shorter one."""
+    if not is_monthly(period):
+        return parse(period).cadence == QUARTER
     return quarter_end_month(period) == period_parts(period)[1]
 
 
@@ -94,17 +113,25 @@ def period_before(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
 
 
 def month_fraction(period: str) -> float:
-    """m/12: the time progress of a monthly figure at the end of `period`."""
-    return period_parts(period)[1] / 12
+    """m/12: the time progress of a monthly figure at the end of `period` (a quarter's: its last month's); for a
+    shorter period, the share of the year's days up to its last day (2020-05-H1: 136/366)."""
+    if is_monthly(period) or parse(period).cadence == QUARTER:
+        return period_parts(period)[1] / 12
+    end = parse(period).end
+    return end.timetuple().tm_yday / date(end.year, 12, 31).timetuple().tm_yday
 
 
-def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None) -> datetime:
-    """When the scheduled monthly run of `period` is planned: the next month's day and time of the monthly
-    deployment in prefect.yaml (the 16th, 09:00 Asia/Shanghai; the home's prefect.yaml when it has one),
-    expressed in `tz` when given."""
+def due_at(period: str, tz: ZoneInfo | None = None, home: Path | str | None = None, deadline_days: int = 3) -> datetime:
+    """When the scheduled run of `period` is planned: for a month, the next month's day and time of the monthly
+    deployment in prefect.yaml (the 16th, 09:00 Asia/Shanghai; the home's prefect.yaml when it has one); for another
+    cadence, the day after its deadline (`deadline_days` after its end) at the monthly run's time. In `tz` if given."""
     schedule = monthly_schedule(home)
-    year, month = period_parts(shift(period, 1))
-    planned = datetime(year, month, schedule.day, schedule.hour, schedule.minute, tzinfo=ZoneInfo(schedule.timezone))
+    if is_monthly(period):
+        year, month = period_parts(shift(period, 1))
+        day = date(year, month, schedule.day)
+    else:
+        day = parse(period).end + timedelta(days=deadline_days + 1)
+    planned = datetime(day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=ZoneInfo(schedule.timezone))
     return planned.astimezone(tz) if tz is not None else planned
 
 
@@ -126,3 +153,106 @@ def resubmit_by(arrival: datetime, closing: datetime, run_at: datetime) -> datet
     """By when a rejected file's correction must arrive: the deadline while it is ahead, else the
     scheduled report run; None once both have passed (a correction then makes a revision)."""
     return next((moment for moment in (closing, run_at) if arrival < moment), None)
+
+
+# --- periods of every cadence --------------------------------------------------------------------------------
+
+def normalise_label(text: str) -> str:
+    """Any cadence's label in its one printed form ('2024-w15' is refused: the letters are upper case)."""
+    return parse(text).label
+
+
+def cadence_of(label: str) -> str:
+    """'2024-04-H1' -> 'half-month'; the cadence names are those of plan.toml's `every`."""
+    return parse(label).cadence
+
+
+def period_containing(day: date, cadence: str) -> str:
+    """The label of the period of `cadence` that contains `day`."""
+    if cadence == MONTH:
+        return Period(MONTH, day.year, day.month).label
+    if cadence == HALF_MONTH:
+        return Period(HALF_MONTH, day.year, day.month * 2 - (1 if day.day <= 15 else 0)).label
+    if cadence == QUARTER:
+        return Period(QUARTER, day.year, (day.month + 2) // 3).label
+    if cadence not in (WEEK, TWO_WEEKS):
+        raise ValueError(f"未知的调度频次“{cadence}”，应为 {' / '.join(CADENCES)} 之一")
+    year, week, _ = day.isocalendar()
+    return Period(cadence, year, week if cadence == WEEK else (week + 1) // 2).label
+
+
+def containing(label: str, cadence: str) -> str:
+    """The period of `cadence` that holds `label`'s last day: a half month's month, a week's month or quarter."""
+    return period_containing(parse(label).end, cadence)
+
+
+def periods_in(label: str, cadence: str) -> list[str]:
+    """The periods of `cadence` whose last day falls within `label`: the weeks of a quarter, the halves of a month."""
+    outer = parse(label)
+    current, out = parse(period_containing(outer.start, cadence)), []
+    while current.start <= outer.end:
+        if outer.start <= current.end <= outer.end:
+            out.append(current.label)
+        current = current.next()
+    return out
+
+
+def previous_label(label: str) -> str:
+    """The period before `label` of the same cadence: '2024-04-H1' -> '2024-03-H2', '2024-W01' -> '2023-W52'."""
+    return parse(label).previous().label
+
+
+def previous_in_year(label: str) -> str | None:
+    """The period before `label` of the same cadence when it ends in the same calendar year (cumulative figures
+    start again each January), else None — as `previous_period` does for months."""
+    period = parse(label)
+    before = period.previous()
+    return before.label if before.end.year == period.end.year else None
+
+
+def period_start(label: str) -> date:
+    return parse(label).start
+
+
+def period_end(label: str) -> date:
+    return parse(label).end
+
+
+def period_deadline(label: str, deadline_days: int, tz: ZoneInfo) -> datetime:
+    """The last instant a file for `label` counts as on time: `deadline_days` after its last day, 23:59:59.999999."""
+    closing = parse(label).end + timedelta(days=deadline_days)
+    return datetime.combine(closing, time(23, 59, 59, 999999), tzinfo=tz)
+
+
+def _day_span(start: date, end: date) -> str:
+    return f"{start.month}月{start.day}日—{'' if end.month == start.month else f'{end.month}月'}{end.day}日"
+
+
+def chinese_name(label: str) -> str:
+    """As an office writes it: 2024年4月, 2024年4月上半月, 2024年第15周（4月8日—14日）, 2024年第8个双周, 2024年第二季度."""
+    period = parse(label)
+    if period.cadence == MONTH:
+        return f"{period.year}年{period.index}月"
+    if period.cadence == HALF_MONTH:
+        return f"{period.year}年{(period.index + 1) // 2}月{'上' if period.index % 2 else '下'}半月"
+    if period.cadence == QUARTER:
+        return f"{period.year}年第{'一二三四'[period.index - 1]}季度"
+    if period.cadence == TWO_WEEKS:
+        return f"{period.year}年第{period.index}个双周"
+    return f"{period.year}年第{period.index}周（{_day_span(period.start, period.end)}）"
+
+
+def cadence_run_period(cadence: str, moment: datetime, deadline_days: int, timezone: str = DEFAULT_TIMEZONE) -> str | None:
+    """The period a cadence's scheduled run at `moment` builds: the one whose last day is `deadline_days` + 1 days
+    before the run's (local) day; None when no period of `cadence` ends that day (a weekly cron's off week of a
+    two-week cadence)."""
+    local = moment.astimezone(ZoneInfo(timezone)) if moment.tzinfo else moment
+    day = local.date() - timedelta(days=deadline_days + 1)
+    label = period_containing(day, cadence)
+    return label if parse(label).end == day else None
+
+
+def reminder_period(cadence: str, day: date, deadline_days: int) -> str | None:
+    """The period whose 催报 window holds `day` (after its last day, up to its deadline day), or None."""
+    before = parse(period_containing(day, cadence)).previous()
+    return before.label if before.end < day <= before.end + timedelta(days=deadline_days) else None

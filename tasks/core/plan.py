@@ -2,7 +2,7 @@
 declare, and their defaults when absent.
 
 - `Plan`: `[report]` title (the masthead, exactly) and issuer (the 版记's 印发机关); the `[campaign]`
-  (name, start, end); `[[milestones]]` (name, date, share); `[[cadences]]` kept as raw tables for later use;
+  (name, start, end); `[[milestones]]` (name, date, share); `[[cadences]]` (`Cadence`: the rhythms beside the monthly dispatch);
   a top-level `source` note. Without the file (`default_plan`): no campaign, no milestone,
   title "<district>工作专报", issuer the `office` setting.
 - `Kinds`: the unit kinds `units.csv` may use (`kind, label, ranked, order`), how they are named and whether
@@ -34,6 +34,24 @@ class Milestone:
     share: float
 
 
+CADENCE_TABLES = ("indicators", "projects", "tasks")  # what a cadence may collect
+CADENCE_REPORTS = ("通报", "专报")  # the document each of its periods gets
+MAX_DEADLINE_DAYS = {"week": 6, "two-weeks": 13, "half-month": 12, "quarter": 27}  # the run stays in the cron's reach
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A dispatch rhythm beside the monthly one (district-plan.md): `every` is a cadence of tasks/core/periods.py
+    (week, two-weeks, half-month, quarter), `tables` the forms it collects, due `deadline_days` after each
+    period's last day, each period getting a `report` (通报, short, or 专报)."""
+
+    name: str
+    every: str
+    tables: tuple[str, ...]
+    deadline_days: int = 3
+    report: str = "通报"
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a district declares about its 专报; `declared` is False when built from the defaults."""
@@ -42,10 +60,15 @@ class Plan:
     issuer: str
     campaign: Campaign | None = None
     milestones: tuple[Milestone, ...] = ()
-    cadences: tuple[dict, ...] = ()  # raw `[[cadences]]` tables, read leniently (a later feature)
+    cadences: tuple[Cadence, ...] = ()  # `[[cadences]]`: none means the monthly dispatch alone
     by_leader: bool = False  # the 专报 also lists tasks by 牵头区领导
     source: str = ""  # where the plan's figures come from (e.g. "示例：部分数字为虚构")
     declared: bool = False
+
+
+    def cadence(self, every: str) -> Cadence | None:
+        """The declared cadence that runs every `every` (a period's cadence), or None (the monthly dispatch)."""
+        return next((c for c in self.cadences if c.every == every), None)
 
 
 def default_plan(district: str, office: str) -> Plan:

@@ -14,7 +14,8 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 
-from .plan import Campaign, Kind, Kinds, Milestone, Plan, default_plan
+from .plan import Cadence, Campaign, Kind, Kinds, Milestone, Plan, default_plan
+from .plan_cadences import CADENCE_KEYS, read_cadences
 from .reference_files import BOOLEANS, PlanProblem, decode_table, raise_first
 
 PLAN_FILE = "plan.toml"
@@ -23,6 +24,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "report": ("title", "issuer", "by_leader"),
     "campaign": ("name", "start", "end"),
     "milestones": ("name", "date", "share"),
+    "cadences": CADENCE_KEYS,
 }
 KINDS_FILE = "kinds.csv"
 KIND_COLUMNS = ("kind", "label", "ranked", "order")
@@ -160,12 +162,8 @@ class _PlanReader:
                 out.append(Milestone(name, day, float(share)))
         return tuple(sorted(out, key=lambda m: m.date))
 
-    def cadences(self, data: dict) -> tuple[dict, ...]:
-        values = data.get("cadences", [])
-        if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
-            self.problem("", 0, "cadences", "调度频次应写成 [[cadences]] 表（每个频次一段）")
-            return ()
-        return tuple(dict(v) for v in values)
+    def cadences(self, data: dict) -> tuple[Cadence, ...]:
+        return read_cadences(data, self.problem, self.unknown)
 
 
 def _plan(folder: Path, default: Plan, year: int | None) -> tuple[Plan, list[PlanProblem]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import catalog
-from .periods import is_quarter_end, period_parts
+from .periods import cadence_of, chinese_name, is_monthly, is_quarter_end, period_parts
 from .plan import Kinds, Plan
 from .plan_files import load_kinds, load_plan
 from .reference_files import ReferenceError, decode_table
@@ -87,15 +87,24 @@ class Reference:
         return text if text in self.unit_names else self._codes_by_name.get(text)
 
     @cached_property
-    def _assignments(self) -> dict[bool, pd.DataFrame]:
+    def _assignments(self) -> dict[tuple[bool, tuple[str, ...]], pd.DataFrame]:
         return {}
 
+    def forms_of(self, period: str) -> tuple[str, ...]:
+        """The forms collected in `period`: all three in a month, a declared cadence's `tables` otherwise."""
+        if is_monthly(period):
+            return FORMS
+        cadence = self.plan.cadence(cadence_of(period))
+        return cadence.tables if cadence is not None else ()
+
     def assignments(self, period: str) -> pd.DataFrame:
-        """One row per (unit_code, form, code) that must be reported for `period` (a copy: callers may change it)."""
-        quarter_end = is_quarter_end(period)
-        if quarter_end not in self._assignments:
-            self._assignments[quarter_end] = self._owed(period)
-        return self._assignments[quarter_end].copy()
+        """One row per (unit_code, form, code) that must be reported for `period` (a copy: callers may change it);
+        a period of a declared cadence owes only the cadence's tables."""
+        key = (is_quarter_end(period), self.forms_of(period))
+        if key not in self._assignments:
+            owed = self._owed(period)
+            self._assignments[key] = owed[owed.form.isin(key[1])].reset_index(drop=True)
+        return self._assignments[key].copy()
 
     def _owed(self, period: str) -> pd.DataFrame:
         ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
@@ -225,5 +234,10 @@ def load_reference(settings: Settings, year: int) -> Reference:
 
 
 def reference_for(settings: Settings, period: str) -> Reference:
+    """The reference of `period`'s year; a period of a cadence the year's plan.toml does not declare is refused."""
     year, _ = period_parts(period)
-    return load_reference(settings, year)
+    reference = load_reference(settings, year)
+    if not is_monthly(period) and reference.plan.cadence(cadence_of(period)) is None:
+        raise ReferenceError(f"报告期 {period}（{chinese_name(period)}）的调度频次 {cadence_of(period)} 未在 "
+                             f"{settings.reference_dir(year) / 'plan.toml'} 的 [[cadences]] 中声明")
+    return reference

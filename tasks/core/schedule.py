@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 
 from . import catalog
+from .plan import Cadence
+from .plan_files import load_plan
 from .resources import PREFECT_YAML
 
 MONTHLY = "monthly"  # the deployment of the monthly run
@@ -64,3 +66,66 @@ def _monthly_schedule(path: str, _mtime: int) -> MonthlySchedule:
         raise ScheduleError(f"{path} 中部署 {MONTHLY} 的 cron“{cron}”应为每月一次的“分 时 日 * *”（如 0 9 16 * *）")
     minute, hour, day = (int(f) for f in fields[:3])
     return MonthlySchedule(day, hour, minute, schedules[0].get("timezone") or DEFAULT_TIMEZONE)
+
+
+@dataclass(frozen=True)
+class CadenceSchedule:
+    """A cadence's Prefect schedules: its run the day after each period's deadline, at the monthly run's hour and
+    minute, and its 催报 window (each day after the period's end up to its deadline; None when `deadline_days` is 0)."""
+
+    every: str
+    cron: str
+    reminder_cron: str | None
+    timezone: str
+
+
+def cadence_schedule(every: str, deadline_days: int, home: Path | str | None = None) -> CadenceSchedule:
+    """The crons of a cadence (plan.toml `every`, `deadline_days`): week and two-weeks weekly (a two-week run on
+    its off week builds nothing), half-month twice a month, quarter in the month after each quarter."""
+    monthly = monthly_schedule(home)
+    at, dd = f"{monthly.minute} {monthly.hour}", deadline_days
+    window = f"1-{dd}" if dd > 1 else str(dd)
+    crons = {
+        "week": (f"{at} * * {(dd + 1) % 7}", f"{at} * * {window}" if dd else None),
+        "two-weeks": (f"{at} * * {(dd + 1) % 7}", f"{at} * * {window}" if dd else None),
+        "half-month": (f"{at} {dd + 1},{dd + 16} * *", f"{at} {window},{16 if dd == 1 else f'16-{15 + dd}'} * *"
+                       if dd else None),
+        "quarter": (f"{at} {dd + 1} 1,4,7,10 *", f"{at} {window} 1,4,7,10 *" if dd else None),
+    }
+    if every not in crons:
+        raise ScheduleError(f"调度频次“{every}”没有定时计划（应为 week、two-weeks、half-month 或 quarter）")
+    cron, reminder = crons[every]
+    return CadenceSchedule(every, cron, reminder, monthly.timezone)
+
+
+def planned_cadences(home: Path | str) -> tuple[Cadence, ...]:
+    """The cadences the plan of the home's latest reference year declares (none when it has no readable plan)."""
+    root = catalog.reference_root(home)
+    years = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit()) if root.is_dir() else []
+    if not years:
+        return ()
+    try:
+        return load_plan(catalog.reference_dir(home, years[-1]), district="", office="").cadences
+    except ValueError:  # `reference check` and `doctor` name the plan's problem
+        return ()
+
+
+def cadence_deployment_specs(home: Path | str) -> list[dict]:
+    """For each planned cadence, prefect.yaml-style entries: `cadence-<every>` (the period's run the day after its
+    deadline) and `reminders-<every>` (its 催报 window), one run at a time each."""
+    specs = []
+    for cadence in planned_cadences(home):
+        plan = cadence_schedule(cadence.every, cadence.deadline_days, home)
+        parameters = {"cadence": cadence.every, "deadline_days": cadence.deadline_days}
+        common = {"tags": ["zhuanbao", "scheduled", f"cadence:{cadence.every}"], "parameters": parameters,
+                  "concurrency_limit": 1}
+        specs.append({"name": f"cadence-{cadence.every}", "entrypoint": "zhuanbao.flows.monthly:monthly_consolidation",
+                      "description": f"{cadence.name}：每期截止（期末后{cadence.deadline_days}天）次日运行该期流程，生成{cadence.report}。",
+                      "schedules": [{"cron": plan.cron, "timezone": plan.timezone, "slug": f"cadence-{cadence.every}"}],
+                      **common})
+        if plan.reminder_cron:
+            specs.append({"name": f"reminders-{cadence.every}", "entrypoint": "zhuanbao.flows.reminders:submission_reminders",
+                          "description": f"{cadence.name}：期末后至截止日每天生成该期的催报名单。",
+                          "schedules": [{"cron": plan.reminder_cron, "timezone": plan.timezone,
+                                         "slug": f"reminders-{cadence.every}"}], **common})
+    return specs

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlCo
 
 from . import catalog, periods
 from .catalog import is_remote_url, local_path
+from .plan_files import load_plan
 
 MIB = 1024 * 1024
 # settings whose variable and zhuanbao.toml key differ from the attribute: key -> (attribute, factor)
@@ -196,8 +197,22 @@ class Settings(BaseSettings):
         return catalog.reports_dir(self.home, period)
 
     def deadline(self, period: str) -> datetime:
-        """The last instant a file for `period` counts as on time (spec §2; tasks/core/periods.py)."""
+        """The last instant a file for `period` counts as on time (spec §2; tasks/core/periods.py): a month's on the
+        deadline day of the next; another cadence's `deadline_days` (plan.toml) after its last day."""
+        if not periods.is_monthly(period):
+            return periods.period_deadline(period, cadence_deadline_days(self, period), self.tz)
         return periods.deadline(period, self.deadline_day, self.tz, self.deadline_overrides)
+
+
+def cadence_deadline_days(settings: Settings, period: str) -> int:
+    """`deadline_days` of the plan's cadence of `period` (its year's plan.toml); 3 when the plan does not declare it."""
+    year, _ = periods.period_parts(period)
+    try:
+        plan = load_plan(settings.reference_dir(year), district=settings.district, office=settings.issuing_office)
+    except ValueError:
+        plan = None
+    cadence = plan.cadence(periods.cadence_of(period)) if plan is not None else None
+    return cadence.deadline_days if cadence is not None else 3
 
 
 # every zhuanbao.toml key (and, in capitals after ZHUANBAO_, every variable)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from ..core import catalog
 from ..core.examples import example_home, example_year
-from ..core.periods import period_parts
+from ..core.periods import period_parts, periods_in
 from ..core.reference import Reference, load_reference
 from ..core.settings import load_settings
 from .generate import build_demo_inbox
+from .half_month import build_half_month_inbox
 
 REVIEWER, SIGNER = "李华", "王明"
 
@@ -70,7 +71,21 @@ def prepare_district_home(home: Path, name: str) -> tuple[list[dict], list[dict]
     reference = load_reference(load_settings(home=home), example_year(name))
     periods = demo_periods(reference)
     manifest = build_demo_inbox(home, reference, periods=periods, seed=reference.year)
-    return manifest, district_script(reference, manifest, periods)
+    script = district_script(reference, manifest, periods)
+    if reference.plan.cadence("half-month") is not None:  # 半月调度: the last month's halves, each with its 通报
+        manifest += build_half_month_inbox(home, reference, periods[-1], seed=reference.year)
+        script = half_month_runs(load_settings(home=home), periods[-1]) + script
+    return manifest, sorted(script, key=lambda run: run["as_of"])
+
+
+def half_month_runs(settings, month: str) -> list[dict]:
+    """The runs of `month`'s halves, each the day after its deadline at 09:00 (a 通报: nothing to review or sign)."""
+    runs = []
+    for label in periods_in(month, "half-month"):
+        run_at = (settings.deadline(label) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        runs.append({"period": label, "as_of": run_at.isoformat(), "reason": None, "reviewed_at": None,
+                     "signed_at": None})
+    return runs
 
 
 def approve_district_run(settings, name: str, period: str, reviewed_at: str, signed_at: str) -> dict:

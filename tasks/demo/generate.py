@@ -29,7 +29,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..core import catalog
 from ..core.forms import FORM_SPECS
-from ..core.periods import period_parts, previous_period
+from ..core.periods import chinese_name, period_parts, previous_period
 from ..core.reference import Reference
 from .figures import generate_month, seeded_random
 
@@ -109,10 +109,9 @@ def _cell(value, column: Column, sw: Messy, row_index: int):
 
 
 def _form_sheet(form: Form, rows: list[dict], unit_text: str, period: str, day: date, sw: Messy) -> Sheet:
-    year, month = period_parts(period)
     width, top, left = len(form.columns), int(sw.blank_first_row), int(sw.blank_first_column)
     pad = lambda cells: cells + [None] * (width - len(cells))
-    meta = [f"填报单位：{unit_text}", None, None, f"报告期：{year}年{month}月", None, "计量单位：万元、%"]
+    meta = [f"填报单位：{unit_text}", None, None, f"报告期：{chinese_name(period)}", None, "计量单位：万元、%"]
     grid = [pad([])] * top + [pad([form.title]), pad(meta),
                               [_header(c.header, i, sw) for i, c in enumerate(form.columns)]]
     for i, row in enumerate(rows):

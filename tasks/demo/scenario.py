@@ -1,5 +1,8 @@
 """The demo district's month-by-month script: which period runs when, and with what reason.
 
+May also has its 项目半月调度 (plan.toml [[cadences]]): 2020-05-H1 runs on 19 May, 2020-05-H2 on 4 June, each
+making a 通报 (tasks/demo/half_month.py writes their workbooks: one late, one missing).
+
 2020-04 runs on the 16th without T04's late file, then again after it arrives: the second
 report is a revision (修订版) of the same issue. In 2020-05 three units send what their office suite
 saves (`OTHER_FORMATS`: 金盆镇 T02 an .ods from WPS or LibreOffice, D01 a macro workbook .xlsm, D03 Excel's
@@ -17,6 +20,7 @@ from ..core.reference import load_reference
 from ..core.resources import DEMO_REFERENCE_DIR
 from ..core.settings import load_settings
 from .generate import build_demo_inbox
+from .half_month import build_half_month_inbox
 from .saved_as import save_as
 
 DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
@@ -29,6 +33,12 @@ DEMO_RUNS: list[tuple[str, str | None, str | None]] = [
 # (period, unit) → the format its file is saved in instead of .xlsx (same arrival time, same figures)
 OTHER_FORMATS: dict[tuple[str, str], str] = {("2020-05", "T02"): ".ods", ("2020-05", "D01"): ".xlsm",
                                              ("2020-05", "D03"): ".xlsb"}
+
+# the 项目半月调度 of May (plan.toml [[cadences]]): each half runs the day after its deadline and gets a 通报
+DEMO_CADENCE_RUNS: list[tuple[str, str]] = [
+    ("2020-05-H1", "2020-05-19T09:00:00+08:00"),
+    ("2020-05-H2", "2020-06-04T09:00:00+08:00"),
+]
 
 DEMO_REVIEWER, DEMO_SIGNER = ("李华", "office@datonghu.example"), ("王明", "leader@datonghu.example")
 # per run of DEMO_RUNS: when the office head reviewed its draft and when the leader signed it
@@ -58,7 +68,13 @@ def prepare_demo_home(home: Path) -> list[dict]:
                         ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     reference = load_reference(load_settings(home=home), 2020)
     manifest = build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)
-    return save_other_formats(home, manifest)
+    return save_other_formats(home, manifest) + build_half_month_inbox(home, reference, "2020-05", seed=2020)
+
+
+def cadence_runs_before(as_of: str, done: set[str]) -> list[tuple[str, str]]:
+    """The demo's half-month runs planned before `as_of` and not run yet (the CLI runs them in date order)."""
+    return [(period, at) for period, at in DEMO_CADENCE_RUNS
+            if period not in done and datetime.fromisoformat(at) < datetime.fromisoformat(as_of)]
 
 
 def save_other_formats(home: Path, manifest: list[dict]) -> list[dict]:

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font
 from ..checks.suites import rules_table
 from ..core import catalog
 from ..core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
-from ..core.periods import period_parts
+from ..core.periods import chinese_name, period_parts
 from ..core.reference import Reference
 from ..core.settings import Settings
 from .layout import Frame, write_form_sheet
@@ -68,7 +68,7 @@ def rules_for(rules, forms) -> object:
 
 def _frame(settings: Settings, reference: Reference, period: str, unit_code: str, form: str,
            rows: list[FormRow], rules) -> Frame:
-    year, month = period_parts(period)
+    year, _ = period_parts(period)
     spec = FORM_SPECS[form]
     rules = rules_for(rules, [form])
     measures = dict.fromkeys(r.measure for r in rows if r.measure) if form == "indicators" else \
@@ -86,13 +86,12 @@ def _frame(settings: Settings, reference: Reference, period: str, unit_code: str
     )
     marks = (f"表　　号：{settings.form_prefix}{spec.table_no}表", f"制表机关：{settings.issuing_office}",
              f"批准机关 / 批准文号：{settings.form_approval}", f"有效期至：{year}年12月")
-    return Frame(f"{reference.unit_name(unit_code)}（{unit_code}）", f"{year}年{month}月", "、".join(measures),
+    return Frame(f"{reference.unit_name(unit_code)}（{unit_code}）", chinese_name(period), "、".join(measures),
                  marks, notes)
 
 
 def _instructions(ws, settings: Settings, reference: Reference, period: str, unit_code: str, rules) -> None:
-    year, month = period_parts(period)
-    lines = [(f"{year}年{month}月 填报说明（{reference.unit_name(unit_code)}）", Font(bold=True, size=14)),
+    lines = [(f"{chinese_name(period)} 填报说明（{reference.unit_name(unit_code)}）", Font(bold=True, size=14)),
              (f"报送时限：{_deadline_text(settings, period)}前。" + (f"报送至：{settings.send_to}。" if settings.send_to
                                                                   else ""), None),
              ("填写顺序：各表浅黄色单元格 → 表尾的负责人、填表人、联系电话、报出日期 → 保存为 .xlsx 后报送（文件名可不改）。", None),

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from ..core.periods import normalise_label
 from ..core.text import clean_text
 
 EMPTY_MARKS = {"", "—", "——", "-", "--", "－", "/", "／", "无", "空", "\\", "n/a", "na"}
@@ -17,6 +18,10 @@ MEASURES = ("微克/立方米", "μg/m3", "ug/m3", "万元", "亿元", "元", "%
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CODE_IN_BRACKETS = re.compile(r"\(\s*([A-Za-z]{1,3}\d{1,6})\s*\)")
 _PERIOD = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*月?")
+_LABEL = re.compile(r"\d{4}-(?:\d{2}-H[12]|W\d{2}|B\d{2}|Q\d)")  # another cadence's label, as forms print it
+_HALF = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*([上下])\s*半\s*月")
+_WEEKS = re.compile(r"(\d{4})\s*年\s*第\s*(\d{1,2})\s*(周|个\s*双\s*周)")
+_QUARTER = re.compile(r"(\d{4})\s*年\s*第\s*([一二三四1-4])\s*季度")
 
 
 def nfkc(text: str) -> str:
@@ -70,11 +75,32 @@ def normalise_code(value: object) -> str:
 
 
 def parse_period(text: str) -> str | None:
-    """`2020年4月`, `2020-04`, `２０２０年０４月` -> '2020-04'; None when no period is found."""
+    """`2020年4月`, `2020-04`, `２０２０年０４月` -> '2020-04'; another cadence's period as its label or its Chinese
+    name (`2020年5月上半月` -> '2020-05-H1', `2024年第15周（4月8日—14日）`, `2024年第8个双周`, `2024年第二季度`,
+    tasks/core/periods.py); None when no period is found."""
+    other = _other_cadence(nfkc(text))
+    if other is not None:
+        return other
     match = _PERIOD.search(nfkc(text))
     if not match or not 1 <= int(match.group(2)) <= 12:
         return None
     return f"{match.group(1)}-{int(match.group(2)):02d}"
+
+
+def _other_cadence(text: str) -> str | None:
+    label = None
+    if match := _LABEL.search(text):
+        label = match.group(0)
+    elif match := _HALF.search(text):
+        label = f"{match.group(1)}-{int(match.group(2)):02d}-H{1 if match.group(3) == '上' else 2}"
+    elif match := _WEEKS.search(text):
+        label = f"{match.group(1)}-{'W' if match.group(3) == '周' else 'B'}{int(match.group(2)):02d}"
+    elif match := _QUARTER.search(text):
+        label = f"{match.group(1)}-Q{'一二三四'.index(match.group(2)) + 1 if match.group(2) in '一二三四' else match.group(2)}"
+    try:
+        return normalise_label(label) if label else None
+    except ValueError:
+        return None
 
 
 def unit_code_in(text: str) -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..checks.outcomes import UNREADABLE_RULE, Outcome, arrival_outcome
 from ..core import catalog
-from ..core.periods import normalise_period, period_parts
+from ..core.periods import normalise_label, period_parts
 from ..core.settings import Settings
 from ..report.publish import inputs_digest, issue_of_file
 from .raw import raw_key
@@ -33,7 +33,7 @@ def _receipts(settings: Settings) -> list[dict]:
     for path in sorted(catalog.reports_root(settings.home).glob("*/receipts/*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            normalise_period(data["period"])
+            normalise_label(data["period"])
             data["received_at"] = datetime.fromisoformat(data["received_at"])
             found.append(data | {"_path": str(path)})
         except (OSError, ValueError, KeyError, TypeError):

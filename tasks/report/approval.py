@@ -112,6 +112,8 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
     # the lock publish_report holds: a run cannot add a revision while this one is being signed
     with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
         revisions = _revisions(db, period)
+        if not revisions and any(catalog.reports_dir(settings.home, period).glob("通报_*.pdf")):
+            raise ApprovalError(f"{period} 印发的是通报（plan.toml 中该调度频次写明 report = \"通报\"），不经审核、签发")
         if not revisions:
             raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")
         row = revisions[-1]
