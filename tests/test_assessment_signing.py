@@ -184,3 +184,37 @@ def test_approval_records_made_before_the_document_kind_are_the_reports(tmp_path
     with sqlite3.connect(db_file) as db:
         assert db.execute("SELECT document, by FROM report_approvals").fetchall() == [("专报", "王明")]
         assert db.execute("SELECT COUNT(*) FROM assessment_issues").fetchone() == (0,)
+
+
+def test_the_office_reviews_and_a_leader_signs_the_notice_in_the_portal(home, reference, fast_pdf):
+    from fastapi.testclient import TestClient
+
+    from tests.test_portal import account, csrf_of, log_in, portal_settings
+    from zhuanbao.flows.portal.app import create_app
+
+    settings = portal_settings(home)
+    draft_notice(settings, reference, assessment(), at=MADE)
+    office = log_in(TestClient(create_app(settings, warm=False)), "office",
+                    account(settings, "office", unit=None, role="office", name="李华"))
+    leader = log_in(TestClient(create_app(settings, warm=False)), "leader",
+                    account(settings, "leader", unit=None, role="leader", name="王明"))
+    unit = log_in(TestClient(create_app(settings, warm=False)), "t01", account(settings, "t01"))
+
+    def act(client, action: str, comment: str = ""):
+        token = csrf_of(client.get("/office/assessments/2020"))
+        return client.post("/office/assessments/2020/approval", follow_redirects=False,
+                           data={"action": action, "comment": comment, "csrf_token": token})
+
+    page = office.get("/office/assessments/2020").text
+    assert "2020年考核通报" in page and 'id="approval-review"' in page and 'id="approval-sign"' not in page
+    assert unit.get("/office/assessments/2020", follow_redirects=False).status_code in (303, 403)
+    assert act(office, "sign").status_code == 403
+    assert act(office, "return").status_code == 409  # no reason given
+    assert act(office, "review").status_code == 303
+    assert act(leader, "sign").status_code == 303
+    state = signing.approval_state(settings, 2020)
+    assert state["state"] == "已签发" and state["signer"] == "王明"
+    assert "签发人 王明" in office.get("/office/assessments/2020").text
+    signed = office.get("/office/assessments/2020/file/html")
+    assert signed.status_code == 200 and "签发人：王明" in signed.text and "送审稿" not in signed.text
+    assert office.get("/office/assessments/2020?through=2021-03").status_code == 422
