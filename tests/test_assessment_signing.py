@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import zipfile
 from datetime import datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -81,11 +82,17 @@ def test_the_notice_is_reviewed_then_signed_into_read_only_files_with_the_signer
 
 
 def test_return_needs_a_comment_and_sends_the_notice_back_to_draft(settings, drafted, fast_pdf):
+    add_recipient(settings, "office", "lihua@example.cn", "李华")
+    add_recipient(settings, "leader", "wangming@example.cn", "王明")
     signing.change(settings, 2020, None, "review", "李华")
     with pytest.raises(ApprovalError, match="退回须说明原因"):
         signing.change(settings, 2020, None, "return", "王明", "  ")
     assert signing.change(settings, 2020, None, "return", "王明", "先进名单请再核")["state"] == "草稿"
     assert signing.history(settings, 2020)[-1]["comment"] == "先进名单请再核"
+    (kept,) = (settings.home / "outbox").glob("*draft-review.eml")  # the office is told, with the command to use
+    told = message_from_bytes(kept.read_bytes(), policy=policy.default)
+    assert told["Subject"] == "【考核通报】2020年考核通报已退回，待重新审核"
+    assert "zhuanbao review --assessment 2020 --by 姓名" in told.get_content() and "先进名单请再核" in told.get_content()
 
 
 def test_only_registered_people_of_the_right_role_may_act(settings, drafted, fast_pdf):
