@@ -22,6 +22,7 @@ from zhuanbao.tasks.year import signing
 from zhuanbao.tasks.year.drafts import draft_notice
 
 from .test_approval import publish_draft
+from .test_ledger import year_home  # noqa: F401 — the scenario's year, built once for this module
 
 SIGNED = datetime.fromisoformat("2021-01-10T23:30:00+00:00")  # 2021-01-11 07:30 in Asia/Shanghai
 MADE = datetime.fromisoformat("2021-01-05T09:00:00+08:00")
@@ -225,3 +226,28 @@ def test_the_office_reviews_and_a_leader_signs_the_notice_in_the_portal(home, re
     signed = office.get("/office/assessments/2020/file/html")
     assert signed.status_code == 200 and "签发人：王明" in signed.text and "送审稿" not in signed.text
     assert office.get("/office/assessments/2020?through=2021-03").status_code == 422
+
+
+@pytest.mark.slow
+def test_the_demo_years_assessment_is_signed_and_assess_again_writes_nothing(year_home):  # noqa: F811
+    """The scenario's year (tests/year_scenario.py): assess, review and sign by the demo's registered people."""
+    def run(*args: str):
+        return CliRunner().invoke(app, ["--home", str(year_home), *args])
+
+    made = run("assess", "--year", "2020", "--through", "2020-04", "--json")
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output)["created"] is True
+    assert run("sign", "--assessment", "2020", "--through", "2020-04", "--by", "王明").exit_code == 2  # not reviewed
+    assert run("review", "--assessment", "2020", "--through", "2020-04", "--by", "李华").exit_code == 0
+    stranger = run("sign", "--assessment", "2020", "--through", "2020-04", "--by", "张三")
+    assert stranger.exit_code == 2 and "张三 不在登记的领导名单中" in stranger.output
+    signed = run("sign", "--assessment", "2020", "--through", "2020-04", "--by", "王明")
+    assert signed.exit_code == 0, signed.output
+    published = year_home / "reports" / "2020" / "published"
+    html = (published / "考核通报_2020_截至2020-04.html").read_text("utf-8")
+    assert "签发人：王明" in html and "送审稿" not in html and "北洲子镇：延误上报（2020年4月）" in html
+    before = {p.name: p.stat().st_mtime_ns for p in (year_home / "reports" / "2020").rglob("考核通报_*")}
+    again = run("assess", "--year", "2020", "--through", "2020-04")
+    assert again.exit_code == 0 and "2020年考核通报（截至2020-04）已签发，数据未变，不重新起草" in again.output
+    assert {p.name: p.stat().st_mtime_ns for p in (year_home / "reports" / "2020").rglob("考核通报_*")} == before
+    assert "考核通报（送审稿）" in run("assess", "--year", "2020").output  # the whole year: a document of its own
