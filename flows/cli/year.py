@@ -67,20 +67,30 @@ def ledger(year: int = typer.Option(..., "--year", "-y", help=YEAR_HELP),
 def assess(year: int = typer.Option(..., "--year", "-y", help=YEAR_HELP),
            through: str | None = typer.Option(None, "--through", callback=_period, help=THROUGH_HELP),
            as_json: bool = typer.Option(False, "--json", help="输出 JSON（并照常写出考核通报）")) -> None:
-    """年度（或阶段）考核：加权得分、分类排名、先进单位和不得评先单位，写出考核通报（reports/<年>/，送审稿）。"""
+    """年度（或阶段）考核：加权得分、分类排名、先进单位和不得评先单位，写出考核通报（reports/<年>/，送审稿），
+    再经审核、签发（zhuanbao review/sign --assessment 年度）；签发后数据未变则不重新起草。"""
     from ...tasks.core.reference import reference_for
     from ...tasks.year.assess import assess as build
-    from ...tasks.year.document import write_notice
+    from ...tasks.year.drafts import draft_notice
 
     settings, result = _year_data(year, through, build)
-    files = write_notice(settings, reference_for(settings, result["periods"][-1]), result)
+    drafted = draft_notice(settings, reference_for(settings, result["periods"][-1]), result)
+    files = drafted["files"]
     if as_json:
-        print(json.dumps({**result, "files": {k: str(v) for k, v in files.items()}}, ensure_ascii=False, indent=1))
+        print(json.dumps({**result, "files": {k: str(v) for k, v in files.items()}, "created": drafted["created"],
+                          "revision": drafted["revision"], "note": drafted["note"]}, ensure_ascii=False, indent=1))
         return
     _print_assessment(result)
-    console.print("考核通报（送审稿）：")
+    if drafted["note"]:
+        console.print(drafted["note"])
+    elif not drafted["created"]:
+        console.print("数据未变，草稿未重写")
+    console.print("考核通报（已签发，只读）：" if drafted["note"] else "考核通报（送审稿）：")
     for fmt, label in (("pdf", "PDF"), ("docx", "Word"), ("html", "HTML"), ("xlsx", "Excel 附表")):
         console.print(f"  {label}：{files[fmt]}")
+    if drafted["created"]:
+        options = f"--assessment {year}" + (f" --through {through}" if through else "")
+        console.print(f"  下一步：zhuanbao review {options} --by 姓名，再由领导 zhuanbao sign {options} --by 姓名")
 
 
 def _print_assessment(result: dict) -> None:

@@ -49,7 +49,7 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
 
 def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
-    from . import api, ledger, office, pages
+    from . import api, assessment, ledger, office, pages
     from . import help as help_pages
 
     engine_for(settings.db_url)  # the registry migrated before the first request
@@ -78,6 +78,7 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
     app.include_router(office.router)
     app.include_router(api.router)
     app.include_router(ledger.router)  # the year's 报送台账: a unit its own line, the office all
+    app.include_router(assessment.router)  # the year's 考核通报: its review and signing
     app.include_router(help_pages.router)  # the 使用手册 at /help (built into <home>/.site/ on first use)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -50,6 +50,7 @@ ENTRIES: dict[str, Entry] = {
     "assessment": Entry("reports/{year}", "the year's 考核通报 (html, pdf, docx, xlsx 附表)", "year/document.py"),
     "receipts": Entry("reports/{period}/receipts", "回执 per file (html + json)", "checks/receipts.py"),
     "published": Entry("reports/{period}/published", "signed documents, read-only", "report/approval.py"),
+    "assessment_published": Entry("reports/{year}/published", "the signed 考核通报, read-only", "year/signing.py"),
     "issues_lock": Entry("reports/.issues.lock", "serialises issue numbers and approvals", "report/publish.py"),
     "locks": Entry("locks", "one lock file per period being written", "intake/lock.py"),
     "outbox": Entry("outbox", "notices as .eml when they could not be delivered", "tasks/notices/delivery.py"),
@@ -151,6 +152,10 @@ def reports_dir(home, period: str) -> Path:
 
 def assessment_dir(home, year: int) -> Path:
     return Path(path(home, "assessment", year=year))
+
+
+def assessment_published_dir(home, year: int) -> Path:
+    return Path(path(home, "assessment_published", year=year))
 
 
 def receipts_dir(home, period: str) -> Path:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-HEAD = "0003"  # the newest revision in migrations/versions (tests/test_registry_migrations.py checks it)
+HEAD = "0004"  # the newest revision in migrations/versions (tests/test_registry_migrations.py checks it)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x7A6862  # "zhb": the advisory lock the PostgreSQL openers of one registry share
 

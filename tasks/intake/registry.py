@@ -81,6 +81,29 @@ class ReportIssue(Base):
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # typed facts the next 修订说明 compares
 
 
+class AssessmentIssue(Base):
+    """One revision of a year's 考核通报 (up to `through`, "" for the whole year): reviewed and signed as a 专报
+    (tasks/year/signing.py); its approval records are `report_approvals` rows of document 考核通报."""
+
+    __tablename__ = "assessment_issues"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    through: Mapped[str] = mapped_column(String(16), default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    inputs_digest: Mapped[str] = mapped_column(String(64))  # sha256 of the assessment's data
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    folder: Mapped[str] = mapped_column(String(1024))
+
+    @property
+    def period(self) -> str:
+        """What its approval records file it under: the year (never a period label)."""
+        return str(self.year)
+
+    @property
+    def issue_no(self) -> int:
+        return 0
+
+
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 

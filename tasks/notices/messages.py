@@ -36,16 +36,17 @@ def draft_waiting(settings: Settings, state: dict, role: str, returned: str | No
     by the leaders; `state` is the revision's `approval_state`."""
     step = "审核" if role == "office" else "签发"
     command = "review" if role == "office" else "sign"
-    period, what = state["period"], f"{state['period']} 专报{state['label']}"
+    period, what = state["period"], state.get("what") or f"{state['period']} 专报{state['label']}"
+    target, document = state.get("target") or f"--period {period}", state.get("document") or "专报"  # a 考核通报's own
     head = f"{what}已被退回，退回意见：{returned}。修改后请重新审核。" if returned else f"{what}草稿已生成，待{step}。"
     body = paragraphs(head, f"- 草稿（PDF）：{_link(state['draft'].get('pdf'))}\n"
                             f"- 草稿（Word）：{_link(state['draft'].get('docx'))}",
-                      f"{step}：zhuanbao {command} --period {period} --by 姓名\n\n"
-                      f"退回：zhuanbao return --period {period} --by 姓名 --comment 原因", _portal(settings))
+                      f"{step}：zhuanbao {command} {target} --by 姓名\n\n"
+                      f"退回：zhuanbao return {target} --by 姓名 --comment 原因", _portal(settings))
     emit("zhuanbao.draft.waiting", period, {"waiting_for": role, "state": state["state"], "revision": state["revision"],
                                             "pdf": state["draft"].get("pdf"), "returned": returned or ""})
-    subject = (f"【专报】{what}已退回，待重新审核" if returned
-               else f"【专报】{what}草稿{'已审核，' if role == 'leader' else ''}待{step}")
+    subject = (f"【{document}】{what}已退回，待重新审核" if returned
+               else f"【{document}】{what}草稿{'已审核，' if role == 'leader' else ''}待{step}")
     return send_notice(settings, subject, body, kind=f"draft-{command}", to=targets(settings, role))
 
 

@@ -38,6 +38,7 @@ from ..notices import Recipient, draft_waiting, emit
 from .approval_log import (
     DRAFT,
     ISSUED,
+    REPORT,
     REVIEWED,
     SIGNED,
     ApprovalEvent,
@@ -85,7 +86,7 @@ def _allowed_names(db: Session, role: str) -> set[str]:
     return {r.name for r in db.scalars(select(Recipient).where(Recipient.role == role)) if r.name}
 
 
-def _check_role(db: Session, action: str, by: str, role: str | None) -> None:
+def check_role(db: Session, action: str, by: str, role: str | None) -> None:
     roles, name = ACTIONS[action][2], ACTIONS[action][3]
     who = "或".join(ROLE_NAMES[r] for r in roles)
     if role is not None:
@@ -120,7 +121,7 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
         before = state_of(db, row.id)
         if before not in starts:
             raise ApprovalError(_out_of_order(period, row, action, before))
-        _check_role(db, action, by, role)
+        check_role(db, action, by, role)
         if action == "sign":
             _render_signed(settings, row, by, at)
         record_event(db, row, action, before, after, by, comment, at)
@@ -202,10 +203,10 @@ def _describe(settings: Settings, db: Session, row: ReportIssue) -> dict:
             "signed_at": local(signed.at, settings.tz).isoformat() if signed else None,
             "draft": {fmt: str(p) for fmt, p in _paths(row).items()},
             "files": {fmt: str(p) for fmt, p in files.items()},
-            "history": [_event_dict(settings, e) for e in changes]}
+            "history": [event_dict(settings, e) for e in changes]}
 
 
-def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
+def event_dict(settings: Settings, e: ApprovalEvent) -> dict:
     return {"action": e.action, "label": ACTIONS[e.action][3] if e.action in ACTIONS else REMADE.get(e.action, e.action),
             "from": e.from_state, "to": e.to_state, "by": e.by, "comment": e.comment or "",
             "at": local(e.at, settings.tz).isoformat(timespec="seconds"), "revision": e.revision}
@@ -214,8 +215,9 @@ def _event_dict(settings: Settings, e: ApprovalEvent) -> dict:
 def history(settings: Settings, period: str) -> list[dict]:
     """Every change of every revision of the period, oldest first."""
     with session(settings.db_url) as db:
-        rows = db.scalars(select(ApprovalEvent).where(ApprovalEvent.period == period).order_by(ApprovalEvent.id))
-        return [_event_dict(settings, e) for e in rows]
+        rows = db.scalars(select(ApprovalEvent).where(ApprovalEvent.period == period, ApprovalEvent.document == REPORT)
+                          .order_by(ApprovalEvent.id))
+        return [event_dict(settings, e) for e in rows]
 
 
 def current_published(settings: Settings, period: str) -> dict | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import periods
 from ..core.settings import Settings
 from ..intake.registry import ReportIssue, Run, Submission, local
-from ..report.approval_log import ApprovalEvent
+from ..report.approval_log import REPORT, ApprovalEvent
 
 
 def sort_key(period: str):
@@ -58,9 +58,10 @@ def year_periods(settings: Settings, db: Session, year: int, through: str | None
 def signed_at(settings: Settings, db: Session, period: str) -> datetime | None:
     """When the period's 专报 was first signed (its first 签发; a revision with no history predates approval
     and counts as signed when made), in the office's time zone; None while never signed."""
-    first = db.scalars(select(ApprovalEvent.at).where(ApprovalEvent.period == period, ApprovalEvent.action == "sign")
+    mine = (ApprovalEvent.period == period, ApprovalEvent.document == REPORT)
+    first = db.scalars(select(ApprovalEvent.at).where(*mine, ApprovalEvent.action == "sign")
                        .order_by(ApprovalEvent.at)).first()
-    with_history = set(db.scalars(select(ApprovalEvent.issue_id).where(ApprovalEvent.period == period)))
+    with_history = set(db.scalars(select(ApprovalEvent.issue_id).where(*mine)))
     legacy = [row.created_at for row in db.scalars(select(ReportIssue).where(ReportIssue.period == period))
               if row.id not in with_history]
     moments = [m for m in (first, *legacy) if m is not None]

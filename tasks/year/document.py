@@ -2,8 +2,8 @@
 that HTML, as the 专报), Word (python-docx) and the Excel 附表 (the 专报's streamed writer), plus the context as
 JSON. Text the units typed (their names) is escaped by Jinja's autoescape and kept as data in Word and Excel.
 
-The 通报 is written as a draft (送审稿): the office's review and signing (tasks/report/approval.py) key on a
-period's 专报 (`report_issues.period`, issue numbers per year); signing the 通报 needs a document id there.
+`write_files` writes one set of them: the draft (送审稿, tasks/year/drafts.py decides when) or, at signing, the
+signed 通报 with 签发人 and 印发日期 (tasks/year/signing.py).
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from ..core import catalog
 from ..core.reference import Reference
 from ..core.settings import Settings
 from ..report import render
@@ -21,9 +20,19 @@ from .notice import notice_context
 HTML_TEMPLATE = "assessment.html.j2"
 
 
-def file_stem(result: dict) -> str:
-    """考核通报_2020 or 考核通报_2020_截至2020-06."""
-    return f"考核通报_{result['year']}" + (f"_截至{result['through']}" if result.get("through") else "")
+FORMATS = ("html", "pdf", "docx", "xlsx", "json")
+
+
+def file_stem(year: int, through: str | None = None, revision: int = 0) -> str:
+    """考核通报_2020, 考核通报_2020_截至2020-06, a revision 考核通报_2020_修订1."""
+    return (f"考核通报_{year}" + (f"_截至{through}" if through else "")
+            + (f"_修订{revision}" if revision else ""))
+
+
+def notice_paths(folder: Path, year: int, through: str | None = None, revision: int = 0) -> dict[str, Path]:
+    """{format: path} of one revision's files in `folder`."""
+    stem = file_stem(year, through, revision)
+    return {fmt: Path(folder) / f"{stem}.{fmt}" for fmt in FORMATS}
 
 
 def sheet_name(label: str) -> str:
@@ -51,6 +60,8 @@ def _docx(context: dict, path: Path) -> Path:
     doc = Document()
     if context["draft"]:
         doc.add_paragraph("送审稿")
+    elif context.get("signer"):
+        doc.add_paragraph(f"签发人：{context['signer']}")
     doc.add_heading(context["title"], level=1)
     doc.add_paragraph(context["intro"])
     doc.add_heading("一、先进单位", level=2)
@@ -73,18 +84,21 @@ def _docx(context: dict, path: Path) -> Path:
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
     doc.add_paragraph(f"{context['issuer']}　{context['date']}")
+    if context.get("printed_date"):
+        doc.add_paragraph(f"{context['issuer']}　　{context['printed_date']}印发")
     doc.save(str(path))
     return path
 
 
-def write_notice(settings: Settings, reference: Reference | None, result: dict, at: datetime | None = None) -> dict:
-    """Write the 考核通报 (draft) of `result`; returns {format: path}."""
+def draft_context(settings: Settings, reference: Reference | None, result: dict, at: datetime | None = None) -> dict:
+    """The context of the 考核通报's draft (送审稿) of `result`, dated `at` (now)."""
     at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
-    context = notice_context(settings, reference, result, at)
-    folder = catalog.assessment_dir(settings.home, result["year"])
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / file_stem(result)
-    paths = {fmt: stem.with_name(f"{stem.name}.{fmt}") for fmt in ("html", "pdf", "docx", "xlsx", "json")}
+    return notice_context(settings, reference, result, at)
+
+
+def write_files(settings: Settings, context: dict, result: dict, paths: dict[str, Path]) -> dict[str, Path]:
+    """Write one revision's HTML, PDF, Word, Excel 附表 and JSON (context and assessment) at `paths`."""
+    paths["html"].parent.mkdir(parents=True, exist_ok=True)
     html = render.jinja_env(home=settings.home).get_template(HTML_TEMPLATE).render(context)
     paths["html"].write_text(html, encoding="utf-8")
     render.write_pdf(html, paths["pdf"], home=settings.home)

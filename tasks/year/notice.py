@@ -2,8 +2,8 @@
 
 One context feeds the HTML (and so the PDF), the Word file and the Excel 附表 (tasks/year/document.py).
 The title and the issuer come from the plan (`[report] issuer`, the district setting); nothing of one
-district is written here. The 通报 is a draft (送审稿) until the office's review and signing learn a document
-other than a period's 专报 (see tasks/year/document.py).
+district is written here. The context is the draft's (送审稿, `draft` true); signing adds `signer` and
+`printed_date` (tasks/year/signing.py).
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def notice_context(settings: Settings, reference: Reference | None, result: dict
              f"各期单位得分按工作方案的评分办法计算；{_weights_text(result)}"
              f"凡有延误上报、漏报或虚报数据记录的单位，不得评为先进单位。")
     return {"title": f"关于{settings.district}{span}工作考核情况的通报", "issuer": issuer,
-            "date": cn_date(at), "draft": True, "year": result["year"], "span": span, "intro": intro,
+            "date": cn_date(at), "draft": True, "signer": "", "printed_date": "", "year": result["year"], "span": span, "intro": intro,
             "leaders_per_kind": result["leaders_per_kind"], "advanced": advanced,
             "advanced_sentence": (f"经考核，以下单位评为先进单位（每类前{result['leaders_per_kind']}名）：" if advanced
                                   else "本次考核没有评出先进单位。"),
