@@ -98,6 +98,7 @@ def _print_assessment(result: dict) -> None:
 
     span = "、".join(period_text(p) for p in result["periods"])
     console.print(f"[bold]{result['year']}年考核（{span}）[/bold]")
+    console.print(result["scoring_rule"])
     for group in result["kinds"]:
         table = Table(title=f"{group['label']}{'' if group['ranked'] else '（不排名）'}")
         for column in ("排名", "单位", "得分", "评定", "不得评先记录"):
