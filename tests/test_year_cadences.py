@@ -251,5 +251,7 @@ def test_the_assessment_scores_months_and_bars_late_or_missing_in_any_cadence(di
     assert WEEK_LATE[0] in records[WEEK_LATE[1]]["延误上报"] and records[WEEK_MISSING[1]]["漏报"] == [WEEK_MISSING[0]]
     assert records[WEEK_SPOILT[1]]["漏报"] == [WEEK_SPOILT[0]] and "2020-04" in records["T02"]["虚报"]
     assert "半月、周等调度不计分" in result["scoring_rule"]
+    html = Path(result["files"]["html"]).read_text("utf-8")
+    assert "半月、周等调度不计分" in html and "2020年第16周" in html  # the 考核通报 says so and names the week
     printed = CliRunner().invoke(app, ["--home", str(district), "assess", "--year", "2020", "--through", "2020-05"])
     assert printed.exit_code == 0 and "半月、周等调度不计分" in printed.output and "第16周" in printed.output
