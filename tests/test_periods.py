@@ -108,3 +108,17 @@ def test_time_progress_of_a_short_period_is_its_share_of_the_year():
     assert periods.month_fraction("2020-05") == 5 / 12 and periods.month_fraction("2020-Q2") == 0.5
     assert periods.month_fraction("2020-05-H1") == pytest.approx(136 / 366)
     assert periods.month_fraction("2020-12-H2") == 1.0
+
+
+def test_periods_of_every_cadence_sort_by_their_last_day_the_shorter_first():
+    mixed = ["2020-Q2", "2020-06", "2020-05", "2020-05-H2", "2020-W22", "2020-05-H1", "2020-W20", "2020-04"]
+    assert sorted(mixed, key=periods.sort_key) == ["2020-04", "2020-05-H1", "2020-W20", "2020-W22", "2020-05-H2",
+                                                   "2020-05", "2020-06", "2020-Q2"]
+    with pytest.raises(ValueError, match="2020-5"):
+        periods.sort_key("2020-5")
+
+
+def test_through_a_period_holds_whatever_ends_by_its_last_day():
+    assert periods.ends_by("2020-W22", "2020-05") and periods.ends_by("2020-05-H2", "2020-05")
+    assert not periods.ends_by("2020-W23", "2020-05") and not periods.ends_by("2020-Q2", "2020-05")
+    assert periods.ends_by("2020-05", "2020-W22") and not periods.ends_by("2020-05", "2020-W21")

@@ -44,15 +44,18 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
          keep: bool = typer.Option(False, "--keep", help="保留已有的演示目录"),
          district: str | None = typer.Option(None, "--district",
                                              help="用示例区演示，如 donghu-2022、haizhou-2019（默认：大通湖区 2020）")) -> None:
-    """演示：为大通湖区（或 --district 指定的示例区）生成三个月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发。"""
+    """演示：为大通湖区（或 --district 指定的示例区）生成各月的报表（含格式混乱、逾期、退回、未报、更正重报），逐月运行、审核、签发；大通湖区最后做截至6月的考评。"""
     import shutil
 
     from ...tasks.demo.scenario import (
         DEMO_APPROVALS,
+        DEMO_LATER_APPROVALS,
+        DEMO_LATER_RUNS,
         DEMO_RUNS,
         approve_demo_run,
         cadence_runs_before,
         prepare_demo_home,
+        prepare_demo_june,
     )
 
     home = home.resolve()
@@ -62,10 +65,11 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     if district:
         _district_demo(home, district)
         return
-    manifest = prepare_demo_home(home)
+    manifest = prepare_demo_home(home) + prepare_demo_june(home)
     console.print(f"演示目录：{home}（{len(manifest)} 个报送文件）")
     done: set[str] = set()
-    for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS, DEMO_APPROVALS, strict=True):
+    for (period, as_of, reason), (reviewed_at, signed_at) in zip(DEMO_RUNS + DEMO_LATER_RUNS,
+                                                                  DEMO_APPROVALS + DEMO_LATER_APPROVALS, strict=True):
         for half, at in cadence_runs_before(as_of, done):  # 项目半月调度: each half's 通报
             print_outputs(run_period(half, as_of=at))
             done.add(half)
@@ -73,11 +77,22 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
         print_outputs(summary)
         signed = approve_demo_run(current_settings(), period, reviewed_at, signed_at)  # 审核 → 签发
         console.print(f"  审核、签发：{signed['label']} {signed['signer']}签发 → {signed['files']['pdf']}")
-    status(period=DEMO_RUNS[-1][0], as_json=False)
+    status(period=DEMO_LATER_RUNS[-1][0], as_json=False)
     from .portal import portal_lines
 
     for line in portal_lines(current_settings()):
         console.print(line)
+    _demo_assessment()
+
+
+def _demo_assessment() -> None:
+    """The campaign's 7月 考评: the year's assessment through June and where its 考核通报 is."""
+    from ...tasks.demo.scenario import DEMO_ASSESSMENT
+    from .year import assess
+
+    year, through = DEMO_ASSESSMENT
+    console.print(f"考评：zhuanbao assess --year {year} --through {through}")
+    assess(year=year, through=through, as_json=False)
 
 
 def _district_demo(home: Path, name: str) -> None:

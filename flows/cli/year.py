@@ -10,7 +10,7 @@ from rich.table import Table
 from .app import UserError, _period, app, console, current_settings
 
 YEAR_HELP = "年度，如 2020"
-THROUGH_HELP = "只计到该报告期为止（含），如 2020-06"
+THROUGH_HELP = "只计结束不晚于该报告期的各期（含；任一调度频次，如 2020-06、2020-06-H1、2020-W26）"
 
 
 def _checked(year: int, through: str | None) -> None:
@@ -98,6 +98,7 @@ def _print_assessment(result: dict) -> None:
 
     span = "、".join(period_text(p) for p in result["periods"])
     console.print(f"[bold]{result['year']}年考核（{span}）[/bold]")
+    console.print(result["scoring_rule"])
     for group in result["kinds"]:
         table = Table(title=f"{group['label']}{'' if group['ranked'] else '（不排名）'}")
         for column in ("排名", "单位", "得分", "评定", "不得评先记录"):

@@ -210,6 +210,20 @@ def previous_in_year(label: str) -> str | None:
     return before.label if before.end.year == period.end.year else None
 
 
+def sort_key(label: str) -> tuple[date, int]:
+    """The order of periods of every cadence: by last day, and among periods ending the same day the shorter first
+    (later start), so a month sorts after its halves and the week ending on its last day, a quarter after its last
+    month: 2020-W22, 2020-05-H2, 2020-05 (all end 31 May). ValueError naming the label for anything unparseable."""
+    period = parse(label)
+    return period.end, -period.start.toordinal()
+
+
+def ends_by(label: str, through: str) -> bool:
+    """Whether `label` ends on or before the last day of `through` (any cadences): `--through 2020-05` holds
+    2020-05-H1, 2020-05-H2 and 2020-W22 (25–31 May), not 2020-W23 (1–7 June) nor 2020-Q2."""
+    return parse(label).end <= parse(through).end
+
+
 def period_start(label: str) -> date:
     return parse(label).start
 

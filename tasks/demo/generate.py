@@ -242,10 +242,26 @@ def build_demo_inbox(home: Path, reference: Reference, periods: list[str] = ("20
                      "rejected": [(f"{unit}_{period}.xlsx", "rejected", _spoil(rows)),
                                   (f"{unit}_{period}_更正.xlsx", "corrected", rows)]}
             for name, file_kind, file_rows in files.get(kind, [(f"{unit}_{period}.xlsx", kind, rows)]):
-                arrival = _arrival(seed, period, unit, file_kind)
-                path = write_workbook(catalog.inbox_dir(home, period) / name, reference=reference, unit_code=unit,
-                                      period=period, style=style, reported_on=arrival, **file_rows)
-                os.utime(path, (arrival.timestamp(), arrival.timestamp()))
-                manifest.append({"period": period, "unit_code": unit, "file": name, "arrival": arrival.isoformat(),
-                                     "kind": file_kind})
+                manifest.append(_arrive(home, reference, period, unit, name, file_kind, file_rows, style, seed))
     return sorted(manifest, key=lambda e: (e["period"], e["arrival"], e["file"]))
+
+
+def _arrive(home: Path, reference: Reference, period: str, unit: str, name: str, kind: str, rows: dict,
+            style: str | Messy, seed: int) -> dict:
+    """One workbook written into the period's inbox with its arrival time as mtime; its manifest entry."""
+    arrival = _arrival(seed, period, unit, kind)
+    path = write_workbook(catalog.inbox_dir(home, period) / name, reference=reference, unit_code=unit,
+                          period=period, style=style, reported_on=arrival, **rows)
+    os.utime(path, (arrival.timestamp(), arrival.timestamp()))
+    return {"period": period, "unit_code": unit, "file": name, "arrival": arrival.isoformat(), "kind": kind}
+
+
+def build_clean_month(home: Path, reference: Reference, chain: list[str], seed: int = 2020) -> list[dict]:
+    """The last month of `chain` (consecutive months from the demo's first): every unit clean and on time, its
+    figures continuing those `build_demo_inbox` generated for the earlier months (same seed). The demo's June."""
+    state, rows_by_unit = None, {}
+    for period in chain:
+        rows_by_unit, state = generate_month(reference, period, rng_seed=seed, prev_state=state)
+    period = chain[-1]
+    return [_arrive(home, reference, period, unit, f"{unit}_{period}.xlsx", "ok", rows, "clean", seed)
+            for unit, rows in rows_by_unit.items()]

@@ -8,6 +8,12 @@ report is a revision (修订版) of the same issue. In 2020-05 three units send 
 saves (`OTHER_FORMATS`: 金盆镇 T02 an .ods from WPS or LibreOffice, D01 a macro workbook .xlsm, D03 Excel's
 binary .xlsb; tasks/demo/saved_as.py), read and checked like every .xlsx. After each run the office head reviews the draft
 and the leader signs it (`DEMO_APPROVALS`, dated in 2020 so the 专报 prints its 2020 signing date).
+
+June (`DEMO_LATER_RUNS`: every unit clean and on time, its figures continuing May's; `prepare_demo_june`) runs on
+16 July and is signed, so the plan's 双过半 milestone month has its 专报; then the campaign's 7月 考评 runs the
+year's assessment through June (`DEMO_ASSESSMENT`: `zhuanbao assess --year 2020 --through 2020-06`), its
+考核通报 (送审稿) under reports/2020/. June is kept out of `DEMO_RUNS` and `prepare_demo_home` (the three-month
+scenario the tests build on); only `zhuanbao demo` adds it.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from ..core import catalog
 from ..core.reference import load_reference
 from ..core.resources import DEMO_REFERENCE_DIR
 from ..core.settings import load_settings
-from .generate import build_demo_inbox
+from .generate import build_clean_month, build_demo_inbox
 from .half_month import build_half_month_inbox
 from .saved_as import save_as
 
@@ -39,6 +45,12 @@ DEMO_CADENCE_RUNS: list[tuple[str, str]] = [
     ("2020-05-H1", "2020-05-19T09:00:00+08:00"),
     ("2020-05-H2", "2020-06-04T09:00:00+08:00"),
 ]
+
+DEMO_MONTHS = ["2020-03", "2020-04", "2020-05"]
+# after the scenario months: June, as (period, as_of, reason) and (reviewed_at, signed_at); then the 7月 考评
+DEMO_LATER_RUNS: list[tuple[str, str, str | None]] = [("2020-06", "2020-07-16T09:00:00+08:00", None)]
+DEMO_LATER_APPROVALS: list[tuple[str, str]] = [("2020-07-16T15:00:00+08:00", "2020-07-17T10:00:00+08:00")]
+DEMO_ASSESSMENT = (2020, "2020-06")  # (year, through)
 
 DEMO_REVIEWER, DEMO_SIGNER = ("李华", "office@datonghu.example"), ("王明", "leader@datonghu.example")
 # per run of DEMO_RUNS: when the office head reviewed its draft and when the leader signed it
@@ -67,8 +79,14 @@ def prepare_demo_home(home: Path) -> list[dict]:
         shutil.copytree(DEMO_REFERENCE_DIR, catalog.reference_root(home),
                         ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     reference = load_reference(load_settings(home=home), 2020)
-    manifest = build_demo_inbox(home, reference, periods=["2020-03", "2020-04", "2020-05"], seed=2020)
+    manifest = build_demo_inbox(home, reference, periods=DEMO_MONTHS, seed=2020)
     return save_other_formats(home, manifest) + build_half_month_inbox(home, reference, "2020-05", seed=2020)
+
+
+def prepare_demo_june(home: Path) -> list[dict]:
+    """June's workbooks in the demo home's inbox (after `prepare_demo_home`): every unit, clean, on time."""
+    reference = load_reference(load_settings(home=home), 2020)
+    return build_clean_month(home, reference, [*DEMO_MONTHS, *(p for p, _, _ in DEMO_LATER_RUNS)], seed=2020)
 
 
 def cadence_runs_before(as_of: str, done: set[str]) -> list[tuple[str, str]]:

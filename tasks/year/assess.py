@@ -1,8 +1,10 @@
 """The year's assessment (考核): each unit's weighted score over the periods, its rank within its kind, the
 先进 of each ranked kind, and the units barred from 先进 with their records.
 
-- The score of a period is the unit's monthly score (spec §8, tasks/metrics/scores.py) as the run stored it
-  in `curated/metrics_unit_scores/`; periods without stored scores (a sub-monthly dispatch) are not scored.
+- Mixed cadences: only the months of the monthly dispatch are scored — a month's score is the unit's monthly
+  score (spec §8, tasks/metrics/scores.py) as the run stored it in `curated/metrics_unit_scores/`; a half month's
+  or week's scores (partial figures of a month already scored) are not. But every period of every cadence counts
+  for the records: a late or missing half month or week bars as a late or missing month does (`SCORING_RULE`).
 - The year's score is the weighted mean over the scored periods the unit owed: a period's weight is
   `assess_weights[period]` (default 1), times its place (1, 2, 3, …) when `assess_later_weigh_more`.
 - Ranks: within each kind that kinds.csv ranks, 1 = best, equal scores share the best rank; unranked kinds are
@@ -18,6 +20,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from ..core import periods
 from ..core.plan import Kinds
 from ..core.reference import reference_for
 from ..core.settings import Settings
@@ -25,6 +28,8 @@ from ..curated.consolidate import read_partition
 from .ledger import build_ledger, unreported
 
 SCORES = "metrics_unit_scores"
+SCORING_RULE = ("得分只计月度调度各月的得分；半月、周等调度不计分，但任一调度期逾期或未报的，同样计为延误上报或漏报，"
+                "不得评为先进。")
 BAR_LABELS = {"late": "延误上报", "unreported": "漏报", "downward": "虚报"}
 
 
@@ -36,7 +41,7 @@ def period_weights(settings: Settings, scored: list[str]) -> dict[str, float]:
 
 def _scores(settings: Settings, chosen: list[str]) -> dict[str, pd.DataFrame]:
     out = {}
-    for period in chosen:
+    for period in filter(periods.is_monthly, chosen):  # sub-monthly periods are not scored (module docstring)
         frame = read_partition(settings.curated_dir, SCORES, period)
         if frame is not None and len(frame):
             out[period] = frame
@@ -105,7 +110,7 @@ def assess(settings: Settings, db: Session, year: int, through: str | None = Non
                       "rank": None, "advanced": False, "records": bars(entry)})
     groups = _group(kinds, lines, settings.assess_leaders)
     return {"year": year, "through": through, "periods": ledger["periods"], "scored_periods": list(scores),
-            "weights": weights, "leaders_per_kind": settings.assess_leaders, "kinds": groups,
+            "weights": weights, "scoring_rule": SCORING_RULE, "leaders_per_kind": settings.assess_leaders, "kinds": groups,
             "barred": [{k: u[k] for k in ("unit_code", "unit_name", "unit_kind", "records")}
                        for g in groups for u in g["units"] if u["records"]],
             "ledger": ledger}

@@ -1,9 +1,10 @@
 """The periods of a year the office has dealt with, in order, and the moment each period's 专报 was first signed.
 
-Period labels are opaque here (`2020-04`, `2020-04-H1`, `2020-W15`, …): a period belongs to year Y when its
-label starts with "Y-", and is part of the year's record once the registry knows it (a file arrived, a run
-ran or a 专报 was made for it) and its deadline has passed. Deadlines are the settings' (tasks/core/periods.py);
-the order is periods.py's `sort_key` when it has one, else the label's.
+Periods of every cadence count (`2020-04`, `2020-04-H1`, `2020-W15`, …): a period belongs to year Y when its
+label starts with "Y-" (a week's ISO year), and is part of the year's record once the registry knows it (a file
+arrived, a run ran or a 专报 was made for it) and its deadline has passed. Deadlines are the settings'; the
+order is tasks/core/periods.py's `sort_key` (by last day, the shorter first: 2020-W22, 2020-05-H2, 2020-05) and
+`through` keeps the periods ending by its last day (periods.py's `ends_by`), whatever the cadence of either.
 """
 from __future__ import annotations
 
@@ -17,21 +18,18 @@ from ..core.settings import Settings
 from ..intake.registry import ReportIssue, Run, Submission, local
 from ..report.approval_log import REPORT, ApprovalEvent
 
-
-def sort_key(period: str):
-    """The order of periods: periods.py's `sort_key` when it has one (sub-monthly cadences), else the label."""
-    key = getattr(periods, "sort_key", None)
-    return key(period) if callable(key) else period
+sort_key = periods.sort_key
 
 
 def period_text(period: str, short: bool = False) -> str:
-    """A period as an office writes it: 2020-04 → 2020年4月 (short, within its year: 4月); another cadence's
-    label as it is."""
+    """A period as an office writes it: 2020-04 → 2020年4月, 2020-05-H1 → 2020年5月上半月, 2020-W15 →
+    2020年第15周（4月6日—12日）; short (within its year) without the year: 4月, 5月上半月, 第15周（…）."""
     try:
-        year, month = periods.period_parts(period)
+        name = periods.chinese_name(period)
     except ValueError:
         return period
-    return f"{month}月" if short else f"{year}年{month}月"
+    year = f"{periods.parse(period).year}年"
+    return name.removeprefix(year) if short else name
 
 
 def _deadline_passed(settings: Settings, period: str, now: datetime) -> bool:
@@ -39,6 +37,14 @@ def _deadline_passed(settings: Settings, period: str, now: datetime) -> bool:
         return settings.deadline(period) < now
     except ValueError:  # a label the deadline arithmetic does not know: the registry's knowing it is enough
         return True
+
+
+def _parses(label: str) -> bool:
+    try:
+        periods.parse(label)
+    except ValueError:  # not a period of any cadence (never written by zhuanbao): not part of the year's record
+        return False
+    return True
 
 
 def year_periods(settings: Settings, db: Session, year: int, through: str | None = None,
@@ -49,9 +55,10 @@ def year_periods(settings: Settings, db: Session, year: int, through: str | None
     known: set[str] = set()
     for column in (Submission.period, Run.period, ReportIssue.period):
         known.update(p for p in db.scalars(select(column).where(column.like(f"{prefix}%")).distinct()) if p)
+    known = {p for p in known if _parses(p)}
     chosen = sorted((p for p in known if _deadline_passed(settings, p, now)), key=sort_key)
     if through is not None:
-        chosen = [p for p in chosen if sort_key(p) <= sort_key(through)]
+        chosen = [p for p in chosen if periods.ends_by(p, through)]
     return chosen
 
 

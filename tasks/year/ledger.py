@@ -1,11 +1,13 @@
 """The ledger (台账) of a year: per unit, the periods it reported on time, late, not at all (未报: missing, or
 rejected only) and those it corrected after the 专报 was signed.
 
+The periods are those of every cadence of the plan (months, halves, weeks, …: tasks/year/calendar.py), each with
+the units it was owed by (a half month's project units only).
 Each period's standing is tasks/intake/standing.py's (the one owner of on time / late / 未报): nothing here
 compares an arrival with a deadline. `corrected_after_signing` is tasks/year/corrections.py's. The JSON is the
 contract of `zhuanbao ledger --year Y --json` (district-plan.md):
 
-    {"year": 2020, "periods": [...], "units": [{"unit_code", "unit_name", "unit_kind",
+    {"year": 2020, "periods": [...], "names": {period: 2020年5月上半月, …}, "units": [{"unit_code", "unit_name", "unit_kind",
       "on_time": {"count", "periods"}, "late": {...}, "missing": {...}, "rejected": {...},
       "corrected_after_signing": {"count", "periods", "downward": [periods], "records": [...]}}]}
 """
@@ -19,7 +21,7 @@ from ..core.reference import Reference, reference_for
 from ..core.settings import Settings
 from ..intake.registry import submissions
 from ..intake.standing import standings
-from .calendar import signed_at, sort_key, year_periods
+from .calendar import period_text, signed_at, sort_key, year_periods
 from .corrections import Correction, corrections
 
 KEYS = ("on_time", "late", "missing", "rejected", "corrected_after_signing")
@@ -66,7 +68,8 @@ def build_ledger(settings: Settings, db: Session, year: int, through: str | None
                 _add_correction(units[fix.unit_code], fix)
     place = {code: i for i, code in enumerate(order)}
     ranked = sorted(units.values(), key=lambda u: (place.get(u["unit_code"], len(place)), u["unit_code"]))
-    return {"year": year, "through": through, "periods": chosen, "units": ranked}
+    return {"year": year, "through": through, "periods": chosen, "names": {p: period_text(p) for p in chosen},
+            "units": ranked}
 
 
 def unit_ledger(ledger: dict, unit_code: str) -> dict | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..core.periods import is_monthly
 from ..core.reference import Reference
 from ..core.settings import Settings
 from ..report.formatting import cn_date, join_names, num
+from .assess import SCORING_RULE
 from .calendar import period_text
 
 
@@ -36,6 +38,13 @@ def _weights_text(result: dict) -> str:
     return f"年度得分为各期得分的加权平均值（权重：{parts}）。"
 
 
+def _bar_sentence(result: dict) -> str:
+    """Who may not be 先进; over mixed cadences also which periods are scored (tasks/year/assess.py SCORING_RULE)."""
+    if all(map(is_monthly, result["periods"])):
+        return "凡有延误上报、漏报或虚报数据记录的单位，不得评为先进单位。"
+    return f"{SCORING_RULE}凡有虚报数据记录的单位，同样不得评为先进单位。"
+
+
 def _group_rows(group: dict, scored: list[str]) -> list[dict]:
     return [{"rank": u["rank"] if group["ranked"] else "—", "name": u["unit_name"], "code": u["unit_code"],
              "score": num(u["score"], 2), "scores": [num(u["scores"][p], 1) if p in u["scores"] else "—"
@@ -56,7 +65,7 @@ def notice_context(settings: Settings, reference: Reference | None, result: dict
     barred = [{"name": b["unit_name"], "records": _records_text(b["records"])} for b in result["barred"]]
     intro = (f"根据工作方案，对各单位{span}共{len(result['periods'])}个报告期的调度报送和工作推进情况进行了考核。"
              f"各期单位得分按工作方案的评分办法计算；{_weights_text(result)}"
-             f"凡有延误上报、漏报或虚报数据记录的单位，不得评为先进单位。")
+             f"{_bar_sentence(result)}")
     return {"title": f"关于{settings.district}{span}工作考核情况的通报", "issuer": issuer,
             "date": cn_date(at), "draft": True, "signer": "", "printed_date": "", "year": result["year"], "span": span, "intro": intro,
             "leaders_per_kind": result["leaders_per_kind"], "advanced": advanced,
