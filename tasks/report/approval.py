@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -99,16 +100,43 @@ def check_role(db: Session, action: str, by: str, role: str | None) -> None:
                             f"请用 zhuanbao notices recipients add --role … --name {by} 登记")
 
 
+@dataclass(frozen=True)
+class Request:
+    """One approval action as asked: checked for a name (and a comment on return), dated in the office's zone."""
+
+    action: str
+    by: str
+    comment: str | None
+    at: datetime
+
+    @classmethod
+    def checked(cls, settings: Settings, action: str, by: str, comment: str | None, at: datetime | None) -> Request:
+        by, comment = (by or "").strip(), (comment or "").strip() or None
+        if not by:
+            raise ApprovalError(f"{ACTIONS[action][3]}须写明经办人：--by 姓名")
+        if action == "return" and not comment:
+            raise ApprovalError("退回须说明原因：--comment “……”")
+        return cls(action, by, comment, (at or datetime.now(settings.tz)).astimezone(settings.tz))
+
+    def apply(self, db: Session, row, role: str | None, document: str, out_of_order, render_signed) -> None:
+        """Move `row` (a 专报's or a 考核通报's revision) on by this action, or refuse with the fix: the one
+        state machine both documents follow (`out_of_order(row, action, state)` words the refusal)."""
+        starts, after = ACTIONS[self.action][:2]
+        before = state_of(db, row.id, document)
+        if before not in starts:
+            raise ApprovalError(out_of_order(row, self.action, before))
+        check_role(db, self.action, self.by, role)
+        if self.action == "sign":
+            render_signed(row, self.by, self.at)
+        record_event(db, row, self.action, before, after, self.by, self.comment, self.at, document)
+        db.commit()
+
+
 def change(settings: Settings, period: str, action: str, by: str, comment: str | None = None, *,
            role: str | None = None, at: datetime | None = None) -> dict:
     """Apply `action` to the period's latest revision; returns its new `approval_state` dict."""
-    starts, after, _, name = ACTIONS[action]
-    by, comment = (by or "").strip(), (comment or "").strip() or None
-    if not by:
-        raise ApprovalError(f"{name}须写明经办人：--by 姓名")
-    if action == "return" and not comment:
-        raise ApprovalError("退回须说明原因：--comment “……”")
-    at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
+    request = Request.checked(settings, action, by, comment, at)
+    by, comment = request.by, request.comment
     catalog.reports_root(settings.home).mkdir(parents=True, exist_ok=True)
     # the lock publish_report holds: a run cannot add a revision while this one is being signed
     with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
@@ -117,15 +145,9 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
             raise ApprovalError(f"{period} 印发的是通报（plan.toml 中该调度频次写明 report = \"通报\"），不经审核、签发")
         if not revisions:
             raise ApprovalError(f"{period} 还没有专报草稿：请先运行月度流程（zhuanbao run --period {period}）")
-        row = revisions[-1]
-        before = state_of(db, row.id)
-        if before not in starts:
-            raise ApprovalError(_out_of_order(period, row, action, before))
-        check_role(db, action, by, role)
-        if action == "sign":
-            _render_signed(settings, row, by, at)
-        record_event(db, row, action, before, after, by, comment, at)
-        db.commit()
+        request.apply(db, revisions[-1], role, REPORT,
+                      lambda row, act, state: _out_of_order(period, row, act, state),
+                      lambda row, signer, when: _render_signed(settings, row, signer, when))
     state = approval_state(settings, period)
     _announce(settings, action, state, by, comment)
     return state

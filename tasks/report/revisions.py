@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 
 import pandas as pd
 
 from ..checks.outcomes import MISSING, Outcome
+from ..core.numbers import finite_or_none
 from ..intake.standing import USABLE
 from .formatting import cap_names, num, pct
 
@@ -31,15 +31,6 @@ WORDING_COLUMNS = {"flags": ("message",)}  # a rule's wording, not a figure: lef
 TEXT_REVISION = "文字修订：本版仅修改文字和版式，数据未变。"
 NO_VISIBLE_CHANGE = "部分数据有更新，所列主要数字未变。"
 
-
-def _float(value) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
 
 
 def data_digest(metrics: dict, status: dict) -> str:
@@ -69,17 +60,17 @@ def snapshot(metrics: dict, status: dict) -> dict:
         "units": {u["unit_code"]: {"name": u["unit_name"], "status": u["status"], "on_time": u["on_time"]}
                   for u in status["units"]},
         "indicators": {r.indicator_code: {
-            "name": r.indicator_name, "cumulative": _float(r.cumulative),
-            "rate": _float(r.growth_pct) if r.target_kind == "growth" else _float(r.completion),
+            "name": r.indicator_name, "cumulative": finite_or_none(r.cumulative),
+            "rate": finite_or_none(r.growth_pct) if r.target_kind == "growth" else finite_or_none(r.completion),
             "rate_kind": "growth" if r.target_kind == "growth" else "completion", "on_track": bool(r.on_track)}
             for r in totals.itertuples()},
-        "projects": {r.project_code: {"name": r.project_name, "cumulative": _float(r.cumulative_investment),
+        "projects": {r.project_code: {"name": r.project_name, "cumulative": finite_or_none(r.cumulative_investment),
                                       "on_track": bool(r.on_track)} for r in projects.itertuples()},
-        "tasks": {r.task_code: {"name": r.task_name, "mean_progress": _float(r.mean_progress_pct)}
+        "tasks": {r.task_code: {"name": r.task_name, "mean_progress": finite_or_none(r.mean_progress_pct)}
                   for r in tasks.itertuples()},
         "ranks": {r.unit_code: {"name": r.short_name or r.unit_name, "kind": r.unit_kind, "rank": int(r.rank),
-                                "score": _float(r.score)} for r in scores.itertuples()},
-        "counts": {key: _float(head.get(key)) for key in (
+                                "score": finite_or_none(r.score)} for r in scores.itertuples()},
+        "counts": {key: finite_or_none(head.get(key)) for key in (
             "submission_rate", "on_time_rate", "indicators_on_track", "projects_on_track", "units_accepted")},
         "data": data_digest(metrics, status),
     }

@@ -8,7 +8,6 @@ printed more than the unit later owned up to (海州 2019 "虚报").
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..checks.outcomes import Outcome
 from ..core.forms import CODE_FIELD, FORM_SPECS
+from ..core.numbers import finite_or_none
 from ..core.reference import Reference
 from ..core.settings import Settings
 from ..intake.read import period_reads
@@ -48,15 +48,6 @@ class Correction:
                 "downward": self.downward, "lowered": self.lowered}
 
 
-def _number(value) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
 
 def _figures(read) -> dict[tuple[str, str, str], float]:
     out = {}
@@ -64,7 +55,7 @@ def _figures(read) -> dict[tuple[str, str, str], float]:
         code = CODE_FIELD.get(form)
         for row in rows:
             for name in KEY_FIGURES.get(form, ()):
-                value = _number(row.get(name))
+                value = finite_or_none(row.get(name))
                 if value is not None:
                     out[(form, str(row.get(code)), name)] = value
     return out

@@ -23,7 +23,7 @@ from ..core import catalog
 from ..core.settings import Settings
 from ..intake.registry import AssessmentIssue, local, session
 from ..notices import draft_waiting, emit
-from ..report.approval import ACTIONS, ApprovalError, check_role, event_dict, waiting_for
+from ..report.approval import ACTIONS, ApprovalError, Request, event_dict, waiting_for
 from ..report.approval_log import (
     ASSESSMENT,
     DRAFT,
@@ -32,7 +32,6 @@ from ..report.approval_log import (
     SIGNED,
     ApprovalEvent,
     events,
-    record_event,
     state_of,
 )
 from ..report.formatting import cn_date
@@ -48,28 +47,17 @@ def target(year: int, through: str | None) -> str:
 def change(settings: Settings, year: int, through: str | None, action: str, by: str, comment: str | None = None, *,
            role: str | None = None, at: datetime | None = None) -> dict:
     """Apply `action` to the latest revision of the year's 考核通报; returns its new `approval_state`."""
-    starts, after, _, verb = ACTIONS[action]
-    by, comment = (by or "").strip(), (comment or "").strip() or None
-    if not by:
-        raise ApprovalError(f"{verb}须写明经办人：--by 姓名")
-    if action == "return" and not comment:
-        raise ApprovalError("退回须说明原因：--comment “……”")
-    at = (at or datetime.now(settings.tz)).astimezone(settings.tz)
+    request = Request.checked(settings, action, by, comment, at)
+    by, comment = request.by, request.comment
     catalog.reports_root(settings.home).mkdir(parents=True, exist_ok=True)
     with FileLock(str(catalog.issues_lock(settings.home))), session(settings.db_url) as db:
         rows = revisions(db, year, through)
         if not rows:
             raise ApprovalError(f"{name(year, through)}还没有草稿：请先运行考核"
                                 f"（zhuanbao assess --year {year}{f' --through {through}' if through else ''}）")
-        row = rows[-1]
-        before = state_of(db, row.id, ASSESSMENT)
-        if before not in starts:
-            raise ApprovalError(_out_of_order(year, through, row, action, before))
-        check_role(db, action, by, role)
-        if action == "sign":
-            _render_signed(settings, row, by, at)
-        record_event(db, row, action, before, after, by, comment, at, ASSESSMENT)
-        db.commit()
+        request.apply(db, rows[-1], role, ASSESSMENT,
+                      lambda row, act, state: _out_of_order(year, through, row, act, state),
+                      lambda row, signer, when: _render_signed(settings, row, signer, when))
     state = approval_state(settings, year, through)
     assert state is not None
     emit(f"zhuanbao.assessment.{action}", str(year), {"by": by, "comment": comment or "", "state": state["state"],
