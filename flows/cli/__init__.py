@@ -2,7 +2,7 @@
 
 `app` lives in flows/cli/app.py; each module here registers its commands on it (no import circle):
 intake (collect, submit, status, validate), runs (run, rerun, backfill, reminders, demo),
-report (preview, lint-templates), ops (serve, doctor), forms (forms), setup (init, reference check|roll),
+report (preview, lint-templates), ops (serve, doctor), server (server status|stop), forms (forms), setup (init, reference check|roll),
 portal (portal), accounts (accounts …), approval (review, sign, return, publish, approval, notices recipients),
 docs (docs: the 使用手册), registry (rebuild-registry), year (ledger, assess).
 """
@@ -17,6 +17,7 @@ from . import (  # noqa: F401 — register the commands
     registry,
     report,
     runs,
+    server,
     setup,
     year,
 )
