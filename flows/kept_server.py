@@ -37,7 +37,13 @@ def _record(home: Path) -> dict | None:
 
 def _alive(pid) -> bool:
     try:
-        os.kill(int(pid), 0)
+        pid = int(pid)
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:  # our own child that exited (a zombie still answers kill 0)
+                return False
+        except ChildProcessError:
+            pass
+        os.kill(pid, 0)
     except (OSError, ValueError, TypeError):
         return False
     return True
@@ -125,7 +131,8 @@ def stop(home: Path, timeout: float = 20) -> bool:
 
 # ---- the keeper process ----------------------------------------------------------------------
 
-def _idle(home: Path, idle_minutes: float) -> bool:
+def _idle(home: Path, idle_minutes: float, ready_at: float) -> bool:
+    """No command marked as running, and none used the server for `idle_minutes` since it first answered."""
     users = _users_dir(home)
     if users.is_dir() and any(_alive(mark.name) for mark in users.iterdir()):
         return False
@@ -133,7 +140,7 @@ def _idle(home: Path, idle_minutes: float) -> bool:
         last = catalog.kept_server_json(home).stat().st_mtime
     except OSError:
         return True  # the record is gone (`server stop` of an older keeper): nothing to keep
-    return time.time() - last > idle_minutes * 60
+    return time.time() - max(last, ready_at) > idle_minutes * 60
 
 
 def _children(home: Path, port: int) -> list[subprocess.Popen]:
@@ -160,9 +167,12 @@ def keep(home: Path, idle_minutes: float, port: int) -> None:
     """The keeper's life: start the children, wait until idle (or SIGTERM), stop them, clear the record."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `server stop`: through the `finally` below
     children = _children(home, port)
+    ready_at = float("inf")  # idle time counts once the server answers
     try:
-        while children[0].poll() is None and not _idle(home, idle_minutes):
-            time.sleep(POLL_SECONDS)
+        while children[0].poll() is None and not _idle(home, idle_minutes, ready_at):
+            if ready_at == float("inf") and healthy(f"http://127.0.0.1:{port}/api", timeout=1):
+                ready_at = time.time()
+            time.sleep(POLL_SECONDS if ready_at < float("inf") else 0.5)
     finally:
         for child in children:
             stop_process(child, timeout=10)
