@@ -144,22 +144,16 @@ def _idle(home: Path, idle_minutes: float, ready_at: float) -> bool:
 
 
 def _children(home: Path, port: int) -> list[subprocess.Popen]:
-    """The server (dies with this keeper, as with a CLI command) and the warm checker (niced: it imports GX
-    while the first command runs, which checks in its own process meanwhile)."""
+    """The server and the warm checker, both dying with this keeper (the checker imports GX while the first
+    command runs, which checks in its own process meanwhile; not niced: a niced checker starves on a busy PC)."""
     from .temporary_server import _dies_with_parent, _spawn
 
     prefect_home = catalog.prefect_home(home)
     server = _spawn(prefect_home, port, prefect_home / "temporary-server.log")
-    orphaned = _dies_with_parent() or (lambda: None)
-
-    def lower_priority() -> None:
-        os.nice(10)
-        orphaned()
-
     with open(prefect_home / "checker.log", "ab") as log:
         checker = subprocess.Popen([sys.executable, "-m", "zhuanbao.tasks.checks.warm", str(home)],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=lower_priority)  # noqa: PLW1509
+                                   start_new_session=True, preexec_fn=_dies_with_parent())  # noqa: PLW1509
     return [server, checker]
 
 

@@ -58,7 +58,7 @@ def _frame_bytes(found: pd.DataFrame) -> bytes:
 
 def test_the_warm_checker_gives_the_in_process_findings_byte_for_byte(checker, ref):  # noqa: F811
     home, suites, _ = checker
-    runner = warm.runner_for(home, suites)
+    runner = warm.runner_for(home)
     assert runner is not None
     before = warm.ping(home)["answered"]
     remote = check_period("2020-04", _reads(), ref, PREVIOUS(), suites_dir=suites, runner=runner)
@@ -80,7 +80,7 @@ def test_the_socket_is_the_owners_only_and_its_address_is_recorded_beside_serve_
 
 def test_an_edited_suite_is_compiled_again_and_its_new_threshold_applies(checker, ref):  # noqa: F811
     home, suites, _ = checker
-    runner = warm.runner_for(home, suites)
+    runner = warm.runner_for(home)
     reads = [(1, workbook(forms=edited({"tasks": {"K01": {"progress_pct": 101.0}}})))]
     assert "H" in "".join(check_period("2020-04", reads, ref, suites_dir=suites, runner=runner).rule_id)
     key = warm.ping(home)["rules"]
@@ -106,14 +106,14 @@ def test_an_edited_suite_is_compiled_again_and_its_new_threshold_applies(checker
 
 
 def test_without_a_checker_or_with_a_dead_one_the_check_runs_in_process(tmp_path, ref):  # noqa: F811
-    assert warm.runner_for(tmp_path, EXPECTATIONS_DIR) is None
+    assert warm.runner_for(tmp_path) is None
     record = catalog.checker_json(tmp_path)
     record.parent.mkdir(parents=True)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     record.write_text(json.dumps({"socket": str(tmp_path / "gone.sock"), "pid": dead.pid}), "utf-8")
-    assert warm.runner_for(tmp_path, EXPECTATIONS_DIR) is None and warm.ping(tmp_path) is None
-    found = check_period("2020-04", _reads(), ref, runner=warm.runner_for(tmp_path, EXPECTATIONS_DIR))
+    assert warm.runner_for(tmp_path) is None and warm.ping(tmp_path) is None
+    found = check_period("2020-04", _reads(), ref, runner=warm.runner_for(tmp_path))
     assert set(found.file_id) >= {1, 4, 5}
 
 
@@ -127,7 +127,7 @@ def test_a_checker_that_stops_answering_mid_run_leaves_the_check_to_this_process
     record = catalog.checker_json(tmp_path)
     record.parent.mkdir(parents=True)
     record.write_text(json.dumps({"socket": str(address), "pid": os.getpid()}), "utf-8")
-    runner = warm.runner_for(tmp_path, EXPECTATIONS_DIR)
+    runner = warm.runner_for(tmp_path)
     assert runner is not None
     import threading
 
@@ -140,3 +140,23 @@ def test_a_checker_that_stops_answering_mid_run_leaves_the_check_to_this_process
     found = check_period("2020-04", _reads(), ref, runner=runner)
     listener.close()
     pd.testing.assert_frame_equal(found, check_period("2020-04", _reads(), ref))
+
+
+def test_output_checks_through_the_checker_pass_and_fail_as_in_process(checker, reference):
+    from tests.test_output_checks import outputs
+    from zhuanbao.tasks.checks.outputs import OutputCheckError, check_outputs, output_suites
+
+    home, _, _ = checker
+    runner, suites = warm.runner_for(home), output_suites()
+    frames = outputs(reference)
+    before = warm.ping(home)["answered"]
+    check_outputs("2020-04", reference, frames, suites, runner=runner)  # the demo's figures pass
+    broken = dict(frames)
+    broken["tasks"] = pd.concat([frames["tasks"], frames["tasks"].head(1)], ignore_index=True)  # a duplicated key
+    messages = []
+    for run in (runner, None):
+        with pytest.raises(OutputCheckError) as caught:
+            check_outputs("2020-04", reference, broken, suites, runner=run)
+        messages.append(str(caught.value))
+    assert warm.ping(home)["answered"] == before + 2  # the pass and the failure went through the checker
+    assert messages[0] == messages[1] and "O01" in messages[0]

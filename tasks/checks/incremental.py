@@ -84,7 +84,7 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
         from .warm import runner_for
 
         fresh = check_period(period, reads.subset(todo), reference, previous, suites_dir=suites_dir,
-                             account_units=account_units, runner=runner_for(home, suites_dir))
+                             account_units=account_units, runner=runner_for(home))
         parts.append(fresh)
         clean = sorted(set(todo) - set(fresh.file_id))
         markers = pd.DataFrame({"file_id": pd.Series(clean, dtype="int64")})

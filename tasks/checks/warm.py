@@ -8,8 +8,8 @@ builds the context and compiles every suite of the home once, then answers on a 
 `catalog.checker_json`, beside serve.json). A request carries the loaded suites and the batches
 (tasks/checks/validate.py builds them, as in process); the answer is `run_suites`'s failures, so the
 findings built from them are the same, byte for byte, as an in-process check. The compiled suites
-are keyed by `rules_version` (tasks/checks/suites.py, also in every file's check key): an edited suite file or new code
-rebuilds the context on the next request.
+are kept by name and digest (the suites' text, as in `rules_version`): an edited suite file is compiled
+on the next request; new code under a running checker has callers check in process.
 
 When the checker is not up, or fails mid-request, the caller checks in its own process.
 
@@ -92,23 +92,27 @@ def ask(address: Path, request: tuple, timeout: float | None = None):
         from .suites import SuiteError
 
         raise SuiteError(answer[1])
+    if answer[0] == "stale":
+        raise CheckerUnavailable(answer[1])
     return answer[1]
 
 
-def runner_for(home: Path, suites_dir: Path):
-    """A `runner(suites, batches)` for validate.check_period that uses this home's warm checker, falling
-    back to this process when it is down; None when no checker is recorded (check in process)."""
+def runner_for(home: Path):
+    """A `runner(suites, batches)` (validate.check_period, outputs.check_outputs) that uses this home's warm
+    checker, falling back to this process when it is down; None when no checker is recorded."""
     address = checker_address(home)
     if address is None:
         return None
 
     def run(suites, batches):
-        from .suites import rules_version, run_suites
+        from ..core.results import code_version, digest
+        from .suites import run_suites
 
+        key = digest(code_version(), *sorted(f"{name}:{suite.digest}" for name, suite in suites.items()))
         needed = {s.batch for s in suites.values()}
         sent = {name: frame for name, frame in batches.items() if name in needed and not frame.empty}
         try:
-            return ask(address, ("check", rules_version(Path(suites_dir)), suites, sent))
+            return ask(address, ("check", code_version(), key, suites, sent))
         except CheckerUnavailable as exc:
             log.warning("%s；改在本进程内审核", exc)
             return run_suites(suites, batches)
@@ -130,41 +134,58 @@ def ping(home: Path) -> dict | None:
 # ---- server ----------------------------------------------------------------------------------
 
 class Checker:
-    """The process's warm state: the GX context and the suites compiled in it, keyed by rules_version."""
+    """The process's warm state: the GX context and every suite compiled in it (by name and digest: an edited
+    suite is a new one, compiled on first use; the context is rebuilt once too many old ones pile up)."""
+
+    MAX_COMPILED = 64
 
     def __init__(self, suites_dir: Path):
+        from ..core.results import code_version
+
         self.suites_dir = Path(suites_dir)
+        self.code = code_version()  # new code installed under a running checker: callers check in process
+        self.compiled: set[tuple[str, str]] = set()
         self.key: str | None = None
         self.answered = 0
 
     def warm(self) -> None:
+        from .outputs import output_suites
         from .suites import load_suites, rules_version
 
-        self._compile(rules_version(self.suites_dir), load_suites(self.suites_dir))
+        self._compile(load_suites(self.suites_dir))
+        self._compile(output_suites(self.suites_dir))
+        self.key = rules_version(self.suites_dir)
 
-    def _compile(self, key: str, suites) -> None:
+    def _compile(self, suites) -> None:
         from . import suites as module
 
-        if self.key is not None and key != self.key:
+        wanted = {(s.name, s.digest) for s in suites.values()}
+        if wanted <= self.compiled:
+            return
+        if len(self.compiled | wanted) > self.MAX_COMPILED:
             module._gx_context.cache_clear()  # a new context: the old suites go with the old one
+            self.compiled.clear()
         context = module.gx_context()
         for suite in suites.values():
             module._gx_suite(context, suite)
             module._batch_definition(context, suite.batch)
-        self.key = key
+        self.compiled |= wanted
 
     def handle(self, request: tuple):
         from .suites import SuiteError, gx_context, run_suites
 
         if request[0] == "ping":
-            return ("ok", {"pid": os.getpid(), "rules": self.key, "answered": self.answered})
-        _, key, suites, batches = request
+            return ("ok", {"pid": os.getpid(), "rules": self.key, "answered": self.answered,
+                           "compiled": len(self.compiled)})
+        _, code, key, suites, batches = request
+        if code != self.code:
+            return ("stale", "预热审核进程运行的是旧版本代码")
         try:
-            if key != self.key:
-                self._compile(key, suites)
+            self._compile(suites)
             found = run_suites(suites, batches, gx_context())
         except SuiteError as exc:
             return ("error", str(exc))
+        self.key = key
         self.answered += 1
         return ("ok", found)
 
