@@ -228,6 +228,16 @@ def serve(home: Path, suites_dir: Path | None = None) -> None:
                     log.exception("预热审核请求处理失败")
     finally:
         server.close()
+        _forget(record, address)
+
+
+def _forget(record: Path, address: Path) -> None:
+    """Remove the record and the socket unless a newer checker of the home (serve's, after a kept one) owns them."""
+    try:
+        mine = json.loads(record.read_text("utf-8")).get("pid") == os.getpid()
+    except (OSError, ValueError):
+        mine = False
+    if mine:
         address.unlink(missing_ok=True)
         record.unlink(missing_ok=True)
 
