@@ -62,6 +62,8 @@ ENTRIES: dict[str, Entry] = {
     "checker_socket": Entry(".prefect/checker.sock", "the warm checker's unix socket (0600)", "tasks/checks/warm.py"),
     "kept_server_json": Entry(".prefect/kept-server.json", "the Prefect server the CLI keeps between commands",
                               "flows/kept_server.py"),
+    "pdf_cache": Entry("cache/pdf", "PDFs of 专报 HTML rendered before, reused when the HTML is the same",
+                       "report/render.py"),
     "portal_secret": Entry("portal.secret", "the portal's cookie key (0600)", "flows/portal/security.py"),
     "expectations": Entry("expectations", "the office's own rule suites (else the packaged ones)", "the office"),
     "templates": Entry("templates", "the office's template overrides, file by file", "the office"),
@@ -213,6 +215,10 @@ def checker_socket(home) -> Path:
 
 def kept_server_json(home) -> Path:
     return path(home, "kept_server_json")
+
+
+def pdf_cache(home) -> Path:
+    return path(home, "pdf_cache")
 
 
 def portal_secret(home) -> Path:
