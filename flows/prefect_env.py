@@ -4,9 +4,11 @@ Prefect keeps its state in PREFECT_HOME; a run without a server starts a tempora
 needs a longer start-up timeout on a small PC and no analytics (there is no network). When
 `zhuanbao serve` is running for this home (it records its address in `<home>/.prefect/serve.json`)
 and PREFECT_API_URL is not set, the CLI's runs go to that server instead: they show in its UI and
-skip the temporary server's start-up. Otherwise the CLI starts the temporary server itself, before
-importing Prefect, so that it boots while the flow's modules load (flows/temporary_server.py);
-`prefect_ready()` waits for it before the first API call.
+skip the temporary server's start-up. Otherwise the CLI uses the server an earlier command kept
+(flows/kept_server.py: ZHUANBAO_SERVER_IDLE_MINUTES, default 30) or starts one to keep, before importing
+Prefect, so that it boots while the flow's modules load; with 0 minutes it starts a temporary server
+of its own that ends with the command (flows/temporary_server.py). `prefect_ready()` waits for either
+before the first API call.
 """
 from __future__ import annotations
 
