@@ -24,6 +24,10 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     settings = current_settings()
     logs = catalog.logs_dir(settings.home)
     logs.mkdir(parents=True, exist_ok=True)
+    from ..kept_server import stop as stop_kept
+
+    if stop_kept(settings.home):  # one server per home's Prefect database: serve's from now on
+        console.print("已关闭命令行保留的 Prefect 服务器（改由 serve 提供）")
     console.print("正在启动 Prefect 服务器（约 10–20 秒）…")
     try:
         server = start_server(settings.home, port, host=host, log=logs / "prefect-server.log")
