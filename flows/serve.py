@@ -220,6 +220,12 @@ def start_serving(home: Path, api_url: str, *, log: Path | None = None,
                   {**prefect_env(home, api_url), **(extra_env or {})}, log)
 
 
+def start_checker(home: Path, *, log: Path | None = None) -> subprocess.Popen:
+    """The warm checker of this home (tasks/checks/warm.py) as a child process; it records its own address
+    beside serve.json once GX is imported and the suites compiled (runs check in process until then)."""
+    return spawn([sys.executable, "-m", "zhuanbao.tasks.checks.warm", str(home)], prefect_env(home), log)
+
+
 def record_serving(home: Path, server: Server, served: subprocess.Popen, ui_url: str) -> Path:
     """Write `<home>/.prefect/serve.json`: where the running server is (for doctor and the CLI)."""
     path = catalog.serve_json(home)

@@ -173,7 +173,10 @@ def check_written(ctx: RunContext, step: str, inputs: str) -> None:
         return
     names = set(suites) | {s.meta["sum_of"]["dataset"] for s in suites.values() if "sum_of" in s.meta}
     frames = {name: curated.read_partition(ctx.settings.curated_dir, name, ctx.period) for name in sorted(names)}
-    outputs.check_outputs(ctx.period, ctx.reference, {k: v for k, v in frames.items() if v is not None}, suites)
+    from .checks.warm import runner_for
+
+    outputs.check_outputs(ctx.period, ctx.reference, {k: v for k, v in frames.items() if v is not None}, suites,
+                          runner=runner_for(ctx.settings.home))
     outputs.record_pass(ctx.settings.home, ctx.period, step, stamp)
 
 

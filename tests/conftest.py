@@ -20,6 +20,7 @@ SAMPLES = Path(os.environ.get("ZHUANBAO_SAMPLES", PROJECT_ROOT.parent / "shared"
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("ZHUANBAO_SERVER_IDLE_MINUTES", "0")  # no test leaves a kept server behind (test_cold_start keeps one)
 
 
 @pytest.fixture

@@ -188,7 +188,9 @@ def run_period(period: str, *, reason: str | None = None, as_of: str | None = No
     if current_settings().task_runner == "dask":
         require_installed(*DASK)  # say so before a temporary server starts, not after
     # first: a temporary server (if one is needed) boots while Prefect and the flow's modules load
-    console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
+    used = prepare_prefect(current_settings().home, start_server=True,
+                           keep_minutes=current_settings().server_idle_minutes)
+    console.print(f"[dim]使用{used}[/dim]")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from ..monthly import STEP_NAMES, flow_for, listen

@@ -19,11 +19,15 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     停止（Ctrl+C 或服务管理器的 SIGTERM）不会暂停部署，计划中的运行保留。
     """
     from ..portal.server import start_portal_process
-    from ..serve import advertised_url, record_serving, start_server, start_serving, stop_process
+    from ..serve import advertised_url, record_serving, start_checker, start_server, start_serving, stop_process
 
     settings = current_settings()
     logs = catalog.logs_dir(settings.home)
     logs.mkdir(parents=True, exist_ok=True)
+    from ..kept_server import stop as stop_kept
+
+    if stop_kept(settings.home):  # one server per home's Prefect database: serve's from now on
+        console.print("已关闭命令行保留的 Prefect 服务器（改由 serve 提供）")
     console.print("正在启动 Prefect 服务器（约 10–20 秒）…")
     try:
         server = start_server(settings.home, port, host=host, log=logs / "prefect-server.log")
@@ -31,6 +35,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
         console.print(f"[red]{exc}；日志：{logs / 'prefect-server.log'}（端口 {port} 被占用？用 --port 换一个）[/red]")
         raise typer.Exit(2) from None
     served = start_serving(settings.home, server.api_url, log=logs / "prefect-serve.log")
+    checker = start_checker(settings.home, log=logs / "checker.log")  # GX warm for the portal and CLI runs
     portal = start_portal_process(settings, host, portal_port, logs / "portal.log")  # the 填报门户 beside Prefect
     shown = advertised_url(host, server.url.rsplit(":", 1)[1]) if host in ("0.0.0.0", "::") else server.url
     record_serving(settings.home, server, served, shown)
@@ -56,6 +61,7 @@ def serve(port: int = typer.Option(4200, "--port", help="Prefect 服务器端口
     finally:
         stop_process(served)
         stop_process(portal)
+        stop_process(checker)
         server.stop()
 
 

@@ -145,7 +145,9 @@ def reminders(period: str = typer.Option(..., "--period", "-p", callback=_period
     """催报名单：收取并审核已到文件，列出尚未报送或仅有被退回文件的单位（含联系人）。"""
     from ..prefect_env import prefect_ready, prepare_prefect
 
-    console.print(f"[dim]使用{prepare_prefect(current_settings().home, start_server=True)}[/dim]")
+    used = prepare_prefect(current_settings().home, start_server=True,
+                           keep_minutes=current_settings().server_idle_minutes)
+    console.print(f"[dim]使用{used}[/dim]")
     from ...tasks.intake.reminders import log_lines
     from ..reminders import submission_reminders
 

@@ -15,30 +15,20 @@ rechecks exactly the files it touches. `--from-scratch` ignores the store.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from ..core.reference import FORMS, Reference
-from ..core.results import KEY, FileResults, code_version, digest, files_version
+from ..core.results import KEY, FileResults, digest
 from ..core.tables import TEXT, contract
 from ..intake.read import PeriodReads
+from .suites import rules_version
 from .validate import FINDINGS_COLUMNS
 
 FINDING_TYPES = {"row": pa.int64(), "explained": pa.bool_()}  # the other columns are text
 CHECKS = contract((KEY, TEXT), *((name, FINDING_TYPES.get(name, TEXT)) for name in FINDINGS_COLUMNS[1:]))
-
-
-@lru_cache(maxsize=8)
-def _suites_version(suites_dir: Path) -> str:
-    return files_version(sorted(Path(suites_dir).glob("*.json")))
-
-
-def rules_version(suites_dir: Path) -> str:
-    """The suites' text and the code: an edited rule or changed code rechecks every file."""
-    return digest(_suites_version(Path(suites_dir)), code_version())
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:
@@ -91,8 +81,10 @@ def period_findings(home: Path, period: str, reads: PeriodReads, reference: Refe
     if todo:
         from .validate import check_period
 
+        from .warm import runner_for
+
         fresh = check_period(period, reads.subset(todo), reference, previous, suites_dir=suites_dir,
-                             account_units=account_units)
+                             account_units=account_units, runner=runner_for(home))
         parts.append(fresh)
         clean = sorted(set(todo) - set(fresh.file_id))
         markers = pd.DataFrame({"file_id": pd.Series(clean, dtype="int64")})

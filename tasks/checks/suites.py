@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.resources import EXPECTATIONS_DIR
+from ..core.results import code_version, digest, files_version
 
 ROW_ID = "_rid"  # positional id of a batch row, the key GX hands back for each failing row
 SEVERITIES = {"hard", "soft"}
@@ -89,6 +91,17 @@ def rules_table_markdown(suites_dir: Path = EXPECTATIONS_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
+@lru_cache(maxsize=8)
+def _suites_version(suites_dir: Path) -> str:
+    return files_version(sorted(Path(suites_dir).glob("*.json")))
+
+
+def rules_version(suites_dir: Path) -> str:
+    """The suites' text and the code: an edited rule or changed code rechecks every file (and has the
+    warm checker compile the suites again)."""
+    return digest(_suites_version(Path(suites_dir)), code_version())
+
+
 _context_lock = threading.Lock()
 
 
@@ -110,10 +123,15 @@ def gx_context():
 
 @lru_cache(maxsize=1)
 def _gx_context():
-    """One ephemeral GX context per process, progress bars off, with a pandas data source."""
+    """One ephemeral GX context per process: no data docs site (GX's default makes a temporary
+    directory for one), no usage statistics, progress bars off, with a pandas data source."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
 
-    context = gx.get_context(mode="ephemeral")
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                               analytics_enabled=False)
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     context.data_sources.add_pandas("zhuanbao")
     return context
@@ -166,6 +184,12 @@ def run_suite(suite: Suite, frame: pd.DataFrame, context=None) -> pd.DataFrame:
         parts.append(pd.DataFrame({"position": position, ROW_ID: pd.Series(ids, dtype="int64")}))
     return pd.concat(parts, ignore_index=True)
 
+
+def run_suites(suites: dict[str, Suite], batches: dict[str, pd.DataFrame], context=None) -> dict[str, pd.DataFrame]:
+    """suite name -> its failures (`run_suite`), one validation per suite over its whole batch; a suite
+    whose batch is absent or empty (a form no file of the batch carries) is not run."""
+    return {name: run_suite(suite, batches[suite.batch], context) for name, suite in suites.items()
+            if suite.batch in batches and not batches[suite.batch].empty}
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from ..core.reference import FORMS, Reference
 from ..core.resources import EXPECTATIONS_DIR
 from ..intake.normalise import nfkc
 from ..intake.workbook import HEADERS, SHEETS, WorkbookRead, tidy_frames
-from .suites import ROW_ID, Suite, SuiteError, load_suites, run_suite
+from .suites import ROW_ID, Suite, SuiteError, load_suites, run_suites
 
 FINDINGS_COLUMNS = ["file_id", "sheet", "row", "column", "value", "rule_id", "severity", "message", "code",
                     "explained"]
@@ -35,16 +35,18 @@ CODE_NAME_COLUMN = {"indicators": "indicator_name", "projects": "project_name", 
 
 def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: Reference,
                  previous: dict[str, pd.DataFrame] | None = None, suites_dir: Path = EXPECTATIONS_DIR,
-                 context=None, account_units: dict[int, str] | None = None) -> pd.DataFrame:
+                 context=None, account_units: dict[int, str] | None = None, runner=None) -> pd.DataFrame:
     """Run every suite once over the period's files; the findings, hard ones first per file.
 
     `account_units` (file id -> the unit of the portal account that uploaded it) lets rule H09
-    reject a workbook that names another unit than its uploader's.
+    reject a workbook that names another unit than its uploader's. `runner(suites, batches)` runs the
+    suites (the warm checker, tasks/checks/warm.py); default: in this process (`run_suites`).
     """
     suites = load_suites(suites_dir)
     batches = build_batches(period, reads, reference, previous or {}, suites, account_units)
-    parts = [_findings(suite, batches[suite.batch], run_suite(suite, batches[suite.batch], context))
-             for suite in suites.values() if suite.batch in batches]
+    failures = runner(suites, batches) if runner else run_suites(suites, batches, context)
+    parts = [_findings(suite, batches[suite.batch], failures[name])
+             for name, suite in suites.items() if name in failures]
     return ordered_findings(pd.concat([empty_findings(), *parts], ignore_index=True))
 
 

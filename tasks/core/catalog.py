@@ -58,6 +58,13 @@ ENTRIES: dict[str, Entry] = {
     "site": Entry(".site", "the built 使用手册", "flows/docs_site.py"),
     "prefect_home": Entry(".prefect", "PREFECT_HOME of this home's server", "flows/serve.py"),
     "serve_json": Entry(".prefect/serve.json", "where the running server is", "flows/serve.py"),
+    "checker_json": Entry(".prefect/checker.json", "where the warm checker listens (beside serve.json)",
+                          "tasks/checks/warm.py"),
+    "checker_socket": Entry(".prefect/checker.sock", "the warm checker's unix socket (0600)", "tasks/checks/warm.py"),
+    "kept_server_json": Entry(".prefect/kept-server.json", "the Prefect server the CLI keeps between commands",
+                              "flows/kept_server.py"),
+    "pdf_cache": Entry("cache/pdf", "PDFs of 专报 HTML rendered before, reused when the HTML is the same",
+                       "report/render.py"),
     "portal_secret": Entry("portal.secret", "the portal's cookie key (0600)", "flows/portal/security.py"),
     "expectations": Entry("expectations", "the office's own rule suites (else the packaged ones)", "the office"),
     "templates": Entry("templates", "the office's template overrides, file by file", "the office"),
@@ -192,6 +199,31 @@ def prefect_home(home) -> Path:
 
 def serve_json(home) -> Path:
     return path(home, "serve_json")
+
+
+def checker_json(home) -> Path:
+    return path(home, "checker_json")
+
+
+def checker_socket(home) -> Path:
+    """The warm checker's socket: in the home, or (a unix socket path is limited to ~107 bytes) a
+    name in the temporary folder derived from the home's path."""
+    inside = path(home, "checker_socket")
+    if len(str(inside).encode()) <= 100:
+        return inside
+    import hashlib
+    import tempfile
+
+    name = hashlib.sha1(str(Path(home).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"zhuanbao-checker-{name}.sock"
+
+
+def kept_server_json(home) -> Path:
+    return path(home, "kept_server_json")
+
+
+def pdf_cache(home) -> Path:
+    return path(home, "pdf_cache")
 
 
 def portal_secret(home) -> Path:

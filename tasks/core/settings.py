@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     read_chunk_files: int = Field(100, ge=1, validation_alias=_key("read_chunk_files"))  # files per read task
     lock_wait_seconds: float = Field(600, ge=0)  # how long a second writer of a period waits for the first
     upload_lock_wait_seconds: float = Field(5, ge=0)  # how long an upload waits for a busy period (then 已收到)
+    server_idle_minutes: float = Field(30, ge=0)  # the CLI keeps Prefect's server and the warm checker this long
+    # after its last command (`zhuanbao server stop` ends them at once); 0: a temporary server per command
     flow_timeout_minutes: float = Field(120, gt=0)  # a longer run is stopped (and releases the period's lock)
     smtp_host: str | None = None  # e-mail recipients' server (Apprise mailto://); without it they go to <home>/outbox/
     smtp_port: int = 25
