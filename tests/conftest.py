@@ -126,3 +126,21 @@ def wait_for(what: str, probe, timeout: float, logs: list[Path] = (), every: flo
         time.sleep(every)
     tails = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
     raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+
+# The longest test files start first: with `--dist loadfile` each file runs on one worker, so a 90-second file
+# collected last would run alone at the end of the suite while the other core idles.
+LONGEST_FIRST = ("test_busy_month.py", "test_cadence_schedule.py", "test_prefect_operations.py", "test_incremental.py",
+                 "test_cold_start.py", "test_year_cadences.py", "test_dask_runner.py", "test_kill_points.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def order(item):
+        name = item.path.name
+        if name in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(name))
+        return (1 if item.path in slow_files else 2, 0)
+
+    items.sort(key=order)  # stable: each file's tests stay together and in their order
