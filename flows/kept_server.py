@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.processes import pid_alive
 from .serve import free_port, healthy, stop_process
 
 POLL_SECONDS = 5
@@ -36,17 +37,11 @@ def _record(home: Path) -> dict | None:
 
 
 def _alive(pid) -> bool:
+    """The recorded keeper's pid still runs (a zombie, our own exited child included, does not)."""
     try:
-        pid = int(pid)
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0]:  # our own child that exited (a zombie still answers kill 0)
-                return False
-        except ChildProcessError:
-            pass
-        os.kill(pid, 0)
-    except (OSError, ValueError, TypeError):
+        return pid_alive(int(pid))
+    except (ValueError, TypeError):
         return False
-    return True
 
 
 def _users_dir(home: Path) -> Path:

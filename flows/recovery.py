@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.processes import pid_alive
 from ..tasks.core.settings import Settings
 
 log = logging.getLogger("zhuanbao.recovery")
@@ -32,22 +31,6 @@ ACTIVE = ("RUNNING", "PENDING", "CANCELLING")
 MONTHLY = "月度汇总/monthly"
 
 
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process still runs: a killed one that nobody has reaped yet (a zombie, as an orphan becomes
-    in a container whose first process does not reap) has exited and released its locks, so it is not."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc (Windows, macOS): the signal said it exists
-    return state not in ("Z", "X")
 
 
 def _deployment_ids(client) -> dict:

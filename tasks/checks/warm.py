@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core import catalog
+from ..core.processes import pid_alive
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!Q")
@@ -48,7 +49,7 @@ def _send(sock: socket.socket, payload) -> None:
 
 def _receive(sock: socket.socket):
     header = _exactly(sock, _HEADER.size)
-    return pickle.loads(_exactly(sock, _HEADER.unpack(header)[0]))  # noqa: S301 — a 0600 socket of this user
+    return pickle.loads(_exactly(sock, _HEADER.unpack(header)[0]))
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
@@ -68,7 +69,8 @@ def checker_address(home: Path) -> Path | None:
     """The socket of this home's checker when its record names a live process, else None."""
     try:
         record = json.loads(catalog.checker_json(home).read_text("utf-8"))
-        os.kill(int(record["pid"]), 0)
+        if not pid_alive(int(record["pid"])):
+            return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     address = Path(record.get("socket", ""))
@@ -224,7 +226,7 @@ def serve(home: Path, suites_dir: Path | None = None) -> None:
             with connection:
                 try:
                     _send(connection, checker.handle(_receive(connection)))
-                except Exception:  # noqa: BLE001 — one bad request never stops the checker
+                except Exception:
                     log.exception("预热审核请求处理失败")
     finally:
         server.close()
