@@ -153,14 +153,21 @@ def change(settings: Settings, period: str, action: str, by: str, comment: str |
     return state
 
 
-def _out_of_order(period: str, row: ReportIssue, action: str, state: str) -> str:
-    name, what = ACTIONS[action][3], f"{period} {label(row)}"
-    fix = {DRAFT: f"请先审核（zhuanbao review --period {period} --by 姓名）",
-           REVIEWED: f"请先签发（zhuanbao sign --period {period} --by 姓名）",
-           SIGNED: f"已签发的专报不能{name}；如需更正，请重跑生成修订版（zhuanbao rerun --period {period} --reason …）",
-           ISSUED: f"已印发的专报不能{name}；如需更正，请重跑生成修订版（zhuanbao rerun --period {period} --reason …）"}
+def out_of_order(what: str, action: str, state: str, options: str, document: str, again: str) -> str:
+    """The refusal of an action out of order, with its fix — worded alike for a 专报 and a 考核通报
+    (`options` name the document on the command line, `again` says how a signed one is corrected)."""
+    verb = ACTIONS[action][3]
+    fix = {DRAFT: f"请先审核（zhuanbao review {options} --by 姓名）",
+           REVIEWED: f"请先签发（zhuanbao sign {options} --by 姓名）",
+           SIGNED: f"已签发的{document}不能{verb}；{again}",
+           ISSUED: f"已印发的{document}不能{verb}；{again}"}
     advice = ("须先签发再印发；" if action == "publish" and state in (DRAFT, REVIEWED) else "") + fix[state]
-    return f"{what} 当前为“{state}”，不能{name}：{advice}"
+    return f"{what} 当前为“{state}”，不能{verb}：{advice}"
+
+
+def _out_of_order(period: str, row: ReportIssue, action: str, state: str) -> str:
+    return out_of_order(f"{period} {label(row)}", action, state, f"--period {period}", "专报",
+                        f"如需更正，请重跑生成修订版（zhuanbao rerun --period {period} --reason …）")
 
 
 def review(settings: Settings, period: str, by: str, comment: str | None = None, **kw) -> dict:

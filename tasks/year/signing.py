@@ -23,12 +23,11 @@ from ..core import catalog
 from ..core.settings import Settings
 from ..intake.registry import AssessmentIssue, local, session
 from ..notices import draft_waiting, emit
-from ..report.approval import ACTIONS, ApprovalError, Request, event_dict, waiting_for
+from ..report.approval import ACTIONS, ApprovalError, Request, event_dict, out_of_order, waiting_for
 from ..report.approval_log import (
     ASSESSMENT,
     DRAFT,
     ISSUED,
-    REVIEWED,
     SIGNED,
     ApprovalEvent,
     events,
@@ -68,14 +67,8 @@ def change(settings: Settings, year: int, through: str | None, action: str, by: 
 
 
 def _out_of_order(year: int, through: str | None, row: AssessmentIssue, action: str, state: str) -> str:
-    verb, options = ACTIONS[action][3], target(year, through)
-    again = f"如需更正，请在数据更正后重新运行考核生成修订版（zhuanbao assess --year {year}）"
-    fix = {DRAFT: f"请先审核（zhuanbao review {options} --by 姓名）",
-           REVIEWED: f"请先签发（zhuanbao sign {options} --by 姓名）",
-           SIGNED: f"已签发的考核通报不能{verb}；{again}",
-           ISSUED: f"已印发的考核通报不能{verb}；{again}"}
-    advice = ("须先签发再印发；" if action == "publish" and state in (DRAFT, REVIEWED) else "") + fix[state]
-    return f"{what(row)} 当前为“{state}”，不能{verb}：{advice}"
+    return out_of_order(what(row), action, state, target(year, through), "考核通报",
+                        f"如需更正，请在数据更正后重新运行考核生成修订版（zhuanbao assess --year {year}）")
 
 
 def _render_signed(settings: Settings, row: AssessmentIssue, signer: str, at: datetime) -> dict[str, Path]:
