@@ -18,6 +18,7 @@ Anyone can open these with pandas, DuckDB or pyarrow: they are tables, not pickl
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -43,6 +44,13 @@ def digest(*parts: object) -> str:
     """A short, stable key from the parts' text (None as empty)."""
     text = "\x1f".join("" if p is None else str(p) for p in parts)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def json_digest(value) -> str:
+    """sha256 of a JSON-able value written canonically (sorted keys, compact, text as text): the digest of a
+    document's inputs that decides whether it is written again (the 专报, the 通报, the 考核通报)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def files_version(paths: Iterable[Path]) -> str:

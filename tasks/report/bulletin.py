@@ -8,7 +8,6 @@ template environment and fonts (render.py: `<home>/templates/tongbao.html.j2` ov
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 from ..core import catalog
 from ..core.periods import cadence_of, chinese_name, parse, period_parts
 from ..core.reference import Reference
+from ..core.results import json_digest
 from ..core.settings import Settings
 from ..intake.standing import tally
 from .formatting import cn_date, num, pct
@@ -77,7 +77,7 @@ def bulletin_context(settings: Settings, period: str, reference: Reference, metr
     """Everything the 通报 prints, as plain text and numbers (no issue number: `publish_bulletin` adds it)."""
     cadence = reference.plan.cadence(cadence_of(period))
     tables = cadence.tables if cadence else ()
-    start, end = parse(period).start, parse(period).end
+    start, end = (span := parse(period)).start, span.end
     return {"title": f"{cadence.name if cadence else ''}通报", "masthead": reference.plan.title,
             "issuer": reference.plan.issuer, "period": {"label": period, "name": chinese_name(period),
                                                         "span": f"{cn_date(start)}至{cn_date(end)}"},
@@ -112,7 +112,7 @@ def publish_bulletin(settings: Settings, period: str, context: dict, issued_at: 
     """Write the period's 通报 (HTML, PDF and its context .json); nothing new when the inputs are unchanged."""
     from .render import render_html, write_pdf
 
-    digest = hashlib.sha256(json.dumps(context, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    digest = json_digest(context)
     folder = settings.reports_dir(period)
     existing = sorted(folder.glob("通报_*.json")) if folder.exists() else []
     number = int(existing[-1].stem.split("_第")[1].rstrip("期")) if existing else bulletin_number(settings, period)

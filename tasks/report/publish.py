@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ from sqlalchemy import select
 
 from ..core import catalog
 from ..core.periods import period_parts
+from ..core.results import json_digest
 from ..core.settings import Settings
 from ..intake.registry import ReportIssue, local, session, utc
 from .after_signing import kept_note, same_data, templates_digest, text_changed
@@ -47,9 +47,7 @@ def inputs_digest(context: dict) -> str:
     recorded beside them when it was written."""
     if "inputs_digest" in context and not has_rows(context.get("appendix")):
         return context["inputs_digest"]
-    body = {key: value for key, value in context.items() if key != "issue"}
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json_digest({key: value for key, value in context.items() if key != "issue"})
 
 
 def has_rows(appendix: dict | None) -> bool:

@@ -18,8 +18,6 @@ from ..core.settings import Settings
 from ..intake.registry import ReportIssue, Run, Submission, local
 from ..report.approval_log import REPORT, ApprovalEvent
 
-sort_key = periods.sort_key
-
 
 def period_text(period: str, short: bool = False) -> str:
     """A period as an office writes it: 2020-04 → 2020年4月, 2020-05-H1 → 2020年5月上半月, 2020-W15 →
@@ -56,7 +54,7 @@ def year_periods(settings: Settings, db: Session, year: int, through: str | None
     for column in (Submission.period, Run.period, ReportIssue.period):
         known.update(p for p in db.scalars(select(column).where(column.like(f"{prefix}%")).distinct()) if p)
     known = {p for p in known if _parses(p)}
-    chosen = sorted((p for p in known if _deadline_passed(settings, p, now)), key=sort_key)
+    chosen = sorted((p for p in known if _deadline_passed(settings, p, now)), key=periods.sort_key)
     if through is not None:
         chosen = [p for p in chosen if periods.ends_by(p, through)]
     return chosen

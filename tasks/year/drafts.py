@@ -13,8 +13,6 @@ The draft's files are in `reports/<Y>/`; its review and signing are tasks/year/s
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..core import catalog
 from ..core.reference import Reference
+from ..core.results import json_digest
 from ..core.settings import Settings
 from ..intake.registry import AssessmentIssue, session, utc
 from ..report.approval_log import ASSESSMENT, never_signed, record_draft, record_redraft
@@ -34,8 +33,7 @@ MAKER = "年度考核"  # who made the draft (the assess command), in the approv
 
 def data_digest(result: dict) -> str:
     """sha256 of the assessment as `assess --json` gives it."""
-    text = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json_digest(result)
 
 
 def revisions(db: Session, year: int, through: str | None) -> list[AssessmentIssue]:

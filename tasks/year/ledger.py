@@ -17,11 +17,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..core import periods
 from ..core.reference import Reference, reference_for
 from ..core.settings import Settings
 from ..intake.registry import submissions
 from ..intake.standing import standings
-from .calendar import period_text, signed_at, sort_key, year_periods
+from .calendar import period_text, signed_at, year_periods
 from .corrections import Correction, corrections
 
 KEYS = ("on_time", "late", "missing", "rejected", "corrected_after_signing")
@@ -79,4 +80,4 @@ def unit_ledger(ledger: dict, unit_code: str) -> dict | None:
 
 def unreported(entry: dict) -> list[str]:
     """The periods a unit did not report (未报: nothing arrived, or only rejected files), in order."""
-    return sorted(entry["missing"]["periods"] + entry["rejected"]["periods"], key=sort_key)
+    return sorted(entry["missing"]["periods"] + entry["rejected"]["periods"], key=periods.sort_key)
