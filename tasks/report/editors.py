@@ -66,7 +66,7 @@ def preview(settings: Settings, template: str, period: str | None = None, out_di
     out_dir = Path(out_dir or catalog.preview_dir(settings.home))
     suffix = ".docx" if name.endswith(".docx") else (".pdf" if pdf else ".html")
     stem = name.removesuffix(".docx").removesuffix(".j2").removesuffix(".html")
-    try:  # an edited copy's folder first, then the home's and the packaged templates (render._dirs)
+    try:  # an edited copy's folder first, then the home's and the packaged templates (template_check.search_dirs)
         return render_template(name, context, out_dir / f"{stem}{'_' + period if period else ''}{suffix}",
                                templates_dir=folder, home=settings.home)
     except TemplateProblems as exc:

@@ -29,10 +29,6 @@ from .template_vars import attribute_names
 CHART_WIDTH_MM = 150
 
 
-def _dirs(templates_dir: Path | None, home: Path | None) -> list[Path]:
-    return search_dirs(templates_dir, home)
-
-
 def columns(text) -> list[str]:
     """'指标|单位|…' (a header macro of wording.j2) → its column titles."""
     return [part.strip() for part in str(text).split("|")]
@@ -42,7 +38,7 @@ def jinja_env(templates_dir: Path | None = None, home: Path | None = None) -> En
     """The one environment of every format: the home's templates before the packaged ones (so
     `wording.j2`, the shared text, is found the same way by the HTML and the Word template),
     with the filters `cn` (1 → 一) and `cols` / `col(i)` (header macros → column titles)."""
-    dirs = _dirs(templates_dir, home)
+    dirs = search_dirs(templates_dir, home)
     packaged = TEMPLATES_DIR
     loader = FileSystemLoader([str(d) for d in dict.fromkeys([*dirs, packaged])])
     env = Environment(loader=loader, undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
@@ -83,7 +79,7 @@ def write_pdf(html: str, out_path: Path, *, templates_dir: Path | None = None, h
 
     fonts = FontConfiguration()
     sheets = [CSS(string=extra, font_config=fonts)] if extra else []
-    HTML(string=html, base_url=str(_dirs(templates_dir, home)[-1])).write_pdf(
+    HTML(string=html, base_url=str(search_dirs(templates_dir, home)[-1])).write_pdf(
         str(out_path), stylesheets=sheets, font_config=fonts)
     if cached is not None:
         _keep_pdf(Path(out_path), cached)
@@ -103,7 +99,7 @@ def _cached_pdf(html: str, extra_css: str, templates_dir: Path | None, home: Pat
     key = hashlib.sha256()
     for part in (html, extra_css, version("weasyprint")):
         key.update(part.encode("utf-8") + b"\0")
-    for folder in _dirs(templates_dir, home):
+    for folder in search_dirs(templates_dir, home):
         for entry in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else []:
             stat = entry.stat()
             key.update(f"{entry}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
@@ -126,7 +122,7 @@ def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Pa
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    path = next(d / template for d in [*_dirs(templates_dir, home), TEMPLATES_DIR] if (d / template).is_file())
+    path = next(d / template for d in [*search_dirs(templates_dir, home), TEMPLATES_DIR] if (d / template).is_file())
     tpl = DocxTemplate(str(path))
     png = chart_png(context["chart"], home) if png is None else png
     image = InlineImage(tpl, io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
