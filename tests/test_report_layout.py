@@ -219,3 +219,21 @@ def test_a_long_title_shrinks_to_stay_on_one_line_in_the_docx(sample):
         run = next(r for r in body.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")) == title)
         sizes[title] = int(run.find(f"{W}rPr/{W}sz").get(f"{W}val")) / 2
     assert sizes[sample["title"]] == 28 and sizes[long_title] * len(long_title) <= 28 * 15  # fits 156 mm
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_a_long_office_stays_on_one_line_beside_the_date(sample, tmp_path):
+    """海州's 21-character office beside a full date: the line shrinks rather than wrapping its last character."""
+    from weasyprint import HTML
+
+    from tests.pdf_boxes import pdf_pages
+
+    office = "海州区“2019项目年”活动领导小组办公室"
+    context = {**sample, "issue": {**sample["issue"], "office": office}}
+    document = HTML(string=render_html(context, png=b""), base_url=str(TEMPLATES_DIR)).render()
+    pdf = tmp_path / "p1.pdf"
+    document.copy([document.pages[0]]).write_pdf(str(pdf))
+    page = pdf_pages(pdf)[0]
+    date = next(w for w in page.words if w[4] == sample["issue"]["date"])
+    line = "".join(w[4] for w in sorted(page.words, key=lambda w: w[0]) if abs(w[1] - date[1]) < 3)
+    assert office in line, line
