@@ -10,6 +10,7 @@ Which units owe a period is tasks/core/owing.py's, for both.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 # the code whose answers the index keeps: a change to any of them makes every index stale
-_CODE = ("reference.py", "reference_files.py", "owing.py", "reference_index.py")
+_CODE = ("reference.py", "reference_files.py", "owing.py", "reference_index.py", "plan.py", "plan_files.py",
+         "plan_cadences.py", "periods.py")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def folder_key(folder: Path) -> str:
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
             if path.is_file():
-                digest.update(b"\1" + path.name.encode() + b"\0" + path.read_bytes())
+                try:
+                    digest.update(b"\1" + path.name.encode() + b"\0" + path.read_bytes())
+                except OSError:  # unreadable: the loader says so if it is a table it reads
+                    digest.update(b"\2" + path.name.encode())
     return digest.hexdigest()
 
 
@@ -113,7 +118,8 @@ def _write(path: Path, index: ReferenceIndex, key: str) -> None:
         aside.write_text(json.dumps(index.as_json(key), ensure_ascii=False), encoding="utf-8")
         os.replace(aside, path)
     except OSError:
-        aside.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            aside.unlink(missing_ok=True)
 
 
 def reference_index_for(settings: Settings, period: str) -> ReferenceIndex:
