@@ -32,7 +32,8 @@ from .curated.sub_monthly import latest_sub_monthly, sub_monthly_inputs, with_su
 from .intake.collect import collect_inbox
 from .intake.read import PeriodReads, period_reads
 from .intake.registry import Run, session, submissions, utc
-from .intake.standing import accepted_files, standing_frame, tally
+from .intake.standing import tally
+from .intake.standing_frames import accepted_files, standing_frame
 from .intake.workbook import tidy_frames
 
 METRICS = ["indicator_metrics", "district_totals", "project_metrics", "task_metrics", "batch_summary",

@@ -166,13 +166,22 @@ def main(home: str | None = typer.Option(None, "--home", envvar="ZHUANBAO_HOME",
     _given["debug"] = debug
 
 
-def _context(period: str):
-    from ...tasks.core.reference import ReferenceError, reference_for
+def _context(period: str, *, index: bool = False):
+    """Settings, a registry session and the period's reference — or, with `index`, only its units and who owes
+    what (tasks/core/reference_index.py: no pandas, for the quick commands)."""
+    from ...tasks.core.reference_files import ReferenceError
     from ...tasks.intake.registry import session
 
     settings = current_settings()
     try:
-        reference = reference_for(settings, period)
+        if index:
+            from ...tasks.core.reference_index import reference_index_for
+
+            reference = reference_index_for(settings, period)
+        else:
+            from ...tasks.core.reference import reference_for
+
+            reference = reference_for(settings, period)
     except ReferenceError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

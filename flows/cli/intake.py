@@ -57,7 +57,7 @@ def status(period: str = typer.Option(..., "--period", "-p", callback=_period, h
     """报送情况：每个应报单位一行，每个文件一行。"""
     from ...tasks.intake.status import period_status
 
-    settings, db, reference = _context(period)
+    settings, db, reference = _context(period, index=True)
     report = period_status(settings, db, period, reference)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))

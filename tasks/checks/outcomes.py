@@ -18,13 +18,11 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas, the reader and the checks only when a period's files are settled (`status` needs none)
+    import pandas as pd
 
-from ..intake.workbook import WorkbookRead
-from .validate import findings_by_file
-
-if TYPE_CHECKING:
     from ..intake.registry import Submission
+    from ..intake.workbook import WorkbookRead
 
 
 class Outcome(StrEnum):
@@ -73,6 +71,9 @@ def settle_outcomes(reads: list[tuple[Submission, WorkbookRead | str | None]], f
     the latest accepted file of each unit supersede its earlier accepted ones.
 
     Each file comes with its read, or only with its read's error (None when it could be read)."""
+    from ..intake.workbook import WorkbookRead
+    from .validate import findings_by_file
+
     by_file = findings_by_file(findings[["file_id", "rule_id", "message", "severity"]])
     for row, read in reads:
         mine = by_file.get(row.id, [])

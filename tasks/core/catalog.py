@@ -43,6 +43,9 @@ ENTRIES: dict[str, Entry] = {
                                "curated/consolidate.py", "core/tables.py users: consolidate, metrics", lake=True),
     "cache": Entry("cache/{kind}/period={period}", "stored per-file results (reads, checks), by key",
                    "core/results.py", "intake/read.py, checks/incremental.py (core/tables.py contract)"),
+    "reference_index": Entry("cache/reference/{year}.json", "a checked reference year's units and who owes what, "
+                             "keyed by its folder's bytes (status, ledger read it without pandas)",
+                             "core/reference_index.py"),
     "portal_forms": Entry("cache/portal/{period}", "填报模板 made for one unit on request", "flows/portal"),
     "forms": Entry("forms/{period}", "the 填报模板 each unit gets", "forms/generate.py"),
     "reports": Entry("reports", "one folder per period", "report/publish.py"),
@@ -139,6 +142,10 @@ def curated_partition(lake, dataset: str, period: str) -> Path | str:
 
 def cache_dir(home, kind: str, period: str) -> Path:
     return path(home, "cache", kind=kind, period=period)
+
+
+def reference_index_file(home, year: int) -> Path:
+    return path(home, "reference_index", year=year)
 
 
 def portal_forms_dir(home, period: str) -> Path:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import catalog
-from .periods import cadence_of, chinese_name, is_monthly, is_quarter_end, period_parts
+from .owing import FORMS, check_cadence, forms_collected, units_owing
+from .periods import is_quarter_end, period_parts
 from .plan import Kinds, Plan
 from .plan_files import load_kinds, load_plan
 from .reference_files import ReferenceError, decode_table
@@ -32,7 +33,6 @@ COLUMNS: dict[str, list[str]] = {
 OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {"tasks": {"leaders": ""}, "targets": {"tolerance": ""}}
 UNIT_KINDS = {"township", "park", "department", "enterprise"}
 TARGET_KINDS = {"growth", "amount", "level"}
-FORMS = ("indicators", "projects", "tasks")
 
 
 @dataclass(frozen=True)
@@ -92,23 +92,31 @@ class Reference:
 
     def forms_of(self, period: str) -> tuple[str, ...]:
         """The forms collected in `period`: all three in a month, a declared cadence's `tables` otherwise."""
-        if is_monthly(period):
-            return FORMS
-        cadence = self.plan.cadence(cadence_of(period))
-        return cadence.tables if cadence is not None else ()
+        return forms_collected(self.plan, period)
 
     def assignments(self, period: str) -> pd.DataFrame:
         """One row per (unit_code, form, code) that must be reported for `period` (a copy: callers may change it);
         a period of a declared cadence owes only the cadence's tables."""
         key = (is_quarter_end(period), self.forms_of(period))
         if key not in self._assignments:
-            owed = self._owed(period)
+            owed = self._owed(key[0])
             self._assignments[key] = owed[owed.form.isin(key[1])].reset_index(drop=True)
         return self._assignments[key].copy()
 
-    def _owed(self, period: str) -> pd.DataFrame:
+    @cached_property
+    def _owing(self) -> dict[bool, dict[str, list[str]]]:
+        return {}
+
+    def owing(self, quarter_end: bool) -> dict[str, list[str]]:
+        """Per form, the units owing it (sorted) in a quarter's end or in another month (tasks/core/owing.py)."""
+        if quarter_end not in self._owing:
+            owed = self._owed(quarter_end)
+            self._owing[quarter_end] = {form: sorted(set(owed.loc[owed.form == form, "unit_code"])) for form in FORMS}
+        return self._owing[quarter_end]
+
+    def _owed(self, quarter_end: bool) -> pd.DataFrame:
         ind = self.targets.merge(self.indicators[["indicator_code", "frequency"]], on="indicator_code")
-        if not is_quarter_end(period):
+        if not quarter_end:
             ind = ind[ind.frequency != "Q"]
         task_rows = [(unit, code) for code, units in self.task_leads.items() for unit in units]
         task_rows += [(u.strip(), r.task_code) for r in self.tasks.itertuples()
@@ -124,8 +132,7 @@ class Reference:
 
     def required_units(self, period: str) -> list[str]:
         """Units that must report in `period`, in the order of units.csv."""
-        owing = set(self.assignments(period).unit_code)
-        return [u for u in self.units.unit_code if u in owing]
+        return units_owing(self.units.unit_code, self.owing(is_quarter_end(period)), self.forms_of(period))
 
 
 def split_codes(text: object) -> list[str]:
@@ -237,7 +244,5 @@ def reference_for(settings: Settings, period: str) -> Reference:
     """The reference of `period`'s year; a period of a cadence the year's plan.toml does not declare is refused."""
     year, _ = period_parts(period)
     reference = load_reference(settings, year)
-    if not is_monthly(period) and reference.plan.cadence(cadence_of(period)) is None:
-        raise ReferenceError(f"报告期 {period}（{chinese_name(period)}）的调度频次 {cadence_of(period)} 未在 "
-                             f"{settings.reference_dir(year) / 'plan.toml'} 的 [[cadences]] 中声明")
+    check_cadence(reference.plan, period, settings.reference_dir(year))
     return reference

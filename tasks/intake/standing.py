@@ -7,7 +7,8 @@ and is None without a usable file. Its standing (`standing_of`) follows: a unit 
 on time or late; any other unit is 未报 (spec §8: a rejected-only unit counts as missing), either 退回 (only
 rejected files) or nothing at all. `tally` counts a period's standings; the run's log line and artifact,
 `status --json`, the metrics' headline and unit scores, the 专报, the 催报 list and the portal's board all
-read them from here, so they give the same counts.
+read them from here, so they give the same counts. Plain Python (no pandas: `status` and `ledger` import it);
+the metrics' and the consolidation's frames of it are tasks/intake/standing_frames.py.
 """
 from __future__ import annotations
 
@@ -15,15 +16,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..checks.outcomes import MISSING, Outcome
-from ..core.reference import Reference
 from ..core.settings import Settings
 from .registry import Submission, local
 
-COLUMNS = ["unit_code", "status", "on_time"]
+if TYPE_CHECKING:
+    from ..core.reference import Reference
+    from ..core.reference_index import ReferenceIndex
+
 USABLE = (Outcome.ACCEPTED, Outcome.RECEIVED)  # a unit status whose file counts (received: merged once checked)
 
 
@@ -115,7 +117,8 @@ class UnitStanding:
         return standing_of(self.status, self.on_time)
 
 
-def standings(settings: Settings, period: str, rows: list[Submission], reference: Reference) -> list[UnitStanding]:
+def standings(settings: Settings, period: str, rows: list[Submission],
+              reference: Reference | ReferenceIndex) -> list[UnitStanding]:
     """One standing per unit that must report, in the order of units.csv (linear in units + files).
 
     A unit's standing changes only through its own files: a workbook that names one unit but was uploaded
@@ -134,26 +137,3 @@ def standings(settings: Settings, period: str, rows: list[Submission], reference
         on_time = arrived_on_time(settings, period, latest.received_at) if status in USABLE else None
         out.append(UnitStanding(code, status, on_time, len({r.sha256 for r in own}), latest, own))
     return out
-
-
-def standing_frame(units: list[dict]) -> pd.DataFrame:
-    """The metrics' view of the status JSON's units: unit_code, status (accepted|rejected|missing), on_time.
-
-    A file still `received` (read, not checked) counts as accepted for scoring, as it would be merged.
-    """
-    frame = pd.DataFrame(units, columns=COLUMNS)
-    frame["status"] = frame["status"].replace({Outcome.RECEIVED.value: Outcome.ACCEPTED.value})
-    return frame
-
-
-def accepted_files(settings: Settings, period: str, rows: list[Submission]) -> pd.DataFrame:
-    """The files that count: one row per unit with an accepted file (file_id, unit_code, source_sha256,
-    received_at, on_time) — what the consolidation merges."""
-    rows = [{"file_id": row.id, "unit_code": row.unit_code, "source_sha256": row.sha256,
-             "received_at": local(row.received_at, settings.tz),
-             "on_time": arrived_on_time(settings, period, row.received_at)}
-            for row in rows if row.outcome == Outcome.ACCEPTED]
-    frame = pd.DataFrame(rows, columns=["file_id", "unit_code", "source_sha256", "received_at", "on_time"])
-    frame["received_at"] = pd.to_datetime(frame["received_at"]).dt.tz_convert(settings.timezone) if len(frame) else \
-        pd.Series(dtype=f"datetime64[us, {settings.timezone}]")
-    return frame.astype({"file_id": "int64", "on_time": "bool"})

@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 from ..checks.outcomes import Outcome
 from ..core.forms import CODE_FIELD, FORM_SPECS
 from ..core.numbers import finite_or_none
-from ..core.reference import Reference
 from ..core.settings import Settings
-from ..intake.read import period_reads
 from ..intake.registry import Submission, local
 
 ACCEPTED_ONCE = (Outcome.ACCEPTED, Outcome.SUPERSEDED)  # a file that counted at some time
@@ -68,9 +66,11 @@ def lowered(before, after) -> list[dict]:
             for key, value in new.items() if key in old and value < old[key] - 1e-9 * max(1.0, abs(old[key]))]
 
 
-def corrections(settings: Settings, db: Session, period: str, rows: list[Submission], reference: Reference,
+def corrections(settings: Settings, db: Session, period: str, rows: list[Submission],
                 signed: datetime | None) -> list[Correction]:
-    """Every unit's correction of `period` after `signed` (none when the period was never signed)."""
+    """Every unit's correction of `period` after `signed` (none when the period was never signed).
+
+    Only a period with corrections loads its reference and its files' reads (pandas) to compare their figures."""
     if signed is None:
         return []
     by_unit: dict[str, list[Submission]] = {}
@@ -85,7 +85,10 @@ def corrections(settings: Settings, db: Session, period: str, rows: list[Submiss
             pairs.append((unit, before[-1], after[-1]))
     if not pairs:
         return []
-    reads = dict(period_reads(settings, db, period, reference).subset(
+    from ..core.reference import reference_for
+    from ..intake.read import period_reads
+
+    reads = dict(period_reads(settings, db, period, reference_for(settings, period)).subset(
         [r.id for _, b, a in pairs for r in (b, a)]))
     out = []
     for unit, before, after in pairs:

@@ -4,7 +4,8 @@ rejected only) and those it corrected after the 专报 was signed.
 The periods are those of every cadence of the plan (months, halves, weeks, …: tasks/year/calendar.py), each with
 the units it was owed by (a half month's project units only).
 Each period's standing is tasks/intake/standing.py's (the one owner of on time / late / 未报): nothing here
-compares an arrival with a deadline. `corrected_after_signing` is tasks/year/corrections.py's. The JSON is the
+compares an arrival with a deadline. The units and who owed each period are the reference's index
+(tasks/core/reference_index.py): no pandas unless a correction's figures are compared. `corrected_after_signing` is tasks/year/corrections.py's. The JSON is the
 contract of `zhuanbao ledger --year Y --json` (district-plan.md):
 
     {"year": 2020, "periods": [...], "names": {period: 2020年5月上半月, …}, "units": [{"unit_code", "unit_name", "unit_kind",
@@ -18,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..core import periods
-from ..core.reference import Reference, reference_for
+from ..core.reference_index import ReferenceIndex, reference_index_for
 from ..core.settings import Settings
 from ..intake.registry import submissions
 from ..intake.standing import standings
@@ -30,10 +31,8 @@ LABELS = {"on_time": "按时", "late": "逾期（延误上报）", "missing": "�
           "corrected_after_signing": "签发后更正"}
 
 
-def _empty_unit(reference: Reference, code: str) -> dict:
-    units = reference.units.set_index("unit_code")
-    kind = str(units.at[code, "unit_kind"]) if code in units.index else ""
-    return {"unit_code": code, "unit_name": reference.unit_name(code), "unit_kind": kind,
+def _empty_unit(reference: ReferenceIndex, code: str) -> dict:
+    return {"unit_code": code, "unit_name": reference.unit_name(code), "unit_kind": reference.unit_kinds.get(code, ""),
             **{key: {"count": 0, "periods": []} for key in KEYS[:4]},
             "corrected_after_signing": {"count": 0, "periods": [], "downward": [], "records": []}}
 
@@ -57,14 +56,14 @@ def build_ledger(settings: Settings, db: Session, year: int, through: str | None
     units: dict[str, dict] = {}
     order: list[str] = []
     for period in chosen:
-        reference = reference_for(settings, period)
+        reference = reference_index_for(settings, period)
         if not order:
-            order = list(reference.units["unit_code"])
+            order = list(reference.unit_codes)
         rows = submissions(db, period)
         for standing in standings(settings, period, rows, reference):
             entry = units.setdefault(standing.unit_code, _empty_unit(reference, standing.unit_code))
             _add(entry, standing.standing.value, period)
-        for fix in corrections(settings, db, period, rows, reference, signed_at(settings, db, period)):
+        for fix in corrections(settings, db, period, rows, signed_at(settings, db, period)):
             if fix.unit_code in units:
                 _add_correction(units[fix.unit_code], fix)
     place = {code: i for i, code in enumerate(order)}
