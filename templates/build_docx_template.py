@@ -63,6 +63,16 @@ def fit_to_line(run) -> None:
     run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ [56, 840 // title|length]|min }}")
 
 
+def fit_office(table) -> None:
+    """A long office (plan.toml [report] issuer) shrinks the masthead's office-and-date line to stay on one line, as in
+    the HTML: at 16 pt the office's cell holds 18 characters 空一字 in; a longer office sets both cells'
+    size (half-points) to 576 // its length (21 characters: 13.5 pt); a Jinja expression docxtpl fills in."""
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.font.size = Pt(16)
+            run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ 32 if issue.office|length <= 18 else 576 // issue.office|length }}")
+
+
 def masthead(doc) -> None:
     para(doc, '{%p import "wording.j2" as w with context %}')
     para(doc, "{%p if issue.draft %}")
@@ -75,8 +85,8 @@ def masthead(doc) -> None:
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
     # the office at the left and the date at the right, 空一字 each, over the red rule the width of the block
-    docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
-                            "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM)
+    fit_office(docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
+                                       "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM))
     para(doc, "{{ w.doc_title() }}", "专报标题")
     leader_summary(doc)
 

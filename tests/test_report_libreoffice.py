@@ -143,3 +143,20 @@ def test_gb_faces_fall_back_to_distinct_free_faces_with_the_alias_file_installed
                        capture_output=True)
         pdf = tmp_path / pdf.with_suffix(".pdf").name
     assert {"NotoSerifCJKjp", "NotoSansCJKjp", "UKaiCN"} <= _faces(pdf)
+
+
+def test_a_long_office_shrinks_to_stay_on_one_line_beside_the_date(tmp_path):
+    """海州's 21-character office beside a full date, as a plain `soffice` prints it: the masthead's line shrinks
+    (as in the PDF) rather than wrapping the office's last character 「室」 under the date."""
+    office = "海州区“2019项目年”活动领导小组办公室"
+    context = copy.deepcopy(load_sample_context())
+    context["issue"].update(office=office, draft=False)
+    out = io.BytesIO()
+    render_docx(context, out)
+    (tmp_path / "专报.docx").write_bytes(out.getvalue())
+    first = pdf_pages(docx_to_pdf(tmp_path / "专报.docx", fontconfig=False))[0]
+    start = next(w for w in first.words if w[4].startswith(office[:3]))
+    line = sorted(w for w in first.words if abs(w[1] - start[1]) < 3)
+    text = "".join(w[4] for w in line)
+    assert text == office + context["issue"]["date"], f"办公室与日期不在同一行：{text}"
+    assert abs(line[0][0] - (LEFT + 16)) < 2 and abs(line[-1][2] - (first.width - RIGHT - 16)) < 2  # 空一字 each side
