@@ -255,3 +255,17 @@ def test_a_long_office_shrinks_the_masthead_line_in_the_docx(sample):
     assert sizes[sample["issue"]["office"]] == {16}
     (size,) = sizes[long_office]
     assert size < 16 and len(long_office) * (size - 0.6) <= 105 / 25.4 * 72 - 16  # -0.6 pt: 版头's char spacing
+
+
+def test_the_summary_is_a_red_framed_box_the_width_of_the_block(rendered_docx, sample):
+    """本期要点 (with a 修订版's pointer first) inside one framed cell, as the PDF's box; LibreOffice's render:
+    tests/test_report_libreoffice.py."""
+    body = xml(rendered_docx, "word/document.xml")
+    box = next(t for t in body.iter(f"{W}tbl") if "本期要点" in "".join(t.itertext()))
+    texts = ["".join(p.itertext()) for p in box.iter(f"{W}p")]
+    assert texts[0].startswith(f"本期为{sample['issue']['label']}的修订版") and texts[1] == "本期要点"
+    assert texts[2:] == [f"{line['label']}：{line['text']}" for line in sample["overview"]["summary"]]
+    edges = {e.tag[len(W):]: e for e in box.find(f"{W}tblPr/{W}tblBorders")}
+    assert all(edges[side].get(f"{W}val") == "single" and edges[side].get(f"{W}color") == "C00000"
+               for side in ("top", "left", "bottom", "right"))
+    assert int(box.find(f"{W}tblPr/{W}tblW").get(f"{W}w")) == round(156 / 25.4 * 1440)
