@@ -16,7 +16,10 @@ Layout after GB/T 9704-2012, written so Word, WPS and LibreOffice agree:
 - Page numbers “— 1 —” in 4号 宋体, their line 7 mm under the text block: odd pages right, even pages left,
   one character in; on the landscape 附表 pages turned to the same place (tasks/report/docx_turned.py).
 - Masthead: the office at the left and the date at the right (空一字 each) as a borderless two-cell line over
-  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文).
+  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文). An office
+  of more than 18 characters shrinks the line (as a long title does) rather than wrap.
+- 本期要点 on page 1 in a red frame (a one-cell table: LibreOffice ignores paragraph borders split by docxtpl's
+  loops), 4号 on 24 pt lines as the PDF's box.
 - 附表 in a landscape section; the 版记 (签发人 when signed, 印发机关, 印发日期) in a last portrait section
   starting on an even page (Word and LibreOffice insert a blank page when needed), at the foot of the
   block between bold rules (thin between its lines), without a page number. LibreOffice ignores the
