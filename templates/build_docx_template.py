@@ -16,7 +16,10 @@ Layout after GB/T 9704-2012, written so Word, WPS and LibreOffice agree:
 - Page numbers “— 1 —” in 4号 宋体, their line 7 mm under the text block: odd pages right, even pages left,
   one character in; on the landscape 附表 pages turned to the same place (tasks/report/docx_turned.py).
 - Masthead: the office at the left and the date at the right (空一字 each) as a borderless two-cell line over
-  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文).
+  the red rule — a right tab ran them together in LibreOffice; no 签发人 there (a 专报 is not 上行文). An office
+  of more than 18 characters shrinks the line (as a long title does) rather than wrap.
+- 本期要点 on page 1 in a red frame (a one-cell table: LibreOffice ignores paragraph borders split by docxtpl's
+  loops), 4号 on 24 pt lines as the PDF's box.
 - 附表 in a landscape section; the 版记 (签发人 when signed, 印发机关, 印发日期) in a last portrait section
   starting on an even page (Word and LibreOffice insert a blank page when needed), at the foot of the
   block between bold rules (thin between its lines), without a page number. LibreOffice ignores the
@@ -63,6 +66,16 @@ def fit_to_line(run) -> None:
     run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ [56, 840 // title|length]|min }}")
 
 
+def fit_office(table) -> None:
+    """A long office (plan.toml [report] issuer) shrinks the masthead's office-and-date line to stay on one line, as in
+    the HTML: at 16 pt the office's cell holds 18 characters 空一字 in; a longer office sets both cells'
+    size (half-points) to 576 // its length (21 characters: 13.5 pt); a Jinja expression docxtpl fills in."""
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.font.size = Pt(16)
+            run._r.rPr.find(qn("w:sz")).set(qn("w:val"), "{{ 32 if issue.office|length <= 18 else 576 // issue.office|length }}")
+
+
 def masthead(doc) -> None:
     para(doc, '{%p import "wording.j2" as w with context %}')
     para(doc, "{%p if issue.draft %}")
@@ -75,8 +88,8 @@ def masthead(doc) -> None:
     rev = p.add_run("{{ issue.revision_label }}")
     rev.font.color.rgb = RED
     # the office at the left and the date at the right, 空一字 each, over the red rule the width of the block
-    docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
-                            "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM)
+    fit_office(docx_tables.ruled_lines(doc, [("{{ issue.office }}", "{% if not issue.draft %}{{ issue.date }}{% endif %}")],
+                                       "版头", indent_pt=16, bottom=(12, "C00000"), widths_mm=MASTHEAD_WIDTHS_MM))
     para(doc, "{{ w.doc_title() }}", "专报标题")
     leader_summary(doc)
 

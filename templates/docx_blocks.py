@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 SAMPLE = json.loads((HERE / "sample_context.json").read_text("utf-8"))
 ENV = jinja_env(HERE)
 RED = RGBColor(0xC0, 0x00, 0x00)
+SUMMARY_RULE, SUMMARY_GAP_PT = 6, 8.0  # the 本期要点 frame: ¾ pt (the PDF's 1px) red, 8 pt of air under it
 
 
 def set_font(target, name: str, size: float | None = None, bold: bool | None = None, color=None) -> None:
@@ -76,8 +77,14 @@ def styles(doc) -> None:
     set_font(banji, WORD_FONTS["body"], 14)
     banji.paragraph_format.first_line_indent = Pt(0)
     banji.paragraph_format.line_spacing = Pt(28)
+    summary = doc.styles.add_style("本期要点", 1)  # as the PDF's .notes: 4号, 24 pt lines, no indent
+    summary.base_style = normal
+    set_font(summary, WORD_FONTS["body"], 14)
+    summary.paragraph_format.first_line_indent = Pt(0)
+    summary.paragraph_format.line_spacing = Pt(24)
+    char_spacing(summary, 0)
     masthead, footer = line_styles(doc, normal)
-    for style in (title, cell, caption, banji, masthead, footer):
+    for style in (title, cell, caption, banji, summary, masthead, footer):
         docx_layout.off_grid(style)
     docx_layout.default_fonts(doc, WORD_FONTS["body"])
     docx_layout.strip_theme(doc.styles.element)
@@ -245,16 +252,22 @@ def new_page_section(doc, *, landscape: bool = False, start=WD_SECTION.NEW_PAGE)
 
 
 def leader_summary(doc) -> None:
-    """Page 1 under the title: a 修订版's one-line pointer, then 本期要点 (overview.summary, wording.j2's
-    `h_summary` and `summary_line`)."""
-    para(doc, "{%p if issue.is_revision %}")
-    para(doc, "{{ w.revision_pointer() }}", name=WORD_FONTS["kai"], size=16)
-    para(doc, "{%p endif %}")
+    """Page 1 under the title: 本期要点 (overview.summary, wording.j2's `h_summary` and `summary_line`) framed in red
+    as in the PDF, a 修订版's one-line pointer first inside the frame (without a summary, the pointer alone)."""
     para(doc, "{%p if overview.summary %}")
-    para(doc, "{{ w.h_summary() }}", name=WORD_FONTS["heading"], size=16)
-    para(doc, "{%p for line in overview.summary %}")
-    para(doc, "{{ w.summary_line(line) }}")
-    para(doc, "{%p endfor %}")
+    cell = docx_tables.boxed(doc, rule=(SUMMARY_RULE, "C00000"), padding_mm=(2.0, 4.0))
+    for text, font in (("{%p if issue.is_revision %}", {}), ("{{ w.revision_pointer() }}", {"name": WORD_FONTS["kai"]}),
+                       ("{%p endif %}", {}), ("{{ w.h_summary() }}", {"name": WORD_FONTS["heading"]}),
+                       ("{%p for line in overview.summary %}", {}), ("{{ w.summary_line(line) }}", {}),
+                       ("{%p endfor %}", {})):
+        p = cell.paragraphs[0] if text.startswith("{%p if issue") else cell.add_paragraph()
+        p.style = "本期要点"
+        run = p.add_run(text)
+        if font:
+            set_font(run, font["name"])
+    para(doc, "", indent=False).paragraph_format.line_spacing = Pt(SUMMARY_GAP_PT)  # clear of the heading under it
+    para(doc, "{%p elif issue.is_revision %}")
+    para(doc, "{{ w.revision_pointer() }}", name=WORD_FONTS["kai"], size=16)
     para(doc, "{%p endif %}")
 
 

@@ -65,3 +65,21 @@ def number_placement(page: Page) -> tuple[float, float]:
         gap = (35 * MM - ((box[0] + box[2]) / 2 + 7)) / MM
         side = page.height - 26 * MM - 14 - box[3] if page.number % 2 else box[1] - (28 * MM + 14)
     return gap, side
+
+
+def red_rules(pdf: Path, page: int, dpi: int = 144) -> tuple[list[float], list[float]]:
+    """The red rules drawn on a page (poppler's pdftoppm): the y of each pixel row that is red across more than
+    half the page's width, and the x of each pixel column red down more than 40 pt, in points."""
+    ppm = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)], capture_output=True,
+                         check=True).stdout
+    _, size, _, pixels = ppm.split(b"\n", 3)
+    width, height = map(int, size.split())
+
+    def red(x: int, y: int) -> bool:
+        r, g, b = pixels[(y * width + x) * 3:(y * width + x) * 3 + 3]
+        return r > 150 and r - g > 60 and r - b > 60
+
+    scale = 72 / dpi
+    rows = [y * scale for y in range(height) if sum(red(x, y) for x in range(0, width, 2)) * 2 > width / 2]
+    columns = [x * scale for x in range(width) if sum(red(x, y) for y in range(0, height, 2)) * 2 * scale > 40]
+    return rows, columns

@@ -88,6 +88,10 @@ def test_a_cumulative_may_not_fall_from_the_previous_half(half_home):
     with session(settings.db_url) as db:
         t01 = next(row for row in submissions(db, H2) if row.unit_code == "T01")
     assert "H07" in t01.rules and str(t01.outcome) == "rejected"
+    html, = (settings.reports_dir(H2) / "receipts").glob(f"{t01.id}_*.html")  # said of the half, not a month
+    text = html.read_text("utf-8")
+    assert "<td>2020年5月下半月</td>" in text and "<h1>调度报表 报送回执</h1>" in text
+    assert "小于上期（2020年5月上半月）已受理的" in text and "上月" not in text and "2020年0月" not in text
 
 
 def test_a_period_of_an_undeclared_cadence_is_refused_naming_the_plan(half_home):
@@ -144,6 +148,21 @@ def test_forms_of_a_half_hold_only_its_tables_and_say_its_period(half_home):
     assert form.name.endswith(f"_{H2}.xlsx")
     read = read_workbook(form, reference)
     assert (read.period, read.period_text) == (H2, "2020年5月下半月") and set(read.frames) <= {"projects"}
+    said = _form_texts(form)  # the half's words: 上期 is the first half, the headers the reader keys on unchanged
+    assert "上期累计完成投资(参考)" in said and "1-本月累计完成投资(万元)" in said and "上月" not in said
+    assert "2. 表头中的“本月”即本期（2020年5月下半月）；“1-本月累计完成投资”填 1 月至本期的累计数" in said
+    assert "累计完成投资不低于上期（2020年5月上半月）已受理的累计数（同一年内）" in said
+    month = _form_texts(write_forms(settings, reference_for(settings, "2020-05"), "2020-05", ["D04"])[0])
+    assert "上月累计完成投资(参考)" in month and "累计完成投资不低于上月已受理的累计数（同一年内）" in month
+    assert "上期" not in month and "“1-本月累计完成投资”填 1 月至本月的累计数" in month
+
+
+def _form_texts(path) -> str:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    return "\n".join(str(cell) for ws in workbook.worksheets if ws.sheet_state == "visible"
+                     for row in ws.iter_rows(values_only=True) for cell in row if cell is not None)
 
 
 def test_a_unit_sees_every_open_period_it_owes(half_home):
@@ -172,6 +191,7 @@ def test_a_unit_uploads_a_half_month_workbook_in_the_portal(half_home):
     answer = client.post(f"/unit/{H1}/upload", data={"csrf_token": csrf_of(page)},
                          files={"file": (path.name, path.read_bytes())}, follow_redirects=True)
     assert answer.status_code == 200 and "已受理" in answer.text, answer.text[-800:]
+    assert "<td>2020年5月上半月</td>" in answer.text and "2020年0月" not in answer.text  # the receipt names the half
     with session(settings.db_url) as db:
         assert [(row.unit_code, str(row.outcome)) for row in submissions(db, H1)] == [("D04", "accepted")]
     assert client.get("/unit?period=2020-W15").status_code == 422
@@ -221,3 +241,9 @@ def test_an_example_district_runs_its_half_month_dispatch(tmp_path, fast_pdf):
     late = [e["unit_code"] for e in manifest if e["period"] == "2019-06-H1" and e["kind"] == "late"]
     assert f"应报 {len(reference.required_units('2019-06-H1'))} 个单位" in html and reference.plan.issuer in html
     assert all(f"（{reference.unit_name(unit)}）" in html for unit in late) and "大通湖" not in html
+    receipts = [p.read_text("utf-8") for p in (home / "reports" / "2019-06-H1" / "receipts").glob("*.html")]
+    assert receipts and all("<td>2019年6月上半月</td>" in r and "2019年0月" not in r for r in receipts)
+    from zhuanbao.tasks.forms.generate import write_forms
+
+    said = _form_texts(write_forms(settings, reference_for(settings, "2019-06-H2"), "2019-06-H2")[0])
+    assert "上期（2019年6月上半月）已受理" in said and "上月" not in said

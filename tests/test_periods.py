@@ -122,3 +122,28 @@ def test_through_a_period_holds_whatever_ends_by_its_last_day():
     assert periods.ends_by("2020-W22", "2020-05") and periods.ends_by("2020-05-H2", "2020-05")
     assert not periods.ends_by("2020-W23", "2020-05") and not periods.ends_by("2020-Q2", "2020-05")
     assert periods.ends_by("2020-05", "2020-W22") and not periods.ends_by("2020-05", "2020-W21")
+
+
+def test_a_message_written_of_a_month_is_said_of_the_period_before_of_the_same_cadence():
+    """Rule messages and form notes say 本月/上月; a half month's say 本期 and name the half before (H07 compares
+    with it), a month's stay as they were, a quoted “form header” is left as the form prints it."""
+    import json
+
+    from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+
+    message = "本月累计 {value} 小于上月已受理的累计 {prev_cumulative}，累计数不应减少"
+    assert periods.said_of(message, "2020-05-H2") == \
+        "本期累计 {value} 小于上期（2020年5月上半月）已受理的累计 {prev_cumulative}，累计数不应减少"
+    assert periods.said_of("完成进度低于上月的", "2020-05-H1") == "完成进度低于上期（2020年4月下半月）的"
+    assert periods.said_of("完成进度低于上月的", "2020-01-H1") == "完成进度低于上期的"  # none before it that year
+    assert periods.said_of("上月累计完成投资(参考)", "2020-Q2", named=False) == "上期累计完成投资(参考)"
+    note = "“本月”填本月当月数；“1-本月累计”填 1 月至本月的累计数"
+    assert periods.said_of(note, "2019-06-H2", keep_quoted=True) == "“本月”填本期当期数；“1-本月累计”填 1 月至本期的累计数"
+    texts = [text for name in ("indicators", "projects", "tasks")
+             for exp in json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text("utf-8"))
+             ["expectations"] for text in (exp["meta"]["message"], exp["meta"].get("meaning", ""))]
+    assert any("上月" in t for t in texts)
+    assert all(periods.said_of(t, "2020-05") == t and periods.said_of(t, "2020-01", keep_quoted=True) == t
+               for t in [*texts, note])
+    assert not any("上月" in periods.said_of(t, "2020-05-H2") or "本月" in periods.said_of(t, "2020-05-H2")
+                   for t in texts)

@@ -237,3 +237,35 @@ def test_pdf_a_long_office_stays_on_one_line_beside_the_date(sample, tmp_path):
     date = next(w for w in page.words if w[4] == sample["issue"]["date"])
     line = "".join(w[4] for w in sorted(page.words, key=lambda w: w[0]) if abs(w[1] - date[1]) < 3)
     assert office in line, line
+
+
+def test_a_long_office_shrinks_the_masthead_line_in_the_docx(sample):
+    """The office and the date share one size: 16 pt for an office of up to 18 characters (大通湖's 17), smaller for
+    海州's 21 so it fits its 105 mm cell 空一字 in (LibreOffice's render: tests/test_report_libreoffice.py)."""
+    long_office = "海州区“2019项目年”活动领导小组办公室"
+    sizes = {}
+    for office in (sample["issue"]["office"], long_office):
+        out = io.BytesIO()
+        render_docx({**sample, "issue": {**sample["issue"], "office": office, "draft": False}}, out)
+        body = xml(out.getvalue(), "word/document.xml")
+        masthead = next(body.iter(f"{W}tbl"))  # the office-and-date line, over the red rule
+        runs = [r for r in masthead.iter(f"{W}r")
+                if "".join(t.text or "" for t in r.iter(f"{W}t")) in (office, sample["issue"]["date"])]
+        sizes[office] = {int(r.find(f"{W}rPr/{W}sz").get(f"{W}val")) / 2 for r in runs}
+    assert sizes[sample["issue"]["office"]] == {16}
+    (size,) = sizes[long_office]
+    assert size < 16 and len(long_office) * (size - 0.6) <= 105 / 25.4 * 72 - 16  # -0.6 pt: 版头's char spacing
+
+
+def test_the_summary_is_a_red_framed_box_the_width_of_the_block(rendered_docx, sample):
+    """本期要点 (with a 修订版's pointer first) inside one framed cell, as the PDF's box; LibreOffice's render:
+    tests/test_report_libreoffice.py."""
+    body = xml(rendered_docx, "word/document.xml")
+    box = next(t for t in body.iter(f"{W}tbl") if "本期要点" in "".join(t.itertext()))
+    texts = ["".join(p.itertext()) for p in box.iter(f"{W}p")]
+    assert texts[0].startswith(f"本期为{sample['issue']['label']}的修订版") and texts[1] == "本期要点"
+    assert texts[2:] == [f"{line['label']}：{line['text']}" for line in sample["overview"]["summary"]]
+    edges = {e.tag[len(W):]: e for e in box.find(f"{W}tblPr/{W}tblBorders")}
+    assert all(edges[side].get(f"{W}val") == "single" and edges[side].get(f"{W}color") == "C00000"
+               for side in ("top", "left", "bottom", "right"))
+    assert int(box.find(f"{W}tblPr/{W}tblW").get(f"{W}w")) == round(156 / 25.4 * 1440)

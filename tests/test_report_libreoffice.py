@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tests.pdf_boxes import MM, number_placement, pdf_pages
+from tests.pdf_boxes import MM, number_placement, pdf_pages, red_rules
 from zhuanbao.tasks.report.catalogue import load_sample_context
 from zhuanbao.tasks.report.docx_pdf import EXPORT, docx_to_pdf, soffice
 from zhuanbao.tasks.report.render import render_docx
@@ -96,6 +96,25 @@ def test_masthead_office_and_date_on_one_line_one_character_in(converted):
     assert abs(office[0] - (LEFT + 16)) < 2 and abs(date[-1][2] - (first.width - RIGHT - 16)) < 2  # 空一字
 
 
+def test_the_summary_is_framed_in_red_the_width_of_the_block(converted):
+    """Page 1's 本期要点 in a red frame as in the PDF (LibreOffice drew none before): a rule over the label, one
+    under the last summary line, and the sides on the block's edges."""
+    context, pdf, pages = converted
+    first = pages[0]
+    label = next(w for w in first.words if w[4].startswith("本期要点"))
+    title = next(w for w in first.words if w[3] < label[1] and w[4].endswith("推进情况"))
+    opening = min((w for w in first.words if w[1] > title[3]), key=lambda w: w[1])  # the pointer or the label
+    tail = next((w for w in first.words if w[4].endswith(context["overview"]["summary"][-1]["text"][-4:])), None)
+    assert tail, "本期要点未在第1页印完"
+    rows, columns = red_rules(pdf, 1)
+    top = [y for y in rows if title[3] < y < opening[1]]
+    assert top and opening[1] - top[-1] < 14, f"本期要点上方没有红框：{rows}"
+    below = [y for y in rows if y > tail[3]]
+    assert below and below[0] - tail[3] < 14, f"本期要点末行下方没有红框：{rows}"
+    assert [x for x in columns if abs(x - LEFT) < 2] and [x for x in columns if abs(x - (first.width - RIGHT)) < 2], \
+        f"红框两侧不在版心边缘：{columns}"
+
+
 def test_page_numbers_sit_7_mm_under_the_text_block_landscape_pages_turned(converted):
     _, _, pages = converted
     numbered = [p for p in pages if p.page_number()]
@@ -143,3 +162,20 @@ def test_gb_faces_fall_back_to_distinct_free_faces_with_the_alias_file_installed
                        capture_output=True)
         pdf = tmp_path / pdf.with_suffix(".pdf").name
     assert {"NotoSerifCJKjp", "NotoSansCJKjp", "UKaiCN"} <= _faces(pdf)
+
+
+def test_a_long_office_shrinks_to_stay_on_one_line_beside_the_date(tmp_path):
+    """海州's 21-character office beside a full date, as a plain `soffice` prints it: the masthead's line shrinks
+    (as in the PDF) rather than wrapping the office's last character 「室」 under the date."""
+    office = "海州区“2019项目年”活动领导小组办公室"
+    context = copy.deepcopy(load_sample_context())
+    context["issue"].update(office=office, draft=False)
+    out = io.BytesIO()
+    render_docx(context, out)
+    (tmp_path / "专报.docx").write_bytes(out.getvalue())
+    first = pdf_pages(docx_to_pdf(tmp_path / "专报.docx", fontconfig=False))[0]
+    start = next(w for w in first.words if w[4].startswith(office[:3]))
+    line = sorted(w for w in first.words if abs(w[1] - start[1]) < 3)
+    text = "".join(w[4] for w in line)
+    assert text == office + context["issue"]["date"], f"办公室与日期不在同一行：{text}"
+    assert abs(line[0][0] - (LEFT + 16)) < 2 and abs(line[-1][2] - (first.width - RIGHT - 16)) < 2  # 空一字 each side

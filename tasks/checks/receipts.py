@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..core import catalog
-from ..core.periods import due_at, resubmit_by
+from ..core.periods import chinese_name, due_at, is_monthly, resubmit_by
 from ..core.resources import template_dirs
 from ..core.settings import cadence_deadline_days
 from ..intake.registry import local
@@ -174,7 +174,8 @@ def _write_aside(path: Path, text: str) -> None:
 
 
 def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
-    """The receipt plus the sentences a clerk reads: arrival, 按时/逾期, outcome, next steps."""
+    """The receipt plus the sentences a clerk reads: arrival, 按时/逾期, outcome, next steps; for a period of another
+    cadence than the month, its name (`period_text`: 2020年5月上半月; a month's receipt is as it always was)."""
     findings = [_finding_view(f, receipt["outcome"]) for f in receipt["findings"]]
     unexplained = [f for f in findings if f["severity"] == "soft" and not f["explained"]]
     outcome_text = RECEIPT_LABELS.get(receipt["outcome"], receipt["outcome"])
@@ -189,7 +190,8 @@ def receipt_view(receipt: dict[str, Any]) -> dict[str, Any]:
             "deadline_text": chinese_time(_aware(receipt["deadline"]), zone) if receipt.get("deadline") else "",
             "tz_label": "北京时间" if zone == "Asia/Shanghai" else zone,
             "timing_text": timing_text(receipt),
-            "next_steps": next_steps(receipt["outcome"], findings, receipt.get("resubmit_by") or "", zone)}
+            "next_steps": next_steps(receipt["outcome"], findings, receipt.get("resubmit_by") or "", zone),
+            **({} if is_monthly(receipt["period"]) else {"period_text": chinese_name(receipt["period"])})}
 
 
 def _span(delta) -> str:

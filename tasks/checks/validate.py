@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.periods import chinese_name, previous_period
+from ..core.periods import chinese_name, previous_period, said_of
 from ..core.reference import FORMS, Reference
 from ..core.resources import EXPECTATIONS_DIR
 from ..intake.normalise import nfkc
@@ -45,7 +45,7 @@ def check_period(period: str, reads: list[tuple[int, WorkbookRead]], reference: 
     suites = load_suites(suites_dir)
     batches = build_batches(period, reads, reference, previous or {}, suites, account_units)
     failures = runner(suites, batches) if runner else run_suites(suites, batches, context)
-    parts = [_findings(suite, batches[suite.batch], failures[name])
+    parts = [_findings(suite, batches[suite.batch], failures[name], period)
              for name, suite in suites.items() if name in failures]
     return ordered_findings(pd.concat([empty_findings(), *parts], ignore_index=True))
 
@@ -203,7 +203,8 @@ def _previous(out: pd.DataFrame, code: str, carry: dict[str, str], previous: pd.
 
 # ---- findings: failing rows back to file, sheet, row, column ------------------------------
 
-def _findings(suite: Suite, batch: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+def _findings(suite: Suite, batch: pd.DataFrame, failures: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The failing rows as findings; a rule's message (written of a month: 本月, 上月) said of `period`'s cadence."""
     parts = [empty_findings()]
     expectations = suite.body["expectations"]
     for position, group in failures.groupby("position"):  # a loop over failed rules, not rows
@@ -212,7 +213,7 @@ def _findings(suite: Suite, batch: pd.DataFrame, failures: pd.DataFrame) -> pd.D
         rows = batch.take(group[ROW_ID].to_numpy())
         value = _text(rows[meta.get("value") or kwargs.get("column") or kwargs["column_A"]])
         header = _headers(meta["column"], rows, suite.meta.get("form"))
-        body = _fill(meta["message"], rows, value)
+        body = _fill(said_of(meta["message"], period), rows, value)
         where = _location(rows, header) if meta.get("locate", True) else ""
         explanation = suite.meta.get("explanation")
         explained = (rows[explanation].fillna("").astype(str).str.strip() != "") if (

@@ -256,6 +256,20 @@ def chinese_name(label: str) -> str:
     return f"{period.year}年第{period.index}周（{_day_span(period.start, period.end)}）"
 
 
+def said_of(text: str, period: str, *, named: bool = True, keep_quoted: bool = False) -> str:
+    """`text` written of a month (本月, 上月) said of `period`: a month's unchanged; another cadence's says 本期/当期
+    and 上期（2020年5月上半月）, the period before of the same cadence (`previous_period`; 上期 alone when none, or
+    with `named=False`, for a column header). `keep_quoted`: a “form header” stays as the form prints it."""
+    if is_monthly(period):
+        return text
+    before = previous_period(period)
+    words = {"上月": f"上期（{chinese_name(before)}）" if named and before else "上期", "本月": "本期", "当月": "当期"}
+    parts = re.split(r"(“[^”]*”)", text) if keep_quoted else [text]
+    pattern = re.compile("|".join(words))
+    return "".join(part if part.startswith("“") and keep_quoted else pattern.sub(lambda m: words[m.group()], part)
+                   for part in parts)
+
+
 def cadence_run_period(cadence: str, moment: datetime, deadline_days: int, timezone: str = DEFAULT_TIMEZONE) -> str | None:
     """The period a cadence's scheduled run at `moment` builds: the one whose last day is `deadline_days` + 1 days
     before the run's (local) day; None when no period of `cadence` ends that day (a weekly cron's off week of a

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font
 from ..checks.suites import rules_table
 from ..core import catalog
 from ..core.forms import FORM_SPECS, FORM_VERSION, MARKER_SHEET
-from ..core.periods import chinese_name, period_parts
+from ..core.periods import chinese_name, is_monthly, period_parts, said_of
 from ..core.reference import Reference
 from ..core.settings import Settings
 from .layout import Frame, write_form_sheet
@@ -61,6 +61,14 @@ def form_note(reference: Reference, form: str, rows: list[FormRow]) -> str:
     return FORM_NOTES[form].format(levels=levels)
 
 
+def _headers_note(period: str, spec) -> str:
+    """For a period of another cadence than the month, what the headers' 本月 means (the headers are the reader's
+    contract and stay as they are): 表头中的“本月”即本期（2020年5月下半月）；"""
+    if is_monthly(period) or not any("本月" in c.header for c in spec.columns):
+        return ""
+    return f"表头中的“本月”即本期（{chinese_name(period)}）；"
+
+
 def rules_for(rules, forms) -> object:
     """The rules a unit with sheets `forms` meets: every form's general rules and those of its own sheets."""
     return rules.loc[rules.suite.isin([*GENERAL_SUITES, *forms])] if "suite" in rules.columns else rules
@@ -79,7 +87,7 @@ def _frame(settings: Settings, reference: Reference, period: str, unit_code: str
     notes = (
         ("说明：1. 只填写浅黄色单元格；代码、名称、计量单位、计划数和参考数由办公室填好并已锁定（无需密码，请勿改动）。"
         "数字不加单位和千分位逗号，没有数的留空。"),
-        f"2. {form_note(reference, form, rows)}",
+        f"2. {_headers_note(period, spec)}{said_of(form_note(reference, form, rows), period, keep_quoted=True)}",
         (f"3. 报送后系统自动审核：强制性规则（{'、'.join(hard)}）不通过的文件将被退回，须改正后重报；"
         f"核实性规则（{'、'.join(soft)}）提示的，请在“说明”栏写明原因。各规则的含义见“{INSTRUCTIONS_SHEET}”工作表。"),
         f"4. 报送时限：{_deadline_text(settings, period)}前{send}。更正后重报的，以最后受理的一份为准。",
@@ -87,7 +95,7 @@ def _frame(settings: Settings, reference: Reference, period: str, unit_code: str
     marks = (f"表　　号：{settings.form_prefix}{spec.table_no}表", f"制表机关：{settings.issuing_office}",
              f"批准机关 / 批准文号：{settings.form_approval}", f"有效期至：{year}年12月")
     return Frame(f"{reference.unit_name(unit_code)}（{unit_code}）", chinese_name(period), "、".join(measures),
-                 marks, notes)
+                 marks, notes, period)
 
 
 def _instructions(ws, settings: Settings, reference: Reference, period: str, unit_code: str, rules) -> None:
@@ -108,7 +116,7 @@ def _instructions(ws, settings: Settings, reference: Reference, period: str, uni
         cell.font = Font(bold=True)
     for rule_id, group in rules.groupby("rule_id", sort=True):  # one row per rule, its meanings joined
         severity = "/".join(SEVERITY_ZH[s] for s in dict.fromkeys(group.severity))
-        ws.append([rule_id, severity, "；".join(dict.fromkeys(group.meaning))])
+        ws.append([rule_id, severity, "；".join(dict.fromkeys(said_of(m, period) for m in group.meaning))])
         ws.cell(ws.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in zip("ABC", (8, 26, 90)):
         ws.column_dimensions[column].width = width

@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.forms import FORM_SPECS, Column, marker_text
+from ..core.periods import said_of
 from .rows import TARGET_HEADER, FormRow, reference_headers
 
 FOOTER = "单位负责人：　　　　统计负责人：　　　　填表人：　　　　联系电话：　　　　　　报出日期：　　　　年　　月　　日"
@@ -36,6 +37,7 @@ class Frame:
     measures: str  # 万元、%
     marks: tuple[str, ...]  # 表号…, 制表机关…, 批准机关…, 有效期至…
     notes: tuple[str, ...]  # 说明 lines under the footer
+    period: str | None = None  # its label: a reference column says 上期 for another cadence than the month (上月)
 
 
 def number_format(measure: str) -> str:
@@ -112,7 +114,8 @@ def _write_head(ws: Worksheet, form: str, frame: Frame, width: int) -> int:
             ws.cell(r, mark_from, frame.marks[offset]).font = Font(size=9)
             ws.merge_cells(start_row=r, start_column=mark_from, end_row=r, end_column=width)
     header_row = 2 + META_ROWS
-    headers = [c.header for c in spec.columns] + list(extras)
+    headers = [c.header for c in spec.columns] + [said_of(h, frame.period, named=False) if frame.period else h
+                                                  for h in extras]
     for c, text in enumerate(headers, start=1):
         cell = ws.cell(header_row, c, text)
         cell.font, cell.border = Font(bold=True), BOX

@@ -2,14 +2,15 @@
 
 Owns the tables' OOXML: column widths from content (`content_widths`: numbers on one line, text columns
 sharing the rest), fixed layout with the header row repeated on every page, rows that do not split and
-number cells that never wrap (`table_rows`), and left/right lines between rules (`ruled_lines`: the
-masthead's office and date over the red rule, the 版记). The page, fonts and grid are tasks/report/docx_layout.py's.
+number cells that never wrap (`table_rows`), left/right lines between rules (`ruled_lines`: the
+masthead's office and date over the red rule, the 版记) and a framed box (`boxed`: page 1's 本期要点). The page,
+fonts and grid are tasks/report/docx_layout.py's.
 """
 from __future__ import annotations
 
 import unicodedata
 
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -145,3 +146,32 @@ def ruled_lines(doc, rows: list[tuple[str, str]], style: str | None, *, indent_p
             for cell in row.cells:
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     return table
+
+
+def boxed(doc, *, rule: tuple[int, str], padding_mm: tuple[float, float]):
+    """A one-cell table the width of the block framed by `rule` (size in eighths of a point, colour), its text
+    `padding_mm` (top and bottom, left and right) inside the frame; returns the cell. A table, because LibreOffice
+    draws no box for paragraph borders docxtpl's loops leave apart (the 本期要点 box, as the PDF's .notes)."""
+    table = doc.add_table(rows=1, cols=1)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER  # the block's width, centred: the frame on its edges in every program
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        inside = edge.startswith("inside")
+        for key, value in (("w:val", "nil" if inside else "single"), ("w:sz", "0" if inside else str(rule[0])),
+                           ("w:space", "0"), ("w:color", "auto" if inside else rule[1])):
+            line.set(qn(key), value)
+        borders.append(line)
+    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+    margins = OxmlElement("w:tblCellMar")
+    for edge, mm in (("top", padding_mm[0]), ("left", padding_mm[1]), ("bottom", padding_mm[0]),
+                     ("right", padding_mm[1])):
+        node = OxmlElement(f"w:{edge}")
+        node.set(qn("w:w"), str(round(mm / 25.4 * 1440)))
+        node.set(qn("w:type"), "dxa")
+        margins.append(node)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook")
+    table_rows(table, [BLOCK_MM["portrait"]], [False])
+    for flag in (*table._tbl.iter(qn("w:tblHeader")), *table._tbl.iter(qn("w:cantSplit"))):
+        flag.getparent().remove(flag)  # a box, not a table: no heading row to repeat, and it may run onto page 2
+    return table.rows[0].cells[0]
