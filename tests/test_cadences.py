@@ -195,6 +195,9 @@ def test_a_unit_uploads_a_half_month_workbook_in_the_portal(half_home):
     with session(settings.db_url) as db:
         assert [(row.unit_code, str(row.outcome)) for row in submissions(db, H1)] == [("D04", "accepted")]
     assert client.get("/unit?period=2020-W15").status_code == 422
+    office = log_in(TestClient(client.app), "office", account(settings, "office", unit=None, role="office"))
+    board = office.get(f"/office?period={H1}")  # the office's board names the half, not 「2020年0月」
+    assert board.status_code == 200 and "2020年5月上半月 报送看板" in board.text and "年0月" not in board.text
 
 
 def test_a_rejected_half_month_file_may_be_corrected_until_the_day_after_its_deadline(half_home):

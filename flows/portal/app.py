@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ...tasks.core.periods import chinese_name
 from ...tasks.core.resources import TEMPLATES_DIR
 from ...tasks.core.settings import Settings
 from ...tasks.intake.registry import engine_for
@@ -44,6 +45,7 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
     """Jinja2 with autoescape on for every template (`.html.j2` is not escaped by select_autoescape)."""
     env = Environment(loader=FileSystemLoader([str(d) for d in settings.template_dirs]), autoescape=True,
                       undefined=StrictUndefined)
+    env.filters["period_name"] = chinese_name  # 2020年5月, 2020年5月上半月, 2020年第二季度
     return Jinja2Templates(env=env)
 
 
