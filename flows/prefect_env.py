@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.prefect_profile import configured_api_url
 
 _temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
@@ -95,27 +96,3 @@ def prefect_ready() -> None:
         return
     server.wait_ready(timeout)
     _temporary["ready"] = server
-
-
-def configured_api_url() -> str | None:
-    """An API address set where Prefect reads it besides the environment: the active profile
-    (PREFECT_HOME/profiles.toml), ./prefect.toml, ./.env. Then Prefect's own choice stands."""
-    import tomllib
-
-    def toml(path: Path) -> dict:
-        try:
-            return tomllib.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")))
-    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
-    url = ((profiles.get("profiles") or {}).get(active) or {}).get("PREFECT_API_URL")
-    url = url or (toml(Path("prefect.toml")).get("api") or {}).get("url")
-    if not url and Path(".env").is_file():
-        for line in Path(".env").read_text("utf-8", errors="replace").splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "PREFECT_API_URL" and value.strip():
-                url = value.strip().strip("'\"")
-    return url or None
