@@ -1,7 +1,8 @@
-"""Where Prefect would find an API address besides the environment, read without importing Prefect.
+"""Prefect's configuration as a command has it, read without importing Prefect.
 
-The CLI uses it to say which server a run will use (flows/prefect_env.py); the notices use it to skip
-importing Prefect (≈ 1–2 s) when no server is reachable (tasks/notices/events.py).
+The CLI uses `configured_api_url` to say which server a run will use (flows/prefect_env.py); the notices use it to
+skip importing Prefect (≈ 1–2 s) when no server is reachable (tasks/notices/events.py). `prefect_settings` is what
+the warm runner must share with a command it runs (flows/warm_runner.py, started by flows/kept_server.py).
 """
 from __future__ import annotations
 
@@ -31,3 +32,11 @@ def configured_api_url() -> str | None:
             if key.strip() == "PREFECT_API_URL" and value.strip():
                 url = value.strip().strip("'\"")
     return url or None
+
+
+RUNNER_ENV = "ZHUANBAO_RUNNER_PREFECT_ENV"  # the keeper's note of the starting command's Prefect settings
+
+
+def prefect_settings(env) -> dict[str, str]:
+    """The PREFECT_* settings a process imports Prefect with, but the API address (the kept server's, set apart)."""
+    return {k: v for k, v in env.items() if k.startswith("PREFECT_") and k != "PREFECT_API_URL"}
