@@ -46,6 +46,15 @@ def source_stamp() -> str:
 
 # ---- the command's side -----------------------------------------------------------------------
 
+def runner_pid(home: Path) -> int | None:
+    """The home's warm runner's process when it runs (for `zhuanbao server status`)."""
+    try:
+        pid = int(json.loads(catalog.runner_json(home).read_text("utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
 def runner_address(home: Path, env: dict[str, str]) -> Path | None:
     """The home's warm runner's socket when it runs this code with this Prefect environment, else None."""
     try:
@@ -99,7 +108,7 @@ def _warm_up() -> None:
     """Import what a run imports (not GX: the warm checker holds it); nothing is called, no thread starts."""
     import fontTools.subset  # noqa: F401 — WeasyPrint's font subsetting, imported on first write
     import pyarrow.parquet  # noqa: F401
-    import weasyprint  # noqa: F401
+    import weasyprint
     import weasyprint.pdf  # noqa: F401
 
     from ..tasks.checks import incremental, outputs  # noqa: F401
