@@ -74,7 +74,8 @@ def run_there(address: Path, argv: list[str], env: dict[str, str]) -> int | None
                           "encoding": getattr(sys.stdout, "encoding", None) or "utf-8"}).encode()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.settimeout(5)
+        # long: once the request is sent, giving up early could leave the command running there *and* here
+        sock.settimeout(60)
         sock.connect(str(address))
         socket.send_fds(sock, [len(request).to_bytes(_HEADER, "big")], [0, 1, 2])
         sock.sendall(request)
