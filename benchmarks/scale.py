@@ -9,9 +9,10 @@ of workbooks, April after March in a fresh home with no server running, in the s
   nochange  — the same run again with nothing new (a scheduled rerun on a quiet day);
   late      — a rerun after 1 % of units sent a corrected file late;
   profile   — the late rerun again with `--from-scratch` under pyinstrument (when installed): its largest costs.
-For the smallest N also, in a fresh home with nothing kept (ZHUANBAO_SERVER_IDLE_MINUTES=0, as before
-issue 28): `cold_no_server` = the whole April run with its own temporary server and GX in process.
-`cold_server` = the full April run above, against the server and warm checker kept since March.
+For the smallest N also, `zhuanbao run --period 2020-04` itself (wall and CPU seconds), April after March in a
+fresh home: `cold_no_server` with nothing kept (ZHUANBAO_SERVER_IDLE_MINUTES=0, as before issue 28: its own
+temporary server, GX in process); `cold_server` against the server, warm checker and warm runner kept since
+March's command; `cold_server_no_runner` the same with ZHUANBAO_WARM_RUNNER=0.
 
 Printed (one `key=value` line per size, then the summary under issue 28's definitions):
   marginal_<N1>_<N2> = (full_N2 − full_N1) / (floor_N2 − floor_N1)              target ≤ 2
@@ -37,6 +38,7 @@ from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
+from benchmarks.cold import cold_no_server, cold_server
 from benchmarks.province import build_province
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,16 +225,6 @@ def checker_rss(home: Path) -> float:
     return kb / 1024
 
 
-def cold_no_server(n_units: int, root: Path) -> float:
-    """The whole April run in a fresh home with nothing kept: its own temporary server, GX in its process."""
-    home = root / f"n{n_units}"
-    clean(home)
-    flow_run(home, BEFORE, as_of="2020-04-16T09:00:00+08:00", keep=0)
-    wall = flow_run(home, PERIOD, as_of="2020-05-16T09:00:00+08:00", keep=0)["wall_s"]
-    clean(home)
-    return wall
-
-
 def print_profile(figures: dict) -> None:
     profile = figures["profile"]
     print(f"profile of a from-scratch run at n={figures['n']} ({figures['profile_s']:.1f} s wall with the profiler)")
@@ -267,12 +259,16 @@ def main() -> None:
                        if k != "profile"), flush=True)
     smallest, largest = results[0], results[-1]
     cold = cold_no_server(smallest["n"], args.root)
-    print(f"n={smallest['n']} cold_no_server_s={cold:.2f} cold_server_s={smallest['full_s']:.2f}", flush=True)
+    kept = cold_server(smallest["n"], args.root)
+    unwarmed = cold_server(smallest["n"], args.root, ZHUANBAO_WARM_RUNNER="0")
+    print(f"n={smallest['n']} cold_no_server_s={cold['wall_s']:.2f} (cpu {cold['cpu_s']:.2f}) "
+          f"cold_server_s={kept['wall_s']:.2f} (cpu {kept['cpu_s']:.2f}) "
+          f"cold_server_no_runner_s={unwarmed['wall_s']:.2f} (cpu {unwarmed['cpu_s']:.2f})", flush=True)
     if "profile" in largest:
         print_profile(largest)
     summary = [f"marginal_{a['n']}_{b['n']}={(b['full_s'] - a['full_s']) / (b['floor_s'] - a['floor_s']):.2f}"
                for a, b in pairwise(results)]
-    summary += [f"cold_no_server_s={cold:.2f}", f"cold_server_s={smallest['full_s']:.2f}"]
+    summary += [f"cold_no_server_s={cold['wall_s']:.2f}", f"cold_server_s={kept['wall_s']:.2f}"]
     summary += [f"late_share_{r['n']}={(r['late_s'] - r['nochange_s']) / (r['full_s'] - r['nochange_s']):.3f}"
                 for r in results]
     summary.append(f"peak_rss_mb={max(r['peak_rss_mb'] for r in results):.0f}")

@@ -4,8 +4,8 @@ Without `zhuanbao serve`, every `zhuanbao run` used to start Prefect's temporary
 at exit: ≈ 8 s of a cold start paid by every command. Now the first command starts a small keeper
 (`python -m zhuanbao.flows.kept_server <home> <minutes>`, its own session, outliving the command):
 it starts the same server (flows/temporary_server.py's command, ephemeral mode, state in the home's
-PREFECT_HOME) and the home's warm checker (tasks/checks/warm.py, at a lower priority: it imports GX
-while the first command runs), records both in `catalog.kept_server_json` and stops them once no
+PREFECT_HOME), the home's warm checker (tasks/checks/warm.py, at a lower priority: it imports GX
+while the first command runs) and the warm runner (flows/warm_runner.py: later commands skip their imports), records both in `catalog.kept_server_json` and stops them once no
 command has used the server for `ZHUANBAO_SERVER_IDLE_MINUTES` (default 30; 0: no keeping, a
 temporary server per command as before). A command that finds the record with a server that answers
 uses it, says so, and marks itself in `kept-users/` while it runs, so a long run is never cut off.
@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.prefect_profile import RUNNER_ENV, prefect_settings
 from ..tasks.core.processes import pid_alive
 from .serve import free_port, healthy, stop_process
 
@@ -88,7 +89,8 @@ def start(home: Path, idle_minutes: float) -> dict:
     url = f"http://127.0.0.1:{port}"
     record = {"url": url, "api_url": f"{url}/api", "idle_minutes": idle_minutes,
               "started_at": datetime.now().astimezone().isoformat(timespec="seconds")}
-    env = {**server_env(prefect_home), "ZHUANBAO_HOME": str(home)}
+    # RUNNER_ENV: the warm runner imports Prefect with this command's settings (server_env's are the server's)
+    env = {**server_env(prefect_home), "ZHUANBAO_HOME": str(home), RUNNER_ENV: json.dumps(prefect_settings(os.environ))}
     with open(prefect_home / "kept-server.log", "ab") as log:
         keeper = subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.kept_server", str(home), str(idle_minutes),
                                    str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -149,7 +151,22 @@ def _children(home: Path, port: int) -> list[subprocess.Popen]:
         checker = subprocess.Popen([sys.executable, "-m", "zhuanbao.tasks.checks.warm", str(home)],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True, preexec_fn=_dies_with_parent())  # noqa: PLW1509
-    return [server, checker]
+    return [server, checker, *_runner(home, port)]
+
+
+def _runner(home: Path, port: int) -> list[subprocess.Popen]:
+    """The warm runner (flows/warm_runner.py), with Prefect's environment of the command that started the keeper."""
+    from ..tasks.core.settings import load_settings
+    from .temporary_server import _dies_with_parent
+
+    if not load_settings(home=home).warm_runner:
+        return []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != RUNNER_ENV}
+    env.update(json.loads(os.environ.get(RUNNER_ENV) or "{}"), PREFECT_API_URL=f"http://127.0.0.1:{port}/api")
+    with open(catalog.prefect_home(home) / "runner.log", "ab") as log:
+        return [subprocess.Popen([sys.executable, "-m", "zhuanbao.flows.warm_runner", str(home)], env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                 preexec_fn=_dies_with_parent())]  # noqa: PLW1509
 
 
 def keep(home: Path, idle_minutes: float, port: int) -> None:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..tasks.core import catalog
+from ..tasks.core.prefect_profile import configured_api_url
 
 _temporary: dict = {}  # the temporary server this process started (at most one; reused by every run)
 
@@ -34,11 +35,7 @@ def prepare_prefect(home: Path, *, start_server: bool = False, keep_minutes: flo
         running = recorded_server(home)
         if running:
             os.environ["PREFECT_API_URL"] = running["api_url"]
-    os.environ.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
-    os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "false")
+    with_defaults(os.environ, home)
     if "server" in _temporary and os.environ.get("PREFECT_API_URL") == _temporary["server"].api_url:
         return f"临时 Prefect 服务器 {_temporary['server'].url}（随本命令启动，命令结束时关闭）"
     if "kept" in _temporary and os.environ.get("PREFECT_API_URL") == _temporary["kept"]["api_url"]:
@@ -51,7 +48,9 @@ def prepare_prefect(home: Path, *, start_server: bool = False, keep_minutes: flo
         return f"Prefect 服务器 {configured}（Prefect 配置文件中设定）"
     allowed = os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED",
                              os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")).lower() not in ("false", "0")
-    if start_server and allowed and "prefect" not in sys.modules and keep_minutes > 0:
+    # a warm runner's child imported Prefect pointed at the kept server (flows/warm_runner.py)
+    fresh = "prefect" not in sys.modules or bool(os.environ.get("ZHUANBAO_IN_WARM_RUNNER"))
+    if start_server and allowed and fresh and keep_minutes > 0:
         return _use_kept_server(home, keep_minutes)
     if start_server and allowed and "prefect" not in sys.modules:  # once imported, Prefect has read its settings
         from . import temporary_server
@@ -60,6 +59,16 @@ def prepare_prefect(home: Path, *, start_server: bool = False, keep_minutes: flo
         os.environ["PREFECT_API_URL"] = _temporary["server"].api_url
         return f"临时 Prefect 服务器 {_temporary['server'].url}（随本命令启动，命令结束时关闭）"
     return "临时 Prefect 服务器（由 Prefect 在首次调用时启动）"
+
+
+def with_defaults(env, home: Path):
+    """Prefect's settings for zhuanbao where the office set none (in `env`, which is returned)."""
+    env.setdefault("PREFECT_HOME", str(catalog.prefect_home(home)))
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    env.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
+    env.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "false")
+    return env
 
 
 def _use_kept_server(home: Path, keep_minutes: float) -> str:
@@ -95,27 +104,3 @@ def prefect_ready() -> None:
         return
     server.wait_ready(timeout)
     _temporary["ready"] = server
-
-
-def configured_api_url() -> str | None:
-    """An API address set where Prefect reads it besides the environment: the active profile
-    (PREFECT_HOME/profiles.toml), ./prefect.toml, ./.env. Then Prefect's own choice stands."""
-    import tomllib
-
-    def toml(path: Path) -> dict:
-        try:
-            return tomllib.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    profiles = toml(Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")))
-    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
-    url = ((profiles.get("profiles") or {}).get(active) or {}).get("PREFECT_API_URL")
-    url = url or (toml(Path("prefect.toml")).get("api") or {}).get("url")
-    if not url and Path(".env").is_file():
-        for line in Path(".env").read_text("utf-8", errors="replace").splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "PREFECT_API_URL" and value.strip():
-                url = value.strip().strip("'\"")
-    return url or None

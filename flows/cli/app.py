@@ -60,6 +60,8 @@ class _Group(TyperGroup):
     usage errors of the group's own options and of every command's too (flows/cli/usage.py)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:
+            _given["argv"] = list(args)  # the command as typed, for the warm runner (hand_to_warm_runner)
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except USAGE_ERRORS as exc:
@@ -186,6 +188,25 @@ def _context(period: str, *, index: bool = False):
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     return settings, session(settings.db_url), reference
+
+
+def hand_to_warm_runner() -> None:
+    """Run this whole command in the home's warm runner when it would run there as here (flows/warm_runner.py),
+    and exit with its exit code; return (run it here) when there is none, or it runs other code or settings."""
+    import os
+
+    from ...tasks.core.prefect_profile import configured_api_url
+    from ..prefect_env import with_defaults
+    from ..warm_runner import IN_CHILD, run_there, runner_address
+
+    settings = current_settings()
+    if (os.environ.get(IN_CHILD) or os.environ.get("PREFECT_API_URL") or not settings.warm_runner
+            or settings.server_idle_minutes <= 0 or not _given.get("argv") or configured_api_url()):
+        return
+    address = runner_address(settings.home, with_defaults(dict(os.environ), settings.home))
+    code = run_there(address, _given["argv"], dict(os.environ)) if address else None
+    if code is not None:
+        raise typer.Exit(code)
 
 
 def run_period(period: str, *, reason: str | None = None, as_of: str | None = None,

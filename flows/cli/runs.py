@@ -13,6 +13,7 @@ from .app import (
     console,
     current_settings,
     flow_home,
+    hand_to_warm_runner,
     parse_moment,
     print_outputs,
     refused_when_locked,
@@ -33,6 +34,7 @@ def run(period: str = typer.Option(..., "--period", "-p", callback=_period, help
                                           help="不用任何已存的读取、审核和汇总结果，全部重新计算（结果应与增量运行完全相同）"),
         reissue: bool = typer.Option(False, "--reissue", help=REISSUE_HELP)) -> None:
     """运行月度流程：收取 → 读取 → 审核 → 汇总 → 指标 → 专报（每个文件只读取、审核一次）。"""
+    hand_to_warm_runner()
     moment = parse_moment(as_of, current_settings(), "--as-of")
     summary = run_period(period, reason=reason, as_of=moment.isoformat() if moment else None,
                          from_scratch=from_scratch, reissue=reissue)
@@ -127,6 +129,7 @@ def rerun(period: str = typer.Option(..., "--period", "-p", callback=_period, he
     """重跑一个报告期：收取逾期/更正文件并重建（已读过的文件不再读取）；已签发的专报仅在数据有变化时出修订版草稿（仅改模板或文字须加 --reissue），未签发的重新生成草稿。"""
     if not reason.strip():
         raise typer.BadParameter("重跑必须说明原因", param_hint="--reason")
+    hand_to_warm_runner()
     print_outputs(run_period(period, reason=reason.strip(), reissue=reissue))
 
 
@@ -135,6 +138,7 @@ def backfill(start: str = typer.Option(..., "--from", callback=_period, help="�
              end: str = typer.Option(..., "--to", callback=_period, help="结束报告期 YYYY-MM（含）"),
              reason: str | None = typer.Option("补跑", "--reason", help="记入登记簿的原因")) -> None:
     """按月份顺序补跑一段报告期（每月用上月的汇总数据做环比审核，所以必须按顺序）。"""
+    hand_to_warm_runner()
     for period in _months(start, end):
         print_outputs(run_period(period, reason=reason))
 

@@ -1,4 +1,4 @@
-"""`zhuanbao server status|stop`: the Prefect server (and warm checker) the CLI keeps between commands."""
+"""`zhuanbao server status|stop`: the Prefect server (and warm checker, warm runner) the CLI keeps between commands."""
 from __future__ import annotations
 
 import typer
@@ -14,6 +14,7 @@ def status() -> None:
     """显示本数据目录保留的 Prefect 服务器和预热审核进程。"""
     from ...tasks.checks.warm import ping
     from ..kept_server import kept_server
+    from ..warm_runner import runner_pid
 
     home = current_settings().home
     record = kept_server(home)
@@ -24,6 +25,9 @@ def status() -> None:
         console.print("没有保留的 Prefect 服务器（下一条 run/rerun/demo 命令会启动一个）")
     checker = ping(home)
     console.print(f"预热审核进程：{'运行中（进程 ' + str(checker['pid']) + '）' if checker else '未运行（审核在命令本身的进程中进行）'}")
+    runner = runner_pid(home)
+    state = f"运行中（进程 {runner}；run/rerun/backfill 在其分叉进程中运行，免去导入）" if runner else "未运行（命令在自己的进程中运行）"
+    console.print(f"预热运行进程：{state}")
 
 
 @server_app.command("stop")

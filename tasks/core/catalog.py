@@ -64,6 +64,9 @@ ENTRIES: dict[str, Entry] = {
     "checker_json": Entry(".prefect/checker.json", "where the warm checker listens (beside serve.json)",
                           "tasks/checks/warm.py"),
     "checker_socket": Entry(".prefect/checker.sock", "the warm checker's unix socket (0600)", "tasks/checks/warm.py"),
+    "runner_json": Entry(".prefect/runner.json", "where the warm runner listens (beside kept-server.json)",
+                         "flows/warm_runner.py"),
+    "runner_socket": Entry(".prefect/runner.sock", "the warm runner's unix socket (0600)", "flows/warm_runner.py"),
     "kept_server_json": Entry(".prefect/kept-server.json", "the Prefect server the CLI keeps between commands",
                               "flows/kept_server.py"),
     "pdf_cache": Entry("cache/pdf", "PDFs of 专报 HTML rendered before, reused when the HTML is the same",
@@ -215,14 +218,27 @@ def checker_json(home) -> Path:
 def checker_socket(home) -> Path:
     """The warm checker's socket: in the home, or (a unix socket path is limited to ~107 bytes) a
     name in the temporary folder derived from the home's path."""
-    inside = path(home, "checker_socket")
+    return _socket(home, "checker_socket", "checker")
+
+
+def runner_json(home) -> Path:
+    return path(home, "runner_json")
+
+
+def runner_socket(home) -> Path:
+    """The warm runner's socket (flows/warm_runner.py), placed as the checker's."""
+    return _socket(home, "runner_socket", "runner")
+
+
+def _socket(home, entry: str, kind: str) -> Path:
+    inside = path(home, entry)
     if len(str(inside).encode()) <= 100:
         return inside
     import hashlib
     import tempfile
 
     name = hashlib.sha1(str(Path(home).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"zhuanbao-checker-{name}.sock"
+    return Path(tempfile.gettempdir()) / f"zhuanbao-{kind}-{name}.sock"
 
 
 def kept_server_json(home) -> Path:
