@@ -139,7 +139,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         form = marked[sheet_name][0] if marked[sheet_name] else _form_of(sheet_name, grid)
         if form and form not in result.sheets:
             result.sheets[form] = sheet_name
-            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()))
+            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()), marked[sheet_name])
     if result.marker and not result.unit_code and result.marker.get("unit_code") in reference.unit_names:
         result.unit_code = result.marker["unit_code"]  # the metadata cells were emptied: the marker still says
         for record in (r for rows in result.records.values() for r in rows):
@@ -158,8 +158,9 @@ def _form_of(sheet_name: str, grid: list[list]) -> str | None:
     return None
 
 
-def _header_row(form: str, grid: list[list]) -> int | None:
-    marked = marked_form(grid)
+def _header_row(form: str, grid: list[list], marked: tuple[str, int] | None) -> int | None:
+    """The header row's index: the marked row of a generated form's sheet (`marked_form`, found once per sheet),
+    else the first of the top rows holding the form's code header."""
     if marked and marked[0] == form:
         return marked[1]
     code_key = header_key(next(iter(HEADERS[form].values())))
@@ -191,8 +192,8 @@ def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, re
 
 
 def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference,
-               hidden: set[int] = frozenset()) -> None:
-    header_at = _header_row(form, grid)
+               hidden: set[int] = frozenset(), marked: tuple[str, int] | None = None) -> None:
+    header_at = _header_row(form, grid, marked)
     if header_at is None:
         result.missing_columns[form] = [HEADERS[form][f] for f in REQUIRED_HEADERS[form]]
         return
