@@ -12,7 +12,7 @@ import json
 import math
 import os
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -145,7 +145,7 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
     if force or manifest.get("_version") != version:
         manifest = {"_version": version}
     written = 0
-    template = _Once(lambda: _template(tuple(template_dirs(home or Path(".")))))  # looked up once, if needed
+    template = cache(lambda: _template(tuple(template_dirs(home or Path(".")))))  # looked up once, if needed
     for receipt in receipts:
         key = hashlib.sha256(json.dumps(receipt, ensure_ascii=False, sort_keys=True, default=str)
                              .encode()).hexdigest()[:32]
@@ -174,18 +174,6 @@ def _template_version(dirs: tuple[Path, ...]) -> str:
 
     template = next((Path(d) / "receipt.html.j2" for d in dirs if (Path(d) / "receipt.html.j2").exists()), None)
     return files_version([template] if template else [])
-
-
-class _Once:
-    """A value computed on the first call, then kept."""
-
-    def __init__(self, make):
-        self.make, self.value = make, None
-
-    def __call__(self):
-        if self.value is None:
-            self.value = self.make()
-        return self.value
 
 
 def _write_aside(path: Path, text: str) -> None:
