@@ -127,6 +127,20 @@ def _bomb(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _twice(data: bytes) -> bytes:
+    """The sheet part again under the same name (a zip may hold a name twice; the last one counts), without its
+    hidden rows and padded past what the dimension scan reads."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [(n, archive.read(n)) for n in archive.namelist()]
+    sheet = next(body for name, body in parts if name == "xl/worksheets/sheet1.xml")
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts:
+            archive.writestr(name, body)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet.replace(b' hidden="1"', b"") + b" " * 20000)
+    return buffer.getvalue()
+
+
 def test_one_zip_scan_answers_as_the_two_scans_did(tmp_path, samples):
     xlsx = _workbook_with_hidden_rows(tmp_path)
     cases = {"hidden.xlsx": xlsx.read_bytes(),
@@ -134,6 +148,7 @@ def test_one_zip_scan_answers_as_the_two_scans_did(tmp_path, samples):
              "long.ods": ods_bytes([SheetValues("表1 指标", [[n] for n in range(3000)])]),
              "long.xlsb": xlsb_bytes([SheetValues("表1 指标", [[n] for n in range(3000)])]),
              "bomb.xlsx": _bomb(xlsx.read_bytes()), "cut.xlsx": xlsx.read_bytes()[:-200],
+             "twice.xlsx": _twice(xlsx.read_bytes()),
              "not-a-zip.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100}
     cases.update({path.name: path.read_bytes() for path in sorted(samples.rglob("*.xlsx"))})
     limits = ReadLimits(max_rows=2000, max_columns=200, max_inflated_bytes=2 * 1024 * 1024)
@@ -143,7 +158,7 @@ def test_one_zip_scan_answers_as_the_two_scans_did(tmp_path, samples):
         expected = (problem, {} if problem else hidden_rows(data, limits.max_rows))
         assert scan_archive(data, limits) == expected, name
         found[name] = expected
-    assert found["hidden.xlsx"] == (None, {"表1 指标": {3, 7}})
+    assert found["hidden.xlsx"] == (None, {"表1 指标": {3, 7}}) and found["twice.xlsx"] == (None, {})
     assert found["hidden.ods"][1] == found["hidden.xlsb"][1] == {"表1 指标": {3, 7}}
     assert "3000 行" in found["long.ods"][0] and "3000 行" in found["long.xlsb"][0]
     assert "超过 2 MB 上限" in found["bomb.xlsx"][0] and found["cut.xlsx"][0].startswith("文件已损坏")

@@ -80,14 +80,15 @@ def scan_archive(data: bytes, limits: ReadLimits) -> tuple[str | None, dict[str,
     except _BROKEN:
         return DAMAGED, {}
     with archive:
+        bodies: dict[str, bytes] = {}  # sheet parts read whole for their dimension: not inflated twice
         try:
-            problem, scanned = _limits_problem(archive, lambda: _scan(archive, limits.max_rows), limits)
+            problem, scanned = _limits_problem(archive, lambda: _scan(archive, limits.max_rows), limits, bodies)
         except _BROKEN:
             return DAMAGED, {}
         if problem:
             return problem, {}
         try:
-            return None, _hidden_in(archive, scanned)
+            return None, _hidden_in(archive, scanned, bodies)
         except _BROKEN:
             return None, {}
 
@@ -95,7 +96,8 @@ def scan_archive(data: bytes, limits: ReadLimits) -> tuple[str | None, dict[str,
 Scanned = list[tuple[str, int, int, frozenset[int]]]
 
 
-def _limits_problem(archive: zipfile.ZipFile, scan, limits: ReadLimits) -> tuple[str | None, Scanned | None]:
+def _limits_problem(archive: zipfile.ZipFile, scan, limits: ReadLimits,
+                    bodies: dict[str, bytes] | None = None) -> tuple[str | None, Scanned | None]:
     """The problem with an open zip's size or its sheets' ranges (None if none), and its .ods/.xlsb scan;
     `scan()` is called only once the inflated size is known to be within the limit."""
     inflated = sum(p.file_size for p in archive.infolist())
@@ -103,7 +105,7 @@ def _limits_problem(archive: zipfile.ZipFile, scan, limits: ReadLimits) -> tuple
         return (f"{TOO_LARGE}：解压后约 {inflated / 1048576:.0f} MB，超过 "
                 f"{limits.max_inflated_bytes / 1048576:.0f} MB 上限，请删除多余内容后重报"), None
     scanned = scan()
-    for number, (rows, columns) in enumerate(_extents(archive, scanned), 1):
+    for number, (rows, columns) in enumerate(_extents(archive, scanned, {} if bodies is None else bodies), 1):
         if rows > limits.max_rows or columns > limits.max_columns:
             return (f"{TOO_LARGE}：第{number}张工作表的范围为 {rows} 行 × {columns} 列，超过 "
                     f"{limits.max_rows} 行 × {limits.max_columns} 列的上限，请删除多余的行列后重报"), scanned
@@ -129,15 +131,21 @@ def _scan(archive: zipfile.ZipFile, max_hidden: int) -> Scanned | None:
     return None
 
 
-def _extents(archive: zipfile.ZipFile, scanned: Scanned | None):
-    """(rows, columns) of each sheet, in order, as the format tells them."""
+def _extents(archive: zipfile.ZipFile, scanned: Scanned | None, bodies: dict[str, bytes]):
+    """(rows, columns) of each sheet, in order, as the format tells them; a sheet part shorter than what is read
+    of it is kept in `bodies` (by name: the last part of a name, as `ZipFile.read` answers)."""
     if scanned is not None:
         yield from ((rows, columns) for _name, rows, columns, _hidden in scanned)
     else:
         for part in archive.infolist():
             if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
                 with archive.open(part) as stream:
-                    match = _DIMENSION.search(stream.read(16384))
+                    head = stream.read(16384)
+                if part.file_size < 16384 and len(head) == part.file_size:  # read to its end (CRC checked)
+                    bodies[part.filename] = head
+                else:
+                    bodies.pop(part.filename, None)
+                match = _DIMENSION.search(head)
                 if match:
                     yield (int(match.group(4) or match.group(2) or 0),
                            _column_number((match.group(3) or match.group(1) or b"A").decode("ascii")))
@@ -156,18 +164,18 @@ def hidden_rows(data: bytes, max_rows: int = ReadLimits.max_rows) -> dict[str, s
     try:
         scanned = _scanned(data, max_rows)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _hidden_in(archive, scanned)
+            return _hidden_in(archive, scanned, {})
     except _BROKEN:
         return {}
 
 
-def _hidden_in(archive: zipfile.ZipFile, scanned: Scanned | None) -> dict[str, set[int]]:
+def _hidden_in(archive: zipfile.ZipFile, scanned: Scanned | None, bodies: dict[str, bytes]) -> dict[str, set[int]]:
     if scanned is not None:
         return {name: set(hidden) for name, _rows, _columns, hidden in scanned if hidden}
-    return _xlsx_hidden_rows(archive, set(archive.namelist()))
+    return _xlsx_hidden_rows(archive, set(archive.namelist()), bodies)
 
 
-def _xlsx_hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, set[int]]:
+def _xlsx_hidden_rows(archive: zipfile.ZipFile, names: set[str], bodies: dict[str, bytes]) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     rels = {}
     if "xl/_rels/workbook.xml.rels" in names:
@@ -180,7 +188,7 @@ def _xlsx_hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, se
         part = rels.get(attrs.get(b"r:id", b""))
         if part not in names:
             continue
-        body = archive.read(part)
+        body = bodies[part] if part in bodies else archive.read(part)
         if b"hidden" not in body:  # no row of this sheet can say hidden="1"
             continue
         rows = {int(row[b"r"]) for row in (dict(_ATTR.findall(m.group(1)))

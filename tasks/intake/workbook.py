@@ -212,8 +212,7 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
             continue
         row = grid[index]
         cells = {f: (row[p] if p < len(row) else None) for f, p in columns.items()}
-        texts = [nfc(v) for v in cells.values()]
-        if not any(texts):
+        if not any(nfc(v) for v in cells.values()):  # a blank row (stops at the first text)
             continue
         if _is_footer(row):
             break
