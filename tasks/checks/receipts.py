@@ -12,7 +12,7 @@ import json
 import math
 import os
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -79,14 +79,21 @@ def write_receipt(folder: Path, receipt: dict[str, Any], home: Path | None = Non
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    paths = receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])
+    _write_one(paths, receipt, lambda: _template(tuple(template_dirs(home or Path(".")))))
+    return paths
+
+
+def _write_one(paths: tuple[Path, Path], receipt: dict[str, Any], template) -> None:
+    """One receipt's two files at `paths` (unless the JSON there already says the same); `template()` gives the
+    compiled HTML template (looked up once per batch by `write_changed`)."""
+    html_path, json_path = paths
     view = receipt_view(receipt)
-    html_path, json_path = receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])
     text = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
     if html_path.exists() and json_path.exists() and json_path.read_text(encoding="utf-8") == text:
-        return html_path, json_path  # a rerun: this file's receipt says the same as before
-    _write_aside(html_path, _template(tuple(template_dirs(home or Path('.')))).render(**view))
+        return  # a rerun: this file's receipt says the same as before
+    _write_aside(html_path, template().render(**view))
     _write_aside(json_path, text)
-    return html_path, json_path
 
 
 MANIFEST = ".receipts-index"  # file id -> digest of the receipt last written, and the template's version
@@ -138,13 +145,15 @@ def write_changed(folder: Path, receipts: list[dict[str, Any]], home: Path | Non
     if force or manifest.get("_version") != version:
         manifest = {"_version": version}
     written = 0
+    template = cache(lambda: _template(tuple(template_dirs(home or Path(".")))))  # looked up once, if needed
     for receipt in receipts:
         key = hashlib.sha256(json.dumps(receipt, ensure_ascii=False, sort_keys=True, default=str)
                              .encode()).hexdigest()[:32]
         fid = str(receipt.get("file_id", 0))
-        if manifest.get(fid) == key and receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])[0].exists():
+        paths = receipt_paths(folder, receipt.get("file_id", 0), receipt["file_name"])
+        if manifest.get(fid) == key and paths[0].exists():
             continue
-        write_receipt(folder, receipt, home)
+        _write_one(paths, receipt, template)
         manifest[fid] = key
         written += 1
     if written or not manifest_path.exists():
@@ -168,8 +177,16 @@ def _template_version(dirs: tuple[Path, ...]) -> str:
 
 
 def _write_aside(path: Path, text: str) -> None:
-    aside = path.with_name(f".{path.name}.tmp")
-    aside.write_text(text, encoding="utf-8")
+    """`text` as UTF-8 into a file beside `path`, then renamed over it (a reader never sees half a receipt);
+    one open, one write, one rename."""
+    aside = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
+    handle = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(handle, data):]
+    finally:
+        os.close(handle)
     os.replace(aside, path)
 
 

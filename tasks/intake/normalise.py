@@ -1,6 +1,8 @@
 """Normalising what units type: headers, numbers, codes, the period and the unit cell (spec §4).
 
-Pure functions over single cell values; the reader applies them column by column.
+Pure functions over single cell values; the reader applies them column by column. The work on a
+text cell is remembered per distinct text (`_clean`, `_header_text`: a province's workbooks repeat
+the same headers, labels and codes thousands of times), so each distinct text is cleaned once a process.
 """
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 from ..core.periods import normalise_label
 from ..core.text import clean_text
@@ -29,8 +32,13 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+CACHED_TEXTS = 1 << 16  # distinct texts remembered (a cell's text, a header): a few MB at most
+
+
 def nfc(value: object) -> str:
     """Text a unit typed, kept as typed but in NFC, stripped and without control characters; '' for no value."""
+    if type(value) is str:
+        return _clean(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
@@ -38,9 +46,19 @@ def nfc(value: object) -> str:
     return clean_text(str(value)).strip()
 
 
+@lru_cache(maxsize=CACHED_TEXTS)
+def _clean(text: str) -> str:
+    return clean_text(text).strip()
+
+
 def header_key(text: object) -> str:
     """A header as compared: NFKC, no white space or line breaks anywhere."""
-    return re.sub(r"\s+", "", nfkc(nfc(text)))
+    return _header_text(nfc(text))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _header_text(text: str) -> str:
+    return re.sub(r"\s+", "", nfkc(text))
 
 
 def parse_number(value: object) -> tuple[float | None, str | None]:
@@ -55,8 +73,12 @@ def parse_number(value: object) -> tuple[float | None, str | None]:
         return (None, None) if isinstance(value, float) and math.isnan(value) else (float(value), None)
     if isinstance(value, (date, datetime)):
         return None, str(value)
-    original = nfc(value)
-    text = re.sub(r"\s+", "", nfkc(original))
+    return _parse_text(nfc(value))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _parse_text(original: str) -> tuple[float | None, str | None]:
+    text = _header_text(original)
     if text.lower() in EMPTY_MARKS:
         return None, None
     text = text.replace(",", "")
@@ -71,7 +93,7 @@ def parse_number(value: object) -> tuple[float | None, str | None]:
 
 def normalise_code(value: object) -> str:
     """An indicator, project or task code: NFKC, upper case, no spaces (`ｉ０５` -> `I05`)."""
-    return re.sub(r"\s+", "", nfkc(nfc(value))).upper()
+    return _header_text(nfc(value)).upper()
 
 
 def parse_period(text: str) -> str | None:

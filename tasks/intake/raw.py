@@ -8,9 +8,11 @@ remote lake). Registering an arrival is tasks/intake/collect.py's.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from ..core import catalog
@@ -78,18 +80,45 @@ def keep_file(settings: Settings, path: Path, suffix: str) -> tuple[str, int]:
             return sha, len(data)
         digest, size = hashlib.sha256(), 0
         staging = catalog.raw_incoming(settings.home)
-        staging.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=staging, delete=False) as handle:
+        handle, part = _open_part(staging)
+        try:
             while chunk := source.read(1 << 20):
                 digest.update(chunk)
-                handle.write(chunk)
+                _write_all(handle, chunk)
                 size += len(chunk)
+            os.fchmod(handle, 0o444)  # kept bytes are never changed
+        finally:
+            os.close(handle)
     sha = digest.hexdigest()
     target = settings.home / raw_key(sha, suffix)
     if target.exists():
-        os.unlink(handle.name)
-    else:
+        os.unlink(part)
+        return sha, size
+    try:
+        os.replace(part, target)
+    except FileNotFoundError:  # the first file of its raw/<sha[:2]>/ folder
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(handle.name, 0o444)
-        os.replace(handle.name, target)
+        os.replace(part, target)
     return sha, size
+
+
+_parts = itertools.count()
+
+
+def _open_part(staging: Path) -> tuple[int, str]:
+    """A new file in raw/.incoming/ for an arrival being streamed in (opened exclusively: a name another thread
+    or process holds is never reused), created with the folder when it is missing."""
+    while True:
+        part = os.path.join(staging, f".{os.getpid()}-{threading.get_ident()}-{next(_parts)}.part")
+        try:
+            return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), part
+        except FileExistsError:
+            continue  # left by a crashed process whose pid came round again
+        except FileNotFoundError:
+            Path(staging).mkdir(parents=True, exist_ok=True)
+
+
+def _write_all(handle: int, chunk: bytes) -> None:
+    view = memoryview(chunk)
+    while view:
+        view = view[os.write(handle, view):]

@@ -24,7 +24,7 @@ from ..core.forms import (  # SHEETS, HEADERS, … also importable from here, as
     read_marker_sheet,
 )
 from ..core.reference import FORMS, Reference
-from .archive import DAMAGED, TOO_LARGE, ZIP_MAGIC, ReadLimits, archive_problem, hidden_rows
+from .archive import DAMAGED, TOO_LARGE, ZIP_MAGIC, ReadLimits, scan_archive
 from .formats import cannot_open, in_its_words, suffix_problem
 from .normalise import (
     header_key,
@@ -103,7 +103,11 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
     name = name or (Path(source).name if not isinstance(source, bytes) else "workbook.xlsx")
     limits = limits or ReadLimits()
     result = WorkbookRead(file_name=name)
-    result.error = file_problem(data, name, max_bytes) or in_its_words(archive_problem(data, limits), name)
+    result.error = file_problem(data, name, max_bytes)
+    if result.error:
+        return result
+    problem, hidden = scan_archive(data, limits)  # the zip's directory read once for both
+    result.error = in_its_words(problem, name)
     if result.error:
         return result
     try:
@@ -122,7 +126,6 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         result.error = ("文件设置了密码（已加密），系统无法读取，请取消密码后重报" if "password" in text or "encrypt" in text
                         else in_its_words(DAMAGED, name))
         return result
-    hidden = hidden_rows(data, limits.max_rows)
     for sheet_name, grid in grids.items():
         width = max((len(row) for row in grid), default=0)
         if len(grid) > limits.max_rows or width > limits.max_columns:
@@ -136,7 +139,7 @@ def read_workbook(source: Path | bytes, reference: Reference, *, name: str | Non
         form = marked[sheet_name][0] if marked[sheet_name] else _form_of(sheet_name, grid)
         if form and form not in result.sheets:
             result.sheets[form] = sheet_name
-            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()))
+            _read_form(result, form, sheet_name, grid, reference, hidden.get(sheet_name, set()), marked[sheet_name])
     if result.marker and not result.unit_code and result.marker.get("unit_code") in reference.unit_names:
         result.unit_code = result.marker["unit_code"]  # the metadata cells were emptied: the marker still says
         for record in (r for rows in result.records.values() for r in rows):
@@ -155,8 +158,9 @@ def _form_of(sheet_name: str, grid: list[list]) -> str | None:
     return None
 
 
-def _header_row(form: str, grid: list[list]) -> int | None:
-    marked = marked_form(grid)
+def _header_row(form: str, grid: list[list], marked: tuple[str, int] | None) -> int | None:
+    """The header row's index: the marked row of a generated form's sheet (`marked_form`, found once per sheet),
+    else the first of the top rows holding the form's code header."""
     if marked and marked[0] == form:
         return marked[1]
     code_key = header_key(next(iter(HEADERS[form].values())))
@@ -188,8 +192,8 @@ def _read_meta(result: WorkbookRead, sheet: str, grid: list[list], upto: int, re
 
 
 def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], reference: Reference,
-               hidden: set[int] = frozenset()) -> None:
-    header_at = _header_row(form, grid)
+               hidden: set[int] = frozenset(), marked: tuple[str, int] | None = None) -> None:
+    header_at = _header_row(form, grid, marked)
     if header_at is None:
         result.missing_columns[form] = [HEADERS[form][f] for f in REQUIRED_HEADERS[form]]
         return
@@ -208,10 +212,9 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
             continue
         row = grid[index]
         cells = {f: (row[p] if p < len(row) else None) for f, p in columns.items()}
-        texts = [nfc(v) for v in cells.values()]
-        if not any(texts):
+        if not any(nfc(v) for v in cells.values()):  # a blank row (stops at the first text)
             continue
-        if any(mark in nfc(c) for c in row[:3] for mark in FOOTER_MARKS):
+        if _is_footer(row):
             break
         record = _tidy_row(form, cells, sheet, index + 1, result.unit_code)
         if records and _is_note_row(form, record):
@@ -219,6 +222,12 @@ def _read_form(result: WorkbookRead, form: str, sheet: str, grid: list[list], re
             continue
         records.append(record)
     result.records[form] = records
+
+
+def _is_footer(row: list) -> bool:
+    """A signature line (单位负责人, 填报人, …) in the row's first three cells: the data ends above it."""
+    heads = [nfc(c) for c in row[:3]]
+    return any(mark in text for text in heads for mark in FOOTER_MARKS)
 
 
 NOTE_FIELDS = ("note", "problems", "coordination")  # 说明, 存在问题, 需协调事项: free text a unit may continue
