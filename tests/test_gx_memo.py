@@ -27,7 +27,7 @@ def test_the_memo_is_pinned_to_the_gx_in_constraints_and_its_functions_are_uncha
     """Fails loudly when GX moves: read the new GX's three functions, then update PINNED and SOURCE_DIGESTS."""
     import great_expectations as gx
 
-    pinned = re.search(r"^great_expectations==(\S+)$", (PROJECT / "constraints.txt").read_text(), re.M)
+    pinned = re.search(r"^great_expectations==(\S+)$", (PROJECT / "constraints.txt").read_text(), re.MULTILINE)
     assert pinned and pinned.group(1) == gx_memo.PINNED == gx.__version__
     assert gx_memo.source_digests() == gx_memo.SOURCE_DIGESTS
     assert gx_memo.supported() is None and gx_memo.install()
