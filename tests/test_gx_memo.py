@@ -97,3 +97,18 @@ def test_outside_a_validation_gx_builds_a_fresh_configuration_each_time():
     assert expectation.configuration.kwargs["column"] == "c"
     with gx_memo.memoized(enabled=False):
         assert expectation.configuration is not expectation.configuration
+
+
+def test_metric_ids_inside_the_memo_are_gx_ids_and_equal_only_for_equal_content():
+    from great_expectations.core.id_dict import IDDict
+
+    kwargs = [{"column": "a", "batch_id": "b"}, {"column": "a", "batch_id": "b", "x": 1},
+              {"column": "a", "batch_id": "b", "x": True}, {"column": "a", "batch_id": "b", "x": 1.0},
+              {"column": "a", "batch_id": "b", "row_condition": {"type": "nullity", "column": {"name": "c"}}},
+              {"column": "a", "batch_id": "b", "value_set": [True]}, {"column": "a", "batch_id": "b", "value_set": [1]}]
+    plain = [IDDict(k).to_id() for k in kwargs]
+    gx_memo.install()
+    with gx_memo.memoized():
+        assert [IDDict(k).to_id() for k in kwargs] == plain
+        assert [IDDict(k).to_id() for k in kwargs] == plain  # the second time from the memo
+    assert len(set(plain)) == len(plain)
