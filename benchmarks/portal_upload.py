@@ -76,9 +76,9 @@ def upload_round(with_checker: bool, uploads: int, plain_gx: bool = False) -> tu
     started = time.perf_counter()
     home, settings, token, checker = new_home(with_checker, plain_gx)
     if not with_checker:
-        from zhuanbao.tasks.checks.suites import gx_context
+        from zhuanbao.tasks.checks.suites import warm_up
 
-        gx_context()
+        warm_up().join()  # what the portal's start-up does when no checker is up
     label = "warm checker" if with_checker else "in-process"
     print(f"[{label}] ready after {time.perf_counter() - started:.1f} s (GX import and context, once)", flush=True)
     reference = reference_for(settings, PERIOD)

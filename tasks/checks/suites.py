@@ -11,6 +11,7 @@ great_expectations is imported lazily (7–8 s): only `run_suite` needs it.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -107,13 +108,20 @@ _context_lock = threading.Lock()
 
 
 def warm_up() -> threading.Thread:
-    """Import GX and build its context in a background thread (7–8 s of imports on a small PC).
-
-    Started before the flow, it overlaps with Prefect's own start-up instead of adding to it.
+    """Import GX and build its context in a background thread (7–8 s of imports on a small PC), then
+    `freeze_heap`. The portal starts it when no warm checker is up for its home.
     """
-    thread = threading.Thread(target=gx_context, name="gx-warm-up", daemon=True)
+    thread = threading.Thread(target=lambda: (gx_context(), freeze_heap()), name="gx-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (GX's modules, the context, compiled suites) out of the garbage collector's
+    sight (`gc.freeze`): full collections no longer walk them, ≈ 10 % of a warm check's CPU. For long-lived
+    processes after warming up; what is frozen is never collected (an old context dropped later stays)."""
+    gc.collect()
+    gc.freeze()
 
 
 def gx_context():
