@@ -3,8 +3,10 @@
 Layers, outermost first: Guard (security headers on every response, the streaming size limit),
 TrustedHost (`portal_allowed_hosts`), the session (signed cookie, renewed on each answer), then the
 routes: pages.py (login, password, the unit's pages), office.py (the board, units, 专报, audit,
-the API docs), ledger.py (the year's 报送台账), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. The
-GX context is warmed once per process at start-up so the first upload is checked as fast as the later ones.
+the API docs), ledger.py (the year's 报送台账), api.py (the JSON API, bearer tokens); errors.py answers every error in Chinese. When the home's warm checker
+(tasks/checks/warm.py) is up the uploads are checked there and the portal never imports GX; otherwise the GX
+context is warmed once per process at start-up so the first upload is checked as fast as the later ones (a
+checker that goes away later only means the next upload is checked, and GX imported, in the portal's process).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ...tasks.checks.warm import checker_address
 from ...tasks.core.periods import chinese_name
 from ...tasks.core.resources import TEMPLATES_DIR
 from ...tasks.core.settings import Settings
@@ -50,7 +53,8 @@ def portal_templates(settings: Settings) -> Jinja2Templates:
 
 
 def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
-    """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check)."""
+    """The portal for one home; `warm=False` skips loading GX at start-up (tests that never check); so does a
+    warm checker up for the home at start-up."""
     from . import api, assessment, ledger, office, pages
     from . import help as help_pages
 
@@ -58,7 +62,7 @@ def create_app(settings: Settings, *, warm: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app):
-        if warm:
+        if warm and checker_address(settings.home) is None:  # the checker runs the suites: no GX here
             from ...tasks.checks.suites import warm_up
 
             warm_up()

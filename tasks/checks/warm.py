@@ -214,6 +214,9 @@ def serve(home: Path, suites_dir: Path | None = None) -> None:
     home = Path(home)
     checker = Checker(suites_dir or _suites_dir(home))
     checker.warm()
+    from .suites import freeze_heap
+
+    freeze_heap()  # GX and the compiled suites stay for the process's life: out of the collector's way
     address = catalog.checker_socket(home)
     server = _listen(address)
     record = catalog.checker_json(home)
