@@ -65,6 +65,8 @@ ENTRIES: dict[str, Entry] = {
                               "flows/kept_server.py"),
     "pdf_cache": Entry("cache/pdf", "PDFs of 专报 HTML rendered before, reused when the HTML is the same",
                        "report/render.py"),
+    "appendix_parts": Entry("cache/appendix", "the 附表's sheet parts, reused when a sheet's rows are the same",
+                            "report/appendix_parts.py"),
     "portal_secret": Entry("portal.secret", "the portal's cookie key (0600)", "flows/portal/security.py"),
     "expectations": Entry("expectations", "the office's own rule suites (else the packaged ones)", "the office"),
     "templates": Entry("templates", "the office's template overrides, file by file", "the office"),
@@ -224,6 +226,10 @@ def kept_server_json(home) -> Path:
 
 def pdf_cache(home) -> Path:
     return path(home, "pdf_cache")
+
+
+def appendix_parts(home) -> Path:
+    return path(home, "appendix_parts")
 
 
 def portal_secret(home) -> Path:

@@ -11,6 +11,7 @@ time; a column holds one measure (增速目标 and 数量目标 apart).
 """
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -198,10 +199,11 @@ def appendix_title(context: dict) -> str:
     return " ".join(part for part in (context.get("title", ""), label, period.get("label", ""), "附表") if part)
 
 
-def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
+def write_appendix(appendix: dict, path: Path, title: str = "", parts: Path | None = None) -> Path:
     """The 附表 workbook at `path`, streamed (tasks/report/xlsx.py: one pass, one string per cell);
-    `title` heads each sheet."""
-    from .xlsx import HEADER, TITLE, XlsxWriter
+    `title` heads each sheet. `parts` (`catalog.appendix_parts`): where sheets are kept, and a sheet whose
+    rows are the same as before is copied from there (tasks/report/appendix_parts.py) — the same bytes."""
+    from .xlsx import XlsxWriter
 
     plans = []
     for sheet in appendix["sheets"]:
@@ -216,18 +218,35 @@ def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
     path = Path(path)
     with XlsxWriter(path, used) as book:
         for sheet, formats, widths in plans:
-            columns, rows = sheet["columns"], sheet["rows"]
-            styles = [book.style_of(f) for f in formats]
-            dates = [i for i, f in enumerate(formats) if f == DATE_FORMAT]
-            with book.sheet(sheet["name"], widths, frozen_rows=2, filter_row=2 if columns else None,
-                            rows=len(rows)) as ws:
-                ws.row([f"{title}：{sheet['name']}" if title else sheet["name"]], TITLE)
-                ws.row(list(columns), HEADER)
-                for row in rows:
-                    if dates:
-                        row = list(row)
-                        for i in dates:
-                            if isinstance(row[i], str) and row[i]:  # shown in the office's time zone
-                                row[i] = datetime.fromisoformat(row[i]).replace(tzinfo=None)
-                    ws.row(row, styles, text_style=0)
+            _write_sheet(book, sheet, formats, widths, f"{title}：{sheet['name']}" if title else sheet["name"], parts)
     return path
+
+
+def _write_sheet(book, sheet: dict, formats: list, widths: list, heading: str, parts: Path | None) -> None:
+    """One sheet: its part as kept before for the same strings, layout and rows, or streamed (and kept)."""
+    from .appendix_parts import keep_part, load_part, part_key
+    from .xlsx import HEADER, TITLE
+
+    columns, rows = sheet["columns"], sheet["rows"]
+    styles = [book.style_of(f) for f in formats]
+    shape = {"frozen_rows": 2, "filter_row": 2 if columns else None, "rows": len(rows)}
+    key = part_key(book.strings_state(), [sheet["name"], heading, columns, styles, widths, shape], rows) \
+        if parts is not None else ""
+    kept = load_part(parts, key) if parts is not None else None
+    if kept is not None:
+        book.add_sheet(sheet["name"], widths, kept.xml, kept.strings, **shape)
+        return
+    dates = [i for i, f in enumerate(formats) if f == DATE_FORMAT]
+    before, copy = book.string_count(), io.BytesIO() if parts is not None else None
+    with book.sheet(sheet["name"], widths, keep=copy, **shape) as ws:
+        ws.row([heading], TITLE)
+        ws.row(list(columns), HEADER)
+        for row in rows:
+            if dates:
+                row = list(row)
+                for i in dates:
+                    if isinstance(row[i], str) and row[i]:  # shown in the office's time zone
+                        row[i] = datetime.fromisoformat(row[i]).replace(tzinfo=None)
+            ws.row(row, styles, text_style=0)
+    if copy is not None:
+        keep_part(parts, key, copy.getvalue(), book.strings_since(before))

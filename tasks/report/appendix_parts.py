@@ -1,0 +1,76 @@
+"""The 附表's sheets kept for reuse (issue 28, render only what changed): a sheet whose rows are the same as a
+workbook written before is copied from that workbook's part instead of streamed again.
+
+A worksheet part (SpreadsheetML) holds its cells with indexes into the workbook's shared strings, so it is
+kept under a key of everything its bytes depend on: the shared strings written before it (their digest, in
+order: `XlsxWriter.strings_state`), its layout (name, title row, columns, styles, widths, date columns), its
+rows and the code (`code_version`). With the part go the strings it brought in, added again in their order
+when it is reused — so the workbook is byte for byte the one a fresh write gives. Parts live in
+`catalog.appendix_parts` (`cache/appendix`: `<key>.xml` and `<key>.json`), the most recently used
+`KEPT_PARTS` kept; the folder can be deleted at any time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.results import code_version
+
+KEPT_PARTS = 48  # a province's 8 sheets of a few periods and revisions
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    xml: bytes
+    strings: list[str]
+
+
+def part_key(state: str, layout: object, rows: list) -> str:
+    """The key of a sheet's part: the shared strings before it, its layout (JSON-able) and its rows."""
+    hashed = hashlib.sha256()
+    for piece in (code_version(), state, json.dumps(layout, ensure_ascii=False, default=str)):
+        hashed.update(piece.encode("utf-8") + b"\0")
+    hashed.update(repr(rows).encode("utf-8", "surrogatepass"))  # str/int/float/None/bool cells: repr is exact
+    return hashed.hexdigest()[:40]
+
+
+def load_part(folder: Path | None, key: str) -> KeptPart | None:
+    """The part kept under `key` (and marked as just used), or None: never kept, pruned or unreadable."""
+    if folder is None:
+        return None
+    xml_path, strings_path = Path(folder) / f"{key}.xml", Path(folder) / f"{key}.json"
+    try:
+        strings = json.loads(strings_path.read_text("utf-8"))  # written last: present means the part is whole
+        xml = xml_path.read_bytes()
+        os.utime(strings_path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
+        return None
+    return KeptPart(xml, strings)
+
+
+def keep_part(folder: Path | None, key: str, xml: bytes, strings: list[str]) -> None:
+    """Keep a part just written (aside, then renamed); a cache that cannot be written only costs the next run."""
+    if folder is None:
+        return
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, data in ((".xml", xml), (".json", json.dumps(strings, ensure_ascii=False).encode("utf-8"))):
+            aside = folder / f".{key}{suffix}.{os.getpid()}"
+            aside.write_bytes(data)
+            os.replace(aside, folder / f"{key}{suffix}")
+        _prune(folder)
+    except OSError:
+        pass
+
+
+def _prune(folder: Path) -> None:
+    kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEPT_PARTS:]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".xml").unlink(missing_ok=True)
