@@ -205,24 +205,37 @@ def write_appendix(appendix: dict, path: Path, title: str = "", parts: Path | No
     rows are the same as before is copied from there (tasks/report/appendix_parts.py) — the same bytes."""
     from .xlsx import XlsxWriter
 
-    plans = []
-    for sheet in appendix["sheets"]:
-        columns, rows = sheet["columns"], sheet["rows"]
-        formats = [(DATE_FORMAT if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
-                   for i, c in enumerate(columns)]
-        widths = [min(max(max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]),
-                               16 if column in DATE_COLUMNS else 0]) + 2, 8), MAX_WIDTH)
-                  for i, column in enumerate(columns)]
-        plans.append((sheet, formats, widths))
-    used = list(dict.fromkeys(f for _, formats, _ in plans for f in formats if f))
+    plans = [(sheet, *_layout(sheet, parts)) for sheet in appendix["sheets"]]
+    used = list(dict.fromkeys(f for _, formats, _, _ in plans for f in formats if f))
     path = Path(path)
     with XlsxWriter(path, used) as book:
-        for sheet, formats, widths in plans:
-            _write_sheet(book, sheet, formats, widths, f"{title}：{sheet['name']}" if title else sheet["name"], parts)
+        for sheet, formats, widths, digest in plans:
+            heading = f"{title}：{sheet['name']}" if title else sheet["name"]
+            _write_sheet(book, sheet, formats, widths, heading, parts, digest)
     return path
 
 
-def _write_sheet(book, sheet: dict, formats: list, widths: list, heading: str, parts: Path | None) -> None:
+def _layout(sheet: dict, parts: Path | None) -> tuple[list, list, str]:
+    """A sheet's number format and width per column (as computed before for the same rows, when kept),
+    and its rows' digest ('' without `parts`)."""
+    from .appendix_parts import keep_layout, load_layout, rows_digest
+
+    columns, rows = sheet["columns"], sheet["rows"]
+    digest = rows_digest(sheet) if parts is not None else ""
+    kept = load_layout(parts, digest)
+    if kept is not None:
+        return *kept, digest
+    formats = [(DATE_FORMAT if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
+               for i, c in enumerate(columns)]
+    widths = [min(max(max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]),
+                           16 if column in DATE_COLUMNS else 0]) + 2, 8), MAX_WIDTH)
+              for i, column in enumerate(columns)]
+    keep_layout(parts, digest, formats, widths)
+    return formats, widths, digest
+
+
+def _write_sheet(book, sheet: dict, formats: list, widths: list, heading: str, parts: Path | None,
+                 digest: str) -> None:
     """One sheet: its part as kept before for the same strings, layout and rows, or streamed (and kept)."""
     from .appendix_parts import keep_part, load_part, part_key
     from .xlsx import HEADER, TITLE
@@ -230,7 +243,7 @@ def _write_sheet(book, sheet: dict, formats: list, widths: list, heading: str, p
     columns, rows = sheet["columns"], sheet["rows"]
     styles = [book.style_of(f) for f in formats]
     shape = {"frozen_rows": 2, "filter_row": 2 if columns else None, "rows": len(rows)}
-    key = part_key(book.strings_state(), [sheet["name"], heading, columns, styles, widths, shape], rows) \
+    key = part_key(book.strings_state(), [sheet["name"], heading, columns, styles, widths, shape], digest) \
         if parts is not None else ""
     kept = load_part(parts, key) if parts is not None else None
     if kept is not None:

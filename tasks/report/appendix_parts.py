@@ -4,7 +4,8 @@ workbook written before is copied from that workbook's part instead of streamed 
 A worksheet part (SpreadsheetML) holds its cells with indexes into the workbook's shared strings, so it is
 kept under a key of everything its bytes depend on: the shared strings written before it (their digest, in
 order: `XlsxWriter.strings_state`), its layout (name, title row, columns, styles, widths, date columns), its
-rows and the code (`code_version`). With the part go the strings it brought in, added again in their order
+rows and the code (`code_version`). A sheet's number formats and widths, which read every row, are kept too
+(`<digest>.layout`, keyed by its rows). With the part go the strings it brought in, added again in their order
 when it is reused — so the workbook is byte for byte the one a fresh write gives. Parts live in
 `catalog.appendix_parts` (`cache/appendix`: `<key>.xml` and `<key>.json`), the most recently used
 `KEPT_PARTS` kept; the folder can be deleted at any time.
@@ -28,13 +29,38 @@ class KeptPart:
     strings: list[str]
 
 
-def part_key(state: str, layout: object, rows: list) -> str:
-    """The key of a sheet's part: the shared strings before it, its layout (JSON-able) and its rows."""
+def rows_digest(sheet: dict) -> str:
+    """A sheet's name, columns and rows (str/int/float/None/bool cells: their repr is exact)."""
+    text = repr((sheet["name"], sheet["columns"], sheet["rows"]))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def part_key(state: str, layout: object, rows: str) -> str:
+    """The key of a sheet's part: the shared strings before it, its layout (JSON-able), its rows' digest."""
     hashed = hashlib.sha256()
-    for piece in (code_version(), state, json.dumps(layout, ensure_ascii=False, default=str)):
+    for piece in (code_version(), state, json.dumps(layout, ensure_ascii=False, default=str), rows):
         hashed.update(piece.encode("utf-8") + b"\0")
-    hashed.update(repr(rows).encode("utf-8", "surrogatepass"))  # str/int/float/None/bool cells: repr is exact
     return hashed.hexdigest()[:40]
+
+
+def load_layout(folder: Path | None, rows: str) -> tuple[list, list] | None:
+    """A sheet's number formats and column widths as computed before from the same rows (they read every row)."""
+    if folder is None:
+        return None
+    try:
+        kept = json.loads((Path(folder) / f"{_layout_name(rows)}.layout").read_text("utf-8"))
+        return list(kept["formats"]), list(kept["widths"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def keep_layout(folder: Path | None, rows: str, formats: list, widths: list) -> None:
+    text = json.dumps({"formats": formats, "widths": widths}, ensure_ascii=False)
+    _keep(folder, _layout_name(rows), [(".layout", text.encode("utf-8"))])
+
+
+def _layout_name(rows: str) -> str:
+    return hashlib.sha256(f"{code_version()}\0{rows}".encode()).hexdigest()[:40]
 
 
 def load_part(folder: Path | None, key: str) -> KeptPart | None:
@@ -55,22 +81,24 @@ def load_part(folder: Path | None, key: str) -> KeptPart | None:
 
 def keep_part(folder: Path | None, key: str, xml: bytes, strings: list[str]) -> None:
     """Keep a part just written (aside, then renamed); a cache that cannot be written only costs the next run."""
+    _keep(folder, key, [(".xml", xml), (".json", json.dumps(strings, ensure_ascii=False).encode("utf-8"))])
+
+
+def _keep(folder: Path | None, name: str, files: list[tuple[str, bytes]]) -> None:
+    """Files written aside then renamed, the last one marking the whole; the oldest beyond KEPT_PARTS pruned."""
     if folder is None:
         return
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, data in ((".xml", xml), (".json", json.dumps(strings, ensure_ascii=False).encode("utf-8"))):
-            aside = folder / f".{key}{suffix}.{os.getpid()}"
+        for suffix, data in files:
+            aside = folder / f".{name}{suffix}.{os.getpid()}"
             aside.write_bytes(data)
-            os.replace(aside, folder / f"{key}{suffix}")
-        _prune(folder)
+            os.replace(aside, folder / f"{name}{suffix}")
+        last = files[-1][0]
+        kept = sorted(folder.glob(f"*{last}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEPT_PARTS:]:
+            for suffix, _ in files:
+                old.with_suffix(suffix).unlink(missing_ok=True)
     except OSError:
-        pass
-
-
-def _prune(folder: Path) -> None:
-    kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEPT_PARTS:]:
-        old.unlink(missing_ok=True)
-        old.with_suffix(".xml").unlink(missing_ok=True)
+        pass  # a cache that cannot be written only costs the next run
