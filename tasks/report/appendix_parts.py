@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.results import code_version
+from .kept import keep_files, read_kept
 
 KEPT_PARTS = 48  # a province's 8 sheets of a few periods and revisions
 
@@ -48,15 +49,15 @@ def load_layout(folder: Path | None, rows: str) -> tuple[list, list] | None:
     if folder is None:
         return None
     try:
-        kept = json.loads((Path(folder) / f"{_layout_name(rows)}.layout").read_text("utf-8"))
+        kept = json.loads(read_kept(Path(folder) / f"{_layout_name(rows)}.layout") or b"null")
         return list(kept["formats"]), list(kept["widths"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def keep_layout(folder: Path | None, rows: str, formats: list, widths: list) -> None:
     text = json.dumps({"formats": formats, "widths": widths}, ensure_ascii=False)
-    _keep(folder, _layout_name(rows), [(".layout", text.encode("utf-8"))])
+    keep_files(folder, _layout_name(rows), [(".layout", text.encode("utf-8"))], KEPT_PARTS)
 
 
 def _layout_name(rows: str) -> str:
@@ -81,24 +82,5 @@ def load_part(folder: Path | None, key: str) -> KeptPart | None:
 
 def keep_part(folder: Path | None, key: str, xml: bytes, strings: list[str]) -> None:
     """Keep a part just written (aside, then renamed); a cache that cannot be written only costs the next run."""
-    _keep(folder, key, [(".xml", xml), (".json", json.dumps(strings, ensure_ascii=False).encode("utf-8"))])
-
-
-def _keep(folder: Path | None, name: str, files: list[tuple[str, bytes]]) -> None:
-    """Files written aside then renamed, the last one marking the whole; the oldest beyond KEPT_PARTS pruned."""
-    if folder is None:
-        return
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for suffix, data in files:
-            aside = folder / f".{name}{suffix}.{os.getpid()}"
-            aside.write_bytes(data)
-            os.replace(aside, folder / f"{name}{suffix}")
-        last = files[-1][0]
-        kept = sorted(folder.glob(f"*{last}"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[KEPT_PARTS:]:
-            for suffix, _ in files:
-                old.with_suffix(suffix).unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next run
+    keep_files(folder, key, [(".xml", xml), (".json", json.dumps(strings, ensure_ascii=False).encode("utf-8"))],
+               KEPT_PARTS)
