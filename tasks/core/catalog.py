@@ -71,6 +71,8 @@ ENTRIES: dict[str, Entry] = {
                          "report/chart_reuse.py"),
     "checked_templates": Entry("cache/templates", "templates checked without problems (by their bytes): not checked again",
                                "report/template_check.py"),
+    "report_sections": Entry("cache/sections", "sections of the 专报's context, reused when their inputs are the same",
+                             "report/context/kept.py"),
     "portal_secret": Entry("portal.secret", "the portal's cookie key (0600)", "flows/portal/security.py"),
     "expectations": Entry("expectations", "the office's own rule suites (else the packaged ones)", "the office"),
     "templates": Entry("templates", "the office's template overrides, file by file", "the office"),
@@ -242,6 +244,10 @@ def chart_cache(home) -> Path:
 
 def checked_templates(home) -> Path:
     return path(home, "checked_templates")
+
+
+def report_sections(home) -> Path:
+    return path(home, "report_sections")
 
 
 def portal_secret(home) -> Path:
