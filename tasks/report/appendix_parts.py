@@ -21,7 +21,7 @@ from pathlib import Path
 from ..core.results import code_version
 from .kept import keep_files, read_kept
 
-KEPT_PARTS = 48  # a province's 8 sheets of a few periods and revisions
+KEPT_PARTS = 32  # the 8 sheets of four workbooks (this draft, its revision, another period…)
 
 
 @dataclass(frozen=True)
