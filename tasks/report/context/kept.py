@@ -34,9 +34,16 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 
 def canonical(value) -> object:
-    """A stable, comparable form of an argument: tables by digest, sets sorted, dataclasses by their fields."""
+    """A stable, comparable form of an argument: tables by digest, sets sorted, dataclasses by their fields;
+    a dict or list of plain values (the units' names) as its JSON in one pass, keys kept apart from values."""
     if isinstance(value, pd.DataFrame):
         return ["frame", frame_digest(value)]
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            return [type(value).__name__, json.dumps(list(value.items()) if isinstance(value, dict) else value,
+                                                     ensure_ascii=False)]
+        except (TypeError, ValueError):
+            pass  # a table, a set or a dataclass inside: item by item
     if isinstance(value, dict):
         return ["dict", [[canonical(k), canonical(v)] for k, v in value.items()]]
     if isinstance(value, (set, frozenset)):
@@ -54,6 +61,13 @@ class Sections:
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder is not None else None
         self.computed: list[str] = []  # the sections computed (not read back) by this build
+        self._digests: dict[int, tuple[pd.DataFrame, str]] = {}  # a table read by two sections: digested once
+
+    def _digest(self, frame: pd.DataFrame) -> str:
+        kept = self._digests.get(id(frame))
+        if kept is None or kept[0] is not frame:
+            kept = self._digests[id(frame)] = (frame, frame_digest(frame))
+        return kept[1]
 
     def build(self, name: str, section: Callable, metrics: dict, tables: tuple[str, ...], *args) -> object:
         """`section({table: metrics[table] for table in tables}, *args)`, or the same result kept before."""
@@ -61,7 +75,8 @@ class Sections:
         if self.folder is None:
             self.computed.append(name)
             return section(picked, *args)
-        key = hashlib.sha256(json.dumps([name, code_version(), canonical(picked), canonical(list(args))],
+        tables_key = [[table, self._digest(frame)] for table, frame in picked.items()]
+        key = hashlib.sha256(json.dumps([name, code_version(), tables_key, canonical(list(args))],
                                         ensure_ascii=False).encode("utf-8")).hexdigest()[:40]
         kept = read_kept(self.folder / f"{key}.json")
         if kept is not None:
