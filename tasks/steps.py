@@ -22,6 +22,7 @@ import pandas as pd
 
 from .checks.outcomes import Outcome, settle_outcomes
 from .checks.receipts import write_period_receipts
+from .core import catalog
 from .core.periods import cadence_of, is_monthly, previous_period
 from .core.reference import FORMS, Reference, reference_for
 from .core.results import code_version, digest
@@ -255,7 +256,8 @@ def report(ctx: RunContext, status: dict | None = None, reissue: bool = False) -
     metrics = {**load_metrics(ctx), "flags": flags}
     status = status or period_status(ctx)
     as_of = report_as_of(ctx.settings, ctx.period, status, ctx.as_of)  # never before the signed one's
-    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=as_of)
+    context = build_context(ctx.settings, ctx.period, ctx.reference, metrics, status, as_of=as_of,
+                            kept=None if ctx.from_scratch else catalog.report_sections(ctx.settings.home))
     outputs = publish_report(ctx.settings, ctx.period, context, reason=ctx.reason, issued_at=as_of,
                              reissue=reissue)
     if outputs["created"]:

@@ -71,6 +71,14 @@ ENTRIES: dict[str, Entry] = {
                               "flows/kept_server.py"),
     "pdf_cache": Entry("cache/pdf", "PDFs of 专报 HTML rendered before, reused when the HTML is the same",
                        "report/render.py"),
+    "appendix_parts": Entry("cache/appendix", "the 附表's sheet parts, reused when a sheet's rows are the same",
+                            "report/appendix_parts.py"),
+    "chart_cache": Entry("cache/charts", "the 专报's chart PNGs, reused when the chart's figures and font are the same",
+                         "report/chart_reuse.py"),
+    "checked_templates": Entry("cache/templates", "templates checked without problems (by their bytes): not checked again",
+                               "report/template_check.py"),
+    "report_sections": Entry("cache/sections", "sections of the 专报's context, reused when their inputs are the same",
+                             "report/context/kept.py"),
     "portal_secret": Entry("portal.secret", "the portal's cookie key (0600)", "flows/portal/security.py"),
     "expectations": Entry("expectations", "the office's own rule suites (else the packaged ones)", "the office"),
     "templates": Entry("templates", "the office's template overrides, file by file", "the office"),
@@ -247,6 +255,22 @@ def kept_server_json(home) -> Path:
 
 def pdf_cache(home) -> Path:
     return path(home, "pdf_cache")
+
+
+def appendix_parts(home) -> Path:
+    return path(home, "appendix_parts")
+
+
+def chart_cache(home) -> Path:
+    return path(home, "chart_cache")
+
+
+def checked_templates(home) -> Path:
+    return path(home, "checked_templates")
+
+
+def report_sections(home) -> Path:
+    return path(home, "report_sections")
 
 
 def portal_secret(home) -> Path:

@@ -11,6 +11,7 @@ time; a column holds one measure (增速目标 and 数量目标 apart).
 """
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -198,36 +199,67 @@ def appendix_title(context: dict) -> str:
     return " ".join(part for part in (context.get("title", ""), label, period.get("label", ""), "附表") if part)
 
 
-def write_appendix(appendix: dict, path: Path, title: str = "") -> Path:
+def write_appendix(appendix: dict, path: Path, title: str = "", parts: Path | None = None) -> Path:
     """The 附表 workbook at `path`, streamed (tasks/report/xlsx.py: one pass, one string per cell);
-    `title` heads each sheet."""
-    from .xlsx import HEADER, TITLE, XlsxWriter
+    `title` heads each sheet. `parts` (`catalog.appendix_parts`): where sheets are kept, and a sheet whose
+    rows are the same as before is copied from there (tasks/report/appendix_parts.py) — the same bytes."""
+    from .xlsx import XlsxWriter
 
-    plans = []
-    for sheet in appendix["sheets"]:
-        columns, rows = sheet["columns"], sheet["rows"]
-        formats = [(DATE_FORMAT if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
-                   for i, c in enumerate(columns)]
-        widths = [min(max(max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]),
-                               16 if column in DATE_COLUMNS else 0]) + 2, 8), MAX_WIDTH)
-                  for i, column in enumerate(columns)]
-        plans.append((sheet, formats, widths))
-    used = list(dict.fromkeys(f for _, formats, _ in plans for f in formats if f))
+    plans = [(sheet, *_layout(sheet, parts)) for sheet in appendix["sheets"]]
+    used = list(dict.fromkeys(f for _, formats, _, _ in plans for f in formats if f))
     path = Path(path)
     with XlsxWriter(path, used) as book:
-        for sheet, formats, widths in plans:
-            columns, rows = sheet["columns"], sheet["rows"]
-            styles = [book.style_of(f) for f in formats]
-            dates = [i for i, f in enumerate(formats) if f == DATE_FORMAT]
-            with book.sheet(sheet["name"], widths, frozen_rows=2, filter_row=2 if columns else None,
-                            rows=len(rows)) as ws:
-                ws.row([f"{title}：{sheet['name']}" if title else sheet["name"]], TITLE)
-                ws.row(list(columns), HEADER)
-                for row in rows:
-                    if dates:
-                        row = list(row)
-                        for i in dates:
-                            if isinstance(row[i], str) and row[i]:  # shown in the office's time zone
-                                row[i] = datetime.fromisoformat(row[i]).replace(tzinfo=None)
-                    ws.row(row, styles, text_style=0)
+        for sheet, formats, widths, digest in plans:
+            heading = f"{title}：{sheet['name']}" if title else sheet["name"]
+            _write_sheet(book, sheet, formats, widths, heading, parts, digest)
     return path
+
+
+def _layout(sheet: dict, parts: Path | None) -> tuple[list, list, str]:
+    """A sheet's number format and width per column (as computed before for the same rows, when kept),
+    and its rows' digest ('' without `parts`)."""
+    from .appendix_parts import keep_layout, load_layout, rows_digest
+
+    columns, rows = sheet["columns"], sheet["rows"]
+    digest = rows_digest(sheet) if parts is not None else ""
+    kept = load_layout(parts, digest)
+    if kept is not None:
+        return *kept, digest
+    formats = [(DATE_FORMAT if c in DATE_COLUMNS else number_format(c, [r[i] for r in rows]))
+               for i, c in enumerate(columns)]
+    widths = [min(max(max([_width(column), *(_width(r[i]) for r in rows[:WIDTH_SAMPLE]),
+                           16 if column in DATE_COLUMNS else 0]) + 2, 8), MAX_WIDTH)
+              for i, column in enumerate(columns)]
+    keep_layout(parts, digest, formats, widths)
+    return formats, widths, digest
+
+
+def _write_sheet(book, sheet: dict, formats: list, widths: list, heading: str, parts: Path | None,
+                 digest: str) -> None:
+    """One sheet: its part as kept before for the same strings, layout and rows, or streamed (and kept)."""
+    from .appendix_parts import keep_part, load_part, part_key
+    from .xlsx import HEADER, TITLE
+
+    columns, rows = sheet["columns"], sheet["rows"]
+    styles = [book.style_of(f) for f in formats]
+    shape = {"frozen_rows": 2, "filter_row": 2 if columns else None, "rows": len(rows)}
+    key = part_key(book.strings_state(), [sheet["name"], heading, columns, styles, widths, shape], digest) \
+        if parts is not None else ""
+    kept = load_part(parts, key) if parts is not None else None
+    if kept is not None:
+        book.add_sheet(sheet["name"], widths, kept.xml, kept.strings, **shape)
+        return
+    dates = [i for i, f in enumerate(formats) if f == DATE_FORMAT]
+    before, copy = book.string_count(), io.BytesIO() if parts is not None else None
+    with book.sheet(sheet["name"], widths, keep=copy, **shape) as ws:
+        ws.row([heading], TITLE)
+        ws.row(list(columns), HEADER)
+        for row in rows:
+            if dates:
+                row = list(row)
+                for i in dates:
+                    if isinstance(row[i], str) and row[i]:  # shown in the office's time zone
+                        row[i] = datetime.fromisoformat(row[i]).replace(tzinfo=None)
+            ws.row(row, styles, text_style=0)
+    if copy is not None:
+        keep_part(parts, key, copy.getvalue(), book.strings_since(before))

@@ -198,7 +198,8 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
         render_all(context, aside["json"].with_suffix(""), home=settings.home)
         appendix = context.get("appendix") or {"sheets": []}
         if has_rows(appendix) or not appendix["sheets"]:
-            write_appendix(appendix, aside["xlsx"], title=appendix_title(context))
+            write_appendix(appendix, aside["xlsx"], title=appendix_title(context),
+                           parts=catalog.appendix_parts(settings.home))
         elif appendix_from is not None and Path(appendix_from).exists():
             shutil.copyfile(appendix_from, aside["xlsx"])
         else:

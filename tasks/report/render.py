@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..core import catalog
 from ..core.resources import TEMPLATES_DIR
-from .charts import chart_png
+from .chart_reuse import chart_image
 from .fonts import font_css
 from .formatting import cn_ordinal
 from .template_check import DOCX_TEMPLATE, HTML_TEMPLATE, MACRO_START, WORDING, check_templates, search_dirs
@@ -48,7 +48,7 @@ def jinja_env(templates_dir: Path | None = None, home: Path | None = None) -> En
 
 def render_html(context: dict, *, templates_dir: Path | None = None, template: str = HTML_TEMPLATE,
                 home: Path | None = None, png: bytes | None = None) -> str:
-    png = chart_png(context["chart"], home) if png is None else png
+    png = chart_image(context["chart"], home) if png is None else png
     image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     env = jinja_env(templates_dir, home)
     try:
@@ -124,7 +124,7 @@ def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Pa
 
     path = next(d / template for d in [*search_dirs(templates_dir, home), TEMPLATES_DIR] if (d / template).is_file())
     tpl = DocxTemplate(str(path))
-    png = chart_png(context["chart"], home) if png is None else png
+    png = chart_image(context["chart"], home) if png is None else png
     image = InlineImage(tpl, io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
     env = jinja_env(templates_dir, home)
     try:
@@ -158,7 +158,7 @@ def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, 
     """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three); nothing is written
     when a template has a problem lint would report or fails to render (TemplateProblems)."""
     check_templates(templates_dir, home, (HTML_TEMPLATE, DOCX_TEMPLATE))
-    png = chart_png(context["chart"], home)
+    png = chart_image(context["chart"], home)
     html = render_html(context, templates_dir=templates_dir, home=home, png=png)
     paths = {"html": stem.with_name(stem.name + ".html"), "pdf": stem.with_name(stem.name + ".pdf"),
              "docx": stem.with_name(stem.name + ".docx")}

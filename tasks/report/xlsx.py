@@ -12,6 +12,8 @@ an auto-filter and a print setup (A4 landscape, fit to one page wide, title and 
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import zipfile
 from datetime import datetime
@@ -81,6 +83,7 @@ class XlsxWriter:
         self.path, self.formats = Path(path), list(formats)
         self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
         self._strings: dict[str, int] = {}
+        self._state = hashlib.sha256()  # the shared strings so far: a sheet's part depends on them
         self._sheets: list[tuple[str, str | None]] = []  # name, auto-filter range
         self._titles: list[tuple[str, int]] = []  # name, rows repeated at the top of each printed page
 
@@ -88,26 +91,39 @@ class XlsxWriter:
         return 0 if number_format is None else 3 + self.formats.index(number_format)
 
     def string(self, value: str) -> int:
-        text = clean_text(value)
+        return self._intern(clean_text(value))
+
+    def _intern(self, text: str) -> int:
         index = self._strings.get(text)
         if index is None:
             index = self._strings[text] = len(self._strings)
+            self._state.update(text.encode("utf-8", "surrogatepass") + b"\0")
         return index
+
+    def strings_state(self) -> str:
+        """A digest of the shared strings so far, in order: with the same rows, a sheet written after the same
+        strings gets the same part (tasks/report/appendix_parts.py keys the parts kept for reuse by it)."""
+        return self._state.copy().hexdigest()
+
+    def strings_since(self, count: int) -> list[str]:
+        """The shared strings added after the first `count` (those a sheet brought in)."""
+        return list(self._strings)[count:]
+
+    def string_count(self) -> int:
+        return len(self._strings)
 
     def _part(self, name: str, text: str) -> None:
         self._zip.writestr(zipfile.ZipInfo(name, _FIXED), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
     def sheet(self, name: str, widths: list[float], frozen_rows: int = 0, filter_row: int | None = None,
-              rows: int = 0):
-        """Context manager yielding a SheetWriter; `filter_row` (1-based) heads an auto-filter over `rows` rows."""
+              rows: int = 0, keep: io.BytesIO | None = None):
+        """Context manager yielding a SheetWriter; `filter_row` (1-based) heads an auto-filter over `rows` rows.
+        `keep`: the part's XML is also written there (kept for reuse, `add_sheet`)."""
         book = self
 
         class _Open:
             def __enter__(self):
-                number = len(book._sheets) + 1
-                info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _FIXED)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                self.stream = book._zip.open(info, "w")
+                self.stream = _Tee(book._open_sheet(), keep)
                 pane = (f'<pane ySplit="{frozen_rows}" topLeftCell="A{frozen_rows + 1}" activePane="bottomLeft" '
                         f'state="frozen"/><selection pane="bottomLeft"/>' if frozen_rows else "")
                 cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -118,10 +134,7 @@ class XlsxWriter:
                                    f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "")
                                    + "<sheetData>").encode("utf-8"))
                 self.writer = SheetWriter(book, self.stream, len(widths))
-                ref = (f"A{filter_row}:{column_letter(len(widths))}{filter_row + rows}"
-                       if filter_row and widths else None)
-                book._sheets.append((name, ref))
-                book._titles.append((name, frozen_rows))
+                book._add(name, widths, frozen_rows, filter_row, rows)
                 return self.writer
 
             def __exit__(self, *exc):
@@ -132,6 +145,26 @@ class XlsxWriter:
                 return False
 
         return _Open()
+
+    def _open_sheet(self):
+        info = zipfile.ZipInfo(f"xl/worksheets/sheet{len(self._sheets) + 1}.xml", _FIXED)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return self._zip.open(info, "w")
+
+    def _add(self, name: str, widths: list[float], frozen_rows: int, filter_row: int | None, rows: int) -> None:
+        ref = f"A{filter_row}:{column_letter(len(widths))}{filter_row + rows}" if filter_row and widths else None
+        self._sheets.append((name, ref))
+        self._titles.append((name, frozen_rows))
+
+    def add_sheet(self, name: str, widths: list[float], part: bytes, strings: list[str], frozen_rows: int = 0,
+                  filter_row: int | None = None, rows: int = 0) -> None:
+        """A sheet whose part was written before (`sheet(..., keep=…)`) after the same shared strings: its XML
+        copied as it is, the strings it brought in added in their order — the same bytes as writing it again."""
+        for text in strings:
+            self._intern(text)
+        with self._open_sheet() as stream:
+            stream.write(part)
+        self._add(name, widths, frozen_rows, filter_row, rows)
 
     def close(self) -> None:
         n = len(self._sheets)
@@ -212,6 +245,21 @@ class XlsxWriter:
         else:
             self._zip.close()
         return False
+
+
+class _Tee:
+    """The zip entry's stream, and a copy of what is written into it when a sheet's part is kept."""
+
+    def __init__(self, stream, copy: io.BytesIO | None):
+        self._stream, self._copy = stream, copy
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data)
+        if self._copy is not None:
+            self._copy.write(data)
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def _quoted(name: str) -> str:

@@ -14,6 +14,7 @@ A province has thousands of units, a leader's 专报 a few pages: every printed 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from ..appendix import appendix_tables
 from ..formatting import pct
 from .indicators import chart, indicators, loose_targets
 from .issue import issue_fields, issue_placeholder, report_moment, report_title
+from .kept import Sections
 from .overview import overview
 from .printed import printed_snapshot
 from .problems import (
@@ -38,18 +40,22 @@ from .submissions import submission_rows, submissions
 from .summary import summary
 from .tasks import by_leader, tasks
 
+TASK_TABLES = ("task_metrics", "task_summary")
 __all__ = ["build_context", "issue_fields", "issue_placeholder", "problems_from_metrics", "report_moment",
            "report_title", "submission_rows"]
 
 
 def build_context(settings: Settings, period: str, reference: Reference, metrics: dict, status: dict,
-                  problems: pd.DataFrame | None = None, *, as_of: datetime | str | None = None) -> dict:
+                  problems: pd.DataFrame | None = None, *, as_of: datetime | str | None = None,
+                  kept: Path | None = None) -> dict:
     """The whole 专报 of `period` as formatted values (see templates/编辑指南.md).
 
     `problems` (optional): columns unit_code, item, problem, coordination — the 问题清单;
     by default the metrics' project problems/coordination and task problems/notes.
     `metrics["flags"]` (optional): the period's soft flags (curated/flags) for the 待说明 list.
     `as_of`: the run's moment (reporting "截至…", the issue date); default: the period's latest arrival.
+    `kept` (`catalog.report_sections`, the run's 专报 step): sections whose inputs are those of a context built
+    before are read back from there (tasks/report/context/kept.py).
     """
     year, month = period_parts(period)
     limit = max(1, int(settings.report_detail_rows))
@@ -61,20 +67,23 @@ def build_context(settings: Settings, period: str, reference: Reference, metrics
         problems = problems_from_metrics(metrics)
     problems = ordered_problems(problems, list(reference.units["unit_code"]))
     units = submission_rows(settings, status, names)
+    kept = Sections(kept)
     sections = {
         "title": report_title(settings, reference.plan),
         "issue": issue_placeholder(settings, period, moment, reference.plan),
         "period": {"code": period, "year": str(year), "month": str(month), "label": f"{year}年{month}月",
                    "month_end": f"{month}月底", "time_progress": pct(h["time_progress"])},
         "overview": overview(metrics, names, short, month, limit, moment, reference.plan, year),
-        "indicators": indicators(metrics, short, limit, loose_targets(reference.targets)),
-        "chart": chart(metrics, h["time_progress"], limit),
-        "projects": projects(metrics, names, limit),
-        "tasks": {**tasks(metrics, names, short, limit, reference.task_leads, reference.task_leaders,
-                          list(reference.tasks["task_area"])),
-                  "by_leader": by_leader(metrics, reference.task_leaders, limit)
+        "indicators": kept.build("indicators", indicators, metrics, ("district_totals", "indicator_metrics"), short,
+                                 limit, loose_targets(reference.targets)),
+        "chart": kept.build("chart", chart, metrics, ("district_totals", "task_summary"), h["time_progress"], limit),
+        "projects": kept.build("projects", projects, metrics, ("project_metrics", "batch_summary"), names, limit),
+        "tasks": {**kept.build("tasks", tasks, metrics, TASK_TABLES, names, short, limit, reference.task_leads,
+                               reference.task_leaders, list(reference.tasks["task_area"])),
+                  "by_leader": kept.build("by_leader", by_leader, metrics, TASK_TABLES, reference.task_leaders, limit)
                   if reference.plan and reference.plan.by_leader else []},
-        "rankings": rankings(metrics, settings.score_weights, limit, reference.kinds),
+        "rankings": kept.build("rankings", rankings, metrics, ("unit_scores",), settings.score_weights, limit,
+                               reference.kinds),
         "problems": problems_section(problems, names, limit),
         "flags": unexplained_flags(metrics.get("flags"), names, reference.item_names, limit),
         "submissions": submissions(settings, status, units, limit),
