@@ -40,3 +40,11 @@ def test_a_wrong_command_line_is_one_chinese_line_and_exit_code_2(home, args, wo
 def test_help_still_answers_with_exit_code_0(home):
     result = run(home, "rerun", "--help")
     assert result.exit_code == 0 and "--reason" in result.output
+
+
+def test_the_demo_leaves_the_home_named_by_home_alone_and_says_so(home, tmp_path):
+    (home / "keep.txt").write_text("办公室的数据", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--home", str(home), "demo", "--home", str(tmp_path / "d"),
+                                      "--district", "nosuch"])
+    assert f"演示不使用 --home/ZHUANBAO_HOME 指定的 {home}" in result.output
+    assert (home / "keep.txt").read_text(encoding="utf-8") == "办公室的数据"

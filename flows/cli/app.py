@@ -139,6 +139,11 @@ def parse_moment(text: str | None, settings: Settings, option: str = "--received
 _given: dict = {"home": None, "debug": False}  # --home as given on the command line (the boundary's one input)
 
 
+def given_home() -> str | None:
+    """The home named by --home or ZHUANBAO_HOME, if any (the demo says it leaves that one alone)."""
+    return _given["home"]
+
+
 def use_home(home: str | Path | None) -> None:
     """The home every command of this process works in (from --home, or the demo's folder)."""
     _given["home"] = None if home is None else str(home)

@@ -13,6 +13,7 @@ from .app import (
     console,
     current_settings,
     flow_home,
+    given_home,
     hand_to_warm_runner,
     parse_moment,
     print_outputs,
@@ -61,6 +62,9 @@ def demo(home: Path = typer.Option(Path("demo_home"), "--home", help="演示数�
     )
 
     home = home.resolve()
+    other = given_home()
+    if other and other != str(home):  # the office's own home is never the demo's to rebuild
+        console.print(f"演示不使用 --home/ZHUANBAO_HOME 指定的 {other}（演示会重建其目录）；另选演示目录：zhuanbao demo --home 目录")
     if home.exists() and not keep:
         shutil.rmtree(home)
     use_home(home)
