@@ -106,3 +106,25 @@ def test_the_renderers_answer_names_a_stale_code_or_a_failure_and_never_raises(t
     assert kind == "stale" and "生成 PDF 失败" in why
     kind, done = pdf_worker.handle(("pdf", "v", HTML, str(TEMPLATES_DIR), "", str(tmp_path / "a.pdf")), "v")
     assert kind == "ok" and Path(done["path"]).read_bytes().startswith(b"%PDF")
+
+
+def test_the_workbook_is_written_before_waiting_for_the_pdf_and_a_failure_there_leaves_no_pdf(home, tmp_path, renderer):
+    from zhuanbao.tasks.report.catalogue import load_sample_context
+    from zhuanbao.tasks.report.render import render_all
+
+    out = tmp_path / "out"
+    out.mkdir()
+    seen = []
+    paths = render_all(load_sample_context(), out / "专报", home=home,
+                       meanwhile=lambda: seen.append(sorted(p.suffix for p in out.iterdir())))
+    assert len(seen) == 1 and ".html" in seen[0] and ".docx" not in seen[0] and renderer == ["pdf"]
+    assert "第" in _text(paths["pdf"]) and paths["docx"].stat().st_size > 0
+
+    def full_disk():
+        raise OSError("磁盘已满")
+
+    again = tmp_path / "again"
+    again.mkdir()
+    with pytest.raises(OSError, match="磁盘已满"):
+        render_all(load_sample_context(), again / "专报", home=home, meanwhile=full_disk)
+    assert not list(again.glob("*.pdf")) and not list(again.glob(".*.part"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -100,9 +101,11 @@ def render_template(template_name: str, context: dict, out_path: str | Path, *,
     return out_path
 
 
-def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> dict:
+def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None,
+               meanwhile: Callable[[], None] | None = None) -> dict:
     """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three); nothing is written
-    when a template has a problem lint would report or fails to render (TemplateProblems)."""
+    when a template has a problem lint would report or fails to render (TemplateProblems). The home's warm
+    renderer lays the PDF out while this process draws the Word file and runs `meanwhile()` (the 附表)."""
     check_templates(templates_dir, home, (HTML_TEMPLATE, DOCX_TEMPLATE))
     png = chart_png(context["chart"], home)
     html = render_html(context, templates_dir=templates_dir, home=home, png=png)
@@ -116,6 +119,12 @@ def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, 
         pdf.discard()
         raise
     paths["html"].write_text(html, encoding="utf-8")
+    try:
+        if meanwhile is not None:
+            meanwhile()
+    except BaseException:
+        pdf.discard()
+        raise
     pdf.wait()
     paths["docx"].write_bytes(docx.getvalue())
     return paths
