@@ -50,20 +50,20 @@ from zhuanbao.tasks import steps
 from zhuanbao.tasks.core.settings import load_settings
 from zhuanbao.tasks.intake.registry import ReportIssue, session
 from zhuanbao.tasks.report.approval_log import ApprovalEvent
-import zhuanbao.tasks.report.render  # noqa: F401
-from zhuanbao.tasks.report import warm_render
+import zhuanbao.tasks.report.render as render
 
 pdf = {"wait_s": 0.0, "cpu_s": 0.0, "where": []}
-real_wait = warm_render.PendingPdf.wait
 
 
-def wait(self):  # what the step waits for its PDF, and the CPU it took (here, or in the warm renderer)
-    started, here, there = time.perf_counter(), time.process_time(), warm_cpu()
-    out = real_wait(self)
-    pdf["wait_s"] += time.perf_counter() - started
-    pdf["cpu_s"] += time.process_time() - here + warm_cpu() - there
-    pdf["where"].append(self.where)
-    return out
+def timing(real, where):
+    def wait(*args, **kwargs):  # what the step waits for its PDF, and the CPU it took (here, or in the warm renderer)
+        started, here, there = time.perf_counter(), time.process_time(), warm_cpu()
+        out = real(*args, **kwargs)
+        pdf["wait_s"] += time.perf_counter() - started
+        pdf["cpu_s"] += time.process_time() - here + warm_cpu() - there
+        pdf["where"].append(where(args))
+        return out
+    return wait
 
 
 def warm_cpu():
@@ -76,7 +76,11 @@ def warm_cpu():
         return 0.0
 
 
-warm_render.PendingPdf.wait = wait
+try:
+    from zhuanbao.tasks.report import warm_render
+    warm_render.PendingPdf.wait = timing(warm_render.PendingPdf.wait, lambda args: args[0].where)
+except ImportError:  # code from before the warm renderer (to compare): the PDF is written by render.write_pdf
+    render.write_pdf = timing(render.write_pdf, lambda args: "here")
 
 settings = load_settings(home=home)
 with session(settings.db_url) as db:  # no issue of the period yet: the step builds a whole draft

@@ -128,3 +128,15 @@ def test_the_workbook_is_written_before_waiting_for_the_pdf_and_a_failure_there_
     with pytest.raises(OSError, match="磁盘已满"):
         render_all(load_sample_context(), again / "专报", home=home, meanwhile=full_disk)
     assert not list(again.glob("*.pdf")) and not list(again.glob(".*.part"))
+
+
+def test_garbage_collection_resumes_after_a_render_even_a_failed_one(tmp_path):
+    import gc
+
+    from zhuanbao.tasks.report.pdf_engine import render_pdf
+
+    render_pdf(HTML, tmp_path / "a.pdf", str(TEMPLATES_DIR), "")
+    assert gc.isenabled()
+    with pytest.raises(OSError):
+        render_pdf(HTML, tmp_path / "missing" / "a.pdf", str(TEMPLATES_DIR), "")
+    assert gc.isenabled() and not list(tmp_path.glob("**/*.part"))

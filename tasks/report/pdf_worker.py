@@ -9,8 +9,10 @@ caller renders in its own process (`pdf_engine.render_pdf`, the same call, so th
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import threading
 from pathlib import Path
 
 from .pdf_engine import render_pdf, warm_up
@@ -41,4 +43,5 @@ def handle(request: tuple, code: str) -> tuple:
         log.exception("预热进程生成 PDF 失败：%s", out_path)
         return ("stale", f"预热进程生成 PDF 失败：{exc}")
     rendered["count"] += 1
+    threading.Timer(0.2, gc.collect).start()  # the document's garbage, once the answer is on its way
     return ("ok", {"path": str(out_path), "pid": os.getpid(), "rendered": rendered["count"]})
