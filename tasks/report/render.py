@@ -1,4 +1,4 @@
-"""Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML: tasks/report/pdf_output.py) and DOCX (docxtpl).
+"""Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML, pdf_output.py) and DOCX (docxtpl).
 
 Every environment is `StrictUndefined` with autoescape on: a misspelt variable fails loudly, and
 text the units typed (`<script>`, `{{ 7*7 }}`) is printed literally in every format. A template error
@@ -115,15 +115,11 @@ def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, 
     docx = io.BytesIO()
     try:
         render_docx(context, docx, templates_dir=templates_dir, home=home, png=png)  # before any file is written
-    except BaseException:
-        pdf.discard()
-        raise
-    paths["html"].write_text(html, encoding="utf-8")
-    try:
+        paths["html"].write_text(html, encoding="utf-8")
         if meanwhile is not None:
             meanwhile()
     except BaseException:
-        pdf.discard()
+        pdf.discard()  # no PDF left beside what failed
         raise
     pdf.wait()
     paths["docx"].write_bytes(docx.getvalue())
