@@ -140,3 +140,14 @@ def test_garbage_collection_resumes_after_a_render_even_a_failed_one(tmp_path):
     with pytest.raises(OSError):
         render_pdf(HTML, tmp_path / "missing" / "a.pdf", str(TEMPLATES_DIR), "")
     assert gc.isenabled() and not list(tmp_path.glob("**/*.part"))
+
+
+def test_the_renderer_gives_a_documents_memory_back_after_answering(tmp_path):
+    def rss() -> int:
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS"))
+
+    big = "<html><body>" + "".join(f"<table><tr><td>单位{i}</td><td>{i}.5</td></tr></table>" for i in range(600)) + "</body></html>"
+    pdf_worker.handle(("pdf", "v", big, str(TEMPLATES_DIR), "", str(tmp_path / "a.pdf")), "v")
+    before = rss()
+    pdf_worker.tidy()
+    assert rss() < before
