@@ -151,3 +151,27 @@ def test_the_renderer_gives_a_documents_memory_back_after_answering(tmp_path):
     before = rss()
     pdf_worker.tidy()
     assert rss() < before
+
+
+@pytest.mark.slow  # a real warm checker: it imports Great Expectations and WeasyPrint in its own process
+def test_the_warm_checker_process_renders_the_same_bytes(home, tmp_path):
+    import shutil
+    import sys
+
+    from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
+
+    suites = home / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    process = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
+                                "from zhuanbao.tasks.checks.warm import serve; serve(Path(sys.argv[1]), Path(sys.argv[2]))",
+                                str(home), str(suites)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert warm.wait_ready(home, timeout=300)
+        there = pdf_output.start_pdf(HTML, tmp_path / "warm.pdf", home=home)
+        assert there.wait().is_file() and there.where == "warm"
+    finally:
+        process.terminate()
+        process.wait(30)
+    here = warm_render.PendingPdf(None, HTML, tmp_path / "here.pdf", str(TEMPLATES_DIR), pdf_output.font_css(home))
+    assert here.wait().read_bytes() == there.out_path.read_bytes()
+    assert "𠮷祥村䶮源路改造" in _text(there.out_path)
