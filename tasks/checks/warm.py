@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..core import catalog
 from ..core.processes import pid_alive
+from ..report import pdf_worker
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!Q")
@@ -179,6 +180,8 @@ class Checker:
         if request[0] == "ping":
             return ("ok", {"pid": os.getpid(), "rules": self.key, "answered": self.answered,
                            "compiled": len(self.compiled)})
+        if request[0] == pdf_worker.KIND:  # the warm renderer's request (tasks/report/pdf_worker.py)
+            return pdf_worker.handle(request, self.code)
         _, code, key, suites, batches = request
         if code != self.code:
             return ("stale", "预热审核进程运行的是旧版本代码")
@@ -214,9 +217,10 @@ def serve(home: Path, suites_dir: Path | None = None) -> None:
     home = Path(home)
     checker = Checker(suites_dir or _suites_dir(home))
     checker.warm()
+    pdf_worker.start()  # WeasyPrint imported and the faces loaded: it also renders 专报 PDFs
     from .suites import freeze_heap
 
-    freeze_heap()  # GX and the compiled suites stay for the process's life: out of the collector's way
+    freeze_heap()  # GX, the compiled suites and WeasyPrint stay for the process's life: out of the collector's way
     address = catalog.checker_socket(home)
     server = _listen(address)
     record = catalog.checker_json(home)

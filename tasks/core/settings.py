@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # after its last command (`zhuanbao server stop` ends them at once); 0: a temporary server per command
     warm_runner: bool = True  # beside that kept server, a process with the run's libraries imported runs `run`,
     # `rerun` and `backfill` in a fork of itself (flows/warm_runner.py): ≈ 2–3 s of imports less per command
+    warm_renderer: bool = False  # the warm checker also lays out the 专报 PDF while the run writes the Word file and
+    # the 附表 (tasks/report/warm_render.py): ≈ 2 s CPU less in the run, no wall time gained on 2 cores, and the
+    # checker answers no upload while it renders — for a machine with cores to spare
     flow_timeout_minutes: float = Field(120, gt=0)  # a longer run is stopped (and releases the period's lock)
     smtp_host: str | None = None  # e-mail recipients' server (Apprise mailto://); without it they go to <home>/outbox/
     smtp_port: int = 25

@@ -195,15 +195,18 @@ def write_documents(context: dict, paths: dict[str, Path], settings: Settings, d
     staging.mkdir(parents=True)
     try:
         aside = {fmt: staging / path.name for fmt, path in paths.items()}
-        render_all(context, aside["json"].with_suffix(""), home=settings.home)
         appendix = context.get("appendix") or {"sheets": []}
-        if has_rows(appendix) or not appendix["sheets"]:
-            write_appendix(appendix, aside["xlsx"], title=appendix_title(context),
-                           parts=catalog.appendix_parts(settings.home))
-        elif appendix_from is not None and Path(appendix_from).exists():
-            shutil.copyfile(appendix_from, aside["xlsx"])
-        else:
-            raise FileNotFoundError(f"找不到附表 {appendix.get('workbook') or paths['xlsx'].name}：请重跑该月份重新生成草稿")
+
+        def write_workbook() -> None:  # while the warm renderer lays the PDF out
+            if has_rows(appendix) or not appendix["sheets"]:
+                write_appendix(appendix, aside["xlsx"], title=appendix_title(context),
+                               parts=catalog.appendix_parts(settings.home))
+            elif appendix_from is not None and Path(appendix_from).exists():
+                shutil.copyfile(appendix_from, aside["xlsx"])
+            else:
+                raise FileNotFoundError(f"找不到附表 {appendix.get('workbook') or paths['xlsx'].name}：请重跑该月份重新生成草稿")
+
+        render_all(context, aside["json"].with_suffix(""), home=settings.home, meanwhile=write_workbook)
         saved = saved_context(context, paths["xlsx"].name, digest or inputs_digest(context))
         aside["json"].write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
         for fmt in sorted(paths, key=lambda f: f == "json"):

@@ -1,4 +1,4 @@
-"""Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML) and DOCX (docxtpl).
+"""Rendering the 专报 context: HTML (Jinja2), PDF (WeasyPrint from that HTML, pdf_output.py) and DOCX (docxtpl).
 
 Every environment is `StrictUndefined` with autoescape on: a misspelt variable fails loudly, and
 text the units typed (`<script>`, `{{ 7*7 }}`) is printed literally in every format. A template error
@@ -10,18 +10,16 @@ is drawn from `context["chart"]` and handed to the templates as `chart_image`.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..core import catalog
 from ..core.resources import TEMPLATES_DIR
 from .chart_reuse import chart_image
-from .fonts import font_css
 from .formatting import cn_ordinal
+from .pdf_output import start_pdf, write_pdf  # noqa: F401 — write_pdf: the PDF of an HTML, for this module's callers
 from .template_check import DOCX_TEMPLATE, HTML_TEMPLATE, MACRO_START, WORDING, check_templates, search_dirs
 from .template_errors import TemplateProblems, describe
 from .template_vars import attribute_names
@@ -66,57 +64,6 @@ def _problem(env: Environment, exc: Exception, template: str) -> TemplateProblem
     return TemplateProblems([describe(exc, template, attribute_names() | macros)])
 
 
-def write_pdf(html: str, out_path: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> Path:
-    """The PDF of `html`; with a home, an HTML rendered before (same fonts, templates, WeasyPrint) reuses
-    that PDF from `catalog.pdf_cache` instead of laying it out again (≈ 1–2 s of CPU a 专报)."""
-    extra = font_css(home)
-    cached = _cached_pdf(html, extra, templates_dir, home)
-    if cached is not None and cached.is_file():
-        shutil.copyfile(cached, out_path)
-        return Path(out_path)
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    sheets = [CSS(string=extra, font_config=fonts)] if extra else []
-    HTML(string=html, base_url=str(search_dirs(templates_dir, home)[-1])).write_pdf(
-        str(out_path), stylesheets=sheets, font_config=fonts)
-    if cached is not None:
-        _keep_pdf(Path(out_path), cached)
-    return Path(out_path)
-
-
-PDF_CACHE_FILES = 24  # the most recent PDFs kept for reuse
-
-
-def _cached_pdf(html: str, extra_css: str, templates_dir: Path | None, home: Path | None) -> Path | None:
-    """Where the PDF of this HTML is kept: keyed by the HTML, the font CSS, WeasyPrint's version and the
-    template folders' files (a stylesheet the HTML links may change under the same HTML)."""
-    if home is None:
-        return None
-    from importlib.metadata import version
-
-    key = hashlib.sha256()
-    for part in (html, extra_css, version("weasyprint")):
-        key.update(part.encode("utf-8") + b"\0")
-    for folder in search_dirs(templates_dir, home):
-        for entry in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else []:
-            stat = entry.stat()
-            key.update(f"{entry}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
-    return catalog.pdf_cache(home) / f"{key.hexdigest()[:32]}.pdf"
-
-
-def _keep_pdf(out_path: Path, cached: Path) -> None:
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out_path, cached)
-        kept = sorted(cached.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[PDF_CACHE_FILES:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next render
-
-
 def render_docx(context: dict, out_path: Path | io.BytesIO, *, templates_dir: Path | None = None,
                 template: str = DOCX_TEMPLATE, home: Path | None = None, png: bytes | None = None):
     from docx.shared import Mm
@@ -154,17 +101,26 @@ def render_template(template_name: str, context: dict, out_path: str | Path, *,
     return out_path
 
 
-def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None) -> dict:
+def render_all(context: dict, stem: Path, *, templates_dir: Path | None = None, home: Path | None = None,
+               meanwhile: Callable[[], None] | None = None) -> dict:
     """`<stem>.html`, `.pdf`, `.docx` from one context (one chart drawing for all three); nothing is written
-    when a template has a problem lint would report or fails to render (TemplateProblems)."""
+    when a template has a problem lint would report or fails to render (TemplateProblems). The home's warm
+    renderer lays the PDF out while this process draws the Word file and runs `meanwhile()` (the 附表)."""
     check_templates(templates_dir, home, (HTML_TEMPLATE, DOCX_TEMPLATE))
     png = chart_image(context["chart"], home)
     html = render_html(context, templates_dir=templates_dir, home=home, png=png)
     paths = {"html": stem.with_name(stem.name + ".html"), "pdf": stem.with_name(stem.name + ".pdf"),
              "docx": stem.with_name(stem.name + ".docx")}
+    pdf = start_pdf(html, paths["pdf"], templates_dir=templates_dir, home=home)  # laid out by the warm renderer meanwhile
     docx = io.BytesIO()
-    render_docx(context, docx, templates_dir=templates_dir, home=home, png=png)  # before any file is written
-    paths["html"].write_text(html, encoding="utf-8")
-    write_pdf(html, paths["pdf"], templates_dir=templates_dir, home=home)
+    try:
+        render_docx(context, docx, templates_dir=templates_dir, home=home, png=png)  # before any file is written
+        paths["html"].write_text(html, encoding="utf-8")
+        if meanwhile is not None:
+            meanwhile()
+    except BaseException:
+        pdf.discard()  # no PDF left beside what failed
+        raise
+    pdf.wait()
     paths["docx"].write_bytes(docx.getvalue())
     return paths
