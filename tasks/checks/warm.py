@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..core import catalog
 from ..core.processes import pid_alive
+from ..core.settings import load_settings
 from ..report import pdf_worker
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,8 @@ def serve(home: Path, suites_dir: Path | None = None) -> None:
     home = Path(home)
     checker = Checker(suites_dir or _suites_dir(home))
     checker.warm()
-    pdf_worker.start()  # WeasyPrint imported and the faces loaded: it also renders 专报 PDFs
+    if load_settings(home=home).warm_renderer:  # off by default: WeasyPrint (≈ 100 MB) loaded only when asked for
+        pdf_worker.start()  # WeasyPrint imported and the faces loaded: it also renders 专报 PDFs
     from .suites import freeze_heap
 
     freeze_heap()  # GX, the compiled suites and WeasyPrint stay for the process's life: out of the collector's way
