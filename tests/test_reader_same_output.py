@@ -20,11 +20,11 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from tests.zip_bombs import padded
 from zhuanbao.tasks.core.text import clean_text
 from zhuanbao.tasks.demo.saved_as import SheetValues, ods_bytes, save_as, xlsb_bytes
 from zhuanbao.tasks.intake import normalise
 from zhuanbao.tasks.intake.archive import ReadLimits, archive_problem, hidden_rows, scan_archive
-
 
 # ---- the normalisers as they were, uncached: the oracle ------------------------------------
 
@@ -117,14 +117,7 @@ def _workbook_with_hidden_rows(tmp_path):
 
 
 def _bomb(data: bytes) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        parts = {n: archive.read(n) for n in archive.namelist()}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in parts.items():
-            archive.writestr(name, body)
-        archive.writestr("padding.xml", b" " * (3 * 1024 * 1024))
-    return buffer.getvalue()
+    return padded(data, 3 * 1024 * 1024)
 
 
 def _twice(data: bytes) -> bytes:
