@@ -131,7 +131,8 @@ def wait_for(what: str, probe, timeout: float, logs: list[Path] = (), every: flo
 # The longest test files start first: with `--dist loadfile` each file runs on one worker, so a 90-second file
 # collected last would run alone at the end of the suite while the other core idles.
 LONGEST_FIRST = ("test_busy_month.py", "test_cadence_schedule.py", "test_prefect_operations.py", "test_incremental.py",
-                 "test_cold_start.py", "test_year_cadences.py", "test_dask_runner.py", "test_kill_points.py")
+                 "test_cold_start.py", "test_warm_runner.py", "test_revisions.py", "test_year_cadences.py",
+                 "test_dask_runner.py", "test_kill_points.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -14,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.checker_process import start_checker
 from tests.test_validate import PREVIOUS, edited, ref, workbook  # noqa: F401 — `ref` is a fixture
 from zhuanbao.tasks.checks import warm
 from zhuanbao.tasks.checks.validate import check_period
 from zhuanbao.tasks.core import catalog
-from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
 
 pytestmark = pytest.mark.slow  # the checker imports Great Expectations in its own process
 
@@ -27,11 +26,7 @@ pytestmark = pytest.mark.slow  # the checker imports Great Expectations in its o
 def checker(tmp_path_factory):
     """A warm checker for a home whose suites are a copy of the packaged ones (a test may edit them)."""
     home = tmp_path_factory.mktemp("warm-home")
-    suites = home / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, suites, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
-    process = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                                "from zhuanbao.tasks.checks.warm import serve; serve(Path(sys.argv[1]), Path(sys.argv[2]))",
-                                str(home), str(suites)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    suites, process = start_checker(home, stderr=subprocess.PIPE)
     try:
         assert warm.wait_ready(home, timeout=180), process.stderr.read().decode() if process.poll() is not None else ""
         yield home, suites, process

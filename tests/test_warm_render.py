@@ -168,16 +168,9 @@ def test_the_renderer_gives_a_documents_memory_back_after_answering(tmp_path):
 
 @pytest.mark.slow  # a real warm checker: it imports Great Expectations and WeasyPrint in its own process
 def test_the_warm_checker_process_renders_the_same_bytes(home, tmp_path):
-    import shutil
-    import sys
+    from tests.checker_process import start_checker
 
-    from zhuanbao.tasks.core.resources import EXPECTATIONS_DIR
-
-    suites = home / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, suites, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
-    process = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                                "from zhuanbao.tasks.checks.warm import serve; serve(Path(sys.argv[1]), Path(sys.argv[2]))",
-                                str(home), str(suites)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, process = start_checker(home)
     try:
         assert warm.wait_ready(home, timeout=300)
         there = pdf_output.start_pdf(HTML, tmp_path / "warm.pdf", home=home)
