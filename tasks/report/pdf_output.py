@@ -7,12 +7,12 @@ file and the 附表 while the warm renderer lays the PDF out on the other core. 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 from ..core import catalog
 from ..core.settings import load_settings
 from .fonts import font_css
+from .kept import keep_files, read_kept
 from .template_check import search_dirs
 from .warm_render import PendingPdf
 
@@ -40,8 +40,9 @@ def start_pdf(html: str, out_path: Path, *, templates_dir: Path | None = None,
     WeasyPrint) reuses that PDF from `catalog.pdf_cache` instead of laying it out again."""
     extra = font_css(home)
     cached = _cached_pdf(html, extra, templates_dir, home)
-    if cached is not None and cached.is_file():
-        shutil.copyfile(cached, out_path)
+    reused = read_kept(cached) if cached is not None else None
+    if reused is not None:
+        Path(out_path).write_bytes(reused)
         return ReusedPdf(out_path)
     keep = (lambda done: _keep_pdf(done, cached)) if cached is not None else None
     renderer = home if home is not None and load_settings(home=home).warm_renderer else None  # None: laid out here
@@ -71,11 +72,9 @@ def _cached_pdf(html: str, extra_css: str, templates_dir: Path | None, home: Pat
 
 
 def _keep_pdf(out_path: Path, cached: Path) -> None:
+    """The PDF just laid out, kept whole (written aside, renamed) among the last PDF_CACHE_FILES used."""
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out_path, cached)
-        kept = sorted(cached.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[PDF_CACHE_FILES:]:
-            old.unlink(missing_ok=True)
+        data = out_path.read_bytes()
     except OSError:
-        pass  # a cache that cannot be written only costs the next render
+        return  # a cache that cannot be written only costs the next render
+    keep_files(cached.parent, cached.stem, [(".pdf", data)], PDF_CACHE_FILES)
