@@ -46,24 +46,29 @@ def source_stamp() -> str:
 
 # ---- the command's side -----------------------------------------------------------------------
 
-def runner_pid(home: Path) -> int | None:
-    """The home's warm runner's process when it runs (for `zhuanbao server status`)."""
-    try:
-        pid = int(json.loads(catalog.runner_json(home).read_text("utf-8"))["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return pid if pid_alive(pid) else None
-
-
-def runner_address(home: Path, env: dict[str, str]) -> Path | None:
-    """The home's warm runner's socket when it runs this code with this Prefect environment, else None."""
+def _live_record(home: Path) -> dict | None:
+    """The home's warm runner's record when its process is alive, else None."""
     try:
         record = json.loads(catalog.runner_json(home).read_text("utf-8"))
         alive = pid_alive(int(record["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return record if alive else None
+
+
+def runner_pid(home: Path) -> int | None:
+    """The home's warm runner's process when it runs (for `zhuanbao server status`)."""
+    record = _live_record(home)
+    return int(record["pid"]) if record else None
+
+
+def runner_address(home: Path, env: dict[str, str]) -> Path | None:
+    """The home's warm runner's socket when it runs this code with this Prefect environment, else None."""
+    record = _live_record(home)
+    if record is None:
+        return None
     address = Path(record.get("socket", ""))
-    if not alive or not address.is_socket() or record.get("prefect_env") != prefect_settings(env):
+    if not address.is_socket() or record.get("prefect_env") != prefect_settings(env):
         return None
     return address if record.get("code") == source_stamp() else None
 
